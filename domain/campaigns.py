@@ -1,0 +1,86 @@
+"""Campaigns: what gets sent to a candidate, as recruiters define them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from enum import StrEnum
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+DEFAULT_EXPIRY = timedelta(days=7)
+
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+MessageText = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+
+
+class CampaignKind(StrEnum):
+    BLAST = "blast"
+    MULTI_MODULE = "multi_module"
+
+
+class ChannelKind(StrEnum):
+    SMS = "sms"
+    WHATSAPP = "whatsapp"
+    EMAIL = "email"
+
+
+class ModuleType(StrEnum):
+    CONTENT = "content"
+    QUESTION = "question"
+    SCHEDULE = "schedule"
+
+
+class CampaignModule(BaseModel):
+    """One step of a multi-module campaign the candidate works through in the chat."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: NonEmpty
+    name: NonEmpty
+    type: ModuleType
+
+
+class Campaign(BaseModel):
+    """A campaign definition.
+
+    A blast is exactly one message. A multi-module campaign's first message is the welcome and
+    any further ones close the campaign once every module is completed.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: NonEmpty
+    kind: CampaignKind
+    channel: ChannelKind
+    messages: Annotated[list[MessageText], Field(min_length=1, max_length=20)]
+    modules: Annotated[list[CampaignModule], Field(max_length=50)] = []
+    expiry: timedelta | None = None
+
+    @model_validator(mode="after")
+    def _fits_its_kind(self) -> Self:
+        if self.kind is CampaignKind.BLAST:
+            if len(self.messages) != 1:
+                raise ValueError("a blast has exactly one message")
+            if self.modules:
+                raise ValueError("a blast has no modules")
+            if self.expiry is not None:
+                raise ValueError("expiry applies to multi_module campaigns only")
+        else:
+            if not self.modules:
+                raise ValueError("a multi_module campaign has at least one module")
+            ids = [m.id for m in self.modules]
+            if len(set(ids)) != len(ids):
+                raise ValueError("module ids must be unique within a campaign")
+            if self.expiry is not None and self.expiry <= timedelta(0):
+                raise ValueError("expiry must be a positive duration")
+        return self
+
+    @property
+    def effective_expiry(self) -> timedelta:
+        """How long after delivery a multi-module enrolment may take before it expires."""
+        return self.expiry if self.expiry is not None else DEFAULT_EXPIRY
+
+    @property
+    def is_blast(self) -> bool:
+        return self.kind is CampaignKind.BLAST

@@ -1,0 +1,148 @@
+"""Enrolments: the record of sending one campaign to one candidate for one application."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from domain.campaigns import Campaign
+from domain.events import EnrolmentSummary, ProgressEvent
+from domain.statuses import (
+    BLAST_DONE,
+    MULTI_MODULE_ONLY,
+    TERMINAL,
+    EnrolmentStatus,
+    IllegalTransition,
+    can_move,
+)
+
+
+class StatusReason(StrEnum):
+    """Machine-readable reasons kept with ``failed`` and ``cancelled``."""
+
+    INVALID_PHONE_NUMBER = "invalid_phone_number"
+    MISSING_PHONE_NUMBER = "missing_phone_number"
+    MISSING_EMAIL = "missing_email"
+    OPTED_OUT = "opted_out"
+    CHANNEL_REJECTED = "channel_rejected"
+    UNDELIVERED = "undelivered"
+    APPLICATION_WITHDRAWN = "application_withdrawn"
+    LEFT_STAGE = "left_stage"
+
+
+class TimelineEntry(BaseModel):
+    """One change of an enrolment, numbered by the enrolment's sequence."""
+
+    seq: int
+    at: datetime
+    status: EnrolmentStatus
+    detail: str
+
+
+class Enrolment(BaseModel):
+    """An enrolment and everything the workflow needs to carry it to a terminal status.
+
+    ``seq`` counts its changes; the read model keeps the newest one it has seen, so a late or
+    repeated write never overwrites a newer status. ``unprojected`` holds the timeline entries
+    not yet written to the read model.
+    """
+
+    id: str
+    ats_event_id: str
+    application_id: str
+    job_id: str
+    stage_id: str
+    candidate_id: str
+    campaign_id: str
+    campaign: Campaign
+    status: EnrolmentStatus
+    status_reason: str | None = None
+    seq: int = 0
+    created_at: datetime
+    updated_at: datetime
+    status_times: dict[EnrolmentStatus, datetime] = Field(default_factory=dict)
+    delivered_at: datetime | None = None
+    expires_at: datetime | None = None
+    modules: dict[str, ProgressEvent] = Field(default_factory=dict)
+    withdraw_requested: bool = False
+    #: A carrier's failure report that overtook the send's own result (it arrived while the
+    #: welcome was still ``sending``); applied as soon as the send reports back.
+    early_failure_report: str | None = None
+    unprojected: list[TimelineEntry] = Field(default_factory=list)
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        id: str,
+        ats_event_id: str,
+        application_id: str,
+        job_id: str,
+        stage_id: str,
+        candidate_id: str,
+        campaign_id: str,
+        campaign: Campaign,
+        status: EnrolmentStatus,
+        at: datetime,
+        detail: str,
+    ) -> Enrolment:
+        """A new enrolment in one of the initial statuses, with its first timeline entry."""
+        if not can_move(None, status):
+            raise IllegalTransition(id, status, status)
+        enrolment = cls(
+            id=id,
+            ats_event_id=ats_event_id,
+            application_id=application_id,
+            job_id=job_id,
+            stage_id=stage_id,
+            candidate_id=candidate_id,
+            campaign_id=campaign_id,
+            campaign=campaign,
+            status=status,
+            created_at=at,
+            updated_at=at,
+        )
+        enrolment._record(status, at, detail)
+        return enrolment
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL
+
+    @property
+    def is_finished(self) -> bool:
+        """Whether its campaign is over: a terminal status, or a blast that went out."""
+        return self.is_terminal or (self.campaign.is_blast and self.status in BLAST_DONE)
+
+    def transition(
+        self, target: EnrolmentStatus, at: datetime, detail: str, reason: str | None = None
+    ) -> None:
+        """Move to ``target``; raises ``IllegalTransition`` if the table does not allow it."""
+        if not can_move(self.status, target) or (
+            self.campaign.is_blast and target in MULTI_MODULE_ONLY
+        ):
+            raise IllegalTransition(self.id, self.status, target)
+        self.status = target
+        if reason is not None:
+            self.status_reason = reason
+        self._record(target, at, detail)
+
+    def note(self, at: datetime, detail: str) -> None:
+        """Add a timeline entry that does not change the status (e.g. a module completed)."""
+        self._record(self.status, at, detail)
+
+    def _record(self, status: EnrolmentStatus, at: datetime, detail: str) -> None:
+        self.seq += 1
+        self.updated_at = at
+        self.status_times.setdefault(status, at)
+        self.unprojected.append(TimelineEntry(seq=self.seq, at=at, status=status, detail=detail))
+
+    def summary(self) -> EnrolmentSummary:
+        return EnrolmentSummary(
+            id=self.id,
+            application_id=self.application_id,
+            campaign_id=self.campaign_id,
+            status=self.status,
+        )

@@ -1,0 +1,126 @@
+"""What happens to a candidate, as the workflow receives it.
+
+One model per update and signal so fields can be added later. Every one carries the id of the
+outside event it came from: the workflow applies each id at most once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from domain.campaigns import Campaign
+from domain.candidates import CandidateContact, Identifier
+from domain.statuses import EnrolmentStatus
+
+
+class ApplicationRef(BaseModel):
+    """An application: a candidate applying to a job, currently in one of its stages."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Identifier
+    job_id: Identifier
+    stage_id: Identifier
+
+
+class EnrolRequest(BaseModel):
+    """An application entered a stage (the update sent with update-with-start).
+
+    ``campaign`` is the snapshot of the stage's campaign taken when the event was resolved, or
+    ``None`` when the stage has no campaign (then nothing is enrolled, but unsent enrolments of
+    the application's previous stage are still cancelled).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_id: Identifier
+    occurred_at: AwareDatetime
+    application: ApplicationRef
+    candidate: CandidateContact
+    campaign_id: Identifier | None = None
+    campaign: Campaign | None = None
+    auto_match: bool = False
+
+
+class EnrolmentSummary(BaseModel):
+    """An enrolment as the ATS bridge reports it back."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    application_id: str
+    campaign_id: str
+    status: EnrolmentStatus
+
+
+class EnrolResult(BaseModel):
+    """What enrolling answers: the enrolments the event created (the same ones on a repeat)."""
+
+    enrolments: list[EnrolmentSummary]
+
+
+class ApplicationWithdrawn(BaseModel):
+    """The application was withdrawn: cancel what was not sent and free the thread."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_id: Identifier
+    application_id: Identifier
+    occurred_at: AwareDatetime | None = None
+
+
+class ProgressEvent(StrEnum):
+    STARTED = "started"
+    COMPLETED = "completed"
+
+
+class ModuleProgress(BaseModel):
+    """The candidate started or completed one module of a multi-module campaign."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_id: Identifier
+    enrolment_id: Identifier
+    module_id: Identifier
+    event: ProgressEvent
+
+
+class Slot(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    start: AwareDatetime
+    end: AwareDatetime
+
+
+class InterviewerAvailability(BaseModel):
+    """An interviewer published availability for a job stage: Auto-Match enrolments go out."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_id: Identifier
+    job_id: Identifier
+    stage_id: Identifier
+    interviewer_id: Identifier
+    slots: Annotated[list[Slot], Field(max_length=500)] = []
+
+
+class DeliveryOutcome(StrEnum):
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+class DeliveryReceipt(BaseModel):
+    """A channel's later word on a message it had accepted (e.g. a Twilio status callback)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_id: Identifier
+    enrolment_id: Identifier
+    message_number: int = 1
+    outcome: DeliveryOutcome
+    reason: str | None = None
+    at: datetime | None = None

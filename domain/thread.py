@@ -1,0 +1,352 @@
+"""The candidate thread: one chat thread per candidate, and the rules that share it.
+
+``CandidateThread`` is the whole state of a candidate's workflow and the only code that changes
+enrolment statuses. Its methods are pure (time comes in as an argument, nothing is performed):
+the workflow calls them from its handlers and main loop, then performs what the state asks for
+(``pending_sends``, ``unprojected`` timeline entries) with activities. The property tests drive
+the very same methods with random event sequences.
+
+Rules (DESIGN.md, decision 3): at most one enrolment holds the thread. A multi-module campaign
+holds it from ``sending`` until it ends; a blast holds it only while ``sending``. Others wait as
+``queued``, first in, first out. Messages still going out (a closing message) keep the thread
+busy so the chat never interleaves two campaigns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from domain.candidates import CandidateContact
+from domain.enrolments import Enrolment, StatusReason
+from domain.events import (
+    ApplicationWithdrawn,
+    DeliveryOutcome,
+    DeliveryReceipt,
+    EnrolRequest,
+    InterviewerAvailability,
+    ModuleProgress,
+    ProgressEvent,
+)
+from domain.identity import enrolment_id
+from domain.statuses import UNSENT, EnrolmentStatus
+
+S = EnrolmentStatus
+
+#: How many applied event ids the thread remembers to recognise a repeat.
+SEEN_EVENT_IDS = 1000
+#: How many finished (``Enrolment.is_finished``, projected) enrolments stay in the state; older
+#: ones live on in the read model only, which keeps a years-long candidate's state small.
+FINISHED_ENROLMENTS_KEPT = 100
+
+WELCOME_MESSAGE = 1
+
+
+class PendingSend(BaseModel):
+    """A message the workflow still has to deliver: the ``message_number``-th of an enrolment."""
+
+    enrolment_id: str
+    message_number: int
+
+
+class CandidateThread(BaseModel):
+    """Everything a candidate's workflow knows; carried whole across continue-as-new."""
+
+    candidate: CandidateContact
+    enrolments: dict[str, Enrolment] = Field(default_factory=dict)
+    queue: list[str] = Field(default_factory=list)
+    holder: str | None = None
+    pending_sends: list[PendingSend] = Field(default_factory=list)
+    seen_event_ids: list[str] = Field(default_factory=list)
+
+    # -- what outside events do ---------------------------------------------------------------
+
+    def enrol(self, request: EnrolRequest, now: datetime) -> list[Enrolment]:
+        """Apply an ATS event: enrol the application in its new stage's campaign, if any.
+
+        A repeat of an event returns the enrolments it created the first time. Unsent enrolments
+        of the same application in another stage are cancelled: it left that stage.
+        """
+        app = request.application
+        existing = self.enrolments.get(enrolment_id(request.event_id, app.id))
+        if existing is not None:
+            return [existing]
+        if not self._first_sight(request.event_id):
+            return []
+        self.candidate = request.candidate
+        for other in self._of_application(app.id):
+            if other.status in UNSENT and other.stage_id != app.stage_id:
+                self._cancel(other, now, StatusReason.LEFT_STAGE, "application left the stage")
+        if request.campaign is None or request.campaign_id is None:
+            return []
+        enrolment = Enrolment.create(
+            id=enrolment_id(request.event_id, app.id),
+            ats_event_id=request.event_id,
+            application_id=app.id,
+            job_id=app.job_id,
+            stage_id=app.stage_id,
+            candidate_id=request.candidate.id,
+            campaign_id=request.campaign_id,
+            campaign=request.campaign,
+            status=self._admission_status() if not request.auto_match else S.AUTO_MATCH,
+            at=now,
+            detail=f"enrolled in campaign {request.campaign.name!r}"
+            + ("; waiting for interviewer availability" if request.auto_match else ""),
+        )
+        self.enrolments[enrolment.id] = enrolment
+        if enrolment.status is not S.AUTO_MATCH:
+            self._admitted(enrolment)
+        self._forget_old()
+        return [enrolment]
+
+    def withdraw(self, event: ApplicationWithdrawn, now: datetime) -> list[Enrolment]:
+        """Cancel the application's unsent enrolments and end the one holding the thread."""
+        if not self._first_sight(event.event_id):
+            return []
+        changed = []
+        for enrolment in self._of_application(event.application_id):
+            if enrolment.status in UNSENT or (
+                enrolment.id == self.holder and enrolment.status in (S.DELIVERED, S.IN_PROGRESS)
+            ):
+                self._cancel(
+                    enrolment, now, StatusReason.APPLICATION_WITHDRAWN, "application withdrawn"
+                )
+                changed.append(enrolment)
+            elif enrolment.status is S.SENDING:
+                # The message may already be with the channel: decide once the send returns.
+                enrolment.withdraw_requested = True
+        self._dispatch(now)
+        return changed
+
+    def record_progress(self, event: ModuleProgress, now: datetime) -> str | None:
+        """Apply a module start/completion. Returns why it was ignored, or ``None`` if applied."""
+        if not self._first_sight(event.event_id):
+            return "duplicate event"
+        enrolment = self.enrolments.get(event.enrolment_id)
+        if enrolment is None:
+            return "unknown enrolment"
+        if enrolment.campaign.is_blast:
+            return "a blast has no modules"
+        if enrolment.status not in (S.DELIVERED, S.IN_PROGRESS):
+            return f"enrolment is {enrolment.status}"
+        module = next((m for m in enrolment.campaign.modules if m.id == event.module_id), None)
+        if module is None:
+            return f"unknown module {event.module_id!r}"
+        if enrolment.modules.get(module.id) is ProgressEvent.COMPLETED:
+            return f"module {module.id!r} already completed"
+        enrolment.modules[module.id] = event.event
+        detail = f"module {module.name!r} {event.event}"
+        if enrolment.status is S.DELIVERED:
+            enrolment.transition(S.IN_PROGRESS, now, detail)
+        else:
+            enrolment.note(now, detail)
+        done = all(
+            enrolment.modules.get(m.id) is ProgressEvent.COMPLETED
+            for m in enrolment.campaign.modules
+        )
+        if done:
+            enrolment.transition(S.COMPLETED, now, "every module completed")
+            self.pending_sends.extend(
+                PendingSend(enrolment_id=enrolment.id, message_number=n)
+                for n in range(WELCOME_MESSAGE + 1, len(enrolment.campaign.messages) + 1)
+            )
+            self._release(enrolment, now)
+        return None
+
+    def release_auto_match(self, event: InterviewerAvailability, now: datetime) -> list[Enrolment]:
+        """Interviewer availability for a job stage: its Auto-Match enrolments go out."""
+        if not self._first_sight(event.event_id):
+            return []
+        waiting = [
+            e
+            for e in self.enrolments.values()
+            if e.status is S.AUTO_MATCH and (e.job_id, e.stage_id) == (event.job_id, event.stage_id)
+        ]
+        for enrolment in waiting:
+            enrolment.transition(
+                self._admission_status(),
+                now,
+                f"interviewer {event.interviewer_id} shared {len(event.slots)} slot(s)",
+            )
+            self._admitted(enrolment)
+        return waiting
+
+    def record_receipt(self, event: DeliveryReceipt, now: datetime) -> str | None:
+        """A channel's delivery report. Only a failure of a welcome not yet acted on matters."""
+        if not self._first_sight(event.event_id):
+            return "duplicate event"
+        enrolment = self.enrolments.get(event.enrolment_id)
+        if enrolment is None:
+            return "unknown enrolment"
+        if event.outcome is DeliveryOutcome.DELIVERED:
+            return "delivery confirmed"
+        if event.message_number == WELCOME_MESSAGE and enrolment.status is S.SENDING:
+            # The carrier's callback can overtake the send's own result (both may reach the
+            # workflow in one task, signals first): act on it once the send reports back.
+            enrolment.early_failure_report = event.reason or "no reason given"
+            return None
+        if event.message_number != WELCOME_MESSAGE or enrolment.status is not S.DELIVERED:
+            return f"enrolment is {enrolment.status}"
+        self._fail_undelivered(enrolment, event.reason or "no reason given", now)
+        return None
+
+    # -- what the workflow's activities report ------------------------------------------------
+
+    def record_sent(self, send: PendingSend, now: datetime) -> None:
+        """The channel accepted a message."""
+        self._drop_pending(send)
+        enrolment = self.enrolments[send.enrolment_id]
+        if send.message_number != WELCOME_MESSAGE:
+            self._dispatch(now)
+            return
+        enrolment.delivered_at = now
+        enrolment.transition(S.DELIVERED, now, f"{enrolment.campaign.channel} message delivered")
+        if enrolment.early_failure_report is not None:
+            self._fail_undelivered(enrolment, enrolment.early_failure_report, now)
+        elif enrolment.campaign.is_blast:
+            self._release(enrolment, now)
+        elif enrolment.withdraw_requested:
+            self._cancel(
+                enrolment, now, StatusReason.APPLICATION_WITHDRAWN, "application withdrawn"
+            )
+        else:
+            enrolment.expires_at = now + enrolment.campaign.effective_expiry
+        self._dispatch(now)
+
+    def record_send_failure(
+        self, send: PendingSend, reason: str, detail: str, now: datetime
+    ) -> None:
+        """The channel refused a message for good (invalid number, opted out...)."""
+        self._drop_pending(send)
+        enrolment = self.enrolments[send.enrolment_id]
+        if send.message_number == WELCOME_MESSAGE:
+            enrolment.transition(S.FAILED, now, detail, reason=reason)
+            self._release(enrolment, now)
+        else:
+            enrolment.note(now, f"closing message {send.message_number} not sent: {detail}")
+        self._dispatch(now)
+
+    def expire_due(self, now: datetime) -> list[Enrolment]:
+        """End every delivered or in-progress enrolment whose deadline has passed."""
+        due = [
+            e
+            for e in self.enrolments.values()
+            if e.expires_at is not None
+            and e.expires_at <= now
+            and e.status in (S.DELIVERED, S.IN_PROGRESS)
+        ]
+        for enrolment in due:
+            enrolment.transition(S.EXPIRED, now, "not completed before the deadline")
+            self._release(enrolment, now)
+        return due
+
+    # -- what the workflow asks ----------------------------------------------------------------
+
+    def next_deadline(self) -> datetime | None:
+        """The earliest expiry among enrolments that can still expire."""
+        deadlines = [
+            e.expires_at
+            for e in self.enrolments.values()
+            if e.expires_at is not None and e.status in (S.DELIVERED, S.IN_PROGRESS)
+        ]
+        return min(deadlines, default=None)
+
+    def unprojected(self) -> list[Enrolment]:
+        """Enrolments with changes the read model has not seen yet."""
+        return [e for e in self.enrolments.values() if e.unprojected]
+
+    def mark_projected(self, up_to: dict[str, int]) -> None:
+        """Forget timeline entries the read model now holds (``enrolment id -> seq``)."""
+        for eid, seq in up_to.items():
+            enrolment = self.enrolments.get(eid)
+            if enrolment is not None:
+                enrolment.unprojected = [t for t in enrolment.unprojected if t.seq > seq]
+        self._forget_old()
+
+    def summary(self) -> str:
+        """One line for the Temporal UI: who this is and where each enrolment stands."""
+        counts: dict[str, int] = {}
+        for e in self.enrolments.values():
+            counts[e.status] = counts.get(e.status, 0) + 1
+        statuses = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no enrolments"
+        holder = self.enrolments[self.holder].campaign.name if self.holder else "nobody"
+        return (
+            f"Candidate {self.candidate.name or self.candidate.id}: {statuses}; "
+            f"thread held by {holder}; {len(self.queue)} queued"
+        )
+
+    # -- the thread's rules --------------------------------------------------------------------
+
+    def _thread_free(self) -> bool:
+        return self.holder is None and not self.pending_sends
+
+    def _admission_status(self) -> EnrolmentStatus:
+        return S.SENDING if self._thread_free() and not self.queue else S.QUEUED
+
+    def _admitted(self, enrolment: Enrolment) -> None:
+        """Take the thread for an enrolment now ``sending``, or join the queue if ``queued``."""
+        if enrolment.status is S.SENDING:
+            self._hold(enrolment)
+        else:
+            self.queue.append(enrolment.id)
+
+    def _hold(self, enrolment: Enrolment) -> None:
+        self.holder = enrolment.id
+        self.pending_sends.append(
+            PendingSend(enrolment_id=enrolment.id, message_number=WELCOME_MESSAGE)
+        )
+
+    def _release(self, enrolment: Enrolment, now: datetime) -> None:
+        if self.holder == enrolment.id:
+            self.holder = None
+        self._dispatch(now)
+
+    def _dispatch(self, now: datetime) -> None:
+        """Hand a free thread to the first queued enrolment."""
+        if self._thread_free() and self.queue:
+            enrolment = self.enrolments[self.queue.pop(0)]
+            enrolment.transition(S.SENDING, now, "thread free: sending")
+            self._hold(enrolment)
+
+    def _fail_undelivered(self, enrolment: Enrolment, report: str, now: datetime) -> None:
+        enrolment.transition(
+            S.FAILED,
+            now,
+            f"channel reported the message undelivered: {report}",
+            reason=StatusReason.UNDELIVERED,
+        )
+        self._release(enrolment, now)
+
+    def _cancel(self, enrolment: Enrolment, now: datetime, reason: str, detail: str) -> None:
+        if enrolment.id in self.queue:
+            self.queue.remove(enrolment.id)
+        enrolment.transition(S.CANCELLED, now, detail, reason=reason)
+        self._release(enrolment, now)
+
+    def _drop_pending(self, send: PendingSend) -> None:
+        self.pending_sends = [p for p in self.pending_sends if p != send]
+
+    def _of_application(self, application_id: str) -> Iterable[Enrolment]:
+        return [e for e in self.enrolments.values() if e.application_id == application_id]
+
+    def _first_sight(self, event_id: str) -> bool:
+        """Remember ``event_id``; ``False`` if it was already applied."""
+        if event_id in self.seen_event_ids:
+            return False
+        self.seen_event_ids.append(event_id)
+        del self.seen_event_ids[:-SEEN_EVENT_IDS]
+        return True
+
+    def _forget_old(self) -> None:
+        finished = [
+            e
+            for e in self.enrolments.values()
+            if e.is_finished
+            and not e.unprojected
+            and e.id != self.holder
+            and all(p.enrolment_id != e.id for p in self.pending_sends)
+        ]
+        for enrolment in finished[:-FINISHED_ENROLMENTS_KEPT]:
+            del self.enrolments[enrolment.id]
