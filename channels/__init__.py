@@ -1,0 +1,1 @@
+"""Messaging channels: how a message reaches a candidate (outbox by default)."""

@@ -1,0 +1,333 @@
+"""What recruiters configure and where each application is: campaigns, jobs, stages, applications.
+
+The HTTP edge is the only writer of these tables. Writes are idempotent upserts, so a repeated
+request or ATS event leaves the same rows behind; an application only moves forward in time
+(an older ATS event never moves it back to an earlier stage).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.campaigns import Campaign
+from domain.candidates import CandidateContact, Identifier
+from domain.events import ApplicationRef
+from store.database import dialect_insert
+from store.schema import ApplicationRow, CampaignRow, CandidateRow, JobRow, StageRow
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+
+
+class InterviewSettings(BaseModel):
+    """How a scheduling stage books interviews: Auto-Match waits for interviewer availability."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    auto_match: bool = False
+
+
+class StageDefinition(BaseModel):
+    """One stage of a job, optionally linked to the campaign its entrants are enrolled in."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Identifier
+    name: Name
+    campaign_id: Identifier | None = None
+    interview_settings: InterviewSettings | None = None
+
+    @property
+    def auto_match(self) -> bool:
+        return self.interview_settings is not None and self.interview_settings.auto_match
+
+
+class JobDefinition(BaseModel):
+    """A job and its ordered stages, as a recruiter configures it (stage order = list order)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Name
+    stages: Annotated[list[StageDefinition], Field(max_length=100)] = []
+
+    @model_validator(mode="after")
+    def _stage_ids_unique(self) -> Self:
+        ids = [stage.id for stage in self.stages]
+        if len(set(ids)) != len(ids):
+            raise ValueError("stage ids must be unique within a job")
+        return self
+
+    def campaign_ids(self) -> set[str]:
+        return {s.campaign_id for s in self.stages if s.campaign_id is not None}
+
+
+class StoredCampaign(BaseModel):
+    """A campaign as stored, with its id."""
+
+    id: str
+    campaign: Campaign
+    updated_at: datetime
+
+
+class Job(JobDefinition):
+    """A job as stored, with its id."""
+
+    id: str
+    updated_at: datetime
+
+
+class UnknownCampaigns(ValueError):
+    """A job's stages link campaigns that do not exist."""
+
+    def __init__(self, campaign_ids: Sequence[str]) -> None:
+        super().__init__(f"unknown campaign(s): {', '.join(campaign_ids)}")
+        self.campaign_ids = list(campaign_ids)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """``moment`` in UTC; a naive value (SQLite returns those) is taken to be UTC already."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+class Catalog:
+    """Reads and writes of configuration and applications within one session.
+
+    Nothing here commits: the caller decides where the transaction ends.
+    """
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    # -- campaigns -----------------------------------------------------------------------------
+
+    async def save_campaign(self, campaign_id: str, campaign: Campaign, now: datetime) -> None:
+        """Create or replace a campaign. Existing enrolments keep the snapshot they took."""
+        values = {
+            "id": campaign_id,
+            "name": campaign.name,
+            "kind": campaign.kind.value,
+            "channel": campaign.channel.value,
+            "definition": campaign.model_dump(mode="json"),
+            "updated_at": as_utc(now),
+        }
+        insert = dialect_insert(self._session, CampaignRow).values(values)
+        await self._session.execute(
+            insert.on_conflict_do_update(
+                index_elements=[CampaignRow.id],
+                set_={k: v for k, v in values.items() if k != "id"},
+            )
+        )
+
+    async def campaign(self, campaign_id: str) -> StoredCampaign | None:
+        """The campaign stored under ``campaign_id``, or ``None``."""
+        row = await self._session.get(CampaignRow, campaign_id)
+        if row is None:
+            return None
+        return StoredCampaign(
+            id=row.id,
+            campaign=Campaign.model_validate(row.definition),
+            updated_at=as_utc(row.updated_at),
+        )
+
+    async def missing_campaigns(self, campaign_ids: Iterable[str]) -> list[str]:
+        """Those of ``campaign_ids`` that no campaign has, sorted."""
+        wanted = set(campaign_ids)
+        if not wanted:
+            return []
+        found = await self._session.scalars(
+            select(CampaignRow.id).where(CampaignRow.id.in_(wanted))
+        )
+        return sorted(wanted - set(found))
+
+    # -- jobs and stages -----------------------------------------------------------------------
+
+    async def save_job(self, job_id: str, job: JobDefinition, now: datetime) -> None:
+        """Create or replace a job and its stages (stages not listed any more are removed).
+
+        Raises ``UnknownCampaigns`` (writing nothing) when a stage links a missing campaign.
+        """
+        missing = await self.missing_campaigns(job.campaign_ids())
+        if missing:
+            raise UnknownCampaigns(missing)
+        values = {"id": job_id, "name": job.name, "updated_at": as_utc(now)}
+        insert = dialect_insert(self._session, JobRow).values(values)
+        await self._session.execute(
+            insert.on_conflict_do_update(
+                index_elements=[JobRow.id],
+                set_={"name": job.name, "updated_at": values["updated_at"]},
+            )
+        )
+        await self._session.execute(
+            delete(StageRow).where(
+                StageRow.job_id == job_id, StageRow.id.not_in([s.id for s in job.stages])
+            )
+        )
+        for position, stage in enumerate(job.stages):
+            stage_values = {
+                "job_id": job_id,
+                "id": stage.id,
+                "position": position,
+                "name": stage.name,
+                "campaign_id": stage.campaign_id,
+                "auto_match": stage.auto_match,
+            }
+            stage_insert = dialect_insert(self._session, StageRow).values(stage_values)
+            await self._session.execute(
+                stage_insert.on_conflict_do_update(
+                    index_elements=[StageRow.job_id, StageRow.id],
+                    set_={k: v for k, v in stage_values.items() if k not in ("job_id", "id")},
+                )
+            )
+
+    async def job(self, job_id: str) -> Job | None:
+        """The job with its stages in order, or ``None``."""
+        row = await self._session.get(JobRow, job_id)
+        if row is None:
+            return None
+        stages = await self.stages(job_id)
+        return _job(row, stages)
+
+    async def jobs(self) -> list[Job]:
+        """Every job with its stages, ordered by job id."""
+        rows = (await self._session.scalars(select(JobRow).order_by(JobRow.id))).all()
+        stage_rows = (
+            await self._session.scalars(
+                select(StageRow).order_by(StageRow.job_id, StageRow.position)
+            )
+        ).all()
+        by_job: dict[str, list[StageRow]] = {}
+        for stage in stage_rows:
+            by_job.setdefault(stage.job_id, []).append(stage)
+        return [_job(row, by_job.get(row.id, [])) for row in rows]
+
+    async def stages(self, job_id: str) -> list[StageRow]:
+        """The job's stages in board order."""
+        result = await self._session.scalars(
+            select(StageRow).where(StageRow.job_id == job_id).order_by(StageRow.position)
+        )
+        return list(result.all())
+
+    async def stage(self, job_id: str, stage_id: str) -> StageRow | None:
+        """One stage of a job, or ``None``."""
+        return await self._session.get(StageRow, (job_id, stage_id))
+
+    async def job_exists(self, job_id: str) -> bool:
+        return await self._session.get(JobRow, job_id) is not None
+
+    # -- applications --------------------------------------------------------------------------
+
+    async def record_application(
+        self,
+        application: ApplicationRef,
+        candidate: CandidateContact,
+        *,
+        current_enrolment_id: str | None,
+        event_at: datetime,
+        now: datetime,
+    ) -> None:
+        """Note that ``application`` is in its stage as of ``event_at``, with that enrolment.
+
+        Idempotent, and ignored when the stored application has seen a newer event.
+        """
+        await self._save_candidate(candidate, now)
+        values = {
+            "id": application.id,
+            "job_id": application.job_id,
+            "stage_id": application.stage_id,
+            "candidate_id": candidate.id,
+            "current_enrolment_id": current_enrolment_id,
+            "withdrawn": False,
+            "event_at": as_utc(event_at),
+            "updated_at": as_utc(now),
+        }
+        insert = dialect_insert(self._session, ApplicationRow).values(values)
+        await self._session.execute(
+            insert.on_conflict_do_update(
+                index_elements=[ApplicationRow.id],
+                set_={k: insert.excluded[k] for k in values if k != "id"},
+                where=ApplicationRow.event_at <= insert.excluded.event_at,
+            )
+        )
+
+    async def record_withdrawal(
+        self,
+        application: ApplicationRef,
+        candidate: CandidateContact,
+        *,
+        event_at: datetime,
+        now: datetime,
+    ) -> None:
+        """Mark the application withdrawn (keeping its last enrolment for the views).
+
+        Idempotent, and ignored when the stored application has seen a newer event.
+        """
+        await self._save_candidate(candidate, now)
+        values = {
+            "id": application.id,
+            "job_id": application.job_id,
+            "stage_id": application.stage_id,
+            "candidate_id": candidate.id,
+            "current_enrolment_id": None,
+            "withdrawn": True,
+            "event_at": as_utc(event_at),
+            "updated_at": as_utc(now),
+        }
+        insert = dialect_insert(self._session, ApplicationRow).values(values)
+        await self._session.execute(
+            insert.on_conflict_do_update(
+                index_elements=[ApplicationRow.id],
+                set_={
+                    "withdrawn": True,
+                    "event_at": insert.excluded.event_at,
+                    "updated_at": insert.excluded.updated_at,
+                },
+                where=ApplicationRow.event_at <= insert.excluded.event_at,
+            )
+        )
+
+    async def application(self, application_id: str) -> ApplicationRow | None:
+        return await self._session.get(ApplicationRow, application_id)
+
+    async def _save_candidate(self, candidate: CandidateContact, now: datetime) -> None:
+        # The workflow's projection writes candidates too (same guard: the newer write wins);
+        # the API writes them so applications in a stage without a campaign have a name.
+        values = {
+            "id": candidate.id,
+            "name": candidate.name,
+            "phone": candidate.phone,
+            "email": candidate.email,
+            "timezone": candidate.timezone,
+            "updated_at": as_utc(now),
+        }
+        insert = dialect_insert(self._session, CandidateRow).values(values)
+        await self._session.execute(
+            insert.on_conflict_do_update(
+                index_elements=[CandidateRow.id],
+                set_={k: insert.excluded[k] for k in values if k != "id"},
+                where=CandidateRow.updated_at <= insert.excluded.updated_at,
+            )
+        )
+
+
+def _job(row: JobRow, stages: Iterable[StageRow]) -> Job:
+    return Job(
+        id=row.id,
+        name=row.name,
+        updated_at=as_utc(row.updated_at),
+        stages=[
+            StageDefinition(
+                id=s.id,
+                name=s.name,
+                campaign_id=s.campaign_id,
+                interview_settings=InterviewSettings(auto_match=True) if s.auto_match else None,
+            )
+            for s in stages
+        ],
+    )

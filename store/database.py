@@ -1,0 +1,156 @@
+"""Connecting to the read model: engines, sessions and upserts that work on every database.
+
+Two databases are supported: SQLite (the default, a file in the data folder) and PostgreSQL
+(production). Plain URLs (``sqlite:///...``, ``postgresql://...``) get the async driver.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import URL, Dialect, Table, event, make_url, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from store.schema import Base
+
+#: How long a SQLite writer waits for another one to finish before giving up (milliseconds).
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: How long opening a PostgreSQL connection may take: when the database is down, fail fast so
+#: the activity retries with backoff instead of hanging (seconds).
+POSTGRES_CONNECT_TIMEOUT_S = 5.0
+
+_ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+}
+
+Insert = sqlite.Insert | postgresql.Insert
+
+
+class UnsupportedDatabase(ValueError):
+    """The URL names a database the read model does not run on."""
+
+
+def async_url(url: str | URL) -> URL:
+    """``url`` with the async driver of its database; raises ``UnsupportedDatabase`` otherwise."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as err:
+        raise UnsupportedDatabase(f"not a database URL: {err}") from err
+    driver = _ASYNC_DRIVERS.get(parsed.drivername)
+    if driver is None:
+        raise UnsupportedDatabase(
+            f"unsupported database URL {parsed.render_as_string(hide_password=True)!r}: "
+            "use sqlite+aiosqlite:///path/to/file.db or postgresql+asyncpg://user@host/db"
+        )
+    return parsed.set(drivername=driver)
+
+
+def create_engine(url: str | URL) -> AsyncEngine:
+    """An async engine for the read model at ``url`` (SQLite or PostgreSQL).
+
+    SQLite connections use WAL (readers never block the writer), wait up to
+    ``SQLITE_BUSY_TIMEOUT_MS`` for a busy database and enforce foreign keys. PostgreSQL
+    connections are checked before use, so the pool recovers after the server restarts.
+    """
+    target = async_url(url)
+    if target.get_backend_name() == "sqlite":
+        engine = create_async_engine(target)
+        event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
+        return engine
+    return create_async_engine(
+        target,
+        pool_pre_ping=True,
+        connect_args={"timeout": POSTGRES_CONNECT_TIMEOUT_S},
+    )
+
+
+def _configure_sqlite_connection(
+    dbapi_connection: DBAPIConnection, connection_record: ConnectionPoolEntry
+) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        # busy_timeout first: switching to WAL needs a lock another process may hold.
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        # NORMAL is durable across application crashes in WAL mode and much cheaper than FULL.
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+    finally:
+        cursor.close()
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions on ``engine``; objects stay readable after commit (no lazy reloads in async)."""
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def dialect_of(bind: AsyncSession | AsyncConnection | AsyncEngine | Dialect) -> Dialect:
+    """The SQL dialect ``bind`` speaks."""
+    if isinstance(bind, Dialect):
+        return bind
+    if isinstance(bind, AsyncSession):
+        return bind.get_bind().dialect
+    return bind.dialect
+
+
+def dialect_insert(
+    bind: AsyncSession | AsyncConnection | AsyncEngine | Dialect, table: type[Base] | Table
+) -> Insert:
+    """An ``INSERT`` for ``table`` in ``bind``'s dialect, so ``on_conflict_do_update`` and
+    ``on_conflict_do_nothing`` (same API on SQLite and PostgreSQL) are available."""
+    name = dialect_of(bind).name
+    if name == "sqlite":
+        return sqlite.insert(table)
+    if name == "postgresql":
+        return postgresql.insert(table)
+    raise UnsupportedDatabase(f"no upsert support for the {name!r} dialect")
+
+
+async def ping(engine: AsyncEngine, within: float = 2.0) -> bool:
+    """Whether the database answers a trivial query within ``within`` seconds."""
+    try:
+        async with asyncio.timeout(within), engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception:
+        # A health check reports; whatever went wrong (refused, timed out, auth) means "down".
+        return False
+    return True
+
+
+def sqlite_path(url: str | URL) -> str | None:
+    """The file a SQLite URL points at, or ``None`` (in-memory or not SQLite)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return database
+
+
+__all__ = [
+    "Insert",
+    "UnsupportedDatabase",
+    "async_url",
+    "create_engine",
+    "dialect_insert",
+    "dialect_of",
+    "ping",
+    "session_factory",
+    "sqlite_path",
+]
+

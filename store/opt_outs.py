@@ -1,0 +1,46 @@
+"""Opt-outs: addresses that asked not to be messaged (STOP) until they ask again (START)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from store.database import dialect_insert
+from store.schema import OptOutRow
+
+
+class OptOuts:
+    """Who opted out, by normalised address.
+
+    Addresses are compared exactly: pass them through ``channels.addresses`` first (E.164 for
+    phone numbers, so an SMS STOP also stops WhatsApp messages to that number).
+    """
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def set(self, address: str, opted_out: bool) -> None:
+        """Record that ``address`` opted out (``True``) or back in (``False``)."""
+        async with self._sessions.begin() as session:
+            insert = dialect_insert(session, OptOutRow).values(
+                address=address, opted_out=opted_out, updated_at=datetime.now(UTC)
+            )
+            await session.execute(
+                insert.on_conflict_do_update(
+                    index_elements=[OptOutRow.address],
+                    set_={
+                        "opted_out": insert.excluded.opted_out,
+                        "updated_at": insert.excluded.updated_at,
+                    },
+                )
+            )
+
+    async def is_opted_out(self, address: str) -> bool:
+        """Whether nothing may be sent to ``address``."""
+        async with self._sessions() as session:
+            opted_out = await session.scalar(
+                select(OptOutRow.opted_out).where(OptOutRow.address == address)
+            )
+        return bool(opted_out)

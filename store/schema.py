@@ -1,0 +1,218 @@
+"""The read model's tables (typed SQLAlchemy 2.0). Alembic migrations create them.
+
+Who writes what: the API writes configuration (campaigns, jobs, stages) and where each
+application is (``applications``); each candidate's workflow is the only writer of enrolment
+statuses (``enrolments``, ``enrolment_events``) and of ``candidates``; the delivery activity
+writes ``outbox_messages``; the inbound-message webhook writes ``opt_outs``.
+
+Every timestamp is stored in UTC and read back as an aware UTC ``datetime`` on every database
+(see ``UtcDateTime``). ``store/migrations/versions`` must create exactly these tables, columns,
+constraints and indexes; ``tests/store/test_migrations.py`` compares the two.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Dialect,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+#: Deterministic constraint names, so migrations can name (and later alter) each one.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An aware timestamp, stored in UTC.
+
+    SQLite has no time zones: SQLAlchemy writes the wall-clock digits and drops the offset, and
+    reads back naive values. Converting to UTC on the way in keeps instants correct and makes
+    SQLite's text order chronological; tagging UTC on the way out gives every reader an aware
+    value (the API promises RFC 3339 with a zone). A naive value is a bug in the caller.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: the read model stores aware times only")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UtcDateTime(), dict[str, Any]: JSON}
+
+
+class CampaignRow(Base):
+    __tablename__ = "campaigns"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(20))
+    definition: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]
+
+
+class JobRow(Base):
+    __tablename__ = "jobs"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    updated_at: Mapped[datetime]
+
+
+class StageRow(Base):
+    __tablename__ = "stages"
+
+    job_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(300))
+    campaign_id: Mapped[str | None] = mapped_column(String(200))
+    auto_match: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (
+        ForeignKeyConstraint(["job_id"], ["jobs.id"], ondelete="CASCADE"),
+    )
+
+
+class CandidateRow(Base):
+    """A candidate's contact details as their workflow last saw them (raw, as the ATS sent)."""
+
+    __tablename__ = "candidates"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    phone: Mapped[str | None] = mapped_column(String(64))
+    email: Mapped[str | None] = mapped_column(String(320))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime]
+
+
+class ApplicationRow(Base):
+    """Where an application is now, and its current enrolment (the one its stage created)."""
+
+    __tablename__ = "applications"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    job_id: Mapped[str] = mapped_column(String(200))
+    stage_id: Mapped[str] = mapped_column(String(200))
+    candidate_id: Mapped[str] = mapped_column(String(200))
+    current_enrolment_id: Mapped[str | None] = mapped_column(String(40))
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: ``occurred_at`` of the last ATS event applied: an older event never moves it back.
+    event_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        Index("ix_applications_job_stage", "job_id", "stage_id", "id"),
+        Index("ix_applications_job_id", "job_id", "id"),
+    )
+
+
+class EnrolmentRow(Base):
+    """An enrolment as recruiters see it; ``seq`` guards against older writes."""
+
+    __tablename__ = "enrolments"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    ats_event_id: Mapped[str] = mapped_column(String(200))
+    application_id: Mapped[str] = mapped_column(String(200))
+    candidate_id: Mapped[str] = mapped_column(String(200))
+    job_id: Mapped[str] = mapped_column(String(200))
+    stage_id: Mapped[str] = mapped_column(String(200))
+    campaign_id: Mapped[str] = mapped_column(String(200))
+    #: The campaign as it was when the enrolment was created (DESIGN.md, decision 8).
+    campaign: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(20))
+    status_reason: Mapped[str | None] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    #: When each status was first reached: ``{"sending": "...", "delivered": "..."}``.
+    status_times: Mapped[dict[str, Any]]
+    delivered_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("ix_enrolments_job_stage_status", "job_id", "stage_id", "status"),
+        Index("ix_enrolments_application", "application_id"),
+        Index("ix_enrolments_candidate", "candidate_id"),
+    )
+
+
+class EnrolmentEventRow(Base):
+    """The append-only timeline: one row per change, numbered by the enrolment's ``seq``."""
+
+    __tablename__ = "enrolment_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    enrolment_id: Mapped[str] = mapped_column(String(40))
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str] = mapped_column(Text)
+
+    # The unique constraint is also the index the timeline is read through (enrolment, seq).
+    __table_args__ = (UniqueConstraint("enrolment_id", "seq", name="uq_enrolment_events_seq"),)
+
+
+class OutboxMessageRow(Base):
+    """Every message the product sent, once per idempotency key."""
+
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
+    enrolment_id: Mapped[str] = mapped_column(String(40))
+    message_number: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(20))
+    #: The normalised address it went to (E.164 phone number or e-mail address).
+    recipient: Mapped[str] = mapped_column(String(320))
+    body: Mapped[str] = mapped_column(Text)
+    #: The provider's id for the message; its status callbacks name the message by it.
+    provider_message_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_outbox_enrolment", "enrolment_id", "message_number"),)
+
+
+class OptOutRow(Base):
+    """Addresses that replied STOP: nothing is sent to them until they reply START."""
+
+    __tablename__ = "opt_outs"
+
+    address: Mapped[str] = mapped_column(String(320), primary_key=True)
+    opted_out: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime]

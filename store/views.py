@@ -1,0 +1,395 @@
+"""What recruiters look at: a job's Table (paginated) and Kanban board, and one enrolment.
+
+Built for jobs with 100,000 applications: the Table walks ``ix_applications_job_id`` (or
+``ix_applications_job_stage`` with a stage filter) in application-id order with a keyset
+cursor, never an OFFSET; the board asks the database for counts with ``GROUP BY`` and loads only
+the first cards of each column.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.identity import candidate_workflow_id
+from domain.statuses import EnrolmentStatus
+from store.catalog import as_utc
+from store.schema import (
+    ApplicationRow,
+    CandidateRow,
+    EnrolmentEventRow,
+    EnrolmentRow,
+    OutboxMessageRow,
+    StageRow,
+)
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+DEFAULT_CARDS_PER_COLUMN = 50
+MAX_CARDS_PER_COLUMN = 500
+
+
+class InvalidCursor(ValueError):
+    """A cursor that this service did not hand out."""
+
+
+class ApplicationItem(BaseModel):
+    """One row of the Table view: an application and its current enrolment, if any."""
+
+    application_id: str
+    candidate_id: str
+    candidate_name: str | None
+    stage_id: str
+    campaign_id: str | None
+    enrolment_id: str | None
+    status: EnrolmentStatus | None
+    status_reason: str | None
+    updated_at: datetime
+    withdrawn: bool = False
+
+
+class ApplicationPage(BaseModel):
+    """A page of the Table view; pass ``next_cursor`` back for the next one (``None``: done)."""
+
+    items: list[ApplicationItem]
+    next_cursor: str | None
+
+
+class BoardCard(BaseModel):
+    application_id: str
+    candidate_id: str
+    candidate_name: str | None
+    enrolment_id: str | None
+    status: EnrolmentStatus | None
+    status_reason: str | None = None
+    updated_at: datetime
+    withdrawn: bool = False
+
+
+class BoardColumn(BaseModel):
+    """One stage of the board: its first cards and how many applications it holds by status.
+
+    ``counts`` covers every application in the stage (cards are capped); applications without
+    an enrolment appear in ``total`` only.
+    """
+
+    stage_id: str
+    name: str
+    campaign_id: str | None
+    auto_match: bool
+    cards: list[BoardCard]
+    counts: dict[str, int]
+    total: int
+
+
+class Board(BaseModel):
+    """The Kanban view of a job: one column per stage, in stage order."""
+
+    job_id: str
+    columns: list[BoardColumn]
+    counts: dict[str, int]
+    total: int
+
+
+class TimelineItem(BaseModel):
+    seq: int
+    at: datetime
+    status: EnrolmentStatus
+    detail: str
+
+
+class SentMessage(BaseModel):
+    """A message the enrolment sent, with the provider's id for its delivery reports."""
+
+    message_number: int
+    channel: str
+    recipient: str
+    body: str
+    provider_message_id: str | None
+    sent_at: datetime
+
+
+class EnrolmentDetail(BaseModel):
+    """An enrolment with its timeline (oldest first) and the messages it sent."""
+
+    id: str
+    application_id: str
+    candidate_id: str
+    candidate_name: str | None
+    workflow_id: str
+    job_id: str
+    stage_id: str
+    campaign_id: str
+    campaign: dict[str, Any]
+    status: EnrolmentStatus
+    status_reason: str | None
+    ats_event_id: str
+    created_at: datetime
+    updated_at: datetime
+    delivered_at: datetime | None
+    expires_at: datetime | None
+    status_times: dict[str, Any] = Field(default_factory=dict)
+    timeline: list[TimelineItem]
+    messages: list[SentMessage]
+
+
+def encode_cursor(application_id: str) -> str:
+    """An opaque cursor that resumes after ``application_id``."""
+    raw = json.dumps({"after": application_id}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    """The application id a cursor resumes after; raises ``InvalidCursor`` otherwise."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    except (ValueError, UnicodeError, binascii.Error) as err:
+        raise InvalidCursor("the cursor is not one this service handed out") from err
+    after = data.get("after") if isinstance(data, dict) else None
+    if not isinstance(after, str):
+        raise InvalidCursor("the cursor is not one this service handed out")
+    return after
+
+
+#: The Table's row query (its columns vary in type, so the statement is loosely typed).
+ApplicationQuery = Select[*tuple[Any, ...]]
+
+
+def _application_rows(job_id: str) -> ApplicationQuery:
+    return (
+        select(
+            ApplicationRow.id,
+            ApplicationRow.candidate_id,
+            CandidateRow.name,
+            ApplicationRow.stage_id,
+            EnrolmentRow.campaign_id,
+            EnrolmentRow.id,
+            EnrolmentRow.status,
+            EnrolmentRow.status_reason,
+            func.coalesce(EnrolmentRow.updated_at, ApplicationRow.updated_at),
+            ApplicationRow.withdrawn,
+        )
+        .select_from(ApplicationRow)
+        .outerjoin(EnrolmentRow, EnrolmentRow.id == ApplicationRow.current_enrolment_id)
+        .outerjoin(CandidateRow, CandidateRow.id == ApplicationRow.candidate_id)
+        .where(ApplicationRow.job_id == job_id)
+    )
+
+
+def _status_filter(
+    query: ApplicationQuery, statuses: Sequence[EnrolmentStatus]
+) -> ApplicationQuery:
+    if statuses:
+        return query.where(EnrolmentRow.status.in_([str(s) for s in statuses]))
+    return query
+
+
+def _as_datetime(value: Any) -> datetime:
+    # COALESCE loses the column type on SQLite: the value may come back as text.
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if not isinstance(value, datetime):
+        raise TypeError(f"expected a timestamp, got {value!r}")
+    return as_utc(value)
+
+
+class RecruiterViews:
+    """Read-only queries behind the Table, the board and the enrolment page."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def applications(
+        self,
+        job_id: str,
+        *,
+        statuses: Sequence[EnrolmentStatus] = (),
+        stage_id: str | None = None,
+        limit: int = DEFAULT_PAGE_SIZE,
+        cursor: str | None = None,
+    ) -> ApplicationPage:
+        """One page of the job's applications in application-id order.
+
+        Raises ``InvalidCursor`` for a cursor this service did not hand out.
+        """
+        limit = max(1, min(limit, MAX_PAGE_SIZE))
+        query = _status_filter(_application_rows(job_id), statuses)
+        if stage_id is not None:
+            query = query.where(ApplicationRow.stage_id == stage_id)
+        if cursor is not None:
+            query = query.where(ApplicationRow.id > decode_cursor(cursor))
+        rows = (
+            await self._session.execute(query.order_by(ApplicationRow.id).limit(limit + 1))
+        ).all()
+        items = [
+            ApplicationItem(
+                application_id=row[0],
+                candidate_id=row[1],
+                candidate_name=row[2],
+                stage_id=row[3],
+                campaign_id=row[4],
+                enrolment_id=row[5],
+                status=row[6],
+                status_reason=row[7],
+                updated_at=_as_datetime(row[8]),
+                withdrawn=row[9],
+            )
+            for row in rows[:limit]
+        ]
+        more = len(rows) > limit
+        return ApplicationPage(
+            items=items, next_cursor=encode_cursor(items[-1].application_id) if more else None
+        )
+
+    async def board(
+        self,
+        job_id: str,
+        stages: Sequence[StageRow],
+        *,
+        statuses: Sequence[EnrolmentStatus] = (),
+        cards_per_column: int = DEFAULT_CARDS_PER_COLUMN,
+    ) -> Board:
+        """The job's board: for each stage, its first cards (filtered) and counts by status."""
+        cards_per_column = max(0, min(cards_per_column, MAX_CARDS_PER_COLUMN))
+        counts = await self._counts(job_id)
+        columns = []
+        for stage in stages:
+            cards: list[BoardCard] = []
+            if cards_per_column:
+                query = _status_filter(_application_rows(job_id), statuses).where(
+                    ApplicationRow.stage_id == stage.id
+                )
+                rows = (
+                    await self._session.execute(
+                        query.order_by(ApplicationRow.id).limit(cards_per_column)
+                    )
+                ).all()
+                cards = [
+                    BoardCard(
+                        application_id=row[0],
+                        candidate_id=row[1],
+                        candidate_name=row[2],
+                        enrolment_id=row[5],
+                        status=row[6],
+                        status_reason=row[7],
+                        updated_at=_as_datetime(row[8]),
+                        withdrawn=row[9],
+                    )
+                    for row in rows
+                ]
+            by_status = counts.get(stage.id, {})
+            columns.append(
+                BoardColumn(
+                    stage_id=stage.id,
+                    name=stage.name,
+                    campaign_id=stage.campaign_id,
+                    auto_match=stage.auto_match,
+                    cards=cards,
+                    counts={s: n for s, n in by_status.items() if s is not None},
+                    total=sum(by_status.values()),
+                )
+            )
+        overall: dict[str, int] = {}
+        for column in columns:
+            for status, n in column.counts.items():
+                overall[status] = overall.get(status, 0) + n
+        return Board(
+            job_id=job_id,
+            columns=columns,
+            counts=overall,
+            total=sum(column.total for column in columns),
+        )
+
+    async def _counts(self, job_id: str) -> dict[str, dict[str | None, int]]:
+        """``stage id -> status -> applications`` (status ``None``: no enrolment)."""
+        query = (
+            select(ApplicationRow.stage_id, EnrolmentRow.status, func.count())
+            .select_from(ApplicationRow)
+            .outerjoin(EnrolmentRow, EnrolmentRow.id == ApplicationRow.current_enrolment_id)
+            .where(ApplicationRow.job_id == job_id)
+            .group_by(ApplicationRow.stage_id, EnrolmentRow.status)
+        )
+        counts: dict[str, dict[str | None, int]] = {}
+        for stage_id, status, n in (await self._session.execute(query)).all():
+            counts.setdefault(stage_id, {})[status] = n
+        return counts
+
+    async def enrolment(self, enrolment_id: str) -> EnrolmentDetail | None:
+        """The enrolment with its timeline ordered by ``seq`` and its sent messages."""
+        row = await self._session.get(EnrolmentRow, enrolment_id)
+        if row is None:
+            return None
+        candidate_name = await self._session.scalar(
+            select(CandidateRow.name).where(CandidateRow.id == row.candidate_id)
+        )
+        events = await self._session.scalars(
+            select(EnrolmentEventRow)
+            .where(EnrolmentEventRow.enrolment_id == enrolment_id)
+            .order_by(EnrolmentEventRow.seq)
+        )
+        messages = await self._session.scalars(
+            select(OutboxMessageRow)
+            .where(OutboxMessageRow.enrolment_id == enrolment_id)
+            .order_by(OutboxMessageRow.message_number)
+        )
+        return EnrolmentDetail(
+            id=row.id,
+            application_id=row.application_id,
+            candidate_id=row.candidate_id,
+            candidate_name=candidate_name,
+            workflow_id=candidate_workflow_id(row.candidate_id),
+            job_id=row.job_id,
+            stage_id=row.stage_id,
+            campaign_id=row.campaign_id,
+            campaign=row.campaign,
+            status=EnrolmentStatus(row.status),
+            status_reason=row.status_reason,
+            ats_event_id=row.ats_event_id,
+            created_at=as_utc(row.created_at),
+            updated_at=as_utc(row.updated_at),
+            delivered_at=as_utc(row.delivered_at) if row.delivered_at else None,
+            expires_at=as_utc(row.expires_at) if row.expires_at else None,
+            status_times=row.status_times,
+            timeline=[
+                TimelineItem(seq=e.seq, at=as_utc(e.at), status=e.status, detail=e.detail)
+                for e in events
+            ],
+            messages=[
+                SentMessage(
+                    message_number=m.message_number,
+                    channel=m.channel,
+                    recipient=m.recipient,
+                    body=m.body,
+                    provider_message_id=m.provider_message_id,
+                    sent_at=as_utc(m.created_at),
+                )
+                for m in messages
+            ],
+        )
+
+    async def enrolment_row(self, enrolment_id: str) -> EnrolmentRow | None:
+        """The bare read-model row of an enrolment (who it belongs to, where it stands)."""
+        return await self._session.get(EnrolmentRow, enrolment_id)
+
+    async def auto_match_candidates(self, job_id: str, stage_id: str) -> list[str]:
+        """Candidates with an enrolment waiting in ``auto_match`` in this job stage."""
+        result = await self._session.scalars(
+            select(EnrolmentRow.candidate_id)
+            .where(
+                EnrolmentRow.job_id == job_id,
+                EnrolmentRow.stage_id == stage_id,
+                EnrolmentRow.status == EnrolmentStatus.AUTO_MATCH.value,
+            )
+            .distinct()
+            .order_by(EnrolmentRow.candidate_id)
+        )
+        return list(result.all())

@@ -1,0 +1,88 @@
+"""The schema comes from Alembic migrations, and every process may run them at start."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from store.database import create_engine, session_factory
+from store.migrate import alembic_config, upgrade
+from store.opt_outs import OptOuts
+from store.schema import Base
+
+HEAD = ScriptDirectory.from_config(alembic_config("sqlite:///unused.db")).get_current_head()
+
+
+def _revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def _differences(connection: Connection) -> Sequence[Any]:
+    return list(compare_metadata(MigrationContext.configure(connection), Base.metadata))
+
+
+async def revision_of(engine: AsyncEngine) -> str | None:
+    async with engine.connect() as connection:
+        return await connection.run_sync(_revision)
+
+
+async def test_migrations_create_every_table_of_the_schema(db_engine: AsyncEngine) -> None:
+    async with db_engine.connect() as connection:
+        tables = await connection.run_sync(lambda sync: set(inspect(sync).get_table_names()))
+    assert set(Base.metadata.tables) <= tables
+    assert await revision_of(db_engine) == HEAD
+
+
+async def test_migrations_build_exactly_the_schema_the_code_declares(
+    db_engine: AsyncEngine,
+) -> None:
+    async with db_engine.connect() as connection:
+        differences = await connection.run_sync(_differences)
+    assert differences == []
+
+
+async def test_upgrading_a_current_database_changes_nothing(
+    database_url: str, db_engine: AsyncEngine
+) -> None:
+    opt_outs = OptOuts(session_factory(db_engine))
+    await opt_outs.set("+14155550123", opted_out=True)
+
+    await upgrade(database_url)
+    await upgrade(database_url)
+
+    assert await revision_of(db_engine) == HEAD
+    assert await opt_outs.is_opted_out("+14155550123")
+
+
+async def test_processes_starting_together_migrate_the_database_once(
+    blank_database_url: str,
+) -> None:
+    starts = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            "import asyncio, sys; from store.migrate import upgrade; "
+            "asyncio.run(upgrade(sys.argv[1]))",
+            blank_database_url,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]
+    for process in starts:
+        _, stderr = await process.communicate()
+        assert process.returncode == 0, stderr.decode()
+
+    engine = create_engine(blank_database_url)
+    try:
+        assert await revision_of(engine) == HEAD
+    finally:
+        await engine.dispose()
