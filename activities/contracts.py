@@ -1,0 +1,49 @@
+"""Names and input/output models of the activities: all a workflow needs to call them.
+
+Kept apart from the implementations so workflow code imports no I/O library.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from channels.base import OutboundMessage, SendResult
+from domain.candidates import CandidateContact
+from domain.enrolments import Enrolment
+
+DELIVER_MESSAGE = "deliver_message"
+PROJECT_ENROLMENTS = "project_enrolments"
+
+#: ``ApplicationError.type`` of a delivery that can never succeed; its details are
+#: ``[reason, detail]`` with ``reason`` a ``StatusReason`` value.
+PERMANENT_DELIVERY_FAILURE = "PermanentDeliveryFailure"
+
+
+class DeliverMessage(BaseModel):
+    """Input of ``deliver_message``."""
+
+    message: OutboundMessage
+
+
+class ProjectEnrolments(BaseModel):
+    """Input of ``project_enrolments``: changed enrolments and the candidate they belong to."""
+
+    candidate: CandidateContact
+    enrolments: list[Enrolment]
+
+
+class ProjectionResult(BaseModel):
+    """The highest ``seq`` now in the read model, per enrolment."""
+
+    projected: dict[str, int]
+
+
+__all__ = [
+    "DELIVER_MESSAGE",
+    "PERMANENT_DELIVERY_FAILURE",
+    "PROJECT_ENROLMENTS",
+    "DeliverMessage",
+    "ProjectEnrolments",
+    "ProjectionResult",
+    "SendResult",
+]

@@ -1,0 +1,44 @@
+"""Delivering a message through the configured channel."""
+
+from __future__ import annotations
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.contracts import (
+    DELIVER_MESSAGE,
+    PERMANENT_DELIVERY_FAILURE,
+    DeliverMessage,
+    SendResult,
+)
+from channels.base import Channel, PermanentDeliveryError, TransientDeliveryError
+
+
+class DeliveryActivities:
+    """Sends messages; runs on the delivery task queue, whose rate limit paces ``sending``."""
+
+    def __init__(self, channel: Channel) -> None:
+        self._channel = channel
+
+    @activity.defn(name=DELIVER_MESSAGE)
+    async def deliver_message(self, input: DeliverMessage) -> SendResult:
+        """Hand the message to the channel once per idempotency key.
+
+        A permanent refusal fails for good (non-retryable, with the reason); anything
+        transient raises so Temporal retries with backoff.
+        """
+        try:
+            return await self._channel.send(input.message)
+        except PermanentDeliveryError as err:
+            raise ApplicationError(
+                err.detail,
+                err.reason,
+                err.detail,
+                type=PERMANENT_DELIVERY_FAILURE,
+                non_retryable=True,
+            ) from err
+        except TransientDeliveryError as err:
+            activity.logger.warning(
+                "delivery of %s will be retried: %s", input.message.idempotency_key, err
+            )
+            raise

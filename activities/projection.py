@@ -1,0 +1,21 @@
+"""Writing enrolment changes to the read model (run as a local activity)."""
+
+from __future__ import annotations
+
+from store.projection import EnrolmentProjector
+from temporalio import activity
+
+from activities.contracts import PROJECT_ENROLMENTS, ProjectEnrolments, ProjectionResult
+
+
+class ProjectionActivities:
+    """Projects the candidate workflow's state into the SQL tables recruiters read."""
+
+    def __init__(self, projector: EnrolmentProjector) -> None:
+        self._projector = projector
+
+    @activity.defn(name=PROJECT_ENROLMENTS)
+    async def project_enrolments(self, input: ProjectEnrolments) -> ProjectionResult:
+        """Upsert the enrolments (guarded by ``seq``) and append their timeline entries."""
+        projected = await self._projector.project(input.candidate, input.enrolments)
+        return ProjectionResult(projected=projected)

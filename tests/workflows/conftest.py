@@ -1,0 +1,252 @@
+"""A candidate's workflow on the time-skipping server, with an in-memory channel and read model.
+
+The delivery activity is the real ``DeliveryActivities`` around a recording channel; the
+projection is a fake registered under the real activity's name that keeps the read model in
+memory with the same ``seq`` guard.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest_asyncio
+from temporalio import activity
+from temporalio.client import WorkflowHandle
+from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities.contracts import PROJECT_ENROLMENTS, ProjectEnrolments, ProjectionResult
+from activities.delivery import DeliveryActivities
+from channels.base import (
+    OutboundMessage,
+    PermanentDeliveryError,
+    SendResult,
+    TransientDeliveryError,
+)
+from domain.campaigns import Campaign, CampaignKind, CampaignModule, ChannelKind, ModuleType
+from domain.candidates import CandidateContact
+from domain.enrolments import Enrolment, StatusReason, TimelineEntry
+from domain.events import ApplicationRef, EnrolRequest, EnrolResult
+from domain.identity import candidate_workflow_id
+from domain.statuses import EnrolmentStatus
+from domain.thread import CandidateThread
+from workers.worker import workflow_runner
+from workflows.candidate import CandidateWorkflow, CandidateWorkflowInput
+
+VALID_PHONE = "+14155550123"
+
+
+def blast(name: str = "Thanks, but no") -> Campaign:
+    return Campaign(
+        name=name, kind=CampaignKind.BLAST, channel=ChannelKind.SMS, messages=["Thank you."]
+    )
+
+
+def multi_module(
+    name: str = "Screening",
+    modules: int = 2,
+    expiry: timedelta | None = None,
+    closing: bool = False,
+) -> Campaign:
+    return Campaign(
+        name=name,
+        kind=CampaignKind.MULTI_MODULE,
+        channel=ChannelKind.WHATSAPP,
+        messages=["Welcome!", *(["Thanks, we'll be in touch."] if closing else [])],
+        modules=[
+            CampaignModule(id=f"m{i}", name=f"Module {i}", type=ModuleType.QUESTION)
+            for i in range(1, modules + 1)
+        ],
+        expiry=expiry,
+    )
+
+
+class RecordingChannel:
+    """Accepts messages once per idempotency key; can refuse or stall on demand."""
+
+    def __init__(self) -> None:
+        self.sent: dict[str, OutboundMessage] = {}
+        self.attempts = 0
+        self.transient_failures_left = 0
+
+    async def send(self, message: OutboundMessage) -> SendResult:
+        self.attempts += 1
+        if self.transient_failures_left:
+            self.transient_failures_left -= 1
+            raise TransientDeliveryError("provider timed out")
+        phone = message.candidate.phone
+        if not phone:
+            raise PermanentDeliveryError(StatusReason.MISSING_PHONE_NUMBER, "no phone number")
+        if not phone.startswith("+1415"):
+            raise PermanentDeliveryError(StatusReason.INVALID_PHONE_NUMBER, f"{phone} is invalid")
+        duplicate = message.idempotency_key in self.sent
+        self.sent.setdefault(message.idempotency_key, message)
+        return SendResult(
+            provider_message_id=f"fake-{message.idempotency_key}", duplicate=duplicate
+        )
+
+
+@dataclass
+class MemoryReadModel:
+    """The read model in memory, with the same ``seq`` guard as the SQL one."""
+
+    rows: dict[str, Enrolment] = field(default_factory=dict)
+    timeline: dict[str, dict[int, TimelineEntry]] = field(default_factory=dict)
+
+    @activity.defn(name=PROJECT_ENROLMENTS)
+    async def project_enrolments(self, input: ProjectEnrolments) -> ProjectionResult:
+        for enrolment in input.enrolments:
+            current = self.rows.get(enrolment.id)
+            if current is None or current.seq < enrolment.seq:
+                self.rows[enrolment.id] = enrolment
+            for entry in enrolment.unprojected:
+                self.timeline.setdefault(enrolment.id, {}).setdefault(entry.seq, entry)
+        return ProjectionResult(projected={e.id: e.seq for e in input.enrolments})
+
+    def statuses(self, enrolment_id: str) -> list[EnrolmentStatus]:
+        entries = sorted(self.timeline.get(enrolment_id, {}).values(), key=lambda t: t.seq)
+        statuses: list[EnrolmentStatus] = []
+        for entry in entries:
+            if not statuses or statuses[-1] != entry.status:
+                statuses.append(entry.status)
+        return statuses
+
+
+@dataclass
+class CandidateUnderTest:
+    """One candidate's workflow and what the outside world sees of it."""
+
+    env: WorkflowEnvironment
+    handle: WorkflowHandle[Any, Any]
+    contact: CandidateContact
+    channel: RecordingChannel
+    read_model: MemoryReadModel
+    events: int = 0
+
+    async def enter_stage(
+        self,
+        campaign: Campaign | None,
+        *,
+        application: str = "app-1",
+        job: str = "job-1",
+        stage: str = "screen",
+        auto_match: bool = False,
+        event_id: str | None = None,
+    ) -> EnrolResult:
+        """Send the ATS event 'application entered a stage' as the enrol update."""
+        self.events += 1
+        request = EnrolRequest(
+            event_id=event_id or f"evt-{self.events}",
+            occurred_at=datetime.now(UTC),
+            application=ApplicationRef(id=application, job_id=job, stage_id=stage),
+            candidate=self.contact,
+            campaign_id=None if campaign is None else f"cmp-{campaign.name}",
+            campaign=campaign,
+            auto_match=auto_match,
+        )
+        result: EnrolResult = await self.handle.execute_update(
+            "enrol", request, result_type=EnrolResult
+        )
+        return result
+
+    async def signal(self, name: str, payload: Any) -> None:
+        await self.handle.signal(name, payload)
+
+    async def state(self) -> CandidateThread:
+        thread: CandidateThread = await self.handle.query("state", result_type=CandidateThread)
+        return thread
+
+    async def wait_for(
+        self, check: Callable[[CandidateThread], bool], within: float = 10.0
+    ) -> CandidateThread:
+        """Poll the workflow's state until ``check`` holds (in real time, not skipped time)."""
+        deadline = asyncio.get_running_loop().time() + within
+        while True:
+            thread = await self.state()
+            if check(thread):
+                return thread
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"condition not reached; state: {thread.model_dump_json()}")
+            await asyncio.sleep(0.05)
+
+    async def wait_status(self, enrolment_id: str, status: EnrolmentStatus) -> CandidateThread:
+        """Wait until the enrolment has ``status`` in the workflow and in the read model."""
+        thread = await self.wait_for(lambda t: t.enrolments[enrolment_id].status is status)
+        await self.wait_projected(enrolment_id, status)
+        return thread
+
+    async def wait_projected(self, enrolment_id: str, status: EnrolmentStatus) -> None:
+        for _ in range(200):
+            row = self.read_model.rows.get(enrolment_id)
+            if row is not None and row.status is status:
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"read model never showed {enrolment_id} as {status}")
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def candidate(time_skipping_env: WorkflowEnvironment) -> AsyncIterator[CandidateUnderTest]:
+    """A fresh candidate (valid phone) with its workflow running on its own task queue."""
+    async with candidate_factory(time_skipping_env) as make:
+        yield await make(
+            CandidateContact(id=f"cand-{uuid.uuid4().hex[:8]}", name="Ada", phone=VALID_PHONE)
+        )
+
+
+class candidate_factory:
+    """Runs a worker on a fresh task queue and starts candidates' workflows on it."""
+
+    def __init__(self, env: WorkflowEnvironment, *, event_budget: int | None = None) -> None:
+        self.env = env
+        self.task_queue = f"test-{uuid.uuid4()}"
+        self.channel = RecordingChannel()
+        self.read_model = MemoryReadModel()
+        self.event_budget = event_budget
+        self.started: list[WorkflowHandle[Any, Any]] = []
+        self.worker = Worker(
+            env.client,
+            task_queue=self.task_queue,
+            workflows=[CandidateWorkflow],
+            activities=[
+                self.read_model.project_enrolments,
+                DeliveryActivities(self.channel).deliver_message,
+            ],
+            workflow_runner=workflow_runner(),
+        )
+
+    async def __aenter__(self) -> Callable[[CandidateContact], Any]:
+        await self.worker.__aenter__()
+        return self.start
+
+    async def __aexit__(self, *exc: object) -> None:
+        # Left running, their timers would hold the shared test server's clock for later tests.
+        # The worker stops first: terminating a workflow whose task is in flight leaves the test
+        # server's time-skipping lock held.
+        await self.worker.__aexit__(None, None, None)
+        for handle in self.started:
+            with contextlib.suppress(RPCError):
+                await handle.terminate("test over")
+
+    async def start(self, contact: CandidateContact) -> CandidateUnderTest:
+        workflow_input = CandidateWorkflowInput(
+            thread=CandidateThread(candidate=contact), delivery_task_queue=self.task_queue
+        )
+        if self.event_budget is not None:
+            workflow_input.event_budget = self.event_budget
+        await self.env.client.start_workflow(
+            CandidateWorkflow.run,
+            workflow_input,
+            id=candidate_workflow_id(contact.id),
+            task_queue=self.task_queue,
+        )
+        # Not bound to the first run: signals and queries follow continue-as-new.
+        handle = self.env.client.get_workflow_handle(candidate_workflow_id(contact.id))
+        self.started.append(handle)
+        return CandidateUnderTest(self.env, handle, contact, self.channel, self.read_model)

@@ -1,0 +1,85 @@
+"""The worker process: hosts ``CandidateWorkflow`` and the activities it calls.
+
+Two Temporal workers share one process: the workflow worker (workflows plus the projection
+local activity) and the delivery worker, whose task queue is rate limited server-side so that
+``sending`` lasts under load instead of overrunning the messaging provider.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.client import Client
+from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from activities.delivery import DeliveryActivities
+from activities.projection import ProjectionActivities
+from channels.base import Channel
+from channels.outbox import OutboxChannel
+from config.settings import Settings
+from store.database import create_engine, session_factory
+from store.opt_outs import OptOuts
+from store.outbox import Outbox
+from store.projection import EnrolmentProjector
+from workflows.candidate import CandidateWorkflow
+
+#: Workflows kept in memory between tasks. Sized on purpose: each cached candidate costs memory,
+#: an evicted one is rebuilt by replay when it next wakes (issue 4 measures both).
+MAX_CACHED_WORKFLOWS = 2_000
+
+#: Our own packages and pydantic are deterministic and side-effect free at import: pass them
+#: through the sandbox instead of re-importing them for every workflow run.
+PASSTHROUGH_MODULES = ("pydantic", "pydantic_core", "annotated_types", "domain", "channels")
+
+
+def workflow_runner() -> SandboxedWorkflowRunner:
+    """The sandbox our workflows run in (also used by replay tests)."""
+    return SandboxedWorkflowRunner(
+        restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
+    )
+
+
+@asynccontextmanager
+async def running_workers(
+    client: Client,
+    settings: Settings,
+    engine: AsyncEngine,
+    *,
+    channel: Channel | None = None,
+    extra_activities: Sequence[Callable[..., Any]] = (),
+) -> AsyncIterator[None]:
+    """Run the workflow and delivery workers for as long as the context is open."""
+    sessions = session_factory(engine)
+    projection = ProjectionActivities(EnrolmentProjector(sessions))
+    delivery = DeliveryActivities(channel or OutboxChannel(Outbox(sessions), OptOuts(sessions)))
+    workflow_worker = Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=[CandidateWorkflow],
+        activities=[projection.project_enrolments, *extra_activities],
+        workflow_runner=workflow_runner(),
+        max_cached_workflows=MAX_CACHED_WORKFLOWS,
+    )
+    delivery_worker = Worker(
+        client,
+        task_queue=settings.delivery_task_queue,
+        activities=[delivery.deliver_message],
+        max_task_queue_activities_per_second=settings.delivery_rate,
+    )
+    async with workflow_worker, delivery_worker:
+        yield
+
+
+async def run_worker(settings: Settings, client: Client, stop: asyncio.Event) -> None:
+    """Host the workers until ``stop`` is set, then shut down gracefully."""
+    engine = create_engine(settings.database_url)
+    try:
+        async with running_workers(client, settings, engine):
+            await stop.wait()
+    finally:
+        await engine.dispose()

@@ -1,0 +1,1 @@
+"""Deterministic orchestration: one long-lived workflow per candidate."""

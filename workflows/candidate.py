@@ -1,0 +1,291 @@
+"""``CandidateWorkflow``: the one long-lived workflow that owns a candidate's chat thread.
+
+Handlers record (they apply the event to the ``CandidateThread`` and return); the main loop
+acts: it starts deliveries the state asks for, projects every change into the read model, keeps
+one durable timer for the earliest expiry, and continues-as-new at a quiet point.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from pydantic import BaseModel
+
+    from activities.contracts import (
+        DELIVER_MESSAGE,
+        PERMANENT_DELIVERY_FAILURE,
+        PROJECT_ENROLMENTS,
+        DeliverMessage,
+        ProjectEnrolments,
+        ProjectionResult,
+        SendResult,
+    )
+    from channels.base import OutboundMessage
+    from domain.enrolments import StatusReason
+    from domain.events import (
+        ApplicationWithdrawn,
+        DeliveryReceipt,
+        EnrolRequest,
+        EnrolResult,
+        InterviewerAvailability,
+        ModuleProgress,
+    )
+    from domain.identity import candidate_workflow_id, idempotency_key
+    from domain.thread import CandidateThread, PendingSend
+    from workflows.search_attributes import (
+        APPLICATION_IDS,
+        CANDIDATE_ID,
+        ENROLMENT_STATUSES,
+        JOB_IDS,
+    )
+
+#: Continue-as-new past this many history events even if the server has not suggested it.
+DEFAULT_EVENT_BUDGET = 2_000
+#: How long ``enrol`` waits for its enrolment to reach the read model before answering anyway.
+PROJECTION_WAIT = timedelta(seconds=10)
+
+DELIVERY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=5),
+    maximum_attempts=0,
+    non_retryable_error_types=[PERMANENT_DELIVERY_FAILURE],
+)
+PROJECTION_RETRY = RetryPolicy(
+    initial_interval=timedelta(milliseconds=200),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=30),
+    maximum_attempts=0,
+)
+
+
+class CandidateWorkflowInput(BaseModel):
+    """Start (and continue-as-new) input: the whole state, plus where deliveries run."""
+
+    thread: CandidateThread
+    delivery_task_queue: str = "enrolments-delivery"
+    event_budget: int = DEFAULT_EVENT_BUDGET
+
+
+@workflow.defn(name="CandidateWorkflow")
+class CandidateWorkflow:
+    """Serialises one candidate's campaigns; the only writer of their enrolment statuses."""
+
+    @workflow.init
+    def __init__(self, input: CandidateWorkflowInput) -> None:
+        self._input = input
+        self._thread = input.thread
+        self._deliveries: dict[tuple[str, int], asyncio.Task[None]] = {}
+        self._expiry_timer: tuple[datetime, asyncio.Task[None]] | None = None
+        self._wakeup = False
+        self._published: tuple[object, ...] | None = None
+
+    @workflow.run
+    async def run(self, input: CandidateWorkflowInput) -> None:
+        """Act on the state until the history is long enough to continue-as-new."""
+        while True:
+            self._thread.expire_due(workflow.now())
+            self._start_deliveries()
+            await self._project()
+            self._arm_expiry_timer()
+            self._publish()
+            if self._quiet() and self._history_is_long():
+                workflow.continue_as_new(
+                    CandidateWorkflowInput(
+                        thread=self._thread,
+                        delivery_task_queue=input.delivery_task_queue,
+                        event_budget=input.event_budget,
+                    )
+                )
+            await workflow.wait_condition(lambda: self._wakeup)
+            self._wakeup = False
+
+    # -- handlers: record and wake the loop ----------------------------------------------------
+
+    @workflow.update(name="enrol")
+    async def enrol(self, request: EnrolRequest) -> EnrolResult:
+        """Enrol an application in its stage's campaign; answers with the first status.
+
+        Waits (bounded) until the enrolment is in the read model, so the caller can read it.
+        """
+        enrolments = self._thread.enrol(request, workflow.now())
+        answer = EnrolResult(enrolments=[e.summary() for e in enrolments])
+        self._wake()
+        created = {e.id: e.seq for e in enrolments}
+        try:
+            await workflow.wait_condition(lambda: self._projected(created), timeout=PROJECTION_WAIT)
+        except TimeoutError:
+            workflow.logger.warning("enrolments %s not yet in the read model", list(created))
+        return answer
+
+    @enrol.validator
+    def _validate_enrol(self, request: EnrolRequest) -> None:
+        if candidate_workflow_id(request.candidate.id) != workflow.info().workflow_id:
+            raise ValueError(f"candidate {request.candidate.id} does not belong to this workflow")
+
+    @workflow.signal(name="withdraw_application")
+    def withdraw_application(self, event: ApplicationWithdrawn) -> None:
+        """The application was withdrawn: cancel what was not sent, free the thread."""
+        self._thread.withdraw(event, workflow.now())
+        self._wake()
+
+    @workflow.signal(name="module_progress")
+    def module_progress(self, event: ModuleProgress) -> None:
+        """The candidate started or completed a module."""
+        ignored = self._thread.record_progress(event, workflow.now())
+        if ignored:
+            workflow.logger.info("progress %s ignored: %s", event.event_id, ignored)
+        self._wake()
+
+    @workflow.signal(name="interviewer_availability")
+    def interviewer_availability(self, event: InterviewerAvailability) -> None:
+        """An interviewer is available: this job stage's Auto-Match enrolments go out."""
+        self._thread.release_auto_match(event, workflow.now())
+        self._wake()
+
+    @workflow.signal(name="delivery_receipt")
+    def delivery_receipt(self, event: DeliveryReceipt) -> None:
+        """The channel's later report on a message it accepted."""
+        ignored = self._thread.record_receipt(event, workflow.now())
+        if ignored:
+            workflow.logger.info("receipt %s ignored: %s", event.event_id, ignored)
+        self._wake()
+
+    @workflow.query(name="state")
+    def state(self) -> CandidateThread:
+        """The full state: every enrolment, the queue, the holder, pending messages."""
+        return self._thread
+
+    # -- the loop's work -----------------------------------------------------------------------
+
+    def _wake(self) -> None:
+        self._wakeup = True
+
+    def _start_deliveries(self) -> None:
+        for send in self._thread.pending_sends:
+            key = (send.enrolment_id, send.message_number)
+            if key not in self._deliveries:
+                self._deliveries[key] = asyncio.create_task(self._deliver(send))
+
+    async def _deliver(self, send: PendingSend) -> None:
+        enrolment = self._thread.enrolments[send.enrolment_id]
+        message = OutboundMessage(
+            idempotency_key=idempotency_key(enrolment.id, send.message_number),
+            enrolment_id=enrolment.id,
+            message_number=send.message_number,
+            channel=enrolment.campaign.channel,
+            candidate=self._thread.candidate,
+            body=enrolment.campaign.messages[send.message_number - 1],
+        )
+        try:
+            await workflow.execute_activity(
+                DELIVER_MESSAGE,
+                DeliverMessage(message=message),
+                result_type=SendResult,
+                task_queue=self._input.delivery_task_queue,
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=DELIVERY_RETRY,
+                summary=(
+                    f"{enrolment.campaign.channel} message {send.message_number} of "
+                    f"{enrolment.campaign.name!r} to {self._thread.candidate.name}"
+                ),
+            )
+        except ActivityError as err:
+            reason, detail = _failure_reason(err)
+            self._thread.record_send_failure(send, reason, detail, workflow.now())
+        else:
+            self._thread.record_sent(send, workflow.now())
+        finally:
+            del self._deliveries[(send.enrolment_id, send.message_number)]
+            self._wake()
+
+    async def _project(self) -> None:
+        changed = self._thread.unprojected()
+        if not changed:
+            return
+        result = await workflow.execute_local_activity(
+            PROJECT_ENROLMENTS,
+            ProjectEnrolments(candidate=self._thread.candidate, enrolments=changed),
+            result_type=ProjectionResult,
+            start_to_close_timeout=timedelta(seconds=20),
+            retry_policy=PROJECTION_RETRY,
+            summary=f"project {len(changed)} enrolment change(s)",
+        )
+        self._thread.mark_projected(result.projected)
+
+    def _projected(self, created: dict[str, int]) -> bool:
+        for eid, seq in created.items():
+            enrolment = self._thread.enrolments.get(eid)
+            if enrolment is not None and any(t.seq <= seq for t in enrolment.unprojected):
+                return False
+        return True
+
+    def _arm_expiry_timer(self) -> None:
+        """Keep exactly one durable timer, for the earliest deadline."""
+        deadline = self._thread.next_deadline()
+        if self._expiry_timer is not None:
+            armed_for, task = self._expiry_timer
+            if armed_for == deadline and not task.done():
+                return
+            task.cancel()
+            self._expiry_timer = None
+        if deadline is not None:
+            self._expiry_timer = (deadline, asyncio.create_task(self._sleep_until(deadline)))
+
+    async def _sleep_until(self, deadline: datetime) -> None:
+        delay = deadline - workflow.now()
+        if delay > timedelta(0):
+            await workflow.sleep(delay, summary="expiry of the running campaign")
+        self._wake()
+
+    def _publish(self) -> None:
+        """Search attributes and current details, written only when they change."""
+        enrolments = self._thread.enrolments.values()
+        view = (
+            sorted({e.job_id for e in enrolments}),
+            sorted({e.application_id for e in enrolments}),
+            sorted({e.status.value for e in enrolments}),
+        )
+        if view == self._published:
+            return
+        self._published = view
+        jobs, applications, statuses = view
+        workflow.upsert_search_attributes(
+            [
+                CANDIDATE_ID.value_set(self._thread.candidate.id),
+                JOB_IDS.value_set(jobs),
+                APPLICATION_IDS.value_set(applications),
+                ENROLMENT_STATUSES.value_set(statuses),
+            ]
+        )
+        workflow.set_current_details(self._thread.summary())
+
+    def _quiet(self) -> bool:
+        return (
+            not self._deliveries
+            and not self._thread.unprojected()
+            and workflow.all_handlers_finished()
+        )
+
+    def _history_is_long(self) -> bool:
+        info = workflow.info()
+        return (
+            info.is_continue_as_new_suggested()
+            or info.get_current_history_length() >= self._input.event_budget
+        )
+
+
+def _failure_reason(err: ActivityError) -> tuple[str, str]:
+    """The reason and detail of a delivery that failed for good."""
+    cause = err.cause
+    if isinstance(cause, ApplicationError) and cause.type == PERMANENT_DELIVERY_FAILURE:
+        details = list(cause.details)
+        if len(details) >= 2:
+            return str(details[0]), str(details[1])
+    return StatusReason.CHANNEL_REJECTED, str(cause or err)
