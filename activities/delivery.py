@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from activities.contracts import (
     DELIVER_MESSAGE,
@@ -36,6 +36,9 @@ class DeliveryActivities:
                 err.detail,
                 type=PERMANENT_DELIVERY_FAILURE,
                 non_retryable=True,
+                # An expected business outcome (a bad number), not an operational error: logged
+                # at debug level instead of as a traceback.
+                category=ApplicationErrorCategory.BENIGN,
             ) from err
         except TransientDeliveryError as err:
             activity.logger.warning(

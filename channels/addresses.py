@@ -69,7 +69,7 @@ def normalise_email(raw: str | None) -> str:
         or not all(labels)
     ):
         raise PermanentDeliveryError(
-            StatusReason.CHANNEL_REJECTED, f"{text!r} is not a valid e-mail address"
+            StatusReason.INVALID_EMAIL, f"{text!r} is not a valid e-mail address"
         )
     return f"{local}@{domain.lower()}"
 

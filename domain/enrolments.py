@@ -25,6 +25,7 @@ class StatusReason(StrEnum):
     INVALID_PHONE_NUMBER = "invalid_phone_number"
     MISSING_PHONE_NUMBER = "missing_phone_number"
     MISSING_EMAIL = "missing_email"
+    INVALID_EMAIL = "invalid_email"
     OPTED_OUT = "opted_out"
     CHANNEL_REJECTED = "channel_rejected"
     UNDELIVERED = "undelivered"

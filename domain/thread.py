@@ -73,7 +73,7 @@ class CandidateThread(BaseModel):
         existing = self.enrolments.get(enrolment_id(request.event_id, app.id))
         if existing is not None:
             return [existing]
-        if not self._first_sight(request.event_id):
+        if not self._first_sight("ats", request.event_id):
             return []
         self.candidate = request.candidate
         for other in self._of_application(app.id):
@@ -103,7 +103,7 @@ class CandidateThread(BaseModel):
 
     def withdraw(self, event: ApplicationWithdrawn, now: datetime) -> list[Enrolment]:
         """Cancel the application's unsent enrolments and end the one holding the thread."""
-        if not self._first_sight(event.event_id):
+        if not self._first_sight("ats", event.event_id):
             return []
         changed = []
         for enrolment in self._of_application(event.application_id):
@@ -122,7 +122,7 @@ class CandidateThread(BaseModel):
 
     def record_progress(self, event: ModuleProgress, now: datetime) -> str | None:
         """Apply a module start/completion. Returns why it was ignored, or ``None`` if applied."""
-        if not self._first_sight(event.event_id):
+        if not self._first_sight("progress", event.event_id):
             return "duplicate event"
         enrolment = self.enrolments.get(event.enrolment_id)
         if enrolment is None:
@@ -157,7 +157,7 @@ class CandidateThread(BaseModel):
 
     def release_auto_match(self, event: InterviewerAvailability, now: datetime) -> list[Enrolment]:
         """Interviewer availability for a job stage: its Auto-Match enrolments go out."""
-        if not self._first_sight(event.event_id):
+        if not self._first_sight("availability", event.event_id):
             return []
         waiting = [
             e
@@ -175,7 +175,7 @@ class CandidateThread(BaseModel):
 
     def record_receipt(self, event: DeliveryReceipt, now: datetime) -> str | None:
         """A channel's delivery report. Only a failure of a welcome not yet acted on matters."""
-        if not self._first_sight(event.event_id):
+        if not self._first_sight("receipt", event.event_id):
             return "duplicate event"
         enrolment = self.enrolments.get(event.enrolment_id)
         if enrolment is None:
@@ -331,11 +331,15 @@ class CandidateThread(BaseModel):
     def _of_application(self, application_id: str) -> Iterable[Enrolment]:
         return [e for e in self.enrolments.values() if e.application_id == application_id]
 
-    def _first_sight(self, event_id: str) -> bool:
-        """Remember ``event_id``; ``False`` if it was already applied."""
-        if event_id in self.seen_event_ids:
+    def _first_sight(self, source: str, event_id: str) -> bool:
+        """Remember ``event_id`` of ``source``; ``False`` if it was already applied.
+
+        Ids are kept per source (ATS, progress webhook...), so two senders' ids never collide.
+        """
+        key = f"{source}:{event_id}"
+        if key in self.seen_event_ids:
             return False
-        self.seen_event_ids.append(event_id)
+        self.seen_event_ids.append(key)
         del self.seen_event_ids[:-SEEN_EVENT_IDS]
         return True
 

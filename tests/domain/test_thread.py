@@ -1039,7 +1039,7 @@ def test_only_the_most_recent_event_ids_are_remembered(
         thread.withdraw(withdrawal(f"wd-{n}", "app-none"), clock.now)
 
     assert len(thread.seen_event_ids) == SEEN_EVENT_IDS
-    assert thread.seen_event_ids[0] == "wd-5"
+    assert thread.seen_event_ids[0] == "ats:wd-5"
 
 
 # -- odds and ends ---------------------------------------------------------------------------

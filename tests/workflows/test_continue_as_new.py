@@ -56,7 +56,7 @@ async def test_continue_as_new_keeps_the_queue_and_the_running_campaign(
         assert thread.holder == running.id
         assert thread.queue == [e.id for e in queued]
         assert thread.enrolments[running.id].status is S.IN_PROGRESS
-        assert {"p0", "p1"} <= set(thread.seen_event_ids)
+        assert {"progress:p0", "progress:p1"} <= set(thread.seen_event_ids)
 
 
 async def test_long_lived_candidate_continues_as_new_repeatedly_without_losing_anything(

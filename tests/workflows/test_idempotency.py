@@ -43,7 +43,7 @@ async def test_progress_for_unknown_module_or_finished_enrolment_is_ignored(
     await candidate.wait_status(enrolment.id, S.COMPLETED)
     await candidate.signal("module_progress", progress(enrolment.id, "m1", "started", "p2"))
 
-    thread = await candidate.wait_for(lambda t: "p2" in t.seen_event_ids)
+    thread = await candidate.wait_for(lambda t: "progress:p2" in t.seen_event_ids)
     assert thread.enrolments[enrolment.id].status is S.COMPLETED
 
 

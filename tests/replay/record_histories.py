@@ -1,0 +1,111 @@
+"""Record the histories the replay test guards: ``python -m tests.replay.record_histories``.
+
+Run it again only when a change to ``CandidateWorkflow`` is meant to be incompatible with
+running workflows (and then version the change instead, if any are still running).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from domain.candidates import CandidateContact
+from domain.events import ApplicationWithdrawn, InterviewerAvailability
+from domain.statuses import EnrolmentStatus as S
+from tests.fixtures.temporal import installed_binary, register_search_attributes
+from tests.workflows.conftest import (
+    VALID_PHONE,
+    CandidateUnderTest,
+    blast,
+    candidate_factory,
+    multi_module,
+)
+from tests.workflows.test_lifecycle import progress
+
+HISTORIES = Path(__file__).parent / "histories"
+
+Story = Callable[[CandidateUnderTest], Awaitable[None]]
+
+
+async def blast_delivered(c: CandidateUnderTest) -> None:
+    [e] = (await c.enter_stage(blast())).enrolments
+    await c.wait_status(e.id, S.DELIVERED)
+
+
+async def campaign_completed_then_queued_blast(c: CandidateUnderTest) -> None:
+    [e] = (await c.enter_stage(multi_module(modules=2, closing=True))).enrolments
+    [b] = (await c.enter_stage(blast(), application="app-2", job="job-2")).enrolments
+    await c.wait_status(e.id, S.DELIVERED)
+    await c.signal("module_progress", progress(e.id, "m1", "started", f"{c.contact.id}-p1"))
+    await c.signal("module_progress", progress(e.id, "m1", "completed", f"{c.contact.id}-p2"))
+    await c.signal("module_progress", progress(e.id, "m2", "completed", f"{c.contact.id}-p3"))
+    await c.wait_status(b.id, S.DELIVERED)
+
+
+async def campaign_expired(c: CandidateUnderTest) -> None:
+    [e] = (await c.enter_stage(multi_module(expiry=timedelta(hours=1)))).enrolments
+    await c.wait_status(e.id, S.DELIVERED)
+    await c.env.sleep(timedelta(hours=2))
+    await c.wait_status(e.id, S.EXPIRED)
+
+
+async def auto_match_then_withdrawal(c: CandidateUnderTest) -> None:
+    [e] = (await c.enter_stage(multi_module("Book"), stage="interview", auto_match=True)).enrolments
+    [q] = (await c.enter_stage(blast(), application="app-2", job="job-2")).enrolments
+    await c.signal(
+        "interviewer_availability",
+        InterviewerAvailability(
+            event_id=f"{c.contact.id}-a1", job_id="job-1", stage_id="interview", interviewer_id="i"
+        ),
+    )
+    await c.wait_status(e.id, S.DELIVERED)
+    await c.signal(
+        "withdraw_application",
+        ApplicationWithdrawn(event_id=f"{c.contact.id}-w1", application_id="app-1"),
+    )
+    await c.wait_status(q.id, S.DELIVERED)
+
+
+async def invalid_phone_failed(c: CandidateUnderTest) -> None:
+    [e] = (await c.enter_stage(blast())).enrolments
+    await c.wait_status(e.id, S.FAILED)
+
+
+STORIES: dict[str, tuple[Story, str | None]] = {
+    "blast_delivered": (blast_delivered, VALID_PHONE),
+    "campaign_completed_then_queued_blast": (campaign_completed_then_queued_blast, VALID_PHONE),
+    "campaign_expired": (campaign_expired, VALID_PHONE),
+    "auto_match_then_withdrawal": (auto_match_then_withdrawal, VALID_PHONE),
+    "invalid_phone_failed": (invalid_phone_failed, "12345"),
+}
+
+
+async def record() -> None:
+    HISTORIES.mkdir(parents=True, exist_ok=True)
+    env = await WorkflowEnvironment.start_time_skipping(
+        data_converter=pydantic_data_converter,
+        test_server_existing_path=installed_binary("temporal-test-server"),
+    )
+    try:
+        await register_search_attributes(env)
+        for name, (story, phone) in STORIES.items():
+            async with candidate_factory(env) as start:
+                contact = CandidateContact(id=f"rec-{uuid.uuid4().hex[:8]}", name="Rec", phone=phone)
+                candidate: CandidateUnderTest = await start(contact)
+                await story(candidate)
+                history: WorkflowHistory = await candidate.handle.fetch_history()
+                (HISTORIES / f"{name}.json").write_text(history.to_json())
+                print(f"recorded {name}: {len(history.events)} events")
+    finally:
+        await env.shutdown()
+
+
+if __name__ == "__main__":
+    asyncio.run(record())
