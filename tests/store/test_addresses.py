@@ -70,7 +70,7 @@ def test_valid_email_addresses_are_trimmed_with_their_domain_lowercased(
 def test_malformed_email_addresses_are_rejected(raw: str) -> None:
     with pytest.raises(PermanentDeliveryError) as refused:
         normalise_email(raw)
-    assert refused.value.reason == StatusReason.CHANNEL_REJECTED
+    assert refused.value.reason == StatusReason.INVALID_EMAIL
 
 
 @pytest.mark.parametrize("raw", [None, "", "  "])
