@@ -1,0 +1,1 @@
+"""The HTTP edge (FastAPI): ATS event bridge, webhooks, configuration and recruiter views."""

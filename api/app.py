@@ -1,0 +1,93 @@
+"""The ASGI app: configuration, the ATS bridge, webhooks, recruiter views and pages.
+
+``create_app`` wires everything once: settings, the Temporal client, the database engine, the
+bridge to the candidates' workflows. Routers are per resource; errors all leave in one JSON
+shape (``api.errors``); the OpenAPI description is served at ``/docs``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.client import Client
+
+from api import ui
+from api.bridge import CandidateBridge
+from api.dependencies import ApiContext
+from api.errors import install_error_handlers
+from api.routes import ats, campaigns, health, jobs, views, webhooks
+from api.signatures import webhook_key
+from config.settings import Settings
+from store.database import create_engine, session_factory
+
+DESCRIPTION = """\
+The HTTP edge of the campaign-enrolment engine: configure campaigns and jobs, feed ATS events
+(each enrols the application in its stage's campaign through the candidate's workflow), report
+module progress, interviewer availability and deliveries, and read the recruiter views.
+
+Every error is `{"error": {"code", "message", "details"}}` with a 4xx status (503 when Temporal
+or the database cannot be reached). When `ENROLMENTS_WEBHOOK_SECRET` is set, `POST /ats/events`
+and the JSON webhooks require Standard Webhooks signatures.
+"""
+
+
+def create_app(settings: Settings, client: Client, *, engine: AsyncEngine | None = None) -> FastAPI:
+    """The app, talking to Temporal through ``client`` and to the read model.
+
+    Without ``engine`` the app creates one on ``settings.database_url`` and disposes of it at
+    shutdown; a given engine belongs to the caller. The database must already be migrated.
+    Raises ``ValueError`` for a malformed ``whsec_`` webhook secret.
+    """
+    if settings.webhook_secret is not None:
+        webhook_key(settings.webhook_secret.get_secret_value())
+    owns_engine = engine is None
+    database = engine if engine is not None else create_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if owns_engine:
+                await database.dispose()
+
+    app = FastAPI(
+        title="Campaign enrolments",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+    )
+    app.state.context = ApiContext(
+        settings=settings,
+        client=client,
+        engine=database,
+        sessions=session_factory(database),
+        bridge=CandidateBridge(
+            client,
+            task_queue=settings.task_queue,
+            delivery_task_queue=settings.delivery_task_queue,
+        ),
+    )
+    install_error_handlers(app)
+    for router in (
+        campaigns.router,
+        jobs.router,
+        ats.router,
+        webhooks.signed,
+        webhooks.twilio,
+        views.router,
+        health.router,
+        ui.router,
+    ):
+        app.include_router(router)
+
+    @app.get("/", include_in_schema=False)
+    async def home() -> RedirectResponse:
+        return RedirectResponse("/ui/")
+
+    return app

@@ -1,0 +1,57 @@
+"""What route handlers receive through ``Depends``: settings, a database session, the bridge.
+
+``create_app`` puts one ``ApiContext`` on ``app.state.context``; these providers hand out its
+parts, so handlers never reach for globals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated, cast
+
+from fastapi import Depends
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.requests import HTTPConnection
+from temporalio.client import Client
+
+from api.bridge import CandidateBridge
+from config.settings import Settings
+
+
+@dataclass(frozen=True)
+class ApiContext:
+    """Everything the HTTP edge shares across requests, built once by ``create_app``."""
+
+    settings: Settings
+    client: Client
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    bridge: CandidateBridge
+
+
+def api_context(connection: HTTPConnection) -> ApiContext:
+    """The app's shared context (settings, engine, sessions, bridge)."""
+    return cast(ApiContext, connection.app.state.context)
+
+
+def get_settings(connection: HTTPConnection) -> Settings:
+    """The settings the app was created with."""
+    return api_context(connection).settings
+
+
+def get_bridge(connection: HTTPConnection) -> CandidateBridge:
+    """The bridge to the candidates' workflows."""
+    return api_context(connection).bridge
+
+
+async def get_session(connection: HTTPConnection) -> AsyncIterator[AsyncSession]:
+    """One database session per request, closed (rolled back if uncommitted) at the end."""
+    async with api_context(connection).sessions() as session:
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+BridgeDep = Annotated[CandidateBridge, Depends(get_bridge)]
+ContextDep = Annotated[ApiContext, Depends(api_context)]

@@ -1,0 +1,1 @@
+"""The HTTP edge's routers, one module per resource."""

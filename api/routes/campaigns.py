@@ -1,0 +1,72 @@
+"""``/campaigns``: what recruiters send to candidates, blasts and multi-module campaigns."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel
+
+from api.dependencies import SessionDep
+from api.errors import ApiError, CheckedRoute, error_responses
+from domain.campaigns import Campaign, CampaignKind, CampaignModule, ChannelKind
+from store.catalog import Catalog, StoredCampaign
+
+router = APIRouter(prefix="/campaigns", tags=["configuration"], route_class=CheckedRoute)
+
+CampaignId = Annotated[str, Path(min_length=1, max_length=200)]
+
+
+class CampaignResource(BaseModel):
+    """A stored campaign. ``expiry`` is spelled out for multi-module campaigns (default P7D)."""
+
+    id: str
+    name: str
+    kind: CampaignKind
+    channel: ChannelKind
+    messages: list[str]
+    modules: list[CampaignModule]
+    expiry: timedelta | None
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, stored: StoredCampaign) -> CampaignResource:
+        campaign = stored.campaign
+        return cls(
+            id=stored.id,
+            name=campaign.name,
+            kind=campaign.kind,
+            channel=campaign.channel,
+            messages=list(campaign.messages),
+            modules=list(campaign.modules),
+            expiry=None if campaign.is_blast else campaign.effective_expiry,
+            updated_at=stored.updated_at,
+        )
+
+
+@router.put(
+    "/{campaign_id}",
+    response_model=CampaignResource,
+    responses=error_responses(400, 413, 415, 422),
+)
+async def put_campaign(
+    campaign_id: CampaignId, campaign: Campaign, session: SessionDep
+) -> CampaignResource:
+    """Create or replace a campaign. Enrolments already created keep their snapshot."""
+    catalog = Catalog(session)
+    await catalog.save_campaign(campaign_id, campaign, datetime.now(UTC))
+    await session.commit()
+    stored = await catalog.campaign(campaign_id)
+    if stored is None:  # pragma: no cover - just written in this session
+        raise ApiError(409, "campaign_not_stored", f"campaign {campaign_id!r} was not stored")
+    return CampaignResource.of(stored)
+
+
+@router.get("/{campaign_id}", response_model=CampaignResource, responses=error_responses(404))
+async def get_campaign(campaign_id: CampaignId, session: SessionDep) -> CampaignResource:
+    """The stored campaign."""
+    stored = await Catalog(session).campaign(campaign_id)
+    if stored is None:
+        raise ApiError(404, "campaign_not_found", f"no campaign {campaign_id!r}")
+    return CampaignResource.of(stored)

@@ -1,0 +1,59 @@
+"""``/jobs``: jobs and their ordered stages, each optionally linked to a campaign."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel
+
+from api.dependencies import SessionDep
+from api.errors import ApiError, CheckedRoute, error_responses
+from store.catalog import Catalog, Job, JobDefinition, UnknownCampaigns
+
+router = APIRouter(prefix="/jobs", tags=["configuration"], route_class=CheckedRoute)
+
+JobId = Annotated[str, Path(min_length=1, max_length=200)]
+
+
+class JobList(BaseModel):
+    jobs: list[Job]
+
+
+@router.put("/{job_id}", response_model=Job, responses=error_responses(400, 413, 415, 422))
+async def put_job(job_id: JobId, job: JobDefinition, session: SessionDep) -> Job:
+    """Create or replace a job and its stages (stage order = list order).
+
+    Every ``campaign_id`` must name an existing campaign (422 ``unknown_campaign``).
+    """
+    catalog = Catalog(session)
+    try:
+        await catalog.save_job(job_id, job, datetime.now(UTC))
+    except UnknownCampaigns as err:
+        raise ApiError(
+            422,
+            "unknown_campaign",
+            f"stages link campaigns that do not exist: {', '.join(err.campaign_ids)}",
+            {"campaign_ids": err.campaign_ids},
+        ) from err
+    await session.commit()
+    stored = await catalog.job(job_id)
+    if stored is None:  # pragma: no cover - just written in this session
+        raise ApiError(409, "job_not_stored", f"job {job_id!r} was not stored")
+    return stored
+
+
+@router.get("", response_model=JobList)
+async def list_jobs(session: SessionDep) -> JobList:
+    """Every job with its stages."""
+    return JobList(jobs=await Catalog(session).jobs())
+
+
+@router.get("/{job_id}", response_model=Job, responses=error_responses(404))
+async def get_job(job_id: JobId, session: SessionDep) -> Job:
+    """One job with its stages."""
+    job = await Catalog(session).job(job_id)
+    if job is None:
+        raise ApiError(404, "job_not_found", f"no job {job_id!r}")
+    return job

@@ -1,0 +1,310 @@
+"""The recruiter's pages: the list of jobs and one job's Table / Kanban view, server-rendered.
+
+The server renders the shell of each page (job, stages, campaigns, counts) from the read model;
+``static/job.js`` then fills the rows and cards from the JSON views
+(``GET /jobs/{id}/applications``, ``GET /jobs/{id}/board``, ``GET /enrolments/{id}``) and polls
+them, so a status change shows up without a reload. How each status looks (label, hint) is
+decided here, once, and handed to the script; the colours live in ``static/app.css``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from api.dependencies import ContextDep, SessionDep
+from api.errors import ApiError, error_responses
+from domain.campaigns import CampaignKind, ChannelKind
+from domain.enrolments import StatusReason
+from domain.identity import candidate_workflow_id
+from domain.statuses import EnrolmentStatus
+from store.catalog import Catalog
+from store.schema import CampaignRow, StageRow
+from store.views import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, RecruiterViews
+
+HERE = Path(__file__).parent
+STATIC_PATH = "/ui/static"
+#: Changes with the page's script and stylesheet, so browsers never keep an old copy.
+ASSET_VERSION = hashlib.sha256(
+    b"".join(path.read_bytes() for path in sorted((HERE / "static").iterdir()) if path.is_file())
+).hexdigest()[:12]
+#: How often the page asks for fresh data (milliseconds).
+POLL_MS = 1500
+#: Stands for the candidate id in the workflow link the script completes (URL-safe as is).
+CANDIDATE_PLACEHOLDER = "__CANDIDATE_ID__"
+
+S = EnrolmentStatus
+
+
+class StatusLook(BaseModel):
+    """How a status is shown to recruiters: a readable label and a one-line hint."""
+
+    value: EnrolmentStatus
+    label: str
+    hint: str
+
+
+#: Every status in the order recruiters read a campaign's life, with its label and hint.
+STATUS_LOOKS: tuple[StatusLook, ...] = (
+    StatusLook(value=S.SENDING, label="Sending", hint="Being handed to the messaging channel"),
+    StatusLook(
+        value=S.QUEUED, label="Queued", hint="Waits for the candidate's current campaign to end"
+    ),
+    StatusLook(value=S.DELIVERED, label="Delivered", hint="The channel delivered it"),
+    StatusLook(
+        value=S.IN_PROGRESS, label="In progress", hint="The candidate is working through it"
+    ),
+    StatusLook(value=S.COMPLETED, label="Completed", hint="Every module completed"),
+    StatusLook(value=S.FAILED, label="Failed", hint="Could not be delivered"),
+    StatusLook(value=S.EXPIRED, label="Expired", hint="Not completed before the deadline"),
+    StatusLook(
+        value=S.AUTO_MATCH, label="Auto-Match", hint="Waits for an interviewer's availability"
+    ),
+    StatusLook(
+        value=S.CANCELLED, label="Cancelled", hint="Withdrawn or moved on before it was sent"
+    ),
+)
+
+KIND_LABELS = {CampaignKind.BLAST: "Blast", CampaignKind.MULTI_MODULE: "Multi-module"}
+CHANNEL_LABELS = {
+    ChannelKind.SMS: "SMS",
+    ChannelKind.WHATSAPP: "WhatsApp",
+    ChannelKind.EMAIL: "Email",
+}
+REASON_LABELS = {
+    reason.value: reason.value.replace("_", " ").capitalize() for reason in StatusReason
+}
+
+View = Literal["table", "kanban"]
+
+templates = Jinja2Templates(directory=HERE / "templates")
+router = APIRouter(tags=["recruiter UI"])
+router.mount(STATIC_PATH, StaticFiles(directory=HERE / "static"), name="ui-static")
+
+
+class CampaignLook(BaseModel):
+    id: str
+    name: str
+    kind: str
+    kind_label: str
+    channel_label: str
+
+
+class StageLook(BaseModel):
+    id: str
+    name: str
+    campaign: CampaignLook | None
+    auto_match: bool
+    count: int
+
+
+class StageSummary(BaseModel):
+    id: str
+    name: str
+    count: int
+
+
+class JobSummary(BaseModel):
+    """A job as the jobs page lists it."""
+
+    id: str
+    name: str
+    stages: list[StageSummary]
+    counts: dict[str, int]
+    total: int
+
+
+class JobCounts(BaseModel):
+    """Applications of a job: in total, per current enrolment status and per stage."""
+
+    total: int
+    statuses: dict[str, int]
+    stages: dict[str, int]
+
+
+def temporal_workflow_url(base_url: str, namespace: str, candidate_id: str) -> str:
+    """The Temporal Web UI page of ``candidate_id``'s workflow."""
+    workflow_id = candidate_workflow_id(candidate_id)
+    return f"{base_url.rstrip('/')}/namespaces/{quote(namespace, safe='')}/workflows/" + quote(
+        workflow_id, safe=""
+    )
+
+
+def _page_context(request: Request, context: ContextDep) -> dict[str, Any]:
+    root = request.scope.get("root_path", "").rstrip("/")
+    return {
+        "ui_url": f"{root}/ui",
+        "static_url": f"{root}{STATIC_PATH}",
+        "api_docs_url": f"{root}/docs",
+        "asset_version": ASSET_VERSION,
+        "temporal_ui_url": context.settings.temporal_ui_url.rstrip("/"),
+        "temporal_namespace": context.client.namespace,
+    }
+
+
+async def _campaign_looks(session: SessionDep, stages: list[StageRow]) -> dict[str, CampaignLook]:
+    ids = {s.campaign_id for s in stages if s.campaign_id is not None}
+    if not ids:
+        return {}
+    rows = await session.scalars(select(CampaignRow).where(CampaignRow.id.in_(ids)))
+    return {
+        row.id: CampaignLook(
+            id=row.id,
+            name=row.name,
+            kind=row.kind,
+            kind_label=KIND_LABELS.get(CampaignKind(row.kind), row.kind),
+            channel_label=CHANNEL_LABELS.get(ChannelKind(row.channel), row.channel),
+        )
+        for row in rows
+    }
+
+
+async def _job_counts(session: SessionDep, job_id: str, stages: list[StageRow]) -> JobCounts:
+    board = await RecruiterViews(session).board(job_id, stages, cards_per_column=0)
+    return JobCounts(
+        total=board.total,
+        statuses=dict(board.counts),
+        stages={column.stage_id: column.total for column in board.columns},
+    )
+
+
+@router.get("/ui/", response_class=HTMLResponse, summary="The recruiter's list of jobs")
+async def jobs_page(request: Request, session: SessionDep, context: ContextDep) -> HTMLResponse:
+    """Every job with its stages and how many applications sit in each status."""
+    catalog = Catalog(session)
+    jobs = []
+    for job in await catalog.jobs():
+        stages = await catalog.stages(job.id)
+        counts = await _job_counts(session, job.id, stages)
+        jobs.append(
+            JobSummary(
+                id=job.id,
+                name=job.name,
+                stages=[
+                    StageSummary(id=s.id, name=s.name, count=counts.stages.get(s.id, 0))
+                    for s in stages
+                ],
+                counts=counts.statuses,
+                total=counts.total,
+            )
+        )
+    totals: dict[str, int] = {}
+    for summary in jobs:
+        for status, n in summary.counts.items():
+            totals[status] = totals.get(status, 0) + n
+    return templates.TemplateResponse(
+        request,
+        "jobs.html",
+        {
+            **_page_context(request, context),
+            "jobs": jobs,
+            "totals": totals,
+            "statuses": STATUS_LOOKS,
+        },
+    )
+
+
+@router.get(
+    "/ui/jobs/{job_id}",
+    response_class=HTMLResponse,
+    summary="A job's Table and Kanban views, live",
+    responses={404: {"description": "No such job (an HTML page)"}},
+)
+async def job_page(
+    request: Request,
+    job_id: str,
+    session: SessionDep,
+    context: ContextDep,
+    view: Annotated[str, Query(description="table or kanban")] = "table",
+    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+) -> HTMLResponse:
+    """The recruiter's page for one job: Table / Kanban toggle, badges, filters, live updates."""
+    catalog = Catalog(session)
+    job = await catalog.job(job_id)
+    if job is None:
+        return templates.TemplateResponse(
+            request,
+            "not_found.html",
+            {**_page_context(request, context), "job_id": job_id},
+            status_code=404,
+        )
+    stages = await catalog.stages(job_id)
+    campaigns = await _campaign_looks(session, stages)
+    counts = await _job_counts(session, job_id, stages)
+    stage_looks = [
+        StageLook(
+            id=s.id,
+            name=s.name,
+            campaign=campaigns.get(s.campaign_id) if s.campaign_id else None,
+            auto_match=s.auto_match,
+            count=counts.stages.get(s.id, 0),
+        )
+        for s in stages
+    ]
+    chosen: View = "kanban" if view == "kanban" else "table"
+    page = _page_context(request, context)
+    root = request.scope.get("root_path", "").rstrip("/")
+    job_path = f"{root}/jobs/{quote(job_id, safe='')}"
+    config = {
+        "job_id": job_id,
+        "view": chosen,
+        "poll_ms": POLL_MS,
+        "page_size": page_size,
+        "urls": {
+            "applications": f"{job_path}/applications",
+            "board": f"{job_path}/board",
+            "counts": f"{root}/ui/jobs/{quote(job_id, safe='')}/counts",
+            "enrolment": f"{root}/enrolments/",
+        },
+        "statuses": [look.model_dump(mode="json") for look in STATUS_LOOKS],
+        "reasons": REASON_LABELS,
+        "kinds": {kind.value: label for kind, label in KIND_LABELS.items()},
+        "channels": {channel.value: label for channel, label in CHANNEL_LABELS.items()},
+        "stages": {s.id: {"name": s.name} for s in stage_looks},
+        "campaigns": {c.id: c.name for c in campaigns.values()},
+        "temporal": {
+            # The workflow id is derived by identity.py only; the script fills in the candidate.
+            "workflow_url": temporal_workflow_url(
+                page["temporal_ui_url"], page["temporal_namespace"], CANDIDATE_PLACEHOLDER
+            ),
+            "placeholder": CANDIDATE_PLACEHOLDER,
+        },
+    }
+    return templates.TemplateResponse(
+        request,
+        "job.html",
+        {
+            **page,
+            "job": job,
+            "view": chosen,
+            "stages": stage_looks,
+            "statuses": STATUS_LOOKS,
+            "counts": counts.statuses,
+            "total": counts.total,
+            "campaign_count": len(campaigns),
+            "config": config,
+        },
+    )
+
+
+@router.get(
+    "/ui/jobs/{job_id}/counts",
+    response_model=JobCounts,
+    summary="How many applications of a job sit in each status and stage (the page's header)",
+    responses=error_responses(404),
+)
+async def job_counts(job_id: str, session: SessionDep) -> JobCounts:
+    """Counts for the live header of the job page, without loading any application."""
+    catalog = Catalog(session)
+    if not await catalog.job_exists(job_id):
+        raise ApiError(404, "job_not_found", f"no job {job_id!r}")
+    return await _job_counts(session, job_id, await catalog.stages(job_id))

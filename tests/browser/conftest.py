@@ -1,0 +1,141 @@
+"""The whole product on one machine for the browser tests, plus a headless Chromium.
+
+``live_stack``: a real Temporal dev server (``dev_env``), the real worker, a migrated SQLite
+read model and the HTTP app served by uvicorn on a free port, all in the test session's event
+loop. ``chromium``: Debian's Chromium driven by Playwright (never a downloaded browser). In CI
+(``CI=true``) a missing Chromium fails the run; locally it skips the browser tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import pytest_asyncio
+import uvicorn
+from playwright.async_api import Browser, async_playwright
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+
+from api.app import create_app
+from api.demo import load_demo
+from config.settings import Settings
+from store.database import create_engine
+from store.migrate import upgrade
+from workers.worker import running_workers
+
+CHROMIUM = os.environ.get("ENROLMENTS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+@dataclass(frozen=True)
+class LiveStack:
+    """A running product: its URL, its settings and the Temporal client behind it."""
+
+    base_url: str
+    settings: Settings
+    client: Client
+
+    def http(self) -> httpx.AsyncClient:
+        """A client for the product's HTTP API."""
+        return httpx.AsyncClient(base_url=self.base_url, timeout=30.0)
+
+
+def _free_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def live_stack(
+    dev_env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[LiveStack]:
+    """The product served over HTTP on a free port, with its worker, for this test session."""
+    data_dir = tmp_path_factory.mktemp("browser-stack")
+    suffix = uuid.uuid4().hex[:8]
+    settings = Settings(
+        data_dir=data_dir,
+        database_url=f"sqlite+aiosqlite:///{data_dir / 'read-model.db'}",
+        task_queue=f"browser-{suffix}",
+        delivery_task_queue=f"browser-delivery-{suffix}",
+        temporal_ui_url="http://temporal-ui.test:8233",
+    )
+    await upgrade(settings.database_url)
+    engine = create_engine(settings.database_url)
+    sock = _free_socket()
+    host, port = sock.getsockname()
+    app = create_app(settings, dev_env.client, engine=engine)
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
+    )
+    try:
+        async with running_workers(dev_env.client, settings, engine):
+            serving = asyncio.create_task(server.serve(sockets=[sock]))
+            while not server.started:
+                if serving.done():
+                    serving.result()
+                await asyncio.sleep(0.02)
+            try:
+                yield LiveStack(f"http://{host}:{port}", settings, dev_env.client)
+            finally:
+                server.should_exit = True
+                await serving
+    finally:
+        sock.close()
+        await engine.dispose()
+
+
+def chromium_path() -> str | None:
+    """Debian's Chromium binary, if installed."""
+    if Path(CHROMIUM).exists():
+        return CHROMIUM
+    return shutil.which("chromium")
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def demo_stack(live_stack: LiveStack) -> LiveStack:
+    """The running product with the demo company loaded (once per session)."""
+    await load_demo(live_stack.base_url)
+    return live_stack
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def chromium() -> AsyncIterator[Browser]:
+    """Debian's headless Chromium under Playwright."""
+    executable = chromium_path()
+    if executable is None:
+        message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+        if in_ci():
+            pytest.fail(f"{message}; CI never skips browser tests", pytrace=False)
+        pytest.skip(message)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Where screenshots go (gitignored)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS

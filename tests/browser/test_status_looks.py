@@ -1,0 +1,26 @@
+"""Every status a recruiter can meet has a label, a hint and a colour on the page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import api
+from api.ui import STATUS_LOOKS, temporal_workflow_url
+from domain.statuses import EnrolmentStatus
+
+STYLESHEET = Path(api.__file__).parent / "static" / "app.css"
+
+
+def test_every_status_has_a_readable_label_and_a_colour() -> None:
+    assert [look.value for look in STATUS_LOOKS] == list(EnrolmentStatus)
+    labels = {look.value: look.label for look in STATUS_LOOKS}
+    assert labels[EnrolmentStatus.IN_PROGRESS] == "In progress"
+    assert labels[EnrolmentStatus.AUTO_MATCH] == "Auto-Match"
+    css = STYLESHEET.read_text()
+    for status in EnrolmentStatus:
+        assert f'[data-status="{status.value}"]' in css, status
+
+
+def test_workflow_link_points_at_the_candidates_workflow_in_the_temporal_ui() -> None:
+    url = temporal_workflow_url("http://localhost:8233/", "default", "cand 42")
+    assert url == "http://localhost:8233/namespaces/default/workflows/candidate-cand%2042"
