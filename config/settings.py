@@ -19,7 +19,9 @@ Port = Annotated[int, Field(ge=0, le=65535)]
 class Settings(BaseSettings):
     """What every process (worker, API, dev stack) is configured with."""
 
-    model_config = SettingsConfigDict(env_prefix="ENROLMENTS_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="ENROLMENTS_", extra="ignore", env_ignore_empty=True
+    )
 
     data_dir: Path = Path("data")
     database_url: str = Field(
@@ -53,5 +55,5 @@ class Settings(BaseSettings):
         if not self.database_url:
             self.database_url = f"sqlite+aiosqlite:///{(self.data_dir / 'enrolments.db').resolve()}"
         if not self.temporal_ui_url:
-            self.temporal_ui_url = f"http://localhost:{self.temporal_ui_port}"
+            self.temporal_ui_url = f"http://127.0.0.1:{self.temporal_ui_port}"
         return self

@@ -153,4 +153,3 @@ __all__ = [
     "session_factory",
     "sqlite_path",
 ]
-

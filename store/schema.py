@@ -102,9 +102,7 @@ class StageRow(Base):
     campaign_id: Mapped[str | None] = mapped_column(String(200))
     auto_match: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    __table_args__ = (
-        ForeignKeyConstraint(["job_id"], ["jobs.id"], ondelete="CASCADE"),
-    )
+    __table_args__ = (ForeignKeyConstraint(["job_id"], ["jobs.id"], ondelete="CASCADE"),)
 
 
 class CandidateRow(Base):

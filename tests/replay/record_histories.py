@@ -97,7 +97,8 @@ async def record() -> None:
         await register_search_attributes(env)
         for name, (story, phone) in STORIES.items():
             async with candidate_factory(env) as start:
-                contact = CandidateContact(id=f"rec-{uuid.uuid4().hex[:8]}", name="Rec", phone=phone)
+                candidate_id = f"rec-{uuid.uuid4().hex[:8]}"
+                contact = CandidateContact(id=candidate_id, name="Rec", phone=phone)
                 candidate: CandidateUnderTest = await start(contact)
                 await story(candidate)
                 history: WorkflowHistory = await candidate.handle.fetch_history()

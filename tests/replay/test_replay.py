@@ -12,16 +12,19 @@ from temporalio.worker import Replayer
 from workers.worker import workflow_runner
 from workflows.candidate import CandidateWorkflow
 
-HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+HISTORIES = {
+    path.stem: path.read_text()
+    for path in sorted((Path(__file__).parent / "histories").glob("*.json"))
+}
 
 
 def test_histories_are_recorded() -> None:
     assert len(HISTORIES) >= 5
 
 
-@pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
-async def test_recorded_history_replays_without_nondeterminism(path: Path) -> None:
-    history = WorkflowHistory.from_json(f"candidate-{path.stem}", path.read_text())
+@pytest.mark.parametrize("name", HISTORIES)
+async def test_recorded_history_replays_without_nondeterminism(name: str) -> None:
+    history = WorkflowHistory.from_json(f"candidate-{name}", HISTORIES[name])
     replayer = Replayer(
         workflows=[CandidateWorkflow],
         data_converter=pydantic_data_converter,

@@ -69,8 +69,9 @@ async def test_long_lived_candidate_continues_as_new_repeatedly_without_losing_a
         first_run = (await candidate.handle.describe()).run_id
         [running] = (await candidate.enter_stage(multi_module(modules=3))).enrolments
         queued = [
-            (await candidate.enter_stage(blast(f"B{i}"), application=f"a{i}", job=f"j{i}"))
-            .enrolments[0]
+            (
+                await candidate.enter_stage(blast(f"B{i}"), application=f"a{i}", job=f"j{i}")
+            ).enrolments[0]
             for i in range(5)
         ]
         await candidate.wait_status(running.id, S.DELIVERED)

@@ -1,0 +1,23 @@
+# The enrolments processes (worker, api, migrate, setup-namespace) for docker-compose.yml or any
+# container platform. Configure with TEMPORAL_* and ENROLMENTS_* variables (see the README).
+FROM python:3.11-slim
+
+ENV PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /src
+COPY . .
+RUN pip install . \
+    && useradd --system --uid 10001 --home-dir /data --create-home enrolments
+
+# Runs from /data, not from the sources: the installed package is what runs.
+USER enrolments
+WORKDIR /data
+ENV ENROLMENTS_DATA_DIR=/data \
+    ENROLMENTS_API_HOST=0.0.0.0
+EXPOSE 8000
+
+ENTRYPOINT ["enrolments"]
+CMD ["worker"]

