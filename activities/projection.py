@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from store.projection import EnrolmentProjector
 from temporalio import activity
 
 from activities.contracts import PROJECT_ENROLMENTS, ProjectEnrolments, ProjectionResult
+from store.projection import EnrolmentProjector
 
 
 class ProjectionActivities:

@@ -124,3 +124,11 @@ class DeliveryReceipt(BaseModel):
     outcome: DeliveryOutcome
     reason: str | None = None
     at: datetime | None = None
+
+
+class ReadModelResync(BaseModel):
+    """Write the candidate's enrolments to the read model again (sent by ``reconcile``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_id: Identifier

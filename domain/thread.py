@@ -29,6 +29,7 @@ from domain.events import (
     InterviewerAvailability,
     ModuleProgress,
     ProgressEvent,
+    ReadModelResync,
 )
 from domain.identity import enrolment_id
 from domain.statuses import UNSENT, EnrolmentStatus
@@ -60,6 +61,8 @@ class CandidateThread(BaseModel):
     holder: str | None = None
     pending_sends: list[PendingSend] = Field(default_factory=list)
     seen_event_ids: list[str] = Field(default_factory=list)
+    #: Set by ``request_resync``: the next projection writes every enrolment, not just changes.
+    resync_pending: bool = False
 
     # -- what outside events do ---------------------------------------------------------------
 
@@ -192,6 +195,13 @@ class CandidateThread(BaseModel):
         self._fail_undelivered(enrolment, event.reason or "no reason given", now)
         return None
 
+    def request_resync(self, event: ReadModelResync) -> bool:
+        """Ask for every enrolment to be written to the read model again (drift repair)."""
+        if not self._first_sight("resync", event.event_id):
+            return False
+        self.resync_pending = True
+        return True
+
     # -- what the workflow's activities report ------------------------------------------------
 
     def record_sent(self, send: PendingSend, now: datetime) -> None:
@@ -254,11 +264,14 @@ class CandidateThread(BaseModel):
         return min(deadlines, default=None)
 
     def unprojected(self) -> list[Enrolment]:
-        """Enrolments with changes the read model has not seen yet."""
+        """Enrolments with changes the read model has not seen yet (all of them on a resync)."""
+        if self.resync_pending:
+            return list(self.enrolments.values())
         return [e for e in self.enrolments.values() if e.unprojected]
 
     def mark_projected(self, up_to: dict[str, int]) -> None:
         """Forget timeline entries the read model now holds (``enrolment id -> seq``)."""
+        self.resync_pending = False
         for eid, seq in up_to.items():
             enrolment = self.enrolments.get(eid)
             if enrolment is not None:

@@ -35,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
         EnrolResult,
         InterviewerAvailability,
         ModuleProgress,
+        ReadModelResync,
     )
     from domain.identity import candidate_workflow_id, idempotency_key
     from domain.thread import CandidateThread, PendingSend
@@ -156,6 +157,12 @@ class CandidateWorkflow:
         if ignored:
             workflow.logger.info("receipt %s ignored: %s", event.event_id, ignored)
         self._wake()
+
+    @workflow.signal(name="resync_read_model")
+    def resync_read_model(self, event: ReadModelResync) -> None:
+        """Repair drift: project every enrolment again (the read model keeps the newest seq)."""
+        if self._thread.request_resync(event):
+            self._wake()
 
     @workflow.query(name="state")
     def state(self) -> CandidateThread:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.events import ReadModelResync
 from domain.statuses import EnrolmentStatus as S
 from tests.workflows.conftest import CandidateUnderTest, blast, multi_module
 from tests.workflows.test_lifecycle import progress
@@ -57,3 +58,16 @@ async def test_transient_channel_errors_retry_and_the_candidate_gets_one_message
 
     assert candidate.channel.attempts == 3
     assert len(candidate.channel.sent) == 1
+
+
+async def test_resync_writes_every_enrolment_to_the_read_model_again(
+    candidate: CandidateUnderTest,
+) -> None:
+    [enrolment] = (await candidate.enter_stage(blast())).enrolments
+    await candidate.wait_status(enrolment.id, S.DELIVERED)
+    del candidate.read_model.rows[enrolment.id]  # the read model lost the row
+
+    await candidate.signal("resync_read_model", ReadModelResync(event_id="r1"))
+
+    await candidate.wait_projected(enrolment.id, S.DELIVERED)
+    assert not (await candidate.state()).resync_pending
