@@ -70,3 +70,19 @@ def can_move(current: EnrolmentStatus | None, target: EnrolmentStatus) -> bool:
     if current is None:
         return target in INITIAL
     return target in TRANSITIONS[current]
+
+
+def transitions_markdown() -> str:
+    """The transition table as the README shows it (a test keeps the two identical)."""
+    lines = ["| from | may move to |", "|---|---|", "| *(new)* | " + _names(INITIAL) + " |"]
+    lines += [f"| `{s}` | {_names(nxt) or '*(terminal)*'} |" for s, nxt in TRANSITIONS.items()]
+    return "\n".join(lines)
+
+
+def _names(statuses: frozenset[EnrolmentStatus]) -> str:
+    order = list(EnrolmentStatus)
+    return ", ".join(f"`{s}`" for s in sorted(statuses, key=order.index))
+
+
+if __name__ == "__main__":
+    print(transitions_markdown())

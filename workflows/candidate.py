@@ -85,7 +85,8 @@ class CandidateWorkflow:
         self._deliveries: dict[tuple[str, int], asyncio.Task[None]] = {}
         self._expiry_timer: tuple[datetime, asyncio.Task[None]] | None = None
         self._wakeup = False
-        self._published: tuple[object, ...] | None = None
+        # Nothing to publish until the candidate has an enrolment.
+        self._published: tuple[object, ...] | None = ([], [], [])
 
     @workflow.run
     async def run(self, input: CandidateWorkflowInput) -> None:
@@ -252,7 +253,14 @@ class CandidateWorkflow:
         self._wake()
 
     def _publish(self) -> None:
-        """Search attributes and current details, written only when they change."""
+        """Current details always; search attributes when they change and no send is in flight.
+
+        Each upsert is a history event: waiting for the sends to settle writes one per burst
+        of changes instead of one per status (``sending`` shows in the read model meanwhile).
+        """
+        workflow.set_current_details(self._thread.summary())
+        if self._deliveries:
+            return
         enrolments = self._thread.enrolments.values()
         view = (
             sorted({e.job_id for e in enrolments}),
@@ -271,7 +279,6 @@ class CandidateWorkflow:
                 ENROLMENT_STATUSES.value_set(statuses),
             ]
         )
-        workflow.set_current_details(self._thread.summary())
 
     def _quiet(self) -> bool:
         return (
