@@ -54,7 +54,7 @@ class Stack:
             task_queue=self.settings.task_queue,
         )
         result: EnrolResult = await self.client.execute_update_with_start_workflow(
-            CandidateWorkflow.enrol, request, start_workflow_operation=start
+            "enrol", request, start_workflow_operation=start, result_type=EnrolResult
         )
         return result
 
@@ -103,7 +103,7 @@ def request(
         occurred_at=datetime.now(UTC),
         application=ApplicationRef(id=app, job_id="job-e2e", stage_id=stage),
         candidate=contact,
-        **kw,  # type: ignore[arg-type]
+        **kw,
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -221,7 +221,7 @@ class candidate_factory:
             workflow_runner=workflow_runner(),
         )
 
-    async def __aenter__(self) -> Callable[[CandidateContact], Any]:
+    async def __aenter__(self) -> Callable[[CandidateContact], Awaitable[CandidateUnderTest]]:
         await self.worker.__aenter__()
         return self.start
 

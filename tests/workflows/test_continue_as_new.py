@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 
 from temporalio.testing import WorkflowEnvironment
 
 from domain.candidates import CandidateContact
+from domain.events import EnrolmentSummary
 from domain.statuses import EnrolmentStatus as S
 from tests.workflows.conftest import (
     VALID_PHONE,
@@ -27,21 +29,29 @@ async def wait_for_new_run(candidate: CandidateUnderTest, first_run: str | None)
     raise AssertionError("expected at least one continue-as-new")
 
 
+async def campaign_with_five_queued_blasts(
+    start: Callable[[CandidateContact], Awaitable[CandidateUnderTest]],
+) -> tuple[CandidateUnderTest, str | None, EnrolmentSummary, list[EnrolmentSummary]]:
+    """A 3-module campaign delivered and holding the thread, five blasts queued behind it."""
+    contact = CandidateContact(id=f"cand-{uuid.uuid4().hex[:8]}", name="Ed", phone=VALID_PHONE)
+    candidate = await start(contact)
+    first_run = (await candidate.handle.describe()).run_id
+    [running] = (await candidate.enter_stage(multi_module(modules=3))).enrolments
+    queued = [
+        (await candidate.enter_stage(blast(f"B{i}"), application=f"a{i}", job=f"j{i}")).enrolments[
+            0
+        ]
+        for i in range(5)
+    ]
+    await candidate.wait_status(running.id, S.DELIVERED)
+    return candidate, first_run, running, queued
+
+
 async def test_continue_as_new_keeps_the_queue_and_the_running_campaign(
     time_skipping_env: WorkflowEnvironment,
 ) -> None:
     async with candidate_factory(time_skipping_env, event_budget=40) as start:
-        contact = CandidateContact(id=f"cand-{uuid.uuid4().hex[:8]}", name="Ed", phone=VALID_PHONE)
-        candidate: CandidateUnderTest = await start(contact)
-        first_run = (await candidate.handle.describe()).run_id
-        [running] = (await candidate.enter_stage(multi_module(modules=3))).enrolments
-        queued = [
-            (
-                await candidate.enter_stage(blast(f"B{i}"), application=f"a{i}", job=f"j{i}")
-            ).enrolments[0]
-            for i in range(5)
-        ]
-        await candidate.wait_status(running.id, S.DELIVERED)
+        candidate, first_run, running, queued = await campaign_with_five_queued_blasts(start)
         for n, module in enumerate(["m1", "m2"]):
             await candidate.signal(
                 "module_progress", progress(running.id, module, "completed", f"p{n}")
@@ -64,17 +74,7 @@ async def test_long_lived_candidate_continues_as_new_repeatedly_without_losing_a
 ) -> None:
     """The whole story across several runs, on the dev server."""
     async with candidate_factory(dev_env, event_budget=40) as start:
-        contact = CandidateContact(id=f"cand-{uuid.uuid4().hex[:8]}", name="Flo", phone=VALID_PHONE)
-        candidate: CandidateUnderTest = await start(contact)
-        first_run = (await candidate.handle.describe()).run_id
-        [running] = (await candidate.enter_stage(multi_module(modules=3))).enrolments
-        queued = [
-            (
-                await candidate.enter_stage(blast(f"B{i}"), application=f"a{i}", job=f"j{i}")
-            ).enrolments[0]
-            for i in range(5)
-        ]
-        await candidate.wait_status(running.id, S.DELIVERED)
+        candidate, first_run, running, queued = await campaign_with_five_queued_blasts(start)
         for n, module in enumerate(["m1", "m2", "m3", "m1"]):
             await candidate.signal(
                 "module_progress", progress(running.id, module, "completed", f"p{n % 3}")

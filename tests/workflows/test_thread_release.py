@@ -116,7 +116,7 @@ async def test_auto_match_waits_for_interviewer_availability(
         job_id="job-1",
         stage_id="interview",
         interviewer_id="iv-1",
-        slots=[Slot(start="2026-12-01T09:00:00Z", end="2026-12-01T10:00:00Z")],  # type: ignore[arg-type]
+        slots=[Slot(start="2026-12-01T09:00:00Z", end="2026-12-01T10:00:00Z")],
     )
     await candidate.signal("interviewer_availability", available)
 
