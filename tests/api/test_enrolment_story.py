@@ -176,7 +176,7 @@ async def test_withdrawal_cancels_what_was_not_sent(stack: Stack) -> None:
         )
     )
 
-    assert answer == []
+    assert [(e["id"], e["status"]) for e in answer] == [(queued["id"], "cancelled")]
     cancelled = await stack.wait_for(queued["id"], "cancelled")
     assert cancelled["status_reason"] == "application_withdrawn"
     assert (await stack.enrolment(running["id"]))["status"] == "delivered"
