@@ -7,7 +7,6 @@ workflow's job.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -17,10 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.bridge import EnrolmentTimeout
+from api.consistency import settle_after_signal
 from api.dependencies import BridgeDep, SessionDep
 from api.errors import ApiError, error_responses
 from api.signatures import SignedRoute
-from domain.campaigns import CampaignKind
 from domain.candidates import CandidateContact, Identifier
 from domain.events import ApplicationRef, ApplicationWithdrawn, EnrolmentSummary, EnrolRequest
 from domain.identity import enrolment_id
@@ -97,7 +96,10 @@ async def receive_ats_event(
             application, event.candidate, event_at=event.occurred_at, now=datetime.now(UTC)
         )
         await session.commit()
-        return AtsEventAccepted(enrolments=await _settled_after_withdrawal(session, application.id))
+        await settle_after_signal(
+            bridge, session, event.candidate.id, lambda e: e.application_id == application.id
+        )
+        return AtsEventAccepted(enrolments=await _application_enrolments(session, application.id))
 
     stage = await catalog.stage(application.job_id, application.stage_id)
     if stage is None:
@@ -155,54 +157,31 @@ async def receive_ats_event(
     return AtsEventAccepted(enrolments=enrolments)
 
 
-#: How long a withdrawal waits for the workflow's cancellations to reach the read model.
-WITHDRAWAL_SETTLE_SECONDS = 5.0
-
-
-async def _settled_after_withdrawal(
+async def _application_enrolments(
     session: AsyncSession, application_id: str
 ) -> list[EnrolmentSummary]:
-    """The application's enrolments once the withdrawal shows in the read model (bounded wait).
-
-    The withdrawal is a signal, applied asynchronously; waiting here lets the caller read the
-    cancellation right after the 202. A message already being sent settles when it is sent.
-    """
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + WITHDRAWAL_SETTLE_SECONDS
-    while True:
-        # A fresh connection per look: the request's session may still see an older snapshot.
-        async with AsyncSession(session.bind) as fresh:
-            rows = (
-                (
-                    await fresh.execute(
-                        select(EnrolmentRow)
-                        .where(EnrolmentRow.application_id == application_id)
-                        .order_by(EnrolmentRow.created_at)
-                    )
+    """Every enrolment of the application as the read model has it now, oldest first."""
+    async with AsyncSession(session.bind) as fresh:
+        rows = (
+            (
+                await fresh.execute(
+                    select(EnrolmentRow)
+                    .where(EnrolmentRow.application_id == application_id)
+                    .order_by(EnrolmentRow.created_at)
                 )
-                .scalars()
-                .all()
             )
-        if all(not _still_withdrawable(row) for row in rows) or loop.time() >= deadline:
-            return [
-                EnrolmentSummary(
-                    id=row.id,
-                    application_id=row.application_id,
-                    campaign_id=row.campaign_id,
-                    status=EnrolmentStatus(row.status),
-                )
-                for row in rows
-            ]
-        await asyncio.sleep(0.05)
-
-
-def _still_withdrawable(row: EnrolmentRow) -> bool:
-    """Whether the workflow has yet to apply a withdrawal to this enrolment."""
-    status = EnrolmentStatus(row.status)
-    if status in (EnrolmentStatus.QUEUED, EnrolmentStatus.AUTO_MATCH, EnrolmentStatus.SENDING):
-        return True
-    running = (EnrolmentStatus.DELIVERED, EnrolmentStatus.IN_PROGRESS)
-    return status in running and row.campaign.get("kind") == CampaignKind.MULTI_MODULE
+            .scalars()
+            .all()
+        )
+    return [
+        EnrolmentSummary(
+            id=row.id,
+            application_id=row.application_id,
+            campaign_id=row.campaign_id,
+            status=EnrolmentStatus(row.status),
+        )
+        for row in rows
+    ]
 
 
 async def _enrolments_of(session: AsyncSession, event: AtsEvent) -> list[EnrolmentSummary]:

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Form
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from starlette.responses import Response
 
+from api.consistency import settle_after_signal
 from api.dependencies import BridgeDep, ContextDep, SessionDep
 from api.errors import ApiError, CheckedRoute, error_responses
 from api.signatures import SignedRoute, verified_twilio_form
@@ -143,6 +144,10 @@ async def candidate_progress(
             event=webhook.event,
         ),
     )
+    if delivered:
+        await settle_after_signal(
+            bridge, session, enrolment.candidate_id, lambda e: e.id == webhook.enrolment_id
+        )
     return Accepted(detail=None if delivered else "the candidate has no running workflow")
 
 
