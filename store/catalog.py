@@ -19,7 +19,14 @@ from domain.campaigns import Campaign
 from domain.candidates import CandidateContact, Identifier
 from domain.events import ApplicationRef
 from store.database import dialect_insert
-from store.schema import ApplicationRow, CampaignRow, CandidateRow, JobRow, StageRow
+from store.schema import (
+    ApplicationRow,
+    CampaignRow,
+    CandidateRow,
+    EnrolmentRow,
+    JobRow,
+    StageRow,
+)
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 
@@ -234,15 +241,20 @@ class Catalog:
     ) -> None:
         """Note that ``application`` is in its stage as of ``event_at``, with that enrolment.
 
-        Idempotent, and ignored when the stored application has seen a newer event.
+        The application takes the enrolment's status as the read model holds it once any
+        projection of that enrolment running now has committed. Idempotent, and ignored when
+        the stored application has seen a newer event.
         """
+        # Lock order, shared with EnrolmentProjector.project: candidate, enrolment, application.
         await self._save_candidate(candidate, now)
+        status = await self._current_status(current_enrolment_id)
         values = {
             "id": application.id,
             "job_id": application.job_id,
             "stage_id": application.stage_id,
             "candidate_id": candidate.id,
             "current_enrolment_id": current_enrolment_id,
+            "status": status,
             "withdrawn": False,
             "event_at": as_utc(event_at),
             "updated_at": as_utc(now),
@@ -291,6 +303,26 @@ class Catalog:
                 where=ApplicationRow.event_at <= insert.excluded.event_at,
             )
         )
+
+    async def _current_status(self, enrolment_id: str | None) -> str | None:
+        """The stored status of ``enrolment_id``, read so that no projection can overtake it.
+
+        The workflow projects the enrolment's next status while the API is still recording
+        the application, and the projector only updates applications already pointing at the
+        enrolment. So the read waits for a projection in flight and holds it off until this
+        transaction commits: on PostgreSQL a ``FOR SHARE`` lock (under READ COMMITTED it returns
+        the row as the projection committed it, and the projection, blocked behind the lock,
+        then sees this application); on SQLite the write lock this transaction already holds
+        (its first statement wrote the candidate) serialises the two writers whole.
+        """
+        if enrolment_id is None:
+            return None
+        status: str | None = await self._session.scalar(
+            select(EnrolmentRow.status)
+            .where(EnrolmentRow.id == enrolment_id)
+            .with_for_update(read=True)
+        )
+        return status
 
     async def application(self, application_id: str) -> ApplicationRow | None:
         return await self._session.get(ApplicationRow, application_id)

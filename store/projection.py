@@ -4,6 +4,9 @@ The workflow is the only writer of these rows, but a write can still arrive late
 activity retried after a timeout while the first attempt was still committing), twice, or
 after the database comes back. So every write is an idempotent upsert that only moves an
 enrolment forward (by ``seq``), and timeline entries are appended once each.
+
+Each application whose current enrolment is projected gets that enrolment's status copied onto
+it in the same transaction (``applications.status``, read by the Table and the board).
 """
 
 from __future__ import annotations
@@ -12,12 +15,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.candidates import CandidateContact
 from domain.enrolments import Enrolment
 from store.database import dialect_insert
-from store.schema import CandidateRow, EnrolmentEventRow, EnrolmentRow
+from store.schema import ApplicationRow, CandidateRow, EnrolmentEventRow, EnrolmentRow
 
 
 class EnrolmentProjector:
@@ -32,14 +36,18 @@ class EnrolmentProjector:
         """Write ``candidate``, ``enrolments`` and their ``unprojected`` timeline entries.
 
         One transaction: all of it lands or none. An enrolment row is replaced only by a
-        write with a higher ``seq``; a timeline entry already stored is left as it is. Safe to
-        repeat. Returns ``{enrolment id: seq}``: the read model now holds every timeline entry
-        up to that ``seq`` (the caller marks them projected).
+        write with a higher ``seq``; a timeline entry already stored is left as it is; an
+        application whose current enrolment is among ``enrolments`` shows that enrolment's
+        stored status. Safe to repeat. Returns ``{enrolment id: seq}``: the read model now
+        holds every timeline entry up to that ``seq`` (the caller marks them projected).
         """
         async with self._sessions.begin() as session:
+            # Lock order, shared with Catalog.record_application: candidate, enrolments,
+            # applications. Two writers taking rows in one order cannot deadlock.
             await self._upsert_candidate(session, candidate, enrolments)
             if enrolments:
                 await self._upsert_enrolments(session, enrolments)
+                await self._copy_statuses_to_applications(session, enrolments)
                 await self._append_timeline(session, enrolments)
         return {enrolment.id: enrolment.seq for enrolment in enrolments}
 
@@ -83,6 +91,31 @@ class EnrolmentProjector:
                 where=EnrolmentRow.seq < insert.excluded.seq,
             ),
             [_enrolment_values(e) for e in enrolments],
+        )
+
+    @staticmethod
+    async def _copy_statuses_to_applications(
+        session: AsyncSession, enrolments: Sequence[Enrolment]
+    ) -> None:
+        # Copy what the enrolments table now holds (not the values written: a late, older write
+        # was refused by the seq guard above), and only where the application still points at
+        # the enrolment. An application moving to another enrolment at this very moment is the
+        # catalog's to copy: it reads the enrolment under a share lock, so it waits for this
+        # transaction and sees its result (see Catalog.record_application).
+        stored_status = (
+            select(EnrolmentRow.status)
+            .where(EnrolmentRow.id == ApplicationRow.current_enrolment_id)
+            .scalar_subquery()
+        )
+        await session.execute(
+            update(ApplicationRow)
+            .where(
+                ApplicationRow.id.in_(sorted({e.application_id for e in enrolments})),
+                ApplicationRow.current_enrolment_id.in_([e.id for e in enrolments]),
+                ApplicationRow.status.is_distinct_from(stored_status),
+            )
+            .values(status=stored_status)
+            .execution_options(synchronize_session=False)
         )
 
     @staticmethod

@@ -128,14 +128,25 @@ class ApplicationRow(Base):
     stage_id: Mapped[str] = mapped_column(String(200))
     candidate_id: Mapped[str] = mapped_column(String(200))
     current_enrolment_id: Mapped[str | None] = mapped_column(String(40))
+    #: The current enrolment's status (``None``: no enrolment), copied here so the Table's
+    #: status filter and the board's counts read this table's indexes alone. Kept equal to
+    #: ``enrolments.status`` of ``current_enrolment_id`` in the same transaction by both
+    #: writers: ``EnrolmentProjector`` (the status moved) and ``Catalog.record_application``
+    #: (the application moved to another enrolment).
+    status: Mapped[str | None] = mapped_column(String(20))
     withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
     #: ``occurred_at`` of the last ATS event applied: an older event never moves it back.
     event_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
+    # One index per shape of view query, each ending in ``id`` so a page is a range read in
+    # keyset order: the Table (all, by stage, by status, by stage and status), the board's
+    # cards per column, and the board's counts (an index-only GROUP BY stage, status).
     __table_args__ = (
         Index("ix_applications_job_stage", "job_id", "stage_id", "id"),
         Index("ix_applications_job_id", "job_id", "id"),
+        Index("ix_applications_job_status", "job_id", "status", "id"),
+        Index("ix_applications_job_stage_status", "job_id", "stage_id", "status", "id"),
     )
 
 

@@ -1,9 +1,16 @@
 """What recruiters look at: a job's Table (paginated) and Kanban board, and one enrolment.
 
-Built for jobs with 100,000 applications: the Table walks ``ix_applications_job_id`` (or
-``ix_applications_job_stage`` with a stage filter) in application-id order with a keyset
-cursor, never an OFFSET; the board asks the database for counts with ``GROUP BY`` and loads only
-the first cards of each column.
+Built for jobs with 100,000 applications (``bench/views.py`` times them). Every filter reads
+``applications`` alone, whose ``status`` column mirrors the current enrolment's:
+
+- a page is found first, as at most ``limit`` application ids read in id order from the one
+  index that matches the filters (``ix_applications_job_id``, ``_job_stage``, ``_job_status``,
+  ``_job_stage_status``), resuming after a keyset cursor, never an OFFSET; several statuses are
+  one such index range each, merged (``UNION ALL``), so a rare status never means scanning the
+  job. Only the page's rows are then joined to their enrolment and candidate;
+- the board's counts are one ``GROUP BY stage, status`` over ``ix_applications_job_stage_status``
+  (index only, no row is loaded), and its cards are the first page of each stage, all stages in
+  one statement.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Subquery, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.identity import candidate_workflow_id
@@ -164,7 +171,49 @@ def decode_cursor(cursor: str) -> str:
 ApplicationQuery = Select[*tuple[Any, ...]]
 
 
-def _application_rows(job_id: str) -> ApplicationQuery:
+#: Above this many index ranges in one statement (a board of many stages filtered by several
+#: statuses), planning them costs more than it saves: each stage becomes one ``IN`` read.
+MAX_INDEX_RANGES = 64
+
+
+def _page_keys(
+    job_id: str,
+    *,
+    stage_id: str | None,
+    statuses: Sequence[EnrolmentStatus],
+    after: str | None,
+    limit: int,
+    range_per_status: bool = True,
+) -> Subquery:
+    """The ids of one page of the job's applications, in id order: a bounded index read.
+
+    Each part reads one index range (job, [stage,] [status,] id > after) and stops after
+    ``limit`` entries; with several statuses the parts (one per status, unless
+    ``range_per_status`` is off) are merged and cut to ``limit`` again.
+    """
+
+    def part(*status: EnrolmentStatus) -> Select[str]:
+        query = select(ApplicationRow.id).where(ApplicationRow.job_id == job_id)
+        if stage_id is not None:
+            query = query.where(ApplicationRow.stage_id == stage_id)
+        if len(status) == 1:
+            query = query.where(ApplicationRow.status == status[0].value)
+        elif status:
+            query = query.where(ApplicationRow.status.in_([s.value for s in status]))
+        if after is not None:
+            query = query.where(ApplicationRow.id > after)
+        return query.order_by(ApplicationRow.id).limit(limit)
+
+    wanted = sorted(set(statuses))
+    if len(wanted) <= 1 or not range_per_status:
+        return part(*wanted).subquery("page")
+    ranges = [part(status).subquery(f"status_{n}") for n, status in enumerate(wanted)]
+    merged = union_all(*(select(r.c.id) for r in ranges)).subquery("merged")
+    return select(merged.c.id).order_by(merged.c.id).limit(limit).subquery("page")
+
+
+def _application_rows(keys: Subquery) -> ApplicationQuery:
+    """The Table's columns for the applications whose ids ``keys`` lists, in id order."""
     return (
         select(
             ApplicationRow.id,
@@ -173,24 +222,17 @@ def _application_rows(job_id: str) -> ApplicationQuery:
             ApplicationRow.stage_id,
             EnrolmentRow.campaign_id,
             EnrolmentRow.id,
-            EnrolmentRow.status,
+            ApplicationRow.status,
             EnrolmentRow.status_reason,
             func.coalesce(EnrolmentRow.updated_at, ApplicationRow.updated_at),
             ApplicationRow.withdrawn,
         )
-        .select_from(ApplicationRow)
+        .select_from(keys)
+        .join(ApplicationRow, ApplicationRow.id == keys.c.id)
         .outerjoin(EnrolmentRow, EnrolmentRow.id == ApplicationRow.current_enrolment_id)
         .outerjoin(CandidateRow, CandidateRow.id == ApplicationRow.candidate_id)
-        .where(ApplicationRow.job_id == job_id)
+        .order_by(ApplicationRow.id)
     )
-
-
-def _status_filter(
-    query: ApplicationQuery, statuses: Sequence[EnrolmentStatus]
-) -> ApplicationQuery:
-    if statuses:
-        return query.where(EnrolmentRow.status.in_([str(s) for s in statuses]))
-    return query
 
 
 def _as_datetime(value: Any) -> datetime:
@@ -222,14 +264,12 @@ class RecruiterViews:
         Raises ``InvalidCursor`` for a cursor this service did not hand out.
         """
         limit = max(1, min(limit, MAX_PAGE_SIZE))
-        query = _status_filter(_application_rows(job_id), statuses)
-        if stage_id is not None:
-            query = query.where(ApplicationRow.stage_id == stage_id)
-        if cursor is not None:
-            query = query.where(ApplicationRow.id > decode_cursor(cursor))
-        rows = (
-            await self._session.execute(query.order_by(ApplicationRow.id).limit(limit + 1))
-        ).all()
+        after = decode_cursor(cursor) if cursor is not None else None
+        # One row beyond the page tells whether there is a next one, without counting.
+        keys = _page_keys(
+            job_id, stage_id=stage_id, statuses=statuses, after=after, limit=limit + 1
+        )
+        rows = (await self._session.execute(_application_rows(keys))).all()
         items = [
             ApplicationItem(
                 application_id=row[0],
@@ -261,31 +301,9 @@ class RecruiterViews:
         """The job's board: for each stage, its first cards (filtered) and counts by status."""
         cards_per_column = max(0, min(cards_per_column, MAX_CARDS_PER_COLUMN))
         counts = await self._counts(job_id)
+        cards = await self._cards(job_id, stages, statuses, cards_per_column)
         columns = []
         for stage in stages:
-            cards: list[BoardCard] = []
-            if cards_per_column:
-                query = _status_filter(_application_rows(job_id), statuses).where(
-                    ApplicationRow.stage_id == stage.id
-                )
-                rows = (
-                    await self._session.execute(
-                        query.order_by(ApplicationRow.id).limit(cards_per_column)
-                    )
-                ).all()
-                cards = [
-                    BoardCard(
-                        application_id=row[0],
-                        candidate_id=row[1],
-                        candidate_name=row[2],
-                        enrolment_id=row[5],
-                        status=row[6],
-                        status_reason=row[7],
-                        updated_at=_as_datetime(row[8]),
-                        withdrawn=row[9],
-                    )
-                    for row in rows
-                ]
             by_status = counts.get(stage.id, {})
             columns.append(
                 BoardColumn(
@@ -293,7 +311,7 @@ class RecruiterViews:
                     name=stage.name,
                     campaign_id=stage.campaign_id,
                     auto_match=stage.auto_match,
-                    cards=cards,
+                    cards=cards.get(stage.id, []),
                     counts={s: n for s, n in by_status.items() if s is not None},
                     total=sum(by_status.values()),
                 )
@@ -311,17 +329,60 @@ class RecruiterViews:
 
     async def _counts(self, job_id: str) -> dict[str, dict[str | None, int]]:
         """``stage id -> status -> applications`` (status ``None``: no enrolment)."""
+        # Every column the query touches is in ix_applications_job_stage_status: an index-only
+        # read, however many applications the job has.
         query = (
-            select(ApplicationRow.stage_id, EnrolmentRow.status, func.count())
-            .select_from(ApplicationRow)
-            .outerjoin(EnrolmentRow, EnrolmentRow.id == ApplicationRow.current_enrolment_id)
+            select(ApplicationRow.stage_id, ApplicationRow.status, func.count())
             .where(ApplicationRow.job_id == job_id)
-            .group_by(ApplicationRow.stage_id, EnrolmentRow.status)
+            .group_by(ApplicationRow.stage_id, ApplicationRow.status)
         )
         counts: dict[str, dict[str | None, int]] = {}
         for stage_id, status, n in (await self._session.execute(query)).all():
             counts.setdefault(stage_id, {})[status] = n
         return counts
+
+    async def _cards(
+        self,
+        job_id: str,
+        stages: Sequence[StageRow],
+        statuses: Sequence[EnrolmentStatus],
+        per_stage: int,
+    ) -> dict[str, list[BoardCard]]:
+        """``stage id -> its first cards`` (filtered by status), every stage in one query."""
+        if not per_stage or not stages:
+            return {}
+        range_per_status = len(stages) * len(set(statuses)) <= MAX_INDEX_RANGES
+        pages = [
+            _page_keys(
+                job_id,
+                stage_id=stage.id,
+                statuses=statuses,
+                after=None,
+                limit=per_stage,
+                range_per_status=range_per_status,
+            )
+            for stage in stages
+        ]
+        keys = (
+            pages[0]
+            if len(pages) == 1
+            else union_all(*(select(page.c.id) for page in pages)).subquery("cards")
+        )
+        cards: dict[str, list[BoardCard]] = {}
+        for row in (await self._session.execute(_application_rows(keys))).all():
+            cards.setdefault(row[3], []).append(
+                BoardCard(
+                    application_id=row[0],
+                    candidate_id=row[1],
+                    candidate_name=row[2],
+                    enrolment_id=row[5],
+                    status=row[6],
+                    status_reason=row[7],
+                    updated_at=_as_datetime(row[8]),
+                    withdrawn=row[9],
+                )
+            )
+        return cards
 
     async def enrolment(self, enrolment_id: str) -> EnrolmentDetail | None:
         """The enrolment with its timeline ordered by ``seq`` and its sent messages."""
