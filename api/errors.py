@@ -19,7 +19,14 @@ from fastapi import FastAPI, params
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
-from sqlalchemy.exc import DataError, InterfaceError, OperationalError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    ProgrammingError,
+)
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -316,6 +323,14 @@ async def _database_unavailable(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _database_error(request: Request, exc: Exception) -> Response:
+    # asyncpg reports a refused connection as a plain DBAPIError: the database is unavailable.
+    # Integrity and programming errors are bugs of ours, not an outage.
+    if isinstance(exc, IntegrityError | ProgrammingError):
+        return await _unexpected(request, exc)
+    return await _database_unavailable(request, exc)
+
+
 async def _unstorable(request: Request, exc: Exception) -> Response:
     # The database refused a value (NUL in text, too long for its column): bad input, and
     # the transaction it was in is rolled back.
@@ -342,6 +357,8 @@ def install_error_handlers(app: FastAPI) -> None:
         (OperationalError, _database_unavailable),
         (InterfaceError, _database_unavailable),
         (DataError, _unstorable),
+        (DBAPIError, _database_error),
+        (ConnectionError, _database_unavailable),
         (PoolTimeoutError, _database_unavailable),
         (Exception, _unexpected),
     ]

@@ -553,6 +553,26 @@ async def run_setup_namespace(settings: Settings) -> int:
     return EXIT_OK
 
 
+async def run_reconcile_process(settings: Settings, args: argparse.Namespace) -> int:
+    """Compare the candidate workflows with the read model; with ``--fix`` repair the drift."""
+    from datetime import timedelta
+
+    from workers.reconcile import ReconcileError, run_reconcile
+
+    client = await _connect(settings, dev_server=False)
+    try:
+        return await run_reconcile(
+            settings,
+            client,
+            fix=args.fix,
+            wait=timedelta(seconds=args.wait),
+            shown=args.show,
+            concurrency=args.concurrency,
+        )
+    except ReconcileError as error:
+        raise StartupError(str(error)) from None
+
+
 async def run_migrate(settings: Settings) -> int:
     """Bring the read model's schema to the latest migration."""
     await _migrate(settings)
@@ -653,6 +673,39 @@ def build_parser() -> argparse.ArgumentParser:
         setup_namespace, "temporal_port", int, "port of localhost's Temporal if no address"
     )
     log_flag(setup_namespace, "warning")
+
+    reconcile = commands.add_parser(
+        "reconcile",
+        help="compare every candidate workflow with the read model; --fix repairs drift",
+        description="List the running candidate workflows of the task queue, compare each "
+        "enrolment's status, reason and seq with the read model and print the differences. "
+        "With --fix, ask the drifting workflows to project every enrolment again and check "
+        "until they agree. Exits 0 when everything agrees, 1 when drift remains.",
+    )
+    setting_flag(reconcile, "data_dir", Path, "folder for the default SQLite read model")
+    setting_flag(reconcile, "database_url", str, "SQLAlchemy async URL of the read model")
+    setting_flag(reconcile, "temporal_port", int, "port of localhost's Temporal if no address")
+    reconcile.add_argument(
+        "--fix", action="store_true", help="ask drifting workflows to project again, then re-check"
+    )
+    reconcile.add_argument(
+        "--wait",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="how long --fix waits for the repaired workflows to agree (default 60)",
+    )
+    reconcile.add_argument(
+        "--show", type=int, default=20, metavar="N", help="print the first N differences"
+    )
+    reconcile.add_argument(
+        "--concurrency",
+        type=int,
+        default=20,
+        metavar="N",
+        help="workflows queried at once (default 20)",
+    )
+    log_flag(reconcile, "warning")
     return parser
 
 
@@ -665,6 +718,8 @@ def _command(args: argparse.Namespace, settings: Settings) -> Coroutine[Any, Any
         return run_api_process(settings)
     if args.command == "setup-namespace":
         return run_setup_namespace(settings)
+    if args.command == "reconcile":
+        return run_reconcile_process(settings, args)
     return run_migrate(settings)
 
 

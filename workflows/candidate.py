@@ -223,6 +223,9 @@ class CandidateWorkflow:
             result_type=ProjectionResult,
             start_to_close_timeout=timedelta(seconds=20),
             retry_policy=PROJECTION_RETRY,
+            # Back off on a server timer past the first second: a long database outage then
+            # does not hold the workflow task open (queries and updates keep answering).
+            local_retry_threshold=timedelta(seconds=1),
             summary=f"project {len(changed)} enrolment change(s)",
         )
         self._thread.mark_projected(result.projected)
