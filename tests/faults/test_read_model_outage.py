@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-from sqlalchemy import delete, func, make_url, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
@@ -34,7 +34,6 @@ from domain.events import ApplicationRef, EnrolRequest
 from domain.identity import enrolment_id
 from domain.statuses import EnrolmentStatus as S
 from store.database import create_engine, session_factory
-from store.migrate import upgrade
 from store.opt_outs import OptOuts
 from store.outbox import Outbox
 from store.schema import ApplicationRow, EnrolmentRow, OutboxMessageRow
@@ -47,7 +46,7 @@ from tests.faults.conftest import (
     unique,
     wait_until,
 )
-from tests.fixtures.databases import POSTGRES_ADMIN_URL, in_ci
+from tests.fixtures.databases import scratch_postgres_database
 from tests.workers.conftest import clean_environment, enrolments_command
 from workers.reconcile import DriftKind, find_drift, reconcile, render
 from workers.worker import running_workers
@@ -83,26 +82,8 @@ class SwitchableDatabase:
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def switchable_database() -> AsyncIterator[SwitchableDatabase]:
-    admin = create_engine(POSTGRES_ADMIN_URL).execution_options(isolation_level="AUTOCOMMIT")
-    name = f"enrolments_faults_{uuid.uuid4().hex[:12]}"
-    try:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as err:
-        await admin.dispose()
-        message = f"PostgreSQL unreachable: {err!r}"
-        if in_ci():
-            pytest.fail(f"{message} (CI never skips database tests)", pytrace=False)
-        pytest.skip(message)
-    url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    database = SwitchableDatabase(admin, name, url)
-    try:
-        await upgrade(url)
-        yield database
-    finally:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
+    async with scratch_postgres_database("enrolments_faults") as (admin, name, url):
+        yield SwitchableDatabase(admin, name, url)
 
 
 @dataclass
