@@ -43,7 +43,7 @@ async def settle_after_signal(
             rows = await fresh.execute(
                 select(EnrolmentRow.id, EnrolmentRow.seq).where(EnrolmentRow.id.in_(targets))
             )
-            projected = {eid: seq for eid, seq in rows.tuples()}
+            projected = {eid: seq for eid, seq in rows}
         if all(projected.get(eid, 0) >= seq for eid, seq in targets.items()):
             return
         await asyncio.sleep(0.05)
