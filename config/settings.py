@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     delivery_task_queue: str = "enrolments-delivery"
     delivery_rate: Annotated[float, Field(gt=0)] = 50.0
     channel: Literal["outbox"] = "outbox"
+    #: Candidate workflows kept in the worker's memory between tasks (~0.22 MiB each, measured
+    #: by bench/scale.py); an evicted one is rebuilt by replaying its history when it wakes.
+    max_cached_workflows: Annotated[int, Field(ge=1)] = 750
 
     api_host: str = "127.0.0.1"
     api_port: Port = 8000

@@ -28,13 +28,17 @@ from store.outbox import Outbox
 from store.projection import EnrolmentProjector
 from workflows.candidate import CandidateWorkflow
 
-#: Workflows kept in memory between tasks. Sized on purpose: each cached candidate costs memory,
-#: an evicted one is rebuilt by replay when it next wakes (issue 4 measures both).
-MAX_CACHED_WORKFLOWS = 2_000
-
 #: Our own packages and pydantic are deterministic and side-effect free at import: pass them
 #: through the sandbox instead of re-importing them for every workflow run.
-PASSTHROUGH_MODULES = ("pydantic", "pydantic_core", "annotated_types", "domain", "channels")
+PASSTHROUGH_MODULES = (
+    "pydantic",
+    "pydantic_core",
+    "annotated_types",
+    "domain",
+    "channels",
+    "activities",
+    "workflows.search_attributes",
+)
 
 
 def workflow_runner() -> SandboxedWorkflowRunner:
@@ -63,7 +67,7 @@ async def running_workers(
         workflows=[CandidateWorkflow],
         activities=[projection.project_enrolments, *extra_activities],
         workflow_runner=workflow_runner(),
-        max_cached_workflows=MAX_CACHED_WORKFLOWS,
+        max_cached_workflows=settings.max_cached_workflows,
     )
     delivery_worker = Worker(
         client,

@@ -256,14 +256,12 @@ class CandidateWorkflow:
         self._wake()
 
     def _publish(self) -> None:
-        """Current details always; search attributes when they change and no send is in flight.
+        """Current details always; search attributes when they change.
 
-        Each upsert is a history event: waiting for the sends to settle writes one per burst
-        of changes instead of one per status (``sending`` shows in the read model meanwhile).
+        Each upsert is a history event, so status-only changes wait for sends in flight to
+        settle: one upsert per burst of changes instead of one per status.
         """
         workflow.set_current_details(self._thread.summary())
-        if self._deliveries:
-            return
         enrolments = self._thread.enrolments.values()
         view = (
             sorted({e.job_id for e in enrolments}),
@@ -271,6 +269,11 @@ class CandidateWorkflow:
             sorted({e.status.value for e in enrolments}),
         )
         if view == self._published:
+            return
+        # A new job or application is published at once, so a candidate whose message waits
+        # on the rate limit can already be found; a status-only change waits for the sends.
+        findable = self._published is not None and view[:2] == self._published[:2]
+        if self._deliveries and findable:
             return
         self._published = view
         jobs, applications, statuses = view

@@ -234,12 +234,17 @@ async def test_continue_as_new_when_the_server_suggests_it(sqlite_url: str) -> N
             for enrolment_id in ids:
                 await stack.wait_row_status(enrolment_id, S.DELIVERED)
             handle = env.client.get_workflow_handle(candidate_workflow_id(contact.id))
-            runs = [
-                wf.run_id
-                async for wf in env.client.list_workflows(
-                    f'WorkflowId = "{candidate_workflow_id(contact.id)}"'
-                )
-            ]
+            # The last quiet point may come just after the last delivery, and visibility lags.
+            for _ in range(100):
+                runs = [
+                    wf.run_id
+                    async for wf in env.client.list_workflows(
+                        f'WorkflowId = "{candidate_workflow_id(contact.id)}"'
+                    )
+                ]
+                if len(runs) > 1:
+                    break
+                await asyncio.sleep(0.1)
             assert len(runs) > 1, "the server's suggestion should have led to continue-as-new"
             thread = await handle.query(CandidateWorkflow.state)
             assert {e.id for e in thread.enrolments.values()} == set(ids)
