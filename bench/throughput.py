@@ -1,0 +1,219 @@
+"""End-to-end throughput against the embedded stack, next to the bare-Temporal baseline.
+
+N candidates x M applications go through ``POST /ats/events`` (a bulk stage move into a stage
+linked to a blast); the clock stops when every blast is ``delivered`` in the read model. Then, on
+the same dev server, the same number of bare-Temporal workflows (one no-op activity each) are
+started with the same concurrency and timed until all complete. Both rates and their ratio are
+printed; the target is a ratio of at least 0.8.
+
+    python -m bench.throughput                      # 300 candidates x 2 applications
+    python -m bench.throughput --candidates 1000 --applications 1 --stack split
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+from bench.stack import (
+    UNLIMITED_DELIVERY_RATE,
+    BaselineResult,
+    BenchStack,
+    CpuMeter,
+    Posted,
+    applications,
+    baseline_worker,
+    configure_company,
+    http_client,
+    load_average,
+    machine,
+    percentile,
+    post_all,
+    run_baseline,
+    run_id,
+    verdict,
+    wait_for_status,
+)
+
+TARGET_RATIO = 0.8
+
+
+@dataclass
+class EnrolmentRun:
+    """One burst of ATS events through the product, timed to the last ``delivered``."""
+
+    blasts: int
+    seconds: float
+    accepted_after: float
+    posted: list[Posted]
+
+    @property
+    def rate(self) -> float:
+        return self.blasts / self.seconds
+
+
+async def burst(
+    stack: BenchStack, job_id: str, candidates: int, per_candidate: int, concurrency: int,
+    *, within: float, run: str,
+) -> tuple[EnrolmentRun, CpuMeter]:  # fmt: skip
+    """Send ``candidates`` x ``per_candidate`` blast enrolments and wait for every delivery."""
+    apps = applications(run, job_id, candidates, per_candidate)
+    meter = CpuMeter(stack.process_ids())
+    async with http_client(stack.api_url, concurrency) as http:
+        meter.start()
+        began = time.monotonic()
+        posted = await post_all(http, apps, concurrency)
+        accepted = time.monotonic()
+        done = await wait_for_status(stack, job_id, "delivered", len(apps), within=within)
+        meter.stop()
+    return EnrolmentRun(len(apps), done - began, accepted - began, posted), meter
+
+
+async def warm_up(stack: BenchStack, job_id: str, count: int, concurrency: int) -> None:
+    """Import everything, fill connection pools and caches before anything is timed."""
+    await burst(stack, job_id, count, 1, concurrency, within=120, run=f"{run_id()}w")
+
+
+def _posts(posted: list[Posted]) -> str:
+    waits = [1000 * (p.accepted - p.sent) for p in posted]
+    reasons = Counter(code for p in posted for code in p.retried_for)
+    retried = ", ".join(f"{n} x {code}" for code, n in reasons.most_common()) or "none"
+    return (
+        f"POST /ats/events 202 in p50 {percentile(waits, 50):.0f} ms, "
+        f"p99 {percentile(waits, 99):.0f} ms; retried after 503: {retried}"
+    )
+
+
+async def enrolment_phase(stack: BenchStack, args: argparse.Namespace, job_id: str) -> EnrolmentRun:
+    """One timed burst through the product; prints its figures."""
+    load = load_average()
+    ours, meter = await burst(
+        stack, job_id, args.candidates, args.applications, args.concurrency,
+        within=args.timeout, run=run_id(),
+    )  # fmt: skip
+    print(
+        f"  enrolments: {ours.blasts} blasts delivered in {ours.seconds:.1f} s -> "
+        f"{ours.rate:.1f} blasts/s  (load avg before: {load})"
+    )
+    print(f"    all accepted after {ours.accepted_after:.1f} s; {_posts(ours.posted)}")
+    print("    CPU during the run:")
+    print(meter.report(ours.blasts, "blast"))
+    return ours
+
+
+async def baseline_phase(
+    stack: BenchStack, args: argparse.Namespace, task_queue: str, worker_pid: int
+) -> BaselineResult:
+    """The same number of bare-Temporal workflows, timed; prints its figures."""
+    meter = CpuMeter(
+        {
+            "bench (starters)": os.getpid(),
+            "baseline worker": worker_pid,
+            "temporal dev server": stack.process_ids()["temporal dev server"],
+        }
+    )
+    load = load_average()
+    meter.start()
+    base = await run_baseline(
+        stack.temporal(), task_queue, args.candidates * args.applications, args.concurrency,
+        within=args.timeout,
+    )  # fmt: skip
+    meter.stop()
+    print(
+        f"  baseline: {base.workflows} one-activity workflows completed in "
+        f"{base.seconds:.1f} s -> {base.rate:.1f} workflows/s  (load avg before: {load})"
+    )
+    print(f"    start_workflow p50 {base.start_p50_ms:.0f} ms, p99 {base.start_p99_ms:.0f} ms")
+    print("    CPU during the run:")
+    print(meter.report(base.workflows, "workflow"))
+    return base
+
+
+async def measure(args: argparse.Namespace) -> bool:
+    """Run both measurements on one stack and print them; ``True`` if the target is met.
+
+    With several rounds the two phases alternate on the same stack and the ratio is taken over
+    the totals, so a slow minute of a shared machine weighs on both sides alike.
+    """
+    count = args.candidates * args.applications
+    print(f"machine: {machine()}")
+    print(
+        f"throughput: {args.candidates} candidates x {args.applications} application(s) = "
+        f"{count} blasts, {args.concurrency} requests in flight, stack={args.stack}, "
+        f"{args.rounds} round(s)"
+    )
+    print(
+        f"  delivery rate limit {args.delivery_rate:g}/s "
+        "(max_task_queue_activities_per_second, set high so it is not the bottleneck)"
+    )
+    jobs = [f"bench-throughput-{n}" for n in range(args.rounds)]
+    ours: list[EnrolmentRun] = []
+    bases: list[BaselineResult] = []
+    async with BenchStack(args.stack, delivery_rate=args.delivery_rate, keep=args.keep) as stack:
+        async with http_client(stack.api_url, 4) as http:
+            await configure_company(http, "bench-warm-up", *jobs)
+        await warm_up(stack, "bench-warm-up", args.warm_up, args.concurrency)
+        task_queue = f"bench-baseline-{run_id()}"
+        async with baseline_worker(stack, task_queue) as worker_pid:
+            client = stack.temporal()
+            await run_baseline(client, task_queue, args.warm_up, args.concurrency, within=120)
+            for n, job_id in enumerate(jobs):
+                if args.rounds > 1:
+                    print(f"  round {n + 1}:")
+                ours.append(await enrolment_phase(stack, args, job_id))
+                bases.append(await baseline_phase(stack, args, task_queue, worker_pid))
+
+    ours_rate = sum(r.blasts for r in ours) / sum(r.seconds for r in ours)
+    base_rate = sum(b.workflows for b in bases) / sum(b.seconds for b in bases)
+    ratio = ours_rate / base_rate
+    passed = ratio >= TARGET_RATIO
+    if args.rounds > 1:
+        rounds = ", ".join(f"{o.rate / b.rate:.2f}" for o, b in zip(ours, bases, strict=True))
+        print(
+            f"  over {args.rounds} rounds: {ours_rate:.1f} blasts/s vs {base_rate:.1f} "
+            f"workflows/s (ratio per round: {rounds})"
+        )
+    print(f"  ratio enrolments/baseline: {ratio:.2f} (target >= {TARGET_RATIO}): {verdict(passed)}")
+    return passed
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.throughput",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--candidates", type=int, default=300, help="N (default 300)")
+    parser.add_argument(
+        "--applications", type=int, default=2, help="M applications per candidate (default 2)"
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=32, help="requests / starts in flight (default 32)"
+    )
+    parser.add_argument("--stack", choices=["dev", "split"], default="dev")
+    parser.add_argument("--delivery-rate", type=float, default=UNLIMITED_DELIVERY_RATE)
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="alternate the two phases this many times"
+    )
+    parser.add_argument("--warm-up", type=int, default=20, help="untimed events first")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds per phase")
+    parser.add_argument("--keep", action="store_true", help="keep the data folder")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Exit 0 when the target is met, 1 when it is missed (the figures are printed either way)."""
+    args = build_parser().parse_args(argv)
+    passed = asyncio.run(measure(args))
+    sys.stdout.flush()
+    # The Temporal client's native threads can abort interpreter teardown; skip it.
+    os._exit(0 if passed else 1)
+
+
+if __name__ == "__main__":
+    main()
