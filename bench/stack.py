@@ -43,7 +43,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 
 from bench.baseline import BASELINE_WORKFLOW, READY_LINE
 from config.temporal import DEV_NAMESPACE
-from workers.dev_server import DevServer, _die_with_parent
+from workers.dev_server import DevServer, die_with_parent
 
 StackMode = Literal["dev", "split"]
 
@@ -220,7 +220,7 @@ class _Child:
             env=env,
             start_new_session=True,
             # Killed with the bench too (SIGKILL included), so no stack outlives a run.
-            preexec_fn=_die_with_parent(os.getpid()),
+            preexec_fn=die_with_parent(os.getpid()),
         )
 
     @property
@@ -696,7 +696,7 @@ async def baseline_worker(stack: BenchStack, task_queue: str) -> AsyncIterator[i
         stdout=asyncio.subprocess.PIPE,
         stderr=log.open("ab"),
         start_new_session=True,
-        preexec_fn=_die_with_parent(os.getpid()),
+        preexec_fn=die_with_parent(os.getpid()),
         env=_clean_environment(),
     )  # fmt: skip
     try:

@@ -38,7 +38,7 @@ class DevServerError(RuntimeError):
     """The dev server could not be started (it exited, or did not answer in time)."""
 
 
-def _die_with_parent(parent_pid: int) -> Callable[[], None] | None:
+def die_with_parent(parent_pid: int) -> Callable[[], None] | None:
     """A ``preexec_fn`` asking Linux to SIGTERM the child when its parent dies.
 
     The kernel ties this to the thread that forks, so the child must be spawned from a thread that
@@ -163,7 +163,7 @@ class DevServer:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-                preexec_fn=_die_with_parent(os.getpid()),
+                preexec_fn=die_with_parent(os.getpid()),
             )
         atexit.register(self.kill)
 
