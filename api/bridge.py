@@ -31,7 +31,8 @@ from domain.events import (
 )
 from domain.identity import candidate_workflow_id
 from domain.thread import CandidateThread
-from workflows.candidate import CandidateWorkflow, CandidateWorkflowInput
+from workflows.candidate import CandidateWorkflow
+from workflows.inputs import CandidateWorkflowInput
 
 logger = logging.getLogger(__name__)
 

@@ -8,11 +8,12 @@ request or ATS event leaves the same rows behind; an application only moves forw
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
-from sqlalchemy import delete, select
+from sqlalchemy import and_, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.campaigns import Campaign
@@ -94,6 +95,36 @@ class UnknownCampaigns(ValueError):
     def __init__(self, campaign_ids: Sequence[str]) -> None:
         super().__init__(f"unknown campaign(s): {', '.join(campaign_ids)}")
         self.campaign_ids = list(campaign_ids)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """What an ATS event about an application needs to know, read in one statement."""
+
+    #: When the newest ATS event already applied to the application happened (None: new).
+    last_event_at: datetime | None
+    #: Whether the job has the event's stage.
+    stage_found: bool
+    #: The campaign the stage links, if any, and its definition (None if it does not exist).
+    campaign_id: str | None
+    campaign: Campaign | None
+    auto_match: bool
+
+
+_PLACEMENT = (
+    select(
+        ApplicationRow.event_at,
+        StageRow.id,
+        StageRow.campaign_id,
+        StageRow.auto_match,
+        CampaignRow.definition,
+    )
+    .select_from(JobRow)
+    .outerjoin(StageRow, and_(StageRow.job_id == JobRow.id, StageRow.id == bindparam("stage_id")))
+    .outerjoin(CampaignRow, CampaignRow.id == StageRow.campaign_id)
+    .outerjoin(ApplicationRow, ApplicationRow.id == bindparam("application_id"))
+    .where(JobRow.id == bindparam("job_id"))
+)
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -230,6 +261,33 @@ class Catalog:
 
     # -- applications --------------------------------------------------------------------------
 
+    async def placement(self, application: ApplicationRef) -> Placement | None:
+        """The stage, campaign and last event behind ``application``; ``None``: no such job.
+
+        One statement (an ATS event is the hottest write path): the job, its stage, the
+        stage's campaign and the stored application, joined.
+        """
+        row = (
+            await self._session.execute(
+                _PLACEMENT,
+                {
+                    "job_id": application.job_id,
+                    "stage_id": application.stage_id,
+                    "application_id": application.id,
+                },
+            )
+        ).first()
+        if row is None:
+            return None
+        last_event_at, stage_id, campaign_id, auto_match, definition = row
+        return Placement(
+            last_event_at=None if last_event_at is None else as_utc(last_event_at),
+            stage_found=stage_id is not None,
+            campaign_id=campaign_id,
+            campaign=None if definition is None else Campaign.model_validate(definition),
+            auto_match=bool(auto_match),
+        )
+
     async def record_application(
         self,
         application: ApplicationRef,
@@ -323,9 +381,6 @@ class Catalog:
             .with_for_update(read=True)
         )
         return status
-
-    async def application(self, application_id: str) -> ApplicationRow | None:
-        return await self._session.get(ApplicationRow, application_id)
 
     async def _save_candidate(self, candidate: CandidateContact, now: datetime) -> None:
         # The workflow's projection writes candidates too (same guard: the newer write wins);

@@ -12,16 +12,94 @@ it in the same transaction (``applications.status``, read by the Table and the b
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Executable, Table, bindparam, select, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.candidates import CandidateContact
 from domain.enrolments import Enrolment
-from store.database import dialect_insert
+from store.database import dialect_insert, dialect_of
 from store.schema import ApplicationRow, CandidateRow, EnrolmentEventRow, EnrolmentRow
+
+_CANDIDATES = cast(Table, CandidateRow.__table__)
+_ENROLMENTS = cast(Table, EnrolmentRow.__table__)
+_EVENTS = cast(Table, EnrolmentEventRow.__table__)
+_APPLICATIONS = cast(Table, ApplicationRow.__table__)
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """The projection's four statements, built once per dialect and run with parameter lists.
+
+    Building a statement and its cache key costs more than running it on SQLite; a
+    projection runs on every status change of every candidate.
+    """
+
+    upsert_candidate: Executable
+    upsert_enrolments: Executable
+    copy_statuses: Executable
+    append_timeline: Executable
+
+    @classmethod
+    def for_dialect(cls, dialect: Dialect) -> _Statements:
+        candidate = dialect_insert(dialect, _CANDIDATES)
+        enrolment = dialect_insert(dialect, _ENROLMENTS)
+        event = dialect_insert(dialect, _EVENTS)
+        # Contact details have no seq of their own: the time of the newest change they came
+        # with orders them, so a late write does not restore an old phone number.
+        upsert_candidate = candidate.on_conflict_do_update(
+            index_elements=[_CANDIDATES.c.id],
+            set_={
+                name: candidate.excluded[name]
+                for name in ("name", "phone", "email", "timezone", "updated_at")
+            },
+            where=_CANDIDATES.c.updated_at <= candidate.excluded.updated_at,
+        )
+        upsert_enrolments = enrolment.on_conflict_do_update(
+            index_elements=[_ENROLMENTS.c.id],
+            set_={c.name: enrolment.excluded[c.name] for c in _ENROLMENTS.c if c.name != "id"},
+            where=_ENROLMENTS.c.seq < enrolment.excluded.seq,
+        )
+        # Copy what the enrolments table now holds (not the values written: a late, older
+        # write was refused by the seq guard), and only where the application still points at
+        # the enrolment. An application moving to another enrolment at this very moment is the
+        # catalog's to copy: it reads the enrolment under a share lock, so it waits for this
+        # transaction and sees its result (see Catalog.record_application).
+        stored_status = (
+            select(_ENROLMENTS.c.status)
+            .where(_ENROLMENTS.c.id == _APPLICATIONS.c.current_enrolment_id)
+            .scalar_subquery()
+        )
+        copy_statuses = (
+            update(_APPLICATIONS)
+            .where(
+                _APPLICATIONS.c.id.in_(bindparam("application_ids", expanding=True)),
+                _APPLICATIONS.c.current_enrolment_id.in_(
+                    bindparam("enrolment_ids", expanding=True)
+                ),
+                _APPLICATIONS.c.status.is_distinct_from(stored_status),
+            )
+            .values(status=stored_status)
+        )
+        append_timeline = event.on_conflict_do_nothing(
+            index_elements=[_EVENTS.c.enrolment_id, _EVENTS.c.seq]
+        )
+        return cls(upsert_candidate, upsert_enrolments, copy_statuses, append_timeline)
+
+
+_STATEMENTS: dict[str, _Statements] = {}
+
+
+def _statements(session: AsyncSession) -> _Statements:
+    dialect = dialect_of(session)
+    statements = _STATEMENTS.get(dialect.name)
+    if statements is None:
+        statements = _STATEMENTS[dialect.name] = _Statements.for_dialect(dialect)
+    return statements
 
 
 class EnrolmentProjector:
@@ -55,67 +133,38 @@ class EnrolmentProjector:
     async def _upsert_candidate(
         session: AsyncSession, candidate: CandidateContact, enrolments: Sequence[Enrolment]
     ) -> None:
-        # Contact details have no seq of their own: the time of the newest change they came
-        # with orders them, so a late write does not restore an old phone number.
         at = max((e.updated_at for e in enrolments), default=datetime.now(UTC))
-        insert = dialect_insert(session, CandidateRow).values(
-            id=candidate.id,
-            name=candidate.name,
-            phone=candidate.phone,
-            email=candidate.email,
-            timezone=candidate.timezone,
-            updated_at=at,
-        )
-        await session.execute(
-            insert.on_conflict_do_update(
-                index_elements=[CandidateRow.id],
-                set_={
-                    "name": insert.excluded.name,
-                    "phone": insert.excluded.phone,
-                    "email": insert.excluded.email,
-                    "timezone": insert.excluded.timezone,
-                    "updated_at": insert.excluded.updated_at,
-                },
-                where=CandidateRow.updated_at <= insert.excluded.updated_at,
-            )
+        connection = await session.connection()
+        await connection.execute(
+            _statements(session).upsert_candidate,
+            {
+                "id": candidate.id,
+                "name": candidate.name,
+                "phone": candidate.phone,
+                "email": candidate.email,
+                "timezone": candidate.timezone,
+                "updated_at": at,
+            },
         )
 
     @staticmethod
     async def _upsert_enrolments(session: AsyncSession, enrolments: Sequence[Enrolment]) -> None:
-        insert = dialect_insert(session, EnrolmentRow)
-        columns = [c.name for c in EnrolmentRow.__table__.columns if c.name != "id"]
-        await session.execute(
-            insert.on_conflict_do_update(
-                index_elements=[EnrolmentRow.id],
-                set_={name: insert.excluded[name] for name in columns},
-                where=EnrolmentRow.seq < insert.excluded.seq,
-            ),
-            [_enrolment_values(e) for e in enrolments],
+        connection = await session.connection()
+        await connection.execute(
+            _statements(session).upsert_enrolments, [_enrolment_values(e) for e in enrolments]
         )
 
     @staticmethod
     async def _copy_statuses_to_applications(
         session: AsyncSession, enrolments: Sequence[Enrolment]
     ) -> None:
-        # Copy what the enrolments table now holds (not the values written: a late, older write
-        # was refused by the seq guard above), and only where the application still points at
-        # the enrolment. An application moving to another enrolment at this very moment is the
-        # catalog's to copy: it reads the enrolment under a share lock, so it waits for this
-        # transaction and sees its result (see Catalog.record_application).
-        stored_status = (
-            select(EnrolmentRow.status)
-            .where(EnrolmentRow.id == ApplicationRow.current_enrolment_id)
-            .scalar_subquery()
-        )
-        await session.execute(
-            update(ApplicationRow)
-            .where(
-                ApplicationRow.id.in_(sorted({e.application_id for e in enrolments})),
-                ApplicationRow.current_enrolment_id.in_([e.id for e in enrolments]),
-                ApplicationRow.status.is_distinct_from(stored_status),
-            )
-            .values(status=stored_status)
-            .execution_options(synchronize_session=False)
+        connection = await session.connection()
+        await connection.execute(
+            _statements(session).copy_statuses,
+            {
+                "application_ids": sorted({e.application_id for e in enrolments}),
+                "enrolment_ids": [e.id for e in enrolments],
+            },
         )
 
     @staticmethod
@@ -133,13 +182,8 @@ class EnrolmentProjector:
         ]
         if not entries:
             return
-        insert = dialect_insert(session, EnrolmentEventRow)
-        await session.execute(
-            insert.on_conflict_do_nothing(
-                index_elements=[EnrolmentEventRow.enrolment_id, EnrolmentEventRow.seq]
-            ),
-            entries,
-        )
+        connection = await session.connection()
+        await connection.execute(_statements(session).append_timeline, entries)
 
 
 def _enrolment_values(enrolment: Enrolment) -> dict[str, Any]:

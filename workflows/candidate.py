@@ -15,8 +15,6 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from pydantic import BaseModel
-
     from activities.contracts import (
         DELIVER_MESSAGE,
         PERMANENT_DELIVERY_FAILURE,
@@ -39,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.identity import candidate_workflow_id, idempotency_key
     from domain.thread import CandidateThread, PendingSend
+    from workflows.inputs import CandidateWorkflowInput
     from workflows.search_attributes import (
         APPLICATION_IDS,
         CANDIDATE_ID,
@@ -46,8 +45,6 @@ with workflow.unsafe.imports_passed_through():
         JOB_IDS,
     )
 
-#: Continue-as-new past this many history events even if the server has not suggested it.
-DEFAULT_EVENT_BUDGET = 2_000
 #: How long ``enrol`` waits for its enrolment to reach the read model before answering anyway.
 PROJECTION_WAIT = timedelta(seconds=10)
 
@@ -64,14 +61,6 @@ PROJECTION_RETRY = RetryPolicy(
     maximum_interval=timedelta(seconds=30),
     maximum_attempts=0,
 )
-
-
-class CandidateWorkflowInput(BaseModel):
-    """Start (and continue-as-new) input: the whole state, plus where deliveries run."""
-
-    thread: CandidateThread
-    delivery_task_queue: str = "enrolments-delivery"
-    event_budget: int = DEFAULT_EVENT_BUDGET
 
 
 @workflow.defn(name="CandidateWorkflow")

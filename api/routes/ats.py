@@ -24,7 +24,7 @@ from domain.candidates import CandidateContact, Identifier
 from domain.events import ApplicationRef, ApplicationWithdrawn, EnrolmentSummary, EnrolRequest
 from domain.identity import enrolment_id
 from domain.statuses import EnrolmentStatus
-from store.catalog import Catalog, as_utc
+from store.catalog import Catalog
 from store.schema import EnrolmentRow
 from store.views import RecruiterViews
 
@@ -72,15 +72,15 @@ async def receive_ats_event(
     """
     catalog = Catalog(session)
     application = event.application
-    if not await catalog.job_exists(application.job_id):
+    placement = await catalog.placement(application)
+    if placement is None:
         raise ApiError(
             422,
             "unknown_job",
             f"no job {application.job_id!r}: configure it with PUT /jobs/{{job_id}} first",
             {"job_id": application.job_id},
         )
-    stored = await catalog.application(application.id)
-    if stored is not None and as_utc(stored.event_at) > event.occurred_at:
+    if placement.last_event_at is not None and placement.last_event_at > event.occurred_at:
         return AtsEventAccepted(enrolments=await _enrolments_of(session, event))
 
     if event.type is AtsEventType.APPLICATION_WITHDRAWN:
@@ -101,25 +101,22 @@ async def receive_ats_event(
         )
         return AtsEventAccepted(enrolments=await _application_enrolments(session, application.id))
 
-    stage = await catalog.stage(application.job_id, application.stage_id)
-    if stage is None:
+    if not placement.stage_found:
         raise ApiError(
             422,
             "unknown_stage",
             f"job {application.job_id!r} has no stage {application.stage_id!r}",
             {"job_id": application.job_id, "stage_id": application.stage_id},
         )
-    campaign = None
-    if stage.campaign_id is not None:
-        stored_campaign = await catalog.campaign(stage.campaign_id)
-        if stored_campaign is None:
-            raise ApiError(
-                422,
-                "unknown_campaign",
-                f"stage {stage.id!r} links campaign {stage.campaign_id!r}, which does not exist",
-                {"campaign_id": stage.campaign_id},
-            )
-        campaign = stored_campaign.campaign
+    campaign = placement.campaign
+    if placement.campaign_id is not None and campaign is None:
+        raise ApiError(
+            422,
+            "unknown_campaign",
+            f"stage {application.stage_id!r} links campaign {placement.campaign_id!r}, "
+            "which does not exist",
+            {"campaign_id": placement.campaign_id},
+        )
     await session.commit()
 
     request = EnrolRequest(
@@ -127,9 +124,9 @@ async def receive_ats_event(
         occurred_at=event.occurred_at,
         application=application,
         candidate=event.candidate,
-        campaign_id=stage.campaign_id if campaign is not None else None,
+        campaign_id=placement.campaign_id if campaign is not None else None,
         campaign=campaign,
-        auto_match=stage.auto_match and campaign is not None,
+        auto_match=placement.auto_match and campaign is not None,
     )
     try:
         result = await bridge.enrol(request)

@@ -31,7 +31,8 @@ from store.schema import EnrolmentEventRow, EnrolmentRow, OutboxMessageRow
 from tests.fixtures.temporal import start_dev_server
 from tests.workflows.conftest import VALID_PHONE, blast, multi_module
 from workers.worker import running_workers
-from workflows.candidate import CandidateWorkflow, CandidateWorkflowInput
+from workflows.candidate import CandidateWorkflow
+from workflows.inputs import CandidateWorkflowInput
 
 
 class Stack:

@@ -38,7 +38,8 @@ from domain.identity import candidate_workflow_id
 from domain.statuses import EnrolmentStatus
 from domain.thread import CandidateThread
 from workers.worker import workflow_runner
-from workflows.candidate import CandidateWorkflow, CandidateWorkflowInput
+from workflows.candidate import CandidateWorkflow
+from workflows.inputs import CandidateWorkflowInput
 
 VALID_PHONE = "+14155550123"
 

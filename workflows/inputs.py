@@ -1,0 +1,23 @@
+"""What ``CandidateWorkflow`` is started (and continued-as-new) with.
+
+Kept apart from the workflow so the sandbox can pass it through: the model class is built once
+per process instead of once per workflow run, and callers (the ATS bridge, tests) import it
+without importing the workflow.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from domain.thread import CandidateThread
+
+#: Continue-as-new past this many history events even if the server has not suggested it.
+DEFAULT_EVENT_BUDGET = 2_000
+
+
+class CandidateWorkflowInput(BaseModel):
+    """Start (and continue-as-new) input: the whole state, plus where deliveries run."""
+
+    thread: CandidateThread
+    delivery_task_queue: str = "enrolments-delivery"
+    event_budget: int = DEFAULT_EVENT_BUDGET
