@@ -33,6 +33,7 @@ from domain.identity import candidate_workflow_id
 from domain.thread import CandidateThread
 from workflows.candidate import CandidateWorkflow
 from workflows.inputs import CandidateWorkflowInput
+from workflows.search_attributes import at_start
 
 logger = logging.getLogger(__name__)
 
@@ -86,10 +87,17 @@ class CandidateBridge:
             CandidateWorkflowInput(
                 thread=CandidateThread(candidate=request.candidate),
                 delivery_task_queue=self._delivery_task_queue,
+                search_attributes_set=request.campaign is not None,
             ),
             id=workflow_id,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             task_queue=self._task_queue,
+            # An event that enrols in nothing starts a workflow with nothing to find it by.
+            search_attributes=(
+                at_start(request.candidate.id, request.application)
+                if request.campaign is not None
+                else None
+            ),
         )
         try:
             async with asyncio.timeout(self._enrol_timeout.total_seconds()):

@@ -48,6 +48,9 @@ with workflow.unsafe.imports_passed_through():
 #: How long ``enrol`` waits for its enrolment to reach the read model before answering anyway.
 PROJECTION_WAIT = timedelta(seconds=10)
 
+#: Job ids, application ids and statuses, as the search attributes show them.
+_SearchView = tuple[list[str], list[str], list[str]]
+
 DELIVERY_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     backoff_coefficient=2.0,
@@ -74,8 +77,7 @@ class CandidateWorkflow:
         self._deliveries: dict[tuple[str, int], asyncio.Task[None]] = {}
         self._expiry_timer: tuple[datetime, asyncio.Task[None]] | None = None
         self._wakeup = False
-        # Nothing to publish until the candidate has an enrolment.
-        self._published: tuple[object, ...] | None = ([], [], [])
+        self._published = _published_at_start(input)
 
     @workflow.run
     async def run(self, input: CandidateWorkflowInput) -> None:
@@ -92,6 +94,7 @@ class CandidateWorkflow:
                         thread=self._thread,
                         delivery_task_queue=input.delivery_task_queue,
                         event_budget=input.event_budget,
+                        search_attributes_set=True,
                     )
                 )
             await workflow.wait_condition(lambda: self._wakeup)
@@ -252,7 +255,9 @@ class CandidateWorkflow:
         """
         workflow.set_current_details(self._thread.summary())
         enrolments = self._thread.enrolments.values()
-        view = (
+        if not enrolments:
+            return  # Nothing to publish yet (or only what the run started with).
+        view: _SearchView = (
             sorted({e.job_id for e in enrolments}),
             sorted({e.application_id for e in enrolments}),
             sorted({e.status.value for e in enrolments}),
@@ -261,7 +266,7 @@ class CandidateWorkflow:
             return
         # A new job or application is published at once, so a candidate whose message waits
         # on the rate limit can already be found; a status-only change waits for the sends.
-        findable = self._published is not None and view[:2] == self._published[:2]
+        findable = view[:2] == self._published[:2]
         if self._deliveries and findable:
             return
         self._published = view
@@ -288,6 +293,18 @@ class CandidateWorkflow:
             info.is_continue_as_new_suggested()
             or info.get_current_history_length() >= self._input.event_budget
         )
+
+
+def _published_at_start(input: CandidateWorkflowInput) -> _SearchView:
+    """The search attributes this run started with (nothing, for runs that set none)."""
+    if not input.search_attributes_set:
+        return ([], [], [])
+    attributes = workflow.info().typed_search_attributes
+    return (
+        sorted(attributes.get(JOB_IDS) or []),
+        sorted(attributes.get(APPLICATION_IDS) or []),
+        sorted(attributes.get(ENROLMENT_STATUSES) or []),
+    )
 
 
 def _failure_reason(err: ActivityError) -> tuple[str, str]:

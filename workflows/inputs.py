@@ -21,3 +21,7 @@ class CandidateWorkflowInput(BaseModel):
     thread: CandidateThread
     delivery_task_queue: str = "enrolments-delivery"
     event_budget: int = DEFAULT_EVENT_BUDGET
+    #: This run's search attributes were set when it started (by the ATS bridge, or carried
+    #: over by continue-as-new): the workflow publishes only changes to them. ``False`` in
+    #: runs started before the bridge set any, whose histories replay with their upserts.
+    search_attributes_set: bool = False

@@ -15,24 +15,24 @@ from datetime import UTC, datetime
 import pytest_asyncio
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.api.enums.v1 import EventType
 from temporalio.api.sdk.v1 import WorkflowMetadata
-from temporalio.client import Client, WithStartWorkflowOperation
-from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from api.bridge import CandidateBridge
 from config.settings import Settings
 from domain.candidates import CandidateContact
 from domain.events import ApplicationRef, EnrolRequest, EnrolResult, ModuleProgress, ProgressEvent
 from domain.identity import candidate_workflow_id
 from domain.statuses import EnrolmentStatus as S
-from domain.thread import CandidateThread
 from store.database import create_engine
 from store.schema import EnrolmentEventRow, EnrolmentRow, OutboxMessageRow
 from tests.fixtures.temporal import start_dev_server
 from tests.workflows.conftest import VALID_PHONE, blast, multi_module
 from workers.worker import running_workers
 from workflows.candidate import CandidateWorkflow
-from workflows.inputs import CandidateWorkflowInput
+from workflows.search_attributes import ENROLMENT_STATUSES
 
 
 class Stack:
@@ -44,20 +44,13 @@ class Stack:
         self.engine = engine
 
     async def enrol(self, contact: CandidateContact, request: EnrolRequest) -> EnrolResult:
-        start = WithStartWorkflowOperation(
-            CandidateWorkflow.run,
-            CandidateWorkflowInput(
-                thread=CandidateThread(candidate=contact),
-                delivery_task_queue=self.settings.delivery_task_queue,
-            ),
-            id=candidate_workflow_id(contact.id),
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        assert request.candidate == contact
+        bridge = CandidateBridge(
+            self.client,
             task_queue=self.settings.task_queue,
+            delivery_task_queue=self.settings.delivery_task_queue,
         )
-        result: EnrolResult = await self.client.execute_update_with_start_workflow(
-            "enrol", request, start_workflow_operation=start, result_type=EnrolResult
-        )
-        return result
+        return await bridge.enrol(request)
 
     async def row(self, enrolment_id: str) -> EnrolmentRow | None:
         async with self.engine.connect() as conn:
@@ -211,6 +204,37 @@ async def test_operators_find_candidates_by_search_attributes(stack: Stack) -> N
     )
     assert "Grace Hopper" in metadata.current_details
     assert "1 delivered" in metadata.current_details
+
+
+async def test_a_blast_for_a_new_candidate_keeps_its_history_short(stack: Stack) -> None:
+    contact = new_candidate()
+    event = request(contact, "e1", "a-short", "rejected", campaign_id="b", campaign=blast())
+    [enrolment] = (await stack.enrol(contact, event)).enrolments
+    await stack.wait_row_status(enrolment.id, S.DELIVERED)
+    handle = stack.client.get_workflow_handle(candidate_workflow_id(contact.id))
+
+    history = await handle.fetch_history()
+
+    # Started findable by candidate, job and application; the statuses are published once,
+    # when the send has settled: one upsert, not one for the application and one per status.
+    started = history.events[0].workflow_execution_started_event_attributes
+    assert set(started.search_attributes.indexed_fields) == {
+        "CandidateId",
+        "JobIds",
+        "ApplicationIds",
+    }
+    upserts = [
+        e.upsert_workflow_search_attributes_event_attributes.search_attributes
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES
+    ]
+    assert len(upserts) == 1
+    assert (await handle.describe()).typed_search_attributes.get(ENROLMENT_STATUSES) == [
+        "delivered"
+    ]
+    # Start, update accepted and completed, the send, two projections, one upsert, and the
+    # two workflow tasks they need (bench/README.md counts them).
+    assert len(history.events) == 15
 
 
 async def test_continue_as_new_when_the_server_suggests_it(sqlite_url: str) -> None:

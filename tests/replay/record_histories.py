@@ -1,12 +1,15 @@
 """Record the histories the replay test guards: ``python -m tests.replay.record_histories``.
 
 Run it again only when a change to ``CandidateWorkflow`` is meant to be incompatible with
-running workflows (and then version the change instead, if any are still running).
+running workflows (and then version the change instead, if any are still running). Name
+stories to record only those (``python -m tests.replay.record_histories NAME...``): a new
+story gets its history while the older ones keep guarding the older code's histories.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -17,7 +20,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from domain.candidates import CandidateContact
-from domain.events import ApplicationWithdrawn, InterviewerAvailability
+from domain.events import ApplicationRef, ApplicationWithdrawn, InterviewerAvailability
 from domain.statuses import EnrolmentStatus as S
 from tests.fixtures.temporal import installed_binary, register_search_attributes
 from tests.workflows.conftest import (
@@ -84,10 +87,18 @@ STORIES: dict[str, tuple[Story, str | None]] = {
     "campaign_expired": (campaign_expired, VALID_PHONE),
     "auto_match_then_withdrawal": (auto_match_then_withdrawal, VALID_PHONE),
     "invalid_phone_failed": (invalid_phone_failed, "12345"),
+    # Started by the ATS bridge with its first application's search attributes.
+    "blast_delivered_started_findable": (blast_delivered, VALID_PHONE),
+    "campaign_completed_then_queued_blast_started_findable": (
+        campaign_completed_then_queued_blast,
+        VALID_PHONE,
+    ),
 }
+#: The application ``CandidateUnderTest.enter_stage`` enrols first, by default.
+FIRST_APPLICATION = ApplicationRef(id="app-1", job_id="job-1", stage_id="screen")
 
 
-async def record() -> None:
+async def record(names: list[str]) -> None:
     HISTORIES.mkdir(parents=True, exist_ok=True)
     env = await WorkflowEnvironment.start_time_skipping(
         data_converter=pydantic_data_converter,
@@ -95,11 +106,13 @@ async def record() -> None:
     )
     try:
         await register_search_attributes(env)
-        for name, (story, phone) in STORIES.items():
+        for name in names:
+            story, phone = STORIES[name]
             async with candidate_factory(env) as start:
                 candidate_id = f"rec-{uuid.uuid4().hex[:8]}"
                 contact = CandidateContact(id=candidate_id, name="Rec", phone=phone)
-                candidate: CandidateUnderTest = await start(contact)
+                findable = FIRST_APPLICATION if name.endswith("_started_findable") else None
+                candidate: CandidateUnderTest = await start(contact, findable_by=findable)
                 await story(candidate)
                 history: WorkflowHistory = await candidate.handle.fetch_history()
                 (HISTORIES / f"{name}.json").write_text(history.to_json())
@@ -109,4 +122,4 @@ async def record() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(record())
+    asyncio.run(record(sys.argv[1:] or list(STORIES)))

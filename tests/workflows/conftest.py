@@ -13,7 +13,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import pytest_asyncio
 from temporalio import activity
@@ -40,6 +40,7 @@ from domain.thread import CandidateThread
 from workers.worker import workflow_runner
 from workflows.candidate import CandidateWorkflow
 from workflows.inputs import CandidateWorkflowInput
+from workflows.search_attributes import at_start
 
 VALID_PHONE = "+14155550123"
 
@@ -201,6 +202,14 @@ async def candidate(time_skipping_env: WorkflowEnvironment) -> AsyncIterator[Can
         )
 
 
+class StartCandidate(Protocol):
+    """``candidate_factory.start``: start a candidate's workflow."""
+
+    def __call__(
+        self, contact: CandidateContact, *, findable_by: ApplicationRef | None = None
+    ) -> Awaitable[CandidateUnderTest]: ...
+
+
 class candidate_factory:
     """Runs a worker on a fresh task queue and starts candidates' workflows on it."""
 
@@ -222,7 +231,7 @@ class candidate_factory:
             workflow_runner=workflow_runner(),
         )
 
-    async def __aenter__(self) -> Callable[[CandidateContact], Awaitable[CandidateUnderTest]]:
+    async def __aenter__(self) -> StartCandidate:
         await self.worker.__aenter__()
         return self.start
 
@@ -235,9 +244,15 @@ class candidate_factory:
             with contextlib.suppress(RPCError):
                 await handle.terminate("test over")
 
-    async def start(self, contact: CandidateContact) -> CandidateUnderTest:
+    async def start(
+        self, contact: CandidateContact, *, findable_by: ApplicationRef | None = None
+    ) -> CandidateUnderTest:
+        """Start ``contact``'s workflow; ``findable_by`` the application whose enrolment starts
+        it, like the ATS bridge (which sends that enrolment with the start)."""
         workflow_input = CandidateWorkflowInput(
-            thread=CandidateThread(candidate=contact), delivery_task_queue=self.task_queue
+            thread=CandidateThread(candidate=contact),
+            delivery_task_queue=self.task_queue,
+            search_attributes_set=findable_by is not None,
         )
         if self.event_budget is not None:
             workflow_input.event_budget = self.event_budget
@@ -246,6 +261,7 @@ class candidate_factory:
             workflow_input,
             id=candidate_workflow_id(contact.id),
             task_queue=self.task_queue,
+            search_attributes=None if findable_by is None else at_start(contact.id, findable_by),
         )
         # Not bound to the first run: signals and queries follow continue-as-new.
         handle = self.env.client.get_workflow_handle(candidate_workflow_id(contact.id))
