@@ -63,12 +63,22 @@ def create_engine(url: str | URL) -> AsyncEngine:
     """An async engine for the read model at ``url`` (SQLite or PostgreSQL).
 
     SQLite connections use WAL (readers never block the writer), wait up to
-    ``SQLITE_BUSY_TIMEOUT_MS`` for a busy database and enforce foreign keys. PostgreSQL
-    connections are checked before use, so the pool recovers after the server restarts.
+    ``SQLITE_BUSY_TIMEOUT_MS`` for a busy database and enforce foreign keys. A SQLite file
+    gets one connection per engine: SQLite takes one writer at a time, and writers that find
+    it taken nap in its busy handler (1 to 100 ms at a time) while the lock may already be
+    free again. Under a burst of enrolments that cost the embedded process a third of its CPU
+    per blast and left the database idle between naps; queued for the one connection, the
+    engine's transactions are handed over the moment the previous one ends. (Reads queue
+    too; each takes milliseconds. Separate engines and processes still meet at the file
+    lock, where the busy timeout applies.) PostgreSQL connections are checked before use, so
+    the pool recovers after the server restarts.
     """
     target = async_url(url)
     if target.get_backend_name() == "sqlite":
-        engine = create_async_engine(target)
+        file = target.database not in (None, "", ":memory:")
+        engine = create_async_engine(
+            target, **({"pool_size": 1, "max_overflow": 0} if file else {})
+        )
         event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
         return engine
     return create_async_engine(
