@@ -570,8 +570,13 @@ class Posted:
     retried_for: list[str] = field(default_factory=list)
 
 
+#: How often one ATS event is sent before the run gives up on it.
+MAX_ATTEMPTS = 10
+
+
 async def post_event(http: httpx.AsyncClient, application: Application) -> Posted:
-    """Send one ATS event; on 503 (enrolment not confirmed in time) send the same event again."""
+    """Send one ATS event; on 503 send the same event again after its ``Retry-After``, as an
+    ATS would."""
     posted = Posted(application, sent=time.monotonic())
     body = application.ats_event()
     while True:
@@ -585,13 +590,21 @@ async def post_event(http: httpx.AsyncClient, application: Application) -> Poste
                 posted.enrolment_id = enrolments[0]["id"]
                 posted.first_status = enrolments[0]["status"]
             return posted
-        if response.status_code == 503 and posted.attempts < 5:
+        if response.status_code == 503 and posted.attempts < MAX_ATTEMPTS:
             posted.retried_for.append(_error_code(response))
+            await asyncio.sleep(_retry_after(response))
             continue
         raise RuntimeError(
             f"POST /ats/events for {application.application_id}: "
             f"{response.status_code} {response.text[:300]}"
         )
+
+
+def _retry_after(response: httpx.Response) -> float:
+    try:
+        return min(float(response.headers.get("Retry-After", "1")), 30.0)
+    except ValueError:
+        return 1.0
 
 
 def _error_code(response: httpx.Response) -> str:

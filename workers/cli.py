@@ -38,6 +38,7 @@ from config.settings import Settings
 if TYPE_CHECKING:
     import uvicorn
     from fastapi import FastAPI
+    from sqlalchemy.ext.asyncio import AsyncEngine
     from temporalio.client import Client
 
     from workers.dev_server import DevServer
@@ -257,14 +258,16 @@ async def _connect(settings: Settings, *, dev_server: bool) -> Client:
         raise StartupError(f"cannot reach Temporal at {where}: {error}") from None
 
 
-def _create_app(settings: Settings, client: Client) -> FastAPI:
+def _create_app(
+    settings: Settings, client: Client, *, engine: AsyncEngine | None = None
+) -> FastAPI:
     try:
         from api.app import create_app
     except ModuleNotFoundError as error:
         if error.name in {"api", "api.app"}:
             raise StartupError("the HTTP API (api/app.py) is not part of this build") from None
         raise
-    return create_app(settings, client)
+    return create_app(settings, client, engine=engine)
 
 
 def _bind_http_socket(settings: Settings) -> socket.socket:
@@ -411,6 +414,7 @@ def _banner(settings: Settings, server: DevServer, *, demo: bool) -> str:
 async def run_dev(settings: Settings, *, demo: bool) -> int:
     """Run the whole product on this machine until SIGINT/SIGTERM, then stop it in order."""
     from config.temporal import TemporalCliMissingError
+    from store.database import create_engine
     from workers.dev_server import DevServer, DevServerError
     from workers.worker import run_worker
 
@@ -429,10 +433,15 @@ async def run_dev(settings: Settings, *, demo: bool) -> int:
             print("Migrating the read model...", flush=True)
             await shutdown.run_unless_stopped(_migrate(settings))
             client = await shutdown.run_unless_stopped(_connect(settings, dev_server=True))
-            app = _create_app(settings, client)
+            # One engine for the API and the worker: on SQLite its one connection queues every
+            # transaction of the process, so they never race for the file lock.
+            engine = create_engine(settings.database_url)
+            app = _create_app(settings, client, engine=engine)
             http = _http_server(app, access_log=False)
             worker_stop = asyncio.Event()
-            worker = asyncio.create_task(run_worker(settings, client, worker_stop), name="worker")
+            worker = asyncio.create_task(
+                run_worker(settings, client, worker_stop, engine=engine), name="worker"
+            )
             serving = asyncio.create_task(_serve_http(http, sock), name="HTTP API")
             watching = asyncio.create_task(_watch(server), name="Temporal dev server")
             try:
@@ -446,6 +455,7 @@ async def run_dev(settings: Settings, *, demo: bool) -> int:
             finally:
                 await _stop_http(http, serving, grace=5.0)
                 await _stop_worker(worker_stop, worker, grace=20.0)
+                await engine.dispose()
                 watching.cancel()
         except _StopRequested:
             return EXIT_OK

@@ -95,11 +95,18 @@ async def running_workers(
         yield
 
 
-async def run_worker(settings: Settings, client: Client, stop: asyncio.Event) -> None:
-    """Host the workers until ``stop`` is set, then shut down gracefully."""
-    engine = create_engine(settings.database_url)
+async def run_worker(
+    settings: Settings, client: Client, stop: asyncio.Event, *, engine: AsyncEngine | None = None
+) -> None:
+    """Host the workers until ``stop`` is set, then shut down gracefully.
+
+    Without ``engine`` the worker opens (and at the end disposes of) its own on
+    ``settings.database_url``; a given engine belongs to the caller.
+    """
+    database = engine if engine is not None else create_engine(settings.database_url)
     try:
-        async with running_workers(client, settings, engine):
+        async with running_workers(client, settings, database):
             await stop.wait()
     finally:
-        await engine.dispose()
+        if engine is None:
+            await database.dispose()
