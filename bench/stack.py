@@ -142,18 +142,37 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
+def host_cpu_ticks() -> dict[str, int]:
+    """The machine's CPU time so far by kind (``/proc/stat``): busy, idle, iowait, steal."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
+    except (OSError, ValueError, IndexError):
+        return {}
+    user, nice, system, idle, iowait, irq, softirq, steal = fields
+    return {
+        "busy": user + nice + system + irq + softirq,
+        "idle": idle,
+        "iowait": iowait,
+        "steal": steal,
+    }
+
+
 @dataclass
 class CpuMeter:
-    """CPU seconds each named process spends between ``start`` and ``stop``."""
+    """CPU seconds each named process spends between ``start`` and ``stop``, and how the
+    machine's CPU time went meanwhile (steal: taken by the hypervisor for other machines)."""
 
     pids: dict[str, int]
     wall: float = 0.0
     used: dict[str, float] = field(default_factory=dict)
+    host: dict[str, int] = field(default_factory=dict)
     _at_start: dict[str, float] = field(default_factory=dict)
+    _host_at_start: dict[str, int] = field(default_factory=dict)
     _started: float = 0.0
 
     def start(self) -> None:
         self._at_start = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+        self._host_at_start = host_cpu_ticks()
         self._started = time.monotonic()
 
     def stop(self) -> None:
@@ -161,15 +180,28 @@ class CpuMeter:
         self.used = {
             name: cpu_seconds(pid) - self._at_start[name] for name, pid in self.pids.items()
         }
+        now = host_cpu_ticks()
+        self.host = {k: now[k] - self._host_at_start.get(k, 0) for k in now}
+
+    def host_report(self) -> str:
+        """The machine's CPU time during the run by kind, in percent (steal and iowait are
+        the signs of a noisy neighbour or a slow disk)."""
+        total = sum(self.host.values())
+        if not total:
+            return "    machine: (no /proc/stat)"
+        shares = ", ".join(f"{k} {100 * v / total:.0f} %" for k, v in self.host.items())
+        return f"    machine CPU time: {shares}"
 
     def report(self, per: int, unit: str) -> str:
-        """CPU per process, in seconds, in cores busy, and in milliseconds per ``unit``."""
+        """CPU per process, in seconds, in cores busy, and in milliseconds per ``unit``;
+        then the machine's CPU time by kind."""
         lines = []
         for name, used in sorted(self.used.items(), key=lambda item: -item[1]):
             lines.append(
                 f"    {name:<22} {used:7.1f} s CPU  {used / max(self.wall, 1e-9):4.2f} cores  "
                 f"{1000 * used / max(per, 1):6.1f} ms per {unit}"
             )
+        lines.append(self.host_report())
         return "\n".join(lines)
 
 
