@@ -19,9 +19,7 @@ import asyncio
 import contextlib
 import json
 import math
-import os
 import sqlite3
-import sys
 import time
 from collections.abc import Sequence
 from datetime import datetime
@@ -37,6 +35,7 @@ from bench.stack import (
     Posted,
     applications,
     configure_company,
+    exit_with_verdict,
     http_client,
     load_average,
     machine,
@@ -297,11 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     """Exit 0 when the target is met, 1 when it is missed (the figures are printed either way)."""
-    args = build_parser().parse_args(argv)
-    passed = asyncio.run(measure(args))
-    sys.stdout.flush()
-    # The Temporal client's native threads can abort interpreter teardown; skip it.
-    os._exit(0 if passed else 1)
+    exit_with_verdict(measure(build_parser().parse_args(argv)))
 
 
 if __name__ == "__main__":

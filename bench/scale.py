@@ -17,9 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
-import os
 import random
-import sys
 import time
 from dataclasses import dataclass, field
 
@@ -33,6 +31,7 @@ from bench.stack import (
     BenchStack,
     applications,
     configure_company,
+    exit_with_verdict,
     http_client,
     load_average,
     machine,
@@ -316,11 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     """Exit 0 when every target is met, 1 otherwise (the figures are printed either way)."""
-    args = build_parser().parse_args(argv)
-    passed = asyncio.run(measure(args))
-    sys.stdout.flush()
-    # The Temporal client's native threads can abort interpreter teardown; skip it.
-    os._exit(0 if passed else 1)
+    exit_with_verdict(measure(build_parser().parse_args(argv)))
 
 
 if __name__ == "__main__":

@@ -13,9 +13,7 @@ printed; the target is a ratio of at least 0.8.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -29,6 +27,7 @@ from bench.stack import (
     applications,
     baseline_worker,
     configure_company,
+    exit_with_verdict,
     http_client,
     load_average,
     machine,
@@ -208,11 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     """Exit 0 when the target is met, 1 when it is missed (the figures are printed either way)."""
-    args = build_parser().parse_args(argv)
-    passed = asyncio.run(measure(args))
-    sys.stdout.flush()
-    # The Temporal client's native threads can abort interpreter teardown; skip it.
-    os._exit(0 if passed else 1)
+    exit_with_verdict(measure(build_parser().parse_args(argv)))
 
 
 if __name__ == "__main__":

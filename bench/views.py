@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
 import random
 import statistics
@@ -41,6 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
 from api.app import create_app
+from bench.stack import load_average, machine
 from config.settings import Settings
 from domain.campaigns import Campaign, CampaignKind, CampaignModule, ChannelKind, ModuleType
 from domain.statuses import EnrolmentStatus
@@ -526,25 +526,8 @@ def _print(result: Result) -> None:
     )
 
 
-def machine() -> str:
-    """Cores, CPU model, RAM and load: what the figures depend on."""
-    model = "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    ram = "?"
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                ram = f"{int(line.split()[1]) / 1024**2:.0f} GiB"
-    load = " ".join(f"{n:.2f}" for n in os.getloadavg())
-    return f"{os.cpu_count()} cores, {model}, {ram} RAM, load average {load}"
-
-
 async def run(args: argparse.Namespace) -> int:
-    print(f"# {machine()}")
+    print(f"# {machine()}, load average {load_average()}")
     print(f"# ms per call; {args.repeat} calls per view after {args.warmup} warm-up calls")
     print(HEADER, flush=True)
     results: list[Result] = []

@@ -19,11 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.campaigns import Campaign
 from domain.candidates import CandidateContact, Identifier
 from domain.events import ApplicationRef
+from store.candidates import save_candidate
 from store.database import dialect_insert
 from store.schema import (
     ApplicationRow,
     CampaignRow,
-    CandidateRow,
     EnrolmentRow,
     JobRow,
     StageRow,
@@ -304,7 +304,7 @@ class Catalog:
         the stored application has seen a newer event.
         """
         # Lock order, shared with EnrolmentProjector.project: candidate, enrolment, application.
-        await self._save_candidate(candidate, now)
+        await save_candidate(self._session, candidate, as_utc(now))
         status = await self._current_status(current_enrolment_id)
         values = {
             "id": application.id,
@@ -338,7 +338,7 @@ class Catalog:
 
         Idempotent, and ignored when the stored application has seen a newer event.
         """
-        await self._save_candidate(candidate, now)
+        await save_candidate(self._session, candidate, as_utc(now))
         values = {
             "id": application.id,
             "job_id": application.job_id,
@@ -381,26 +381,6 @@ class Catalog:
             .with_for_update(read=True)
         )
         return status
-
-    async def _save_candidate(self, candidate: CandidateContact, now: datetime) -> None:
-        # The workflow's projection writes candidates too (same guard: the newer write wins);
-        # the API writes them so applications in a stage without a campaign have a name.
-        values = {
-            "id": candidate.id,
-            "name": candidate.name,
-            "phone": candidate.phone,
-            "email": candidate.email,
-            "timezone": candidate.timezone,
-            "updated_at": as_utc(now),
-        }
-        insert = dialect_insert(self._session, CandidateRow).values(values)
-        await self._session.execute(
-            insert.on_conflict_do_update(
-                index_elements=[CandidateRow.id],
-                set_={k: insert.excluded[k] for k in values if k != "id"},
-                where=CandidateRow.updated_at <= insert.excluded.updated_at,
-            )
-        )
 
 
 def _job(row: JobRow, stages: Iterable[StageRow]) -> Job:

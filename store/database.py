@@ -7,6 +7,8 @@ Two databases are supported: SQLite (the default, a file in the data folder) and
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import TypeVar
 
 from sqlalchemy import URL, Dialect, Table, event, make_url, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -130,6 +132,26 @@ def dialect_insert(
     raise UnsupportedDatabase(f"no upsert support for the {name!r} dialect")
 
 
+_Built = TypeVar("_Built")
+
+
+def per_dialect(build: Callable[[Dialect], _Built]) -> Callable[[AsyncSession], _Built]:
+    """``build`` run once per SQL dialect, its result reused for every session of it.
+
+    For statements on hot paths: building one and its cache key costs more than running it on
+    SQLite.
+    """
+    built: dict[str, _Built] = {}
+
+    def for_session(session: AsyncSession) -> _Built:
+        dialect = dialect_of(session)
+        if dialect.name not in built:
+            built[dialect.name] = build(dialect)
+        return built[dialect.name]
+
+    return for_session
+
+
 async def ping(engine: AsyncEngine, within: float = 2.0) -> bool:
     """Whether the database answers a trivial query within ``within`` seconds."""
     try:
@@ -159,6 +181,7 @@ __all__ = [
     "create_engine",
     "dialect_insert",
     "dialect_of",
+    "per_dialect",
     "ping",
     "session_factory",
     "sqlite_path",

@@ -22,10 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.candidates import CandidateContact
 from domain.enrolments import Enrolment
-from store.database import dialect_insert, dialect_of
-from store.schema import ApplicationRow, CandidateRow, EnrolmentEventRow, EnrolmentRow
+from store.candidates import save_candidate
+from store.database import dialect_insert, per_dialect
+from store.schema import ApplicationRow, EnrolmentEventRow, EnrolmentRow
 
-_CANDIDATES = cast(Table, CandidateRow.__table__)
 _ENROLMENTS = cast(Table, EnrolmentRow.__table__)
 _EVENTS = cast(Table, EnrolmentEventRow.__table__)
 _APPLICATIONS = cast(Table, ApplicationRow.__table__)
@@ -33,32 +33,20 @@ _APPLICATIONS = cast(Table, ApplicationRow.__table__)
 
 @dataclass(frozen=True)
 class _Statements:
-    """The projection's four statements, built once per dialect and run with parameter lists.
+    """The projection's statements, built once per dialect and run with parameter lists.
 
     Building a statement and its cache key costs more than running it on SQLite; a
     projection runs on every status change of every candidate.
     """
 
-    upsert_candidate: Executable
     upsert_enrolments: Executable
     copy_statuses: Executable
     append_timeline: Executable
 
     @classmethod
     def for_dialect(cls, dialect: Dialect) -> _Statements:
-        candidate = dialect_insert(dialect, _CANDIDATES)
         enrolment = dialect_insert(dialect, _ENROLMENTS)
         event = dialect_insert(dialect, _EVENTS)
-        # Contact details have no seq of their own: the time of the newest change they came
-        # with orders them, so a late write does not restore an old phone number.
-        upsert_candidate = candidate.on_conflict_do_update(
-            index_elements=[_CANDIDATES.c.id],
-            set_={
-                name: candidate.excluded[name]
-                for name in ("name", "phone", "email", "timezone", "updated_at")
-            },
-            where=_CANDIDATES.c.updated_at <= candidate.excluded.updated_at,
-        )
         upsert_enrolments = enrolment.on_conflict_do_update(
             index_elements=[_ENROLMENTS.c.id],
             set_={c.name: enrolment.excluded[c.name] for c in _ENROLMENTS.c if c.name != "id"},
@@ -88,18 +76,10 @@ class _Statements:
         append_timeline = event.on_conflict_do_nothing(
             index_elements=[_EVENTS.c.enrolment_id, _EVENTS.c.seq]
         )
-        return cls(upsert_candidate, upsert_enrolments, copy_statuses, append_timeline)
+        return cls(upsert_enrolments, copy_statuses, append_timeline)
 
 
-_STATEMENTS: dict[str, _Statements] = {}
-
-
-def _statements(session: AsyncSession) -> _Statements:
-    dialect = dialect_of(session)
-    statements = _STATEMENTS.get(dialect.name)
-    if statements is None:
-        statements = _STATEMENTS[dialect.name] = _Statements.for_dialect(dialect)
-    return statements
+_statements = per_dialect(_Statements.for_dialect)
 
 
 class EnrolmentProjector:
@@ -133,19 +113,9 @@ class EnrolmentProjector:
     async def _upsert_candidate(
         session: AsyncSession, candidate: CandidateContact, enrolments: Sequence[Enrolment]
     ) -> None:
+        # The time of the newest change they came with orders contact details.
         at = max((e.updated_at for e in enrolments), default=datetime.now(UTC))
-        connection = await session.connection()
-        await connection.execute(
-            _statements(session).upsert_candidate,
-            {
-                "id": candidate.id,
-                "name": candidate.name,
-                "phone": candidate.phone,
-                "email": candidate.email,
-                "timezone": candidate.timezone,
-                "updated_at": at,
-            },
-        )
+        await save_candidate(session, candidate, at)
 
     @staticmethod
     async def _upsert_enrolments(session: AsyncSession, enrolments: Sequence[Enrolment]) -> None:

@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, Subquery, func, select, union_all
+from sqlalchemy import Row, Select, Subquery, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.identity import candidate_workflow_id
@@ -216,15 +216,15 @@ def _application_rows(keys: Subquery) -> ApplicationQuery:
     """The Table's columns for the applications whose ids ``keys`` lists, in id order."""
     return (
         select(
-            ApplicationRow.id,
+            ApplicationRow.id.label("application_id"),
             ApplicationRow.candidate_id,
-            CandidateRow.name,
+            CandidateRow.name.label("candidate_name"),
             ApplicationRow.stage_id,
             EnrolmentRow.campaign_id,
-            EnrolmentRow.id,
+            EnrolmentRow.id.label("enrolment_id"),
             ApplicationRow.status,
             EnrolmentRow.status_reason,
-            func.coalesce(EnrolmentRow.updated_at, ApplicationRow.updated_at),
+            func.coalesce(EnrolmentRow.updated_at, ApplicationRow.updated_at).label("updated_at"),
             ApplicationRow.withdrawn,
         )
         .select_from(keys)
@@ -233,6 +233,13 @@ def _application_rows(keys: Subquery) -> ApplicationQuery:
         .outerjoin(CandidateRow, CandidateRow.id == ApplicationRow.candidate_id)
         .order_by(ApplicationRow.id)
     )
+
+
+def _item_fields(row: Row[Any]) -> dict[str, Any]:
+    """An ``_application_rows`` row as the fields of ``ApplicationItem`` (and ``BoardCard``)."""
+    fields = dict(row._mapping)
+    fields["updated_at"] = _as_datetime(fields["updated_at"])
+    return fields
 
 
 def _as_datetime(value: Any) -> datetime:
@@ -270,21 +277,7 @@ class RecruiterViews:
             job_id, stage_id=stage_id, statuses=statuses, after=after, limit=limit + 1
         )
         rows = (await self._session.execute(_application_rows(keys))).all()
-        items = [
-            ApplicationItem(
-                application_id=row[0],
-                candidate_id=row[1],
-                candidate_name=row[2],
-                stage_id=row[3],
-                campaign_id=row[4],
-                enrolment_id=row[5],
-                status=row[6],
-                status_reason=row[7],
-                updated_at=_as_datetime(row[8]),
-                withdrawn=row[9],
-            )
-            for row in rows[:limit]
-        ]
+        items = [ApplicationItem(**_item_fields(row)) for row in rows[:limit]]
         more = len(rows) > limit
         return ApplicationPage(
             items=items, next_cursor=encode_cursor(items[-1].application_id) if more else None
@@ -370,17 +363,10 @@ class RecruiterViews:
         )
         cards: dict[str, list[BoardCard]] = {}
         for row in (await self._session.execute(_application_rows(keys))).all():
-            cards.setdefault(row[3], []).append(
-                BoardCard(
-                    application_id=row[0],
-                    candidate_id=row[1],
-                    candidate_name=row[2],
-                    enrolment_id=row[5],
-                    status=row[6],
-                    status_reason=row[7],
-                    updated_at=_as_datetime(row[8]),
-                    withdrawn=row[9],
-                )
+            fields = _item_fields(row)
+            # A card leaves out what its column already says (the stage) and the campaign.
+            cards.setdefault(fields.pop("stage_id"), []).append(
+                BoardCard(**{k: v for k, v in fields.items() if k != "campaign_id"})
             )
         return cards
 

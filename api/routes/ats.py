@@ -170,27 +170,19 @@ async def _application_enrolments(
             .scalars()
             .all()
         )
-    return [
-        EnrolmentSummary(
-            id=row.id,
-            application_id=row.application_id,
-            campaign_id=row.campaign_id,
-            status=EnrolmentStatus(row.status),
-        )
-        for row in rows
-    ]
+    return [_summary(row) for row in rows]
 
 
 async def _enrolments_of(session: AsyncSession, event: AtsEvent) -> list[EnrolmentSummary]:
     """The enrolment ``event`` created, as the read model has it (none if it created none)."""
     row = await RecruiterViews(session).enrolment_row(enrolment_id(event.id, event.application.id))
-    if row is None:
-        return []
-    return [
-        EnrolmentSummary(
-            id=row.id,
-            application_id=row.application_id,
-            campaign_id=row.campaign_id,
-            status=EnrolmentStatus(row.status),
-        )
-    ]
+    return [] if row is None else [_summary(row)]
+
+
+def _summary(row: EnrolmentRow) -> EnrolmentSummary:
+    return EnrolmentSummary(
+        id=row.id,
+        application_id=row.application_id,
+        campaign_id=row.campaign_id,
+        status=EnrolmentStatus(row.status),
+    )

@@ -1,0 +1,53 @@
+"""Candidates' contact details in the read model.
+
+Both writers save them: the workflow's projection (with every enrolment change) and the API
+(so applications in a stage without a campaign have a name). Contact details have no seq of
+their own: the time of the change they came with orders them, so a late write does not restore
+an old phone number.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import cast
+
+from sqlalchemy import Executable, Table
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.candidates import CandidateContact
+from store.database import dialect_insert, per_dialect
+from store.schema import CandidateRow
+
+_CANDIDATES = cast(Table, CandidateRow.__table__)
+
+
+def _build_upsert(dialect: Dialect) -> Executable:
+    insert = dialect_insert(dialect, _CANDIDATES)
+    return insert.on_conflict_do_update(
+        index_elements=[_CANDIDATES.c.id],
+        set_={
+            name: insert.excluded[name]
+            for name in ("name", "phone", "email", "timezone", "updated_at")
+        },
+        where=_CANDIDATES.c.updated_at <= insert.excluded.updated_at,
+    )
+
+
+_upsert = per_dialect(_build_upsert)
+
+
+async def save_candidate(session: AsyncSession, candidate: CandidateContact, at: datetime) -> None:
+    """Store ``candidate``'s contact details as of ``at``, unless newer ones are stored."""
+    connection = await session.connection()
+    await connection.execute(
+        _upsert(session),
+        {
+            "id": candidate.id,
+            "name": candidate.name,
+            "phone": candidate.phone,
+            "email": candidate.email,
+            "timezone": candidate.timezone,
+            "updated_at": at,
+        },
+    )
