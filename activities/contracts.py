@@ -8,6 +8,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from channels.base import OutboundMessage, SendResult
+from domain.applications import ApplicationState
 from domain.candidates import CandidateContact
 from domain.enrolments import Enrolment
 
@@ -26,16 +27,19 @@ class DeliverMessage(BaseModel):
 
 
 class ProjectEnrolments(BaseModel):
-    """Input of ``project_enrolments``: changed enrolments and the candidate they belong to."""
+    """Input of ``project_enrolments``: a candidate with their changed enrolments and
+    applications."""
 
     candidate: CandidateContact
     enrolments: list[Enrolment]
+    applications: list[ApplicationState] = []
 
 
 class ProjectionResult(BaseModel):
-    """The highest ``seq`` now in the read model, per enrolment."""
+    """The highest ``seq`` now in the read model, per enrolment and per application."""
 
     projected: dict[str, int]
+    applications: dict[str, int] = {}
 
 
 __all__ = [

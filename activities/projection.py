@@ -16,6 +16,9 @@ class ProjectionActivities:
 
     @activity.defn(name=PROJECT_ENROLMENTS)
     async def project_enrolments(self, input: ProjectEnrolments) -> ProjectionResult:
-        """Upsert the enrolments (guarded by ``seq``) and append their timeline entries."""
-        projected = await self._projector.project(input.candidate, input.enrolments)
-        return ProjectionResult(projected=projected)
+        """Upsert the candidate, enrolments and applications (guarded by ``seq``) and append
+        the enrolments' timeline entries."""
+        enrolments, applications = await self._projector.project(
+            input.candidate, input.enrolments, input.applications
+        )
+        return ProjectionResult(projected=enrolments, applications=applications)

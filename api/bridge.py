@@ -1,17 +1,19 @@
-"""The bridge from HTTP to the candidates' workflows: one update and four signals, named once.
+"""The bridge from HTTP to the candidates' workflows, calling each handler by typed reference.
 
-Enrolling is an update sent with update-with-start (conflict policy: use the running workflow),
-so the caller gets the enrolment ids and first statuses back synchronously and a repeated ATS
-event reaches the same workflow, which answers with the enrolments it created the first time.
-Everything else is a signal carrying the outside event's id, which the workflow applies once.
+ATS events are updates sent with update-with-start (conflict policy: use the running
+workflow): enrolling answers with the enrolment ids and their first statuses, a withdrawal with
+the application's enrolments, both once the read model shows them. The workflow decides whether
+an event is new, a repeat or stale, so a repeated event answers with the enrolments' current
+statuses. Webhooks are signals carrying the outside event's id, which the workflow applies once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio.client import (
     Client,
@@ -21,7 +23,9 @@ from temporalio.client import (
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError, RPCStatusCode
 
+from domain.candidates import CandidateContact
 from domain.events import (
+    ApplicationRef,
     ApplicationWithdrawn,
     DeliveryReceipt,
     EnrolRequest,
@@ -37,12 +41,9 @@ from workflows.search_attributes import at_start
 
 logger = logging.getLogger(__name__)
 
-ENROL_UPDATE = "enrol"
-WITHDRAW_SIGNAL = "withdraw_application"
-PROGRESS_SIGNAL = "module_progress"
-AVAILABILITY_SIGNAL = "interviewer_availability"
-RECEIPT_SIGNAL = "delivery_receipt"
-STATE_QUERY = "state"
+SignalInput = TypeVar(
+    "SignalInput", ModuleProgress, InterviewerAvailability, DeliveryReceipt, ApplicationWithdrawn
+)
 
 #: How long an ATS event waits for its enrolment before the caller is told to retry. The
 #: workflow answers within its own bounded wait; this only trips when no worker is running.
@@ -74,86 +75,106 @@ class CandidateBridge:
         return self._client
 
     async def enrol(self, request: EnrolRequest) -> EnrolResult:
-        """Enrol ``request``'s application, starting the candidate's workflow if needed.
+        """Apply an ATS event placing ``request``'s application in a stage, starting the
+        candidate's workflow if needed.
 
-        Returns the enrolments the event created (the same ones when the event is repeated),
-        each in its first status, once they are in the read model. Raises ``EnrolmentTimeout``
-        when no worker answers within the timeout (nothing is lost: the caller retries with
-        the same event id).
+        Returns the enrolments the event created (the same ones, in their current status, when
+        it is repeated), once the read model shows them. Raises ``EnrolmentTimeout`` when no
+        worker answers in time (nothing is lost: the caller retries with the same event id).
         """
-        workflow_id = candidate_workflow_id(request.candidate.id)
-        start = WithStartWorkflowOperation(
+        # An event that enrols in nothing starts a workflow with nothing to find it by.
+        findable_by = request.application if request.campaign is not None else None
+        start = self._start_operation(request.candidate, findable_by)
+        update = self._client.execute_update_with_start_workflow(
+            CandidateWorkflow.enrol, request, start_workflow_operation=start
+        )
+        return await self._answer(candidate_workflow_id(request.candidate.id), update)
+
+    async def withdraw(
+        self, candidate: CandidateContact, event: ApplicationWithdrawn
+    ) -> EnrolResult:
+        """Apply a withdrawal, starting the candidate's workflow if needed (so an older event
+        arriving later cannot enrol the withdrawn application). Returns the application's
+        enrolments once the read model shows the change; raises ``EnrolmentTimeout`` like
+        ``enrol``."""
+        start = self._start_operation(candidate, None)
+        update = self._client.execute_update_with_start_workflow(
+            CandidateWorkflow.withdraw, event, start_workflow_operation=start
+        )
+        return await self._answer(candidate_workflow_id(candidate.id), update)
+
+    def _start_operation(
+        self, candidate: CandidateContact, findable_by: ApplicationRef | None
+    ) -> WithStartWorkflowOperation[CandidateWorkflow, None]:
+        """Start the candidate's workflow unless it runs (then the update goes to it)."""
+        return WithStartWorkflowOperation(
             CandidateWorkflow.run,
             CandidateWorkflowInput(
-                thread=CandidateThread(candidate=request.candidate),
+                thread=CandidateThread.start(candidate),
                 delivery_task_queue=self._delivery_task_queue,
-                search_attributes_set=request.campaign is not None,
+                search_attributes_set=findable_by is not None,
             ),
-            id=workflow_id,
+            id=candidate_workflow_id(candidate.id),
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             task_queue=self._task_queue,
-            # An event that enrols in nothing starts a workflow with nothing to find it by.
             search_attributes=(
-                at_start(request.candidate.id, request.application)
-                if request.campaign is not None
-                else None
+                at_start(candidate.id, findable_by) if findable_by is not None else None
             ),
         )
+
+    async def _answer(
+        self, workflow_id: str, update: Coroutine[Any, Any, EnrolResult]
+    ) -> EnrolResult:
+        # No update id of our own: a repeated event is a new update, which the workflow answers
+        # with the enrolments' current statuses (Temporal answers an update id it has seen with
+        # its first answer).
         try:
             async with asyncio.timeout(self._enrol_timeout.total_seconds()):
-                result: EnrolResult = await self._client.execute_update_with_start_workflow(
-                    ENROL_UPDATE,
-                    request,
-                    start_workflow_operation=start,
-                    # The same event gets the same update id: Temporal itself answers a retry
-                    # of an update it has already completed with the first result.
-                    id=f"enrol:{request.event_id}:{request.application.id}",
-                    result_type=EnrolResult,
-                )
+                return await update
         except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError) as err:
             raise EnrolmentTimeout(
                 f"no answer from {workflow_id} within {self._enrol_timeout}"
             ) from err
-        return result
-
-    async def withdraw(self, candidate_id: str, event: ApplicationWithdrawn) -> bool:
-        """Tell the candidate's workflow the application was withdrawn.
-
-        Returns ``False`` (and does nothing) when the candidate has no workflow: nothing of
-        theirs was ever enrolled, so nothing needs cancelling.
-        """
-        return await self._signal(candidate_id, WITHDRAW_SIGNAL, event)
 
     async def progress(self, candidate_id: str, event: ModuleProgress) -> bool:
         """Pass on a module start/completion; ``False`` when the candidate has no workflow."""
-        return await self._signal(candidate_id, PROGRESS_SIGNAL, event)
+        return await self._signal(candidate_id, CandidateWorkflow.module_progress, event)
 
     async def availability(self, candidate_id: str, event: InterviewerAvailability) -> bool:
         """Release the candidate's Auto-Match enrolments in the event's job stage."""
-        return await self._signal(candidate_id, AVAILABILITY_SIGNAL, event)
+        return await self._signal(candidate_id, CandidateWorkflow.interviewer_availability, event)
 
     async def receipt(self, candidate_id: str, event: DeliveryReceipt) -> bool:
         """Pass on a channel's delivery report; ``False`` when the candidate has no workflow."""
-        return await self._signal(candidate_id, RECEIPT_SIGNAL, event)
+        return await self._signal(candidate_id, CandidateWorkflow.delivery_receipt, event)
 
     async def state(self, candidate_id: str) -> CandidateThread | None:
         """The candidate's whole thread (the workflow's ``state`` query), or ``None``."""
-        handle = self._client.get_workflow_handle(candidate_workflow_id(candidate_id))
+        handle = self._client.get_workflow_handle_for(
+            CandidateWorkflow.run, candidate_workflow_id(candidate_id)
+        )
         try:
-            state: CandidateThread = await handle.query(STATE_QUERY, result_type=CandidateThread)
+            state = await handle.query(CandidateWorkflow.state)
         except RPCError as err:
             if err.status is RPCStatusCode.NOT_FOUND:
                 return None
             raise
         return state
 
-    async def _signal(self, candidate_id: str, name: str, event: Any) -> bool:
-        handle = self._client.get_workflow_handle(candidate_workflow_id(candidate_id))
+    async def _signal(
+        self,
+        candidate_id: str,
+        signal: Callable[[CandidateWorkflow, SignalInput], None],
+        event: SignalInput,
+    ) -> bool:
+        handle = self._client.get_workflow_handle_for(
+            CandidateWorkflow.run, candidate_workflow_id(candidate_id)
+        )
         try:
-            await handle.signal(name, event)
+            await handle.signal(signal, event)
         except RPCError as err:
             if err.status is RPCStatusCode.NOT_FOUND:
-                logger.info("no workflow for candidate %s: %s not sent", candidate_id, name)
+                logger.info("no workflow for candidate %s: %s not sent", candidate_id, signal)
                 return False
             raise
         return True

@@ -8,6 +8,8 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from domain.durations import Duration
+
 DEFAULT_EXPIRY = timedelta(days=7)
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -55,7 +57,8 @@ class Campaign(BaseModel):
     channel: ChannelKind
     messages: Annotated[list[MessageText], Field(min_length=1, max_length=20)]
     modules: Annotated[list[CampaignModule], Field(max_length=50)] = []
-    expiry: timedelta | None = None
+    #: How long after delivery the candidate has to complete (default ``DEFAULT_EXPIRY``).
+    expiry: Duration | None = None
 
     @model_validator(mode="after")
     def _fits_its_kind(self) -> Self:
@@ -72,8 +75,6 @@ class Campaign(BaseModel):
             ids = [m.id for m in self.modules]
             if len(set(ids)) != len(ids):
                 raise ValueError("module ids must be unique within a campaign")
-            if self.expiry is not None and self.expiry <= timedelta(0):
-                raise ValueError("expiry must be a positive duration")
         return self
 
     @property

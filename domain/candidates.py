@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import zoneinfo
+from functools import cache
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, field_validator
 
 Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+#: Names in the time zone database that are not a place's time zone.
+_NOT_PLACES = frozenset({"localtime", "Factory", "posixrules"})
+
+
+@cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones()) - _NOT_PLACES
+
+
+def _iana_time_zone(name: str) -> str:
+    if name not in _time_zones():
+        raise ValueError(f"{name!r} is not an IANA time zone such as 'Europe/London'")
+    return name
+
+
+#: An IANA time zone name (``Europe/London``, ``America/New_York``), as ``zoneinfo`` knows it.
+TimeZoneName = Annotated[str, StringConstraints(max_length=64), AfterValidator(_iana_time_zone)]
 
 
 class CandidateContact(BaseModel):
@@ -22,4 +42,9 @@ class CandidateContact(BaseModel):
     name: Annotated[str, StringConstraints(max_length=300)]
     phone: Annotated[str, StringConstraints(max_length=64)] | None = None
     email: Annotated[str, StringConstraints(max_length=320)] | None = None
-    timezone: Annotated[str, StringConstraints(max_length=64)] | None = None
+    timezone: TimeZoneName | None = None
+
+    @field_validator("timezone", mode="before")
+    @classmethod
+    def _blank_is_unknown(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from domain.campaigns import Campaign
 from domain.events import EnrolmentSummary, ProgressEvent
@@ -67,11 +68,24 @@ class Enrolment(BaseModel):
     delivered_at: datetime | None = None
     expires_at: datetime | None = None
     modules: dict[str, ProgressEvent] = Field(default_factory=dict)
-    withdraw_requested: bool = False
+    #: Why the enrolment must end once its welcome's send returns (withdrawn, left the
+    #: stage): the message may already be with the channel, so it cannot be cancelled while
+    #: ``sending``. A blast that then goes out is simply done.
+    cancel_requested: StatusReason | None = None
     #: A carrier's failure report that overtook the send's own result (it arrived while the
     #: welcome was still ``sending``); applied as soon as the send reports back.
     early_failure_report: str | None = None
     unprojected: list[TimelineEntry] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_older_state(cls, data: Any) -> Any:
+        # States carried over from before ``cancel_requested`` had a withdrawal flag instead.
+        if isinstance(data, dict) and "withdraw_requested" in data:
+            data = dict(data)
+            if data.pop("withdraw_requested"):
+                data.setdefault("cancel_requested", StatusReason.APPLICATION_WITHDRAWN)
+        return data
 
     @classmethod
     def create(

@@ -64,13 +64,18 @@ class EnrolResult(BaseModel):
 
 
 class ApplicationWithdrawn(BaseModel):
-    """The application was withdrawn: cancel what was not sent and free the thread."""
+    """The application was withdrawn: cancel what was not sent and free the thread.
+
+    ``application`` is where the ATS says it was withdrawn from; ``occurred_at`` orders it
+    among the application's other events (missing only in signals from before ordering).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     event_id: Identifier
     application_id: Identifier
     occurred_at: AwareDatetime | None = None
+    application: ApplicationRef | None = None
 
 
 class ProgressEvent(StrEnum):
@@ -97,7 +102,11 @@ class Slot(BaseModel):
 
 
 class InterviewerAvailability(BaseModel):
-    """An interviewer published availability for a job stage: Auto-Match enrolments go out."""
+    """An interviewer published availability for a job stage: Auto-Match enrolments go out.
+
+    ``received_at`` is when the webhook first reached us: it releases the enrolments that were
+    waiting then, so a repeat of it, however late, never releases one that arrived since.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -106,6 +115,7 @@ class InterviewerAvailability(BaseModel):
     stage_id: Identifier
     interviewer_id: Identifier
     slots: Annotated[list[Slot], Field(max_length=500)] = []
+    received_at: AwareDatetime | None = None
 
 
 class DeliveryOutcome(StrEnum):

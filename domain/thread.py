@@ -10,6 +10,13 @@ Rules (DESIGN.md, decision 3): at most one enrolment holds the thread. A multi-m
 holds it from ``sending`` until it ends; a blast holds it only while ``sending``. Others wait as
 ``queued``, first in, first out. Messages still going out (a closing message) keep the thread
 busy so the chat never interleaves two campaigns.
+
+ATS events are ordered per application (``domain.applications``): the thread, which sees events
+one at a time, is the only place that decides whether an event is new, a repeat or stale.
+
+``rules`` versions these decisions for workflows already running: a state carried over from
+before ordering (rules 1) keeps the older rules until its workflow continues-as-new, which
+``upgrade``s it, so every recorded history replays exactly as it ran.
 """
 
 from __future__ import annotations
@@ -19,9 +26,12 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from domain import rules_v1
+from domain.applications import ApplicationState, EventOrder
 from domain.candidates import CandidateContact
 from domain.enrolments import Enrolment, StatusReason
 from domain.events import (
+    ApplicationRef,
     ApplicationWithdrawn,
     DeliveryOutcome,
     DeliveryReceipt,
@@ -32,9 +42,13 @@ from domain.events import (
     ReadModelResync,
 )
 from domain.identity import enrolment_id
-from domain.statuses import UNSENT, EnrolmentStatus
+from domain.statuses import EnrolmentStatus
 
 S = EnrolmentStatus
+
+#: The rules new candidates' threads follow: 2 orders ATS events per application. A state
+#: without ``rules`` (carried over from before) follows 1 until it is upgraded.
+RULES = 2
 
 #: How many applied event ids the thread remembers to recognise a repeat.
 SEEN_EVENT_IDS = 1000
@@ -43,6 +57,12 @@ SEEN_EVENT_IDS = 1000
 FINISHED_ENROLMENTS_KEPT = 100
 
 WELCOME_MESSAGE = 1
+
+#: The timeline's words for each way an enrolment is cancelled.
+CANCELLATIONS: dict[StatusReason, str] = {
+    StatusReason.APPLICATION_WITHDRAWN: "application withdrawn",
+    StatusReason.LEFT_STAGE: "application left the stage",
+}
 
 
 class PendingSend(BaseModel):
@@ -56,6 +76,12 @@ class CandidateThread(BaseModel):
     """Everything a candidate's workflow knows; carried whole across continue-as-new."""
 
     candidate: CandidateContact
+    #: When the ATS event that gave ``candidate`` happened: older events do not overwrite it.
+    contact_at: datetime | None = None
+    rules: int = 1
+    #: Every application of the candidate, kept for as long as the candidate lives (small:
+    #: a few hundred bytes each), so order and repeats are decided however old an event is.
+    applications: dict[str, ApplicationState] = Field(default_factory=dict)
     enrolments: dict[str, Enrolment] = Field(default_factory=dict)
     queue: list[str] = Field(default_factory=list)
     holder: str | None = None
@@ -66,62 +92,82 @@ class CandidateThread(BaseModel):
 
     # -- what outside events do ---------------------------------------------------------------
 
-    def enrol(self, request: EnrolRequest, now: datetime) -> list[Enrolment]:
-        """Apply an ATS event: enrol the application in its new stage's campaign, if any.
+    @classmethod
+    def start(cls, candidate: CandidateContact) -> CandidateThread:
+        """A new candidate's thread, on the current rules."""
+        return cls(candidate=candidate, rules=RULES)
 
-        A repeat of an event returns the enrolments it created the first time. Unsent enrolments
-        of the same application in another stage are cancelled: it left that stage.
+    def enrol(self, request: EnrolRequest, now: datetime) -> list[Enrolment]:
+        """Apply an ATS event placing an application in a stage; enrol it in the stage's
+        campaign if it moved there. Returns the enrolments the event created.
+
+        An event not newer than the last one applied to the application (a repeat, however
+        late, or a stale one) changes nothing and returns the enrolment it created, if the
+        thread still has it. An event into the stage the application is already in is not a
+        move. A move ends every unfinished enrolment of the application's old stage.
         """
+        if self.rules < 2:
+            return rules_v1.enrol(self, request, now)
         app = request.application
-        existing = self.enrolments.get(enrolment_id(request.event_id, app.id))
-        if existing is not None:
-            return [existing]
-        if not self._first_sight("ats", request.event_id):
+        order = (request.occurred_at, request.event_id)
+        state = self.applications.get(app.id)
+        if state is not None and not state.is_newer(order):
+            if not state.placed:
+                # Withdrawn before this older event arrived: the application exists (shown as
+                # withdrawn), but nothing is enrolled.
+                state.placed = True
+                state.changed(now)
+            existing = self.enrolments.get(enrolment_id(request.event_id, app.id))
+            return [] if existing is None else [existing]
+        self._take_contact(request.candidate, request.occurred_at)
+        if state is None:
+            state = self._new_application(app, order, now)
+            moved = True
+        else:
+            state.apply(order, now)
+            moved = state.place(app)
+        if not moved:
             return []
-        self.candidate = request.candidate
-        for other in self._of_application(app.id):
-            if other.status in UNSENT and other.stage_id != app.stage_id:
-                self._cancel(other, now, StatusReason.LEFT_STAGE, "application left the stage")
-        if request.campaign is None or request.campaign_id is None:
+        self._end_enrolments(app.id, now, StatusReason.LEFT_STAGE)
+        state.show_enrolment(None, None, None)
+        enrolment = self._create_enrolment(request, now)
+        if enrolment is None:
             return []
-        enrolment = Enrolment.create(
-            id=enrolment_id(request.event_id, app.id),
-            ats_event_id=request.event_id,
-            application_id=app.id,
-            job_id=app.job_id,
-            stage_id=app.stage_id,
-            candidate_id=request.candidate.id,
-            campaign_id=request.campaign_id,
-            campaign=request.campaign,
-            status=self._admission_status() if not request.auto_match else S.AUTO_MATCH,
-            at=now,
-            detail=f"enrolled in campaign {request.campaign.name!r}"
-            + ("; waiting for interviewer availability" if request.auto_match else ""),
-        )
-        self.enrolments[enrolment.id] = enrolment
-        if enrolment.status is not S.AUTO_MATCH:
-            self._admitted(enrolment)
-        self._forget_old()
+        state.show_enrolment(enrolment.id, enrolment.status, None)
         return [enrolment]
 
     def withdraw(self, event: ApplicationWithdrawn, now: datetime) -> list[Enrolment]:
-        """Cancel the application's unsent enrolments and end the one holding the thread."""
-        if not self._first_sight("ats", event.event_id):
+        """Apply a withdrawal: cancel what was not sent and end what is running.
+
+        Final against every older event of the application; only a newer one makes it live
+        again. A withdrawal of an application never heard of is remembered (an older event
+        arriving later must not enrol it) and shown nowhere until an older event shows the
+        application existed. Returns the enrolments it ended.
+        """
+        if self.rules < 2:
+            return rules_v1.withdraw(self, event, now)
+        order = (event.occurred_at or now, event.event_id)
+        state = self.applications.get(event.application_id)
+        if state is not None and not state.is_newer(order):
             return []
-        changed = []
-        for enrolment in self._of_application(event.application_id):
-            if enrolment.status in UNSENT or (
-                enrolment.id == self.holder and enrolment.status in (S.DELIVERED, S.IN_PROGRESS)
-            ):
-                self._cancel(
-                    enrolment, now, StatusReason.APPLICATION_WITHDRAWN, "application withdrawn"
-                )
-                changed.append(enrolment)
-            elif enrolment.status is S.SENDING:
-                # The message may already be with the channel: decide once the send returns.
-                enrolment.withdraw_requested = True
+        if state is None:
+            where = event.application or ApplicationRef(
+                id=event.application_id, job_id="-", stage_id="-"
+            )
+            state = self._new_application(where, order, now)
+            state.placed = False
+        else:
+            state.apply(order, now)
+            if event.application is not None:
+                state.job_id, state.stage_id = event.application.job_id, event.application.stage_id
+        state.withdrawn = True
+        ended = self._end_enrolments(event.application_id, now, StatusReason.APPLICATION_WITHDRAWN)
         self._dispatch(now)
-        return changed
+        return ended
+
+    def application_enrolments(self, application_id: str) -> list[Enrolment]:
+        """The application's enrolments the thread still holds, oldest first."""
+        return sorted(self._of_application(application_id), key=lambda e: e.created_at)
 
     def record_progress(self, event: ModuleProgress, now: datetime) -> str | None:
         """Apply a module start/completion. Returns why it was ignored, or ``None`` if applied."""
@@ -139,6 +185,8 @@ class CandidateThread(BaseModel):
             return f"unknown module {event.module_id!r}"
         if enrolment.modules.get(module.id) is ProgressEvent.COMPLETED:
             return f"module {module.id!r} already completed"
+        if self.rules >= 2 and enrolment.modules.get(module.id) is event.event:
+            return f"module {module.id!r} already {event.event}"
         enrolment.modules[module.id] = event.event
         detail = f"module {module.name!r} {event.event}"
         if enrolment.status is S.DELIVERED:
@@ -165,7 +213,9 @@ class CandidateThread(BaseModel):
         waiting = [
             e
             for e in self.enrolments.values()
-            if e.status is S.AUTO_MATCH and (e.job_id, e.stage_id) == (event.job_id, event.stage_id)
+            if e.status is S.AUTO_MATCH
+            and (e.job_id, e.stage_id) == (event.job_id, event.stage_id)
+            and (event.received_at is None or e.status_times[S.AUTO_MATCH] <= event.received_at)
         ]
         for enrolment in waiting:
             enrolment.transition(
@@ -217,10 +267,8 @@ class CandidateThread(BaseModel):
             self._fail_undelivered(enrolment, enrolment.early_failure_report, now)
         elif enrolment.campaign.is_blast:
             self._release(enrolment, now)
-        elif enrolment.withdraw_requested:
-            self._cancel(
-                enrolment, now, StatusReason.APPLICATION_WITHDRAWN, "application withdrawn"
-            )
+        elif enrolment.cancel_requested is not None:
+            self._cancel(enrolment, now, enrolment.cancel_requested)
         else:
             enrolment.expires_at = now + enrolment.campaign.effective_expiry
         self._dispatch(now)
@@ -269,14 +317,54 @@ class CandidateThread(BaseModel):
             return list(self.enrolments.values())
         return [e for e in self.enrolments.values() if e.unprojected]
 
-    def mark_projected(self, up_to: dict[str, int]) -> None:
-        """Forget timeline entries the read model now holds (``enrolment id -> seq``)."""
+    def unprojected_applications(self) -> list[ApplicationState]:
+        """Applications whose row the read model must (re)write, each showing the status its
+        current enrolment has now (all placed ones on a resync)."""
+        for enrolment in self.unprojected():
+            app = self.applications.get(enrolment.application_id)
+            if (
+                app is not None
+                and app.current_enrolment_id == enrolment.id
+                and app.show_enrolment(enrolment.id, enrolment.status, enrolment.status_reason)
+            ):
+                app.changed(enrolment.updated_at)
+        return [
+            a
+            for a in self.applications.values()
+            if a.unprojected or (self.resync_pending and a.placed)
+        ]
+
+    def mark_projected(
+        self, up_to: dict[str, int], applications: dict[str, int] | None = None
+    ) -> None:
+        """Forget timeline entries the read model now holds (``enrolment id -> seq``) and note
+        the application rows it holds (``application id -> seq``)."""
         self.resync_pending = False
         for eid, seq in up_to.items():
             enrolment = self.enrolments.get(eid)
             if enrolment is not None:
                 enrolment.unprojected = [t for t in enrolment.unprojected if t.seq > seq]
+        for app_id, seq in (applications or {}).items():
+            app = self.applications.get(app_id)
+            if app is not None:
+                app.projected_seq = max(app.projected_seq, seq)
         self._forget_old()
+
+    def upgrade(self) -> None:
+        """Move a state carried over from older rules onto the current ones (at a new run).
+
+        Applications the older rules did not track are rebuilt from their newest enrolment,
+        ordered by when it was enrolled (the event's own time was not kept).
+        """
+        if self.rules >= RULES:
+            return
+        untracked = [
+            e for e in self.enrolments.values() if e.application_id not in self.applications
+        ]
+        for e in sorted(untracked, key=lambda e: e.created_at):
+            app = ApplicationRef(id=e.application_id, job_id=e.job_id, stage_id=e.stage_id)
+            rules_v1.track(self, app, (e.created_at, e.ats_event_id), e, e.updated_at)
+        self.rules = RULES
 
     def summary(self) -> str:
         """One line for the Temporal UI: who this is and where each enrolment stands."""
@@ -332,11 +420,71 @@ class CandidateThread(BaseModel):
         )
         self._release(enrolment, now)
 
-    def _cancel(self, enrolment: Enrolment, now: datetime, reason: str, detail: str) -> None:
+    def _cancel(self, enrolment: Enrolment, now: datetime, reason: StatusReason) -> None:
         if enrolment.id in self.queue:
             self.queue.remove(enrolment.id)
-        enrolment.transition(S.CANCELLED, now, detail, reason=reason)
+        enrolment.transition(S.CANCELLED, now, CANCELLATIONS[reason], reason=reason)
         self._release(enrolment, now)
+
+    def _new_application(
+        self, app: ApplicationRef, order: EventOrder, now: datetime
+    ) -> ApplicationState:
+        state = ApplicationState(
+            id=app.id,
+            job_id=app.job_id,
+            stage_id=app.stage_id,
+            event_at=order[0],
+            event_id=order[1],
+            updated_at=now,
+        )
+        self.applications[app.id] = state
+        return state
+
+    def _take_contact(self, contact: CandidateContact, at: datetime) -> None:
+        """Contact details from an event newer than the ones that gave the current details."""
+        if self.contact_at is None or at >= self.contact_at:
+            self.candidate, self.contact_at = contact, at
+
+    def _create_enrolment(self, request: EnrolRequest, now: datetime) -> Enrolment | None:
+        """Enrol ``request``'s application in its stage's campaign (none: no campaign)."""
+        if request.campaign is None or request.campaign_id is None:
+            return None
+        app = request.application
+        enrolment = Enrolment.create(
+            id=enrolment_id(request.event_id, app.id),
+            ats_event_id=request.event_id,
+            application_id=app.id,
+            job_id=app.job_id,
+            stage_id=app.stage_id,
+            candidate_id=request.candidate.id,
+            campaign_id=request.campaign_id,
+            campaign=request.campaign,
+            status=self._admission_status() if not request.auto_match else S.AUTO_MATCH,
+            at=now,
+            detail=f"enrolled in campaign {request.campaign.name!r}"
+            + ("; waiting for interviewer availability" if request.auto_match else ""),
+        )
+        self.enrolments[enrolment.id] = enrolment
+        if enrolment.status is not S.AUTO_MATCH:
+            self._admitted(enrolment)
+        self._forget_old()
+        return enrolment
+
+    def _end_enrolments(
+        self, application_id: str, now: datetime, reason: StatusReason
+    ) -> list[Enrolment]:
+        """End every unfinished enrolment of the application: cancel what waits or runs; a
+        welcome still being sent is cancelled once its send returns (``cancel_requested``)."""
+        ended = []
+        for enrolment in self._of_application(application_id):
+            if enrolment.is_finished:
+                continue
+            if enrolment.status is S.SENDING:
+                enrolment.cancel_requested = reason
+            else:
+                self._cancel(enrolment, now, reason)
+                ended.append(enrolment)
+        return ended
 
     def _drop_pending(self, send: PendingSend) -> None:
         self.pending_sends = [p for p in self.pending_sends if p != send]

@@ -1,8 +1,8 @@
-"""What recruiters configure and where each application is: campaigns, jobs, stages, applications.
+"""What recruiters configure: campaigns, jobs and their stages.
 
 The HTTP edge is the only writer of these tables. Writes are idempotent upserts, so a repeated
-request or ATS event leaves the same rows behind; an application only moves forward in time
-(an older ATS event never moves it back to an earlier stage).
+request leaves the same rows behind. Where each application is belongs to its candidate's
+workflow (``store.projection``); an ATS event reads here which campaign its stage links.
 """
 
 from __future__ import annotations
@@ -17,14 +17,11 @@ from sqlalchemy import and_, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.campaigns import Campaign
-from domain.candidates import CandidateContact, Identifier
+from domain.candidates import Identifier
 from domain.events import ApplicationRef
-from store.candidates import save_candidate
 from store.database import dialect_insert
 from store.schema import (
-    ApplicationRow,
     CampaignRow,
-    EnrolmentRow,
     JobRow,
     StageRow,
 )
@@ -101,8 +98,6 @@ class UnknownCampaigns(ValueError):
 class Placement:
     """What an ATS event about an application needs to know, read in one statement."""
 
-    #: When the newest ATS event already applied to the application happened (None: new).
-    last_event_at: datetime | None
     #: Whether the job has the event's stage.
     stage_found: bool
     #: The campaign the stage links, if any, and its definition (None if it does not exist).
@@ -113,7 +108,6 @@ class Placement:
 
 _PLACEMENT = (
     select(
-        ApplicationRow.event_at,
         StageRow.id,
         StageRow.campaign_id,
         StageRow.auto_match,
@@ -122,7 +116,6 @@ _PLACEMENT = (
     .select_from(JobRow)
     .outerjoin(StageRow, and_(StageRow.job_id == JobRow.id, StageRow.id == bindparam("stage_id")))
     .outerjoin(CampaignRow, CampaignRow.id == StageRow.campaign_id)
-    .outerjoin(ApplicationRow, ApplicationRow.id == bindparam("application_id"))
     .where(JobRow.id == bindparam("job_id"))
 )
 
@@ -259,128 +252,28 @@ class Catalog:
     async def job_exists(self, job_id: str) -> bool:
         return await self._session.get(JobRow, job_id) is not None
 
-    # -- applications --------------------------------------------------------------------------
+    # -- where an ATS event lands ----------------------------------------------------------------
 
     async def placement(self, application: ApplicationRef) -> Placement | None:
-        """The stage, campaign and last event behind ``application``; ``None``: no such job.
+        """The stage and campaign behind ``application``'s job stage; ``None``: no such job.
 
-        One statement (an ATS event is the hottest write path): the job, its stage, the
-        stage's campaign and the stored application, joined.
+        One statement (an ATS event is the hottest write path): the job, its stage and the
+        stage's campaign, joined.
         """
         row = (
             await self._session.execute(
-                _PLACEMENT,
-                {
-                    "job_id": application.job_id,
-                    "stage_id": application.stage_id,
-                    "application_id": application.id,
-                },
+                _PLACEMENT, {"job_id": application.job_id, "stage_id": application.stage_id}
             )
         ).first()
         if row is None:
             return None
-        last_event_at, stage_id, campaign_id, auto_match, definition = row
+        stage_id, campaign_id, auto_match, definition = row
         return Placement(
-            last_event_at=None if last_event_at is None else as_utc(last_event_at),
             stage_found=stage_id is not None,
             campaign_id=campaign_id,
             campaign=None if definition is None else Campaign.model_validate(definition),
             auto_match=bool(auto_match),
         )
-
-    async def record_application(
-        self,
-        application: ApplicationRef,
-        candidate: CandidateContact,
-        *,
-        current_enrolment_id: str | None,
-        event_at: datetime,
-        now: datetime,
-    ) -> None:
-        """Note that ``application`` is in its stage as of ``event_at``, with that enrolment.
-
-        The application takes the enrolment's status as the read model holds it once any
-        projection of that enrolment running now has committed. Idempotent, and ignored when
-        the stored application has seen a newer event.
-        """
-        # Lock order, shared with EnrolmentProjector.project: candidate, enrolment, application.
-        await save_candidate(self._session, candidate, as_utc(now))
-        status = await self._current_status(current_enrolment_id)
-        values = {
-            "id": application.id,
-            "job_id": application.job_id,
-            "stage_id": application.stage_id,
-            "candidate_id": candidate.id,
-            "current_enrolment_id": current_enrolment_id,
-            "status": status,
-            "withdrawn": False,
-            "event_at": as_utc(event_at),
-            "updated_at": as_utc(now),
-        }
-        insert = dialect_insert(self._session, ApplicationRow).values(values)
-        await self._session.execute(
-            insert.on_conflict_do_update(
-                index_elements=[ApplicationRow.id],
-                set_={k: insert.excluded[k] for k in values if k != "id"},
-                where=ApplicationRow.event_at <= insert.excluded.event_at,
-            )
-        )
-
-    async def record_withdrawal(
-        self,
-        application: ApplicationRef,
-        candidate: CandidateContact,
-        *,
-        event_at: datetime,
-        now: datetime,
-    ) -> None:
-        """Mark the application withdrawn (keeping its last enrolment for the views).
-
-        Idempotent, and ignored when the stored application has seen a newer event.
-        """
-        await save_candidate(self._session, candidate, as_utc(now))
-        values = {
-            "id": application.id,
-            "job_id": application.job_id,
-            "stage_id": application.stage_id,
-            "candidate_id": candidate.id,
-            "current_enrolment_id": None,
-            "withdrawn": True,
-            "event_at": as_utc(event_at),
-            "updated_at": as_utc(now),
-        }
-        insert = dialect_insert(self._session, ApplicationRow).values(values)
-        await self._session.execute(
-            insert.on_conflict_do_update(
-                index_elements=[ApplicationRow.id],
-                set_={
-                    "withdrawn": True,
-                    "event_at": insert.excluded.event_at,
-                    "updated_at": insert.excluded.updated_at,
-                },
-                where=ApplicationRow.event_at <= insert.excluded.event_at,
-            )
-        )
-
-    async def _current_status(self, enrolment_id: str | None) -> str | None:
-        """The stored status of ``enrolment_id``, read so that no projection can overtake it.
-
-        The workflow projects the enrolment's next status while the API is still recording
-        the application, and the projector only updates applications already pointing at the
-        enrolment. So the read waits for a projection in flight and holds it off until this
-        transaction commits: on PostgreSQL a ``FOR SHARE`` lock (under READ COMMITTED it returns
-        the row as the projection committed it, and the projection, blocked behind the lock,
-        then sees this application); on SQLite the write lock this transaction already holds
-        (its first statement wrote the candidate) serialises the two writers whole.
-        """
-        if enrolment_id is None:
-            return None
-        status: str | None = await self._session.scalar(
-            select(EnrolmentRow.status)
-            .where(EnrolmentRow.id == enrolment_id)
-            .with_for_update(read=True)
-        )
-        return status
 
 
 def _job(row: JobRow, stages: Iterable[StageRow]) -> Job:

@@ -1,12 +1,12 @@
-"""Writing a candidate workflow's enrolments into the read model.
+"""Writing a candidate workflow's state into the read model: the candidate, their applications,
+enrolments and timeline.
 
 The workflow is the only writer of these rows, but a write can still arrive late (a local
 activity retried after a timeout while the first attempt was still committing), twice, or
-after the database comes back. So every write is an idempotent upsert that only moves an
-enrolment forward (by ``seq``), and timeline entries are appended once each.
-
-Each application whose current enrolment is projected gets that enrolment's status copied onto
-it in the same transaction (``applications.status``, read by the Table and the board).
+after the database comes back. So every write is an idempotent upsert that only moves a row
+forward (by its ``seq``), and timeline entries are appended once each. An application and its
+current enrolment come from the same workflow state in one transaction, so the status the
+Table filters on (``applications.status``) always matches the enrolment's.
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Executable, Table, bindparam, select, update
+from sqlalchemy import Executable, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain.applications import ApplicationState
 from domain.candidates import CandidateContact
 from domain.enrolments import Enrolment
 from store.candidates import save_candidate
@@ -40,43 +41,35 @@ class _Statements:
     """
 
     upsert_enrolments: Executable
-    copy_statuses: Executable
+    upsert_applications: Executable
     append_timeline: Executable
 
     @classmethod
     def for_dialect(cls, dialect: Dialect) -> _Statements:
         enrolment = dialect_insert(dialect, _ENROLMENTS)
+        application = dialect_insert(dialect, _APPLICATIONS)
         event = dialect_insert(dialect, _EVENTS)
         upsert_enrolments = enrolment.on_conflict_do_update(
             index_elements=[_ENROLMENTS.c.id],
             set_={c.name: enrolment.excluded[c.name] for c in _ENROLMENTS.c if c.name != "id"},
             where=_ENROLMENTS.c.seq < enrolment.excluded.seq,
         )
-        # Copy what the enrolments table now holds (not the values written: a late, older
-        # write was refused by the seq guard), and only where the application still points at
-        # the enrolment. An application moving to another enrolment at this very moment is the
-        # catalog's to copy: it reads the enrolment under a share lock, so it waits for this
-        # transaction and sees its result (see Catalog.record_application).
-        stored_status = (
-            select(_ENROLMENTS.c.status)
-            .where(_ENROLMENTS.c.id == _APPLICATIONS.c.current_enrolment_id)
-            .scalar_subquery()
-        )
-        copy_statuses = (
-            update(_APPLICATIONS)
-            .where(
-                _APPLICATIONS.c.id.in_(bindparam("application_ids", expanding=True)),
-                _APPLICATIONS.c.current_enrolment_id.in_(
-                    bindparam("enrolment_ids", expanding=True)
-                ),
-                _APPLICATIONS.c.status.is_distinct_from(stored_status),
-            )
-            .values(status=stored_status)
+        # An application belongs to the candidate whose workflow first wrote it: an ATS that
+        # reuses its id for another candidate does not move it between workflows.
+        upsert_applications = application.on_conflict_do_update(
+            index_elements=[_APPLICATIONS.c.id],
+            set_={
+                c.name: application.excluded[c.name]
+                for c in _APPLICATIONS.c
+                if c.name not in ("id", "candidate_id")
+            },
+            where=(_APPLICATIONS.c.seq < application.excluded.seq)
+            & (_APPLICATIONS.c.candidate_id == application.excluded.candidate_id),
         )
         append_timeline = event.on_conflict_do_nothing(
             index_elements=[_EVENTS.c.enrolment_id, _EVENTS.c.seq]
         )
-        return cls(upsert_enrolments, copy_statuses, append_timeline)
+        return cls(upsert_enrolments, upsert_applications, append_timeline)
 
 
 _statements = per_dialect(_Statements.for_dialect)
@@ -89,52 +82,41 @@ class EnrolmentProjector:
         self._sessions = sessions
 
     async def project(
-        self, candidate: CandidateContact, enrolments: Sequence[Enrolment]
-    ) -> dict[str, int]:
-        """Write ``candidate``, ``enrolments`` and their ``unprojected`` timeline entries.
+        self,
+        candidate: CandidateContact,
+        enrolments: Sequence[Enrolment],
+        applications: Sequence[ApplicationState] = (),
+    ) -> tuple[dict[str, int], dict[str, int]]:
+        """Write ``candidate``, ``enrolments`` with their ``unprojected`` timeline entries, and
+        ``applications``.
 
-        One transaction: all of it lands or none. An enrolment row is replaced only by a
-        write with a higher ``seq``; a timeline entry already stored is left as it is; an
-        application whose current enrolment is among ``enrolments`` shows that enrolment's
-        stored status. Safe to repeat. Returns ``{enrolment id: seq}``: the read model now
-        holds every timeline entry up to that ``seq`` (the caller marks them projected).
+        One transaction: all of it lands or none. A row is replaced only by a write with a
+        higher ``seq``; a timeline entry already stored is left as it is. Safe to repeat.
+        Returns ``({enrolment id: seq}, {application id: seq})``: what the read model now
+        holds (the caller marks them projected).
         """
         async with self._sessions.begin() as session:
-            # Lock order, shared with Catalog.record_application: candidate, enrolments,
-            # applications. Two writers taking rows in one order cannot deadlock.
-            await self._upsert_candidate(session, candidate, enrolments)
+            connection = await session.connection()
+            statements = _statements(session)
+            at = max(
+                [e.updated_at for e in enrolments] + [a.updated_at for a in applications],
+                default=datetime.now(UTC),
+            )
+            # The time of the newest change they came with orders contact details.
+            await save_candidate(session, candidate, at)
             if enrolments:
-                await self._upsert_enrolments(session, enrolments)
-                await self._copy_statuses_to_applications(session, enrolments)
-                await self._append_timeline(session, enrolments)
-        return {enrolment.id: enrolment.seq for enrolment in enrolments}
-
-    @staticmethod
-    async def _upsert_candidate(
-        session: AsyncSession, candidate: CandidateContact, enrolments: Sequence[Enrolment]
-    ) -> None:
-        # The time of the newest change they came with orders contact details.
-        at = max((e.updated_at for e in enrolments), default=datetime.now(UTC))
-        await save_candidate(session, candidate, at)
-
-    @staticmethod
-    async def _upsert_enrolments(session: AsyncSession, enrolments: Sequence[Enrolment]) -> None:
-        connection = await session.connection()
-        await connection.execute(
-            _statements(session).upsert_enrolments, [_enrolment_values(e) for e in enrolments]
-        )
-
-    @staticmethod
-    async def _copy_statuses_to_applications(
-        session: AsyncSession, enrolments: Sequence[Enrolment]
-    ) -> None:
-        connection = await session.connection()
-        await connection.execute(
-            _statements(session).copy_statuses,
-            {
-                "application_ids": sorted({e.application_id for e in enrolments}),
-                "enrolment_ids": [e.id for e in enrolments],
-            },
+                await connection.execute(
+                    statements.upsert_enrolments, [_enrolment_values(e) for e in enrolments]
+                )
+            if applications:
+                await connection.execute(
+                    statements.upsert_applications,
+                    [_application_values(candidate.id, a) for a in applications],
+                )
+            await self._append_timeline(session, enrolments)
+        return (
+            {enrolment.id: enrolment.seq for enrolment in enrolments},
+            {application.id: application.seq for application in applications},
         )
 
     @staticmethod
@@ -154,6 +136,21 @@ class EnrolmentProjector:
             return
         connection = await session.connection()
         await connection.execute(_statements(session).append_timeline, entries)
+
+
+def _application_values(candidate_id: str, application: ApplicationState) -> dict[str, Any]:
+    return {
+        "id": application.id,
+        "job_id": application.job_id,
+        "stage_id": application.stage_id,
+        "candidate_id": candidate_id,
+        "current_enrolment_id": application.current_enrolment_id,
+        "status": None if application.status is None else application.status.value,
+        "withdrawn": application.withdrawn,
+        "event_at": application.event_at,
+        "updated_at": application.updated_at,
+        "seq": application.seq,
+    }
 
 
 def _enrolment_values(enrolment: Enrolment) -> dict[str, Any]:

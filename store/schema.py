@@ -1,9 +1,10 @@
 """The read model's tables (typed SQLAlchemy 2.0). Alembic migrations create them.
 
-Who writes what: the API writes configuration (campaigns, jobs, stages) and where each
-application is (``applications``); each candidate's workflow is the only writer of enrolment
-statuses (``enrolments``, ``enrolment_events``) and of ``candidates``; the delivery activity
-writes ``outbox_messages``; the inbound-message webhook writes ``opt_outs``.
+Who writes what (one writer per table): the API writes configuration (``campaigns``, ``jobs``,
+``stages``) and its ledger of accepted outside events (``inbound_events``); each candidate's
+workflow, through its projection, is the only writer of ``candidates``, ``applications``,
+``enrolments`` and ``enrolment_events``; the delivery activity writes ``outbox_messages``; the
+inbound-message webhook writes ``opt_outs``.
 
 Every timestamp is stored in UTC and read back as an aware UTC ``datetime`` on every database
 (see ``UtcDateTime``). ``store/migrations/versions`` must create exactly these tables, columns,
@@ -119,7 +120,11 @@ class CandidateRow(Base):
 
 
 class ApplicationRow(Base):
-    """Where an application is now, and its current enrolment (the one its stage created)."""
+    """Where an application is now, and its current enrolment (the one its stage created).
+
+    Written by the candidate's projection only, from the workflow's ``ApplicationState``;
+    ``seq`` guards against older writes, like an enrolment's.
+    """
 
     __tablename__ = "applications"
 
@@ -129,15 +134,14 @@ class ApplicationRow(Base):
     candidate_id: Mapped[str] = mapped_column(String(200))
     current_enrolment_id: Mapped[str | None] = mapped_column(String(40))
     #: The current enrolment's status (``None``: no enrolment), copied here so the Table's
-    #: status filter and the board's counts read this table's indexes alone. Kept equal to
-    #: ``enrolments.status`` of ``current_enrolment_id`` in the same transaction by both
-    #: writers: ``EnrolmentProjector`` (the status moved) and ``Catalog.record_application``
-    #: (the application moved to another enrolment).
+    #: status filter and the board's counts read this table's indexes alone. Written in the
+    #: same transaction as the enrolment's row, from the same workflow state.
     status: Mapped[str | None] = mapped_column(String(20))
     withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
-    #: ``occurred_at`` of the last ATS event applied: an older event never moves it back.
+    #: ``occurred_at`` of the last ATS event applied to the application.
     event_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    seq: Mapped[int] = mapped_column(Integer, default=0)
 
     # One index per shape of view query, each ending in ``id`` so a page is a range read in
     # keyset order: the Table (all, by stage, by status, by stage and status), the board's
@@ -215,6 +219,22 @@ class OutboxMessageRow(Base):
     created_at: Mapped[datetime]
 
     __table_args__ = (Index("ix_outbox_enrolment", "enrolment_id", "message_number"),)
+
+
+class InboundEventRow(Base):
+    """Every outside event id the API accepted, with a fingerprint of what it said.
+
+    The id of an ATS event or webhook names one payload forever: the same id with another
+    payload is refused (409 ``event_id_reused``), whichever candidate it would reach.
+    ``received_at`` is when the id was first accepted.
+    """
+
+    __tablename__ = "inbound_events"
+
+    source: Mapped[str] = mapped_column(String(40), primary_key=True)
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime]
 
 
 class OptOutRow(Base):

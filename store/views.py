@@ -85,7 +85,8 @@ class BoardColumn(BaseModel):
     """One stage of the board: its first cards and how many applications it holds by status.
 
     ``counts`` covers every application in the stage (cards are capped); applications without
-    an enrolment appear in ``total`` only.
+    an enrolment appear in ``total`` only. ``removed``: the stage is no longer part of the job,
+    but applications are still in it (the ATS has not moved them yet); such columns come last.
     """
 
     stage_id: str
@@ -95,6 +96,7 @@ class BoardColumn(BaseModel):
     cards: list[BoardCard]
     counts: dict[str, int]
     total: int
+    removed: bool = False
 
 
 class Board(BaseModel):
@@ -291,24 +293,42 @@ class RecruiterViews:
         statuses: Sequence[EnrolmentStatus] = (),
         cards_per_column: int = DEFAULT_CARDS_PER_COLUMN,
     ) -> Board:
-        """The job's board: for each stage, its first cards (filtered) and counts by status."""
+        """The job's board: for each stage, its first cards (filtered) and counts by status.
+
+        Every application shows: one in a stage the job no longer has gets a column of its own
+        after the job's stages.
+        """
         cards_per_column = max(0, min(cards_per_column, MAX_CARDS_PER_COLUMN))
         counts = await self._counts(job_id)
-        cards = await self._cards(job_id, stages, statuses, cards_per_column)
-        columns = []
-        for stage in stages:
-            by_status = counts.get(stage.id, {})
-            columns.append(
-                BoardColumn(
-                    stage_id=stage.id,
-                    name=stage.name,
-                    campaign_id=stage.campaign_id,
-                    auto_match=stage.auto_match,
-                    cards=cards.get(stage.id, []),
-                    counts={s: n for s, n in by_status.items() if s is not None},
-                    total=sum(by_status.values()),
-                )
+        configured = {stage.id for stage in stages}
+        removed = sorted(set(counts) - configured)
+        cards = await self._cards(
+            job_id, [s.id for s in stages] + removed, statuses, cards_per_column
+        )
+
+        def make_column(stage_id: str, **shown: Any) -> BoardColumn:
+            by_status = counts.get(stage_id, {})
+            return BoardColumn(
+                stage_id=stage_id,
+                cards=cards.get(stage_id, []),
+                counts={s: n for s, n in by_status.items() if s is not None},
+                total=sum(by_status.values()),
+                **shown,
             )
+
+        columns = [
+            make_column(s.id, name=s.name, campaign_id=s.campaign_id, auto_match=s.auto_match)
+            for s in stages
+        ] + [
+            make_column(
+                stage_id,
+                name=f"{stage_id} (removed)",
+                campaign_id=None,
+                auto_match=False,
+                removed=True,
+            )
+            for stage_id in removed
+        ]
         overall: dict[str, int] = {}
         for column in columns:
             for status, n in column.counts.items():
@@ -337,24 +357,24 @@ class RecruiterViews:
     async def _cards(
         self,
         job_id: str,
-        stages: Sequence[StageRow],
+        stage_ids: Sequence[str],
         statuses: Sequence[EnrolmentStatus],
         per_stage: int,
     ) -> dict[str, list[BoardCard]]:
         """``stage id -> its first cards`` (filtered by status), every stage in one query."""
-        if not per_stage or not stages:
+        if not per_stage or not stage_ids:
             return {}
-        range_per_status = len(stages) * len(set(statuses)) <= MAX_INDEX_RANGES
+        range_per_status = len(stage_ids) * len(set(statuses)) <= MAX_INDEX_RANGES
         pages = [
             _page_keys(
                 job_id,
-                stage_id=stage.id,
+                stage_id=stage_id,
                 statuses=statuses,
                 after=None,
                 limit=per_stage,
                 range_per_status=range_per_status,
             )
-            for stage in stages
+            for stage_id in stage_ids
         ]
         keys = (
             pages[0]

@@ -423,7 +423,8 @@ async def request_resync(
 
 
 async def mark_altered_rows_stale(engine: AsyncEngine, drifts: Iterable[EnrolmentDrift]) -> int:
-    """Set ``seq`` to 0 on rows altered at their own ``seq``, so a resync overwrites them.
+    """Set ``seq`` to 0 on rows altered at their own ``seq`` (an enrolment's, or the
+    application showing it), so a resync overwrites them.
 
     The projection's guard only replaces a row with a *newer* write, which protects against
     late writes but also keeps a row edited in place. Only ``seq`` changes, never a status
@@ -435,6 +436,18 @@ async def mark_altered_rows_stale(engine: AsyncEngine, drifts: Iterable[Enrolmen
     try:
         async with engine.begin() as connection:
             for drift in drifts:
+                if drift.kind is DriftKind.APPLICATION_STATUS:
+                    # The application row is written from the same state: rewrite it too.
+                    outcome = await connection.execute(
+                        update(ApplicationRow)
+                        .where(
+                            ApplicationRow.current_enrolment_id == drift.enrolment_id,
+                            ApplicationRow.status == drift.read_model_status,
+                        )
+                        .values(seq=0)
+                    )
+                    marked += outcome.rowcount
+                    continue
                 if drift.kind is not DriftKind.DIFFERENT_STATUS:
                     continue
                 outcome = await connection.execute(

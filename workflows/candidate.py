@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
         SendResult,
     )
     from channels.base import OutboundMessage
-    from domain.enrolments import StatusReason
+    from domain.enrolments import Enrolment, StatusReason
     from domain.events import (
         ApplicationWithdrawn,
         DeliveryReceipt,
@@ -43,13 +43,12 @@ with workflow.unsafe.imports_passed_through():
         CANDIDATE_ID,
         ENROLMENT_STATUSES,
         JOB_IDS,
+        SearchView,
+        search_view,
     )
 
-#: How long ``enrol`` waits for its enrolment to reach the read model before answering anyway.
+#: How long an update waits for its change to reach the read model before answering anyway.
 PROJECTION_WAIT = timedelta(seconds=10)
-
-#: Job ids, application ids and statuses, as the search attributes show them.
-_SearchView = tuple[list[str], list[str], list[str]]
 
 DELIVERY_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
@@ -89,6 +88,7 @@ class CandidateWorkflow:
             self._arm_expiry_timer()
             self._publish()
             if self._quiet() and self._history_is_long():
+                self._thread.upgrade()
                 workflow.continue_as_new(
                     CandidateWorkflowInput(
                         thread=self._thread,
@@ -102,21 +102,27 @@ class CandidateWorkflow:
 
     # -- handlers: record and wake the loop ----------------------------------------------------
 
-    @workflow.update(name="enrol")
+    @workflow.update
     async def enrol(self, request: EnrolRequest) -> EnrolResult:
-        """Enrol an application in its stage's campaign; answers with the first status.
-
-        Waits (bounded) until the enrolment is in the read model, so the caller can read it.
+        """Apply an ATS event placing an application in a stage: enrol it in the stage's
+        campaign if it moved there. Answers with the enrolments the event created, in their
+        first status (the current one for a repeat), once the read model shows the change.
         """
         enrolments = self._thread.enrol(request, workflow.now())
         answer = EnrolResult(enrolments=[e.summary() for e in enrolments])
-        self._wake()
-        created = {e.id: e.seq for e in enrolments}
-        try:
-            await workflow.wait_condition(lambda: self._projected(created), timeout=PROJECTION_WAIT)
-        except TimeoutError:
-            workflow.logger.warning("enrolments %s not yet in the read model", list(created))
+        await self._answer_once_projected(enrolments, request.application.id)
         return answer
+
+    @workflow.update
+    async def withdraw(self, event: ApplicationWithdrawn) -> EnrolResult:
+        """Apply a withdrawal: cancel what was not sent, end what runs, free the thread.
+
+        Answers with the application's enrolments once the read model shows the change.
+        """
+        ended = self._thread.withdraw(event, workflow.now())
+        await self._answer_once_projected(ended, event.application_id)
+        enrolments = self._thread.application_enrolments(event.application_id)
+        return EnrolResult(enrolments=[e.summary() for e in enrolments])
 
     @enrol.validator
     def _validate_enrol(self, request: EnrolRequest) -> None:
@@ -125,7 +131,7 @@ class CandidateWorkflow:
 
     @workflow.signal(name="withdraw_application")
     def withdraw_application(self, event: ApplicationWithdrawn) -> None:
-        """The application was withdrawn: cancel what was not sent, free the thread."""
+        """The withdrawal as a signal, as clients before the ``withdraw`` update sent it."""
         self._thread.withdraw(event, workflow.now())
         self._wake()
 
@@ -207,11 +213,22 @@ class CandidateWorkflow:
 
     async def _project(self) -> None:
         changed = self._thread.unprojected()
-        if not changed:
+        # Rules 1 project with enrolment changes only, as their histories did.
+        if not changed and self._thread.rules < 2:
             return
+        applications = self._thread.unprojected_applications()
+        if not changed and not applications:
+            return
+        # A snapshot: a local activity retried after a backoff timer encodes its input again,
+        # and the state goes on changing meanwhile (a send returns). The read model must get
+        # enrolments and applications as they were together, never a newer enrolment beside an
+        # older application.
+        snapshot = ProjectEnrolments(
+            candidate=self._thread.candidate, enrolments=changed, applications=applications
+        ).model_copy(deep=True)
         result = await workflow.execute_local_activity(
             PROJECT_ENROLMENTS,
-            ProjectEnrolments(candidate=self._thread.candidate, enrolments=changed),
+            snapshot,
             result_type=ProjectionResult,
             start_to_close_timeout=timedelta(seconds=20),
             retry_policy=PROJECTION_RETRY,
@@ -220,14 +237,27 @@ class CandidateWorkflow:
             local_retry_threshold=timedelta(seconds=1),
             summary=f"project {len(changed)} enrolment change(s)",
         )
-        self._thread.mark_projected(result.projected)
+        self._thread.mark_projected(result.projected, result.applications)
 
-    def _projected(self, created: dict[str, int]) -> bool:
-        for eid, seq in created.items():
-            enrolment = self._thread.enrolments.get(eid)
-            if enrolment is not None and any(t.seq <= seq for t in enrolment.unprojected):
-                return False
-        return True
+    async def _answer_once_projected(self, changed: list[Enrolment], application_id: str) -> None:
+        """Wake the loop, then wait (bounded) until the read model holds these changes of
+        ``changed`` and of the application (rules 1: of the enrolments only)."""
+        self._wake()
+        enrolments = {e.id: e.seq for e in changed}
+        app = self._thread.applications.get(application_id)
+        app_seq = app.seq if app is not None and self._thread.rules >= 2 else 0
+
+        def projected() -> bool:
+            for eid, seq in enrolments.items():
+                enrolment = self._thread.enrolments.get(eid)
+                if enrolment is not None and any(t.seq <= seq for t in enrolment.unprojected):
+                    return False
+            return app is None or not app.placed or app.projected_seq >= app_seq
+
+        try:
+            await workflow.wait_condition(projected, timeout=PROJECTION_WAIT)
+        except TimeoutError:
+            workflow.logger.warning("changes of %s not yet in the read model", application_id)
 
     def _arm_expiry_timer(self) -> None:
         """Keep exactly one durable timer, for the earliest deadline."""
@@ -251,17 +281,13 @@ class CandidateWorkflow:
         """Current details always; search attributes when they change.
 
         Each upsert is a history event, so status-only changes wait for sends in flight to
-        settle: one upsert per burst of changes instead of one per status.
+        settle: one upsert per burst of changes instead of one per status. Every value stays
+        within the server's size limit, however many applications the candidate collects.
         """
         workflow.set_current_details(self._thread.summary())
-        enrolments = self._thread.enrolments.values()
-        if not enrolments:
+        if not self._thread.enrolments:
             return  # Nothing to publish yet (or only what the run started with).
-        view: _SearchView = (
-            sorted({e.job_id for e in enrolments}),
-            sorted({e.application_id for e in enrolments}),
-            sorted({e.status.value for e in enrolments}),
-        )
+        view = search_view(self._thread)
         if view == self._published:
             return
         # A new job or application is published at once, so a candidate whose message waits
@@ -284,6 +310,7 @@ class CandidateWorkflow:
         return (
             not self._deliveries
             and not self._thread.unprojected()
+            and (self._thread.rules < 2 or not self._thread.unprojected_applications())
             and workflow.all_handlers_finished()
         )
 
@@ -295,7 +322,7 @@ class CandidateWorkflow:
         )
 
 
-def _published_at_start(input: CandidateWorkflowInput) -> _SearchView:
+def _published_at_start(input: CandidateWorkflowInput) -> SearchView:
     """The search attributes this run started with (nothing, for runs that set none)."""
     if not input.search_attributes_set:
         return ([], [], [])

@@ -6,9 +6,14 @@ what a production namespace needs (``temporal operator search-attribute create``
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
+
 from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 
 from domain.events import ApplicationRef
+from domain.statuses import TERMINAL
+from domain.thread import CandidateThread
 
 CANDIDATE_ID = SearchAttributeKey.for_keyword("CandidateId")
 JOB_IDS = SearchAttributeKey.for_keyword_list("JobIds")
@@ -21,6 +26,46 @@ REGISTRATION: dict[str, str] = {
     APPLICATION_IDS.name: "KeywordList",
     ENROLMENT_STATUSES.name: "KeywordList",
 }
+
+
+#: The most one KeywordList value may hold, as JSON. The server refuses a larger one (2,048
+#: bytes by default, ``limit.searchAttributesSizeOfValue``) and a refused upsert fails every
+#: workflow task after it; the margin is for encodings that count a little more.
+VALUE_BUDGET = 1_900
+
+#: Job ids, application ids and statuses, as the search attributes show them.
+SearchView = tuple[list[str], list[str], list[str]]
+
+
+def within_budget(values_first_kept_first: Iterable[str], budget: int = VALUE_BUDGET) -> list[str]:
+    """As many of the values as fit in ``budget`` bytes of JSON, taken in the order given (the
+    ones most worth finding first), distinct and sorted."""
+    chosen: set[str] = set()
+    size = len("[]")
+    for value in values_first_kept_first:
+        if value in chosen:
+            continue
+        cost = len(json.dumps(value)) + len(", ")
+        if size + cost > budget:
+            break
+        chosen.add(value)
+        size += cost
+    return sorted(chosen)
+
+
+def search_view(thread: CandidateThread) -> SearchView:
+    """What a candidate is found by: their jobs and applications, live ones first, then the
+    most recently changed, as many as the server takes (the read model has every one), and
+    the statuses of the enrolments the thread holds."""
+    applications = sorted(
+        (a for a in thread.applications.values() if a.placed),
+        key=lambda a: (a.withdrawn or a.status in TERMINAL, -a.updated_at.timestamp()),
+    )
+    return (
+        within_budget(a.job_id for a in applications),
+        within_budget(a.id for a in applications),
+        sorted({e.status.value for e in thread.enrolments.values()}),
+    )
 
 
 def at_start(candidate_id: str, application: ApplicationRef) -> TypedSearchAttributes:

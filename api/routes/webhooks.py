@@ -17,6 +17,7 @@ from starlette.responses import Response
 from api.consistency import settle_after_signal
 from api.dependencies import BridgeDep, ContextDep, SessionDep
 from api.errors import ApiError, CheckedRoute, error_responses
+from api.inbound import accept_event
 from api.signatures import SignedRoute, verified_twilio_form
 from channels.addresses import normalise_phone
 from channels.base import PermanentDeliveryError
@@ -43,6 +44,10 @@ twilio = APIRouter(
     route_class=CheckedRoute,
     dependencies=[Depends(verified_twilio_form)],
 )
+
+#: The ledger's names for the ids of each JSON webhook.
+PROGRESS_SOURCE = "candidate-progress"
+AVAILABILITY_SOURCE = "interviewer-availability"
 
 #: How many candidates' workflows one availability webhook signals at once.
 FAN_OUT_CONCURRENCY = 20
@@ -121,10 +126,10 @@ class TwilioInboundMessage(BaseModel):
     "/candidate-progress",
     status_code=202,
     response_model=Accepted,
-    responses=error_responses(400, 401, 404, 413, 415, 422),
+    responses=error_responses(400, 401, 404, 409, 413, 415, 422),
 )
 async def candidate_progress(
-    webhook: ModuleProgressWebhook, session: SessionDep, bridge: BridgeDep
+    webhook: ModuleProgressWebhook, session: SessionDep, bridge: BridgeDep, context: ContextDep
 ) -> Accepted:
     """Record a module start/completion. 404 when the enrolment does not exist.
 
@@ -135,6 +140,7 @@ async def candidate_progress(
     if enrolment is None:
         raise ApiError(404, "enrolment_not_found", f"no enrolment {webhook.enrolment_id!r}")
     await session.commit()
+    await accept_event(context, PROGRESS_SOURCE, webhook.id, webhook)
     delivered = await bridge.progress(
         enrolment.candidate_id,
         ModuleProgress(
@@ -155,14 +161,16 @@ async def candidate_progress(
     "/interviewer-availability",
     status_code=202,
     response_model=AvailabilityAccepted,
-    responses=error_responses(400, 401, 413, 415, 422),
+    responses=error_responses(400, 401, 409, 413, 415, 422),
 )
 async def interviewer_availability(
-    webhook: AvailabilityWebhook, session: SessionDep, bridge: BridgeDep
+    webhook: AvailabilityWebhook, session: SessionDep, bridge: BridgeDep, context: ContextDep
 ) -> AvailabilityAccepted:
     """Release every ``auto_match`` enrolment waiting in the job stage.
 
-    Each candidate with one is signalled once; their workflow sends the schedule request.
+    Each candidate with one is signalled once; their workflow sends the schedule request. A
+    repeat of the webhook's id releases only what was waiting when it first arrived, so a
+    candidate who entered the stage since is not released by it.
     """
     catalog = Catalog(session)
     if await catalog.stage(webhook.job_id, webhook.stage_id) is None:
@@ -176,12 +184,14 @@ async def interviewer_availability(
         webhook.job_id, webhook.stage_id
     )
     await session.commit()
+    accepted = await accept_event(context, AVAILABILITY_SOURCE, webhook.id, webhook)
     event = InterviewerAvailability(
         event_id=webhook.id,
         job_id=webhook.job_id,
         stage_id=webhook.stage_id,
         interviewer_id=webhook.interviewer_id,
         slots=webhook.slots,
+        received_at=accepted.received_at,
     )
     limit = asyncio.Semaphore(FAN_OUT_CONCURRENCY)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 from domain.campaigns import Campaign, CampaignKind, CampaignModule, ChannelKind, ModuleType
@@ -56,7 +57,17 @@ def candidate(candidate_id: str = "cand-1") -> CandidateContact:
 
 
 def new_thread() -> CandidateThread:
-    return CandidateThread(candidate=candidate())
+    return CandidateThread.start(candidate())
+
+
+#: ATS events made by ``enrol_request`` happen one second apart, in the order they are made,
+#: unless a test says when (events about one application are ordered by ``occurred_at``).
+_ats_clock = itertools.count()
+
+
+def ats_time() -> datetime:
+    """The next moment an ATS event happens at (later than every one made before)."""
+    return START + timedelta(seconds=next(_ats_clock))
 
 
 def enrol_request(
@@ -67,11 +78,15 @@ def enrol_request(
     job_id: str = "job-1",
     stage_id: str = "screen",
     auto_match: bool = False,
+    occurred_at: datetime | None = None,
 ) -> EnrolRequest:
-    """An application entering ``stage_id``; ``campaign=None`` is a stage without a campaign."""
+    """An application entering ``stage_id``; ``campaign=None`` is a stage without a campaign.
+
+    It happens after every event made before it unless ``occurred_at`` says otherwise.
+    """
     return EnrolRequest(
         event_id=event_id,
-        occurred_at=START,
+        occurred_at=occurred_at or ats_time(),
         application=ApplicationRef(id=application_id, job_id=job_id, stage_id=stage_id),
         candidate=candidate(),
         campaign_id=None if campaign is None else campaign.name.lower().replace(" ", "-"),
@@ -96,8 +111,13 @@ def progress(
     )
 
 
-def withdrawal(event_id: str, application_id: str = "app-1") -> ApplicationWithdrawn:
-    return ApplicationWithdrawn(event_id=event_id, application_id=application_id)
+def withdrawal(
+    event_id: str, application_id: str = "app-1", occurred_at: datetime | None = None
+) -> ApplicationWithdrawn:
+    """The application withdrawn, after every event made before (unless ``occurred_at``)."""
+    return ApplicationWithdrawn(
+        event_id=event_id, application_id=application_id, occurred_at=occurred_at or ats_time()
+    )
 
 
 def availability(

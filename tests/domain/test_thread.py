@@ -489,7 +489,7 @@ def test_moving_to_another_stage_cancels_auto_match_of_the_old_stage(
     assert moved.status is S.SENDING
 
 
-def test_moving_to_another_stage_lets_the_running_campaign_of_the_old_stage_finish(
+def test_moving_to_another_stage_ends_the_running_campaign_of_the_old_stage(
     thread: CandidateThread, clock: Clock
 ) -> None:
     screening = enrol(thread, clock, "evt-1", stage_id="screen")
@@ -497,9 +497,48 @@ def test_moving_to_another_stage_lets_the_running_campaign_of_the_old_stage_fini
 
     moved = enrol(thread, clock, "evt-2", campaign=INTERVIEW, stage_id="interview")
 
+    assert screening.status is S.CANCELLED
+    assert screening.status_reason == StatusReason.LEFT_STAGE
+    assert thread.holder == moved.id
+    assert moved.status is S.SENDING
+
+
+def test_moving_while_the_old_welcome_is_sending_cancels_it_once_the_send_returns(
+    thread: CandidateThread, clock: Clock
+) -> None:
+    screening = enrol(thread, clock, "evt-1", stage_id="screen")
+
+    moved = enrol(thread, clock, "evt-2", campaign=INTERVIEW, stage_id="interview")
+    assert (screening.status, moved.status) == (S.SENDING, S.QUEUED)
+    deliver(thread, clock, screening)
+
+    assert screening.status is S.CANCELLED
+    assert screening.status_reason == StatusReason.LEFT_STAGE
+    assert moved.status is S.SENDING
+
+
+def test_moving_after_a_blast_went_out_leaves_the_blast_delivered(
+    thread: CandidateThread, clock: Clock
+) -> None:
+    rejection = enrol(thread, clock, "evt-1", campaign=REJECTION, stage_id="rejected")
+    moved = enrol(thread, clock, "evt-2", campaign=INTERVIEW, stage_id="interview")
+    deliver(thread, clock, rejection)
+
+    assert rejection.status is S.DELIVERED
+    assert moved.status is S.SENDING
+
+
+def test_an_event_into_the_stage_the_application_is_in_is_not_a_move(
+    thread: CandidateThread, clock: Clock
+) -> None:
+    screening = enrol(thread, clock, "evt-1", stage_id="screen")
+    deliver(thread, clock, screening)
+
+    again = thread.enrol(enrol_request("evt-2", stage_id="screen"), clock.now)
+
+    assert again == []
     assert screening.status is S.DELIVERED
-    assert thread.holder == screening.id
-    assert moved.status is S.QUEUED
+    assert list(thread.enrolments) == [screening.id]
 
 
 def test_stage_without_a_campaign_creates_nothing_but_still_cancels_the_old_stage(
@@ -532,10 +571,11 @@ def test_stage_without_a_campaign_on_a_fresh_candidate_creates_nothing(
 def test_repeated_enrol_event_returns_the_same_enrolment_and_changes_nothing(
     thread: CandidateThread, clock: Clock
 ) -> None:
-    first = enrol(thread, clock, "evt-1")
+    request = enrol_request("evt-1")
+    [first] = thread.enrol(request, clock.now)
     before = snapshot(thread)
 
-    again = thread.enrol(enrol_request("evt-1"), clock.advance(timedelta(hours=1)))
+    again = thread.enrol(request, clock.advance(timedelta(hours=1)))
 
     assert [e.id for e in again] == [first.id]
     assert again[0].status is S.SENDING
@@ -545,10 +585,11 @@ def test_repeated_enrol_event_returns_the_same_enrolment_and_changes_nothing(
 def test_repeated_enrol_event_returns_the_enrolment_as_it_is_now(
     thread: CandidateThread, clock: Clock
 ) -> None:
-    first = enrol(thread, clock, "evt-1")
+    request = enrol_request("evt-1")
+    [first] = thread.enrol(request, clock.now)
     deliver(thread, clock, first)
 
-    [again] = thread.enrol(enrol_request("evt-1"), clock.now)
+    [again] = thread.enrol(request, clock.now)
 
     assert again.id == first.id
     assert again.status is S.DELIVERED
@@ -558,11 +599,99 @@ def test_repeated_enrol_event_returns_the_enrolment_as_it_is_now(
 def test_repeated_event_for_a_stage_without_campaign_changes_nothing(
     thread: CandidateThread, clock: Clock
 ) -> None:
-    thread.enrol(enrol_request("evt-1", campaign=None), clock.now)
+    request = enrol_request("evt-1", campaign=None)
+    thread.enrol(request, clock.now)
     before = snapshot(thread)
 
-    assert thread.enrol(enrol_request("evt-1", campaign=None), clock.now) == []
+    assert thread.enrol(request, clock.now) == []
     assert snapshot(thread) == before
+
+
+def test_an_event_repeated_after_a_thousand_newer_ones_creates_nothing(
+    thread: CandidateThread, clock: Clock
+) -> None:
+    first = enrol_request("evt-first", "app-1", campaign=REJECTION)
+    [blast] = thread.enrol(first, clock.now)
+    deliver(thread, clock, blast)
+    for n in range(1_000):
+        thread.enrol(enrol_request(f"evt-{n}", f"app-{n % 7 + 2}", campaign=None), clock.now)
+    thread.mark_projected({e.id: e.seq for e in thread.unprojected()})
+    thread.enrolments.pop(blast.id, None)  # as if forgotten (finished long ago)
+
+    assert thread.enrol(first, clock.now) == []
+    assert thread.holder is None
+    next_blast = enrol(thread, clock, "evt-next", "app-9", campaign=REJECTION)
+    assert next_blast.status is S.SENDING
+
+
+def test_an_older_event_never_moves_an_application_back(
+    thread: CandidateThread, clock: Clock
+) -> None:
+    older = enrol_request("evt-old", stage_id="screen")
+    newer = enrol_request("evt-new", campaign=INTERVIEW, stage_id="interview")
+
+    [interview] = thread.enrol(newer, clock.now)
+    assert thread.enrol(older, clock.now) == []
+
+    assert thread.applications["app-1"].stage_id == "interview"
+    assert [e.id for e in thread.enrolments.values()] == [interview.id]
+    assert interview.status is S.SENDING
+
+
+def test_events_at_the_same_moment_are_ordered_by_id(thread: CandidateThread, clock: Clock) -> None:
+    at = clock.now
+    b = enrol_request("evt-b", campaign=INTERVIEW, stage_id="interview", occurred_at=at)
+    a = enrol_request("evt-a", stage_id="screen", occurred_at=at)
+
+    thread.enrol(b, clock.now)
+    assert thread.enrol(a, clock.now) == []
+    assert thread.applications["app-1"].stage_id == "interview"
+
+
+def test_a_withdrawal_is_final_against_older_events(thread: CandidateThread, clock: Clock) -> None:
+    created = enrol_request("evt-1", stage_id="screen")
+    withdrawn = withdrawal("wd-1")
+
+    assert thread.withdraw(withdrawn, clock.now) == []
+    state = thread.applications["app-1"]
+    assert state.withdrawn and not state.placed
+    assert thread.unprojected_applications() == [], "never heard of: shown nowhere"
+
+    assert thread.enrol(created, clock.now) == []
+
+    assert thread.enrolments == {}
+    assert state.withdrawn and state.placed, "it existed: shown, withdrawn"
+    assert thread.unprojected_applications() == [state]
+
+
+def test_a_newer_event_after_a_withdrawal_makes_the_application_live_again(
+    thread: CandidateThread, clock: Clock
+) -> None:
+    first = enrol(thread, clock, "evt-1", stage_id="screen")
+    deliver(thread, clock, first)
+    thread.withdraw(withdrawal("wd-1"), clock.now)
+
+    [again] = thread.enrol(enrol_request("evt-2", stage_id="screen"), clock.now)
+
+    assert first.status is S.CANCELLED
+    assert again.status is S.SENDING
+    assert not thread.applications["app-1"].withdrawn
+
+
+def test_a_stale_event_does_not_change_the_candidates_details(
+    thread: CandidateThread, clock: Clock
+) -> None:
+    newer = enrol_request("evt-2", "app-2", campaign=None)
+    older = enrol_request("evt-1", "app-1", campaign=None, occurred_at=START)
+    renamed = older.model_copy(
+        update={"candidate": older.candidate.model_copy(update={"name": "Old"})}
+    )
+
+    thread.enrol(newer, clock.now)
+    thread.enrol(renamed, clock.now)
+
+    assert thread.candidate.name == "Ada Lovelace"
+    assert thread.applications["app-1"].stage_id == "screen"
 
 
 def test_duplicate_progress_event_changes_nothing(thread: CandidateThread, clock: Clock) -> None:
@@ -579,12 +708,13 @@ def test_duplicate_progress_event_changes_nothing(thread: CandidateThread, clock
 def test_duplicate_withdrawal_changes_nothing(thread: CandidateThread, clock: Clock) -> None:
     enrol(thread, clock, "evt-0", "app-0")
     enrol(thread, clock, "evt-1", "app-1")
-    thread.withdraw(withdrawal("wd-1", "app-1"), clock.now)
+    withdrawn = withdrawal("wd-1", "app-1")
+    thread.withdraw(withdrawn, clock.now)
     # The application comes back (re-applied) and is enrolled again.
     back = enrol(thread, clock, "evt-2", "app-1")
     before = snapshot(thread)
 
-    assert thread.withdraw(withdrawal("wd-1", "app-1"), clock.now) == []
+    assert thread.withdraw(withdrawn, clock.now) == []
     assert back.status is S.QUEUED
     assert snapshot(thread) == before
 
@@ -1032,14 +1162,14 @@ def test_live_and_unprojected_enrolments_are_never_forgotten(
     assert len(thread.enrolments) == FINISHED_ENROLMENTS_KEPT + 2
 
 
-def test_only_the_most_recent_event_ids_are_remembered(
+def test_only_the_most_recent_webhook_ids_are_remembered(
     thread: CandidateThread, clock: Clock
 ) -> None:
     for n in range(SEEN_EVENT_IDS + 5):
-        thread.withdraw(withdrawal(f"wd-{n}", "app-none"), clock.now)
+        thread.record_receipt(receipt(f"rc-{n}", "enr_none"), clock.now)
 
     assert len(thread.seen_event_ids) == SEEN_EVENT_IDS
-    assert thread.seen_event_ids[0] == "ats:wd-5"
+    assert thread.seen_event_ids[0] == "receipt:rc-5"
 
 
 # -- odds and ends ---------------------------------------------------------------------------
@@ -1068,3 +1198,20 @@ def test_a_blast_campaign_never_gets_an_expiry() -> None:
             messages=["hi"],
             expiry=timedelta(days=1),
         )
+
+
+def test_an_availability_releases_only_what_waited_when_it_first_arrived(
+    thread: CandidateThread, clock: Clock
+) -> None:
+    first = enrol(thread, clock, "evt-1", "app-1", stage_id="interview", auto_match=True)
+    arrived = clock.advance(timedelta(minutes=1))
+    clock.advance(timedelta(seconds=1))
+    later = enrol(thread, clock, "evt-2", "app-2", stage_id="interview", auto_match=True)
+    # Another candidate's thread hears of the webhook for the first time now: a repeat.
+    repeat = availability("av-1").model_copy(update={"received_at": arrived})
+
+    released = thread.release_auto_match(repeat, clock.advance(timedelta(minutes=1)))
+
+    assert [e.id for e in released] == [first.id]
+    assert first.status is S.SENDING
+    assert later.status is S.AUTO_MATCH

@@ -8,7 +8,7 @@ moves, and checks the rules after every step.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -72,6 +72,8 @@ Event = (
 applications = st.sampled_from(list(APPLICATIONS))
 stages = st.sampled_from(STAGES)
 campaigns = st.sampled_from(CAMPAIGNS)
+#: How late an ATS event arrives, in hours (mostly on time).
+ages = st.sampled_from([0, 0, 0, 1, 5])
 
 
 def holds_the_thread(enrolment: Enrolment) -> bool:
@@ -110,12 +112,26 @@ class CandidateThreadMachine(RuleBasedStateMachine):
             return running
         return known[pick % len(known)]
 
+    def ats_order(self, age: int) -> datetime:
+        """When an ATS event happened: now, or ``age`` hours ago (it arrives late)."""
+        return self.clock.now - timedelta(hours=age)
+
+    def applies(self, application: str, occurred_at: datetime, event_id: str) -> bool:
+        """Whether the thread will take an event of ``application`` as its newest."""
+        state = self.thread.applications.get(application)
+        return state is None or state.is_newer((occurred_at, event_id))
+
     def enter_stage(
-        self, application: str, stage: str, campaign: Campaign | None, auto_match: bool
+        self,
+        application: str,
+        stage: str,
+        campaign: Campaign | None,
+        auto_match: bool,
+        age: int = 0,
     ) -> None:
         request = EnrolRequest(
             event_id=self.new_event_id("ats"),
-            occurred_at=self.clock.now,
+            occurred_at=self.ats_order(age),
             application=ApplicationRef(
                 id=application, job_id=APPLICATIONS[application], stage_id=stage
             ),
@@ -125,21 +141,54 @@ class CandidateThreadMachine(RuleBasedStateMachine):
             auto_match=auto_match,
         )
         busy = bool(self.thread.holder or self.thread.pending_sends or self.thread.queue)
+        # Moving ends the application's own running campaign, which may free the thread.
+        own_running = any(
+            e.application_id == application and not e.is_finished
+            for e in self.thread.enrolments.values()
+        )
+        before = self.thread.applications.get(application)
+        newer = self.applies(application, request.occurred_at, request.event_id)
+        moved = newer and (
+            before is None
+            or not before.placed
+            or before.withdrawn
+            or (before.job_id, before.stage_id) != (request.application.job_id, stage)
+        )
 
         created = self.thread.enrol(request, self.clock.now)
 
         self.events.append(request)
         self.created_by[request.event_id] = [e.id for e in created]
-        if campaign is None:
+        state = self.thread.applications[application]
+        if not newer:
+            assert created == [], "an older event changes nothing"
+            return
+        assert (state.job_id, state.stage_id, state.withdrawn) == (
+            APPLICATIONS[application],
+            stage,
+            False,
+        )
+        if campaign is None or not moved:
             assert created == []
         else:
             [enrolment] = created
             assert enrolment.id == enrolment_id(request.event_id, application)
-            expected = S.AUTO_MATCH if auto_match else S.QUEUED if busy else S.SENDING
-            assert enrolment.status is expected
-        for other in self.thread.enrolments.values():
-            if other.application_id == application and other.stage_id != stage:
-                assert other.status not in UNSENT, "it left that stage"
+            if auto_match:
+                assert enrolment.status is S.AUTO_MATCH
+            elif own_running:
+                assert enrolment.status in (S.SENDING, S.QUEUED)
+                assert (enrolment.status is S.SENDING) is (self.thread.holder == enrolment.id)
+            else:
+                assert enrolment.status is (S.QUEUED if busy else S.SENDING)
+        if moved:
+            for other in self.thread.enrolments.values():
+                if (
+                    other.application_id == application
+                    and other.id not in self.created_by[request.event_id]
+                ):
+                    assert other.is_finished or other.cancel_requested is not None, (
+                        "it left that stage"
+                    )
 
     # -- what can happen ------------------------------------------------------------------------
 
@@ -155,21 +204,44 @@ class CandidateThreadMachine(RuleBasedStateMachine):
     ) -> None:
         self.enter_stage(application, stage, campaign, auto_match)
 
-    @rule(application=applications, stage=stages, campaign=campaigns, auto_match=st.booleans())
+    @rule(
+        application=applications,
+        stage=stages,
+        campaign=campaigns,
+        auto_match=st.booleans(),
+        age=ages,
+    )
     def application_enters_a_stage(
-        self, application: str, stage: str, campaign: Campaign | None, auto_match: bool
+        self, application: str, stage: str, campaign: Campaign | None, auto_match: bool, age: int
     ) -> None:
-        self.enter_stage(application, stage, campaign, auto_match)
+        self.enter_stage(application, stage, campaign, auto_match, age)
 
-    @rule(application=st.sampled_from([*APPLICATIONS, "app-unknown"]))
-    def application_is_withdrawn(self, application: str) -> None:
-        event = ApplicationWithdrawn(event_id=self.new_event_id("wd"), application_id=application)
+    @rule(application=st.sampled_from([*APPLICATIONS, "app-unknown"]), age=ages)
+    def application_is_withdrawn(self, application: str, age: int) -> None:
+        event = ApplicationWithdrawn(
+            event_id=self.new_event_id("wd"),
+            application_id=application,
+            occurred_at=self.ats_order(age),
+        )
+        newer = self.applies(application, event.occurred_at or self.clock.now, event.event_id)
         self.thread.withdraw(event, self.clock.now)
         self.events.append(event)
+        if not newer:
+            return
+        assert self.thread.applications[application].withdrawn
         for enrolment in self.thread.enrolments.values():
             if enrolment.application_id == application:
-                assert enrolment.status not in UNSENT
+                assert enrolment.is_finished or enrolment.cancel_requested is not None
                 assert not (enrolment.status in RUNNING and enrolment.id == self.thread.holder)
+
+    @invariant()
+    def a_withdrawn_application_has_nothing_waiting_or_running(self) -> None:
+        for state in self.thread.applications.values():
+            if not state.withdrawn:
+                continue
+            for enrolment in self.thread.enrolments.values():
+                if enrolment.application_id == state.id and enrolment.status in UNSENT:
+                    raise AssertionError(f"{enrolment.id} waits for withdrawn {state.id}")
 
     @rule(
         pick=st.integers(-1, 20),
@@ -266,8 +338,10 @@ class CandidateThreadMachine(RuleBasedStateMachine):
 
     @rule()
     def read_model_catches_up(self) -> None:
-        self.thread.mark_projected({e.id: e.seq for e in self.thread.unprojected()})
+        applications = {a.id: a.seq for a in self.thread.unprojected_applications()}
+        self.thread.mark_projected({e.id: e.seq for e in self.thread.unprojected()}, applications)
         assert self.thread.unprojected() == []
+        assert self.thread.unprojected_applications() == []
 
     @rule()
     def workflow_continues_as_new(self) -> None:
@@ -280,11 +354,13 @@ class CandidateThreadMachine(RuleBasedStateMachine):
     def an_earlier_event_arrives_again(self, pick: int) -> None:
         event = self.events[pick % len(self.events)]
         before = self.thread.model_dump()
+        before_ids = set(self.thread.enrolments)
         now = self.clock.now
         match event:
             case EnrolRequest():
                 again = [e.id for e in self.thread.enrol(event, now)]
-                assert again == self.created_by[event.event_id]
+                still_held = [e for e in self.created_by[event.event_id] if e in before_ids]
+                assert again == still_held
             case ApplicationWithdrawn():
                 assert self.thread.withdraw(event, now) == []
             case ModuleProgress():
@@ -317,9 +393,9 @@ class CandidateThreadMachine(RuleBasedStateMachine):
                 assert self.thread.holder is None, "a closing message keeps the thread busy"
 
     @invariant()
-    def a_campaign_withdrawn_while_sending_never_runs(self) -> None:
+    def a_campaign_ended_while_sending_never_runs(self) -> None:
         for enrolment in self.thread.enrolments.values():
-            if enrolment.withdraw_requested and not enrolment.campaign.is_blast:
+            if enrolment.cancel_requested and not enrolment.campaign.is_blast:
                 assert enrolment.status not in RUNNING
 
     @invariant()

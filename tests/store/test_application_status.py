@@ -1,31 +1,29 @@
-"""Each application shows its current enrolment's status, whichever of its two writers is last.
+"""Each application shows its current enrolment's status: one writer, one transaction.
 
-The API records where an application is and which enrolment it has now
-(``Catalog.record_application``); the candidate's workflow projects that enrolment's statuses
-(``EnrolmentProjector``). Both copy the enrolment's status onto the application, and the
-orderings in which they can meet all leave the status the enrolments table holds.
+The candidate's workflow projects its applications together with their current enrolments
+(``EnrolmentProjector``): both rows come from the same workflow state, so the status the Table
+filters on is the enrolment's. A late or repeated write never replaces a newer one (``seq``),
+and an application stays with the candidate whose workflow first wrote it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from alembic import command
-from sqlalchemy import Boolean, String, column, insert, table, text
+from sqlalchemy import Boolean, String, column, insert, table, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain.applications import ApplicationState
 from domain.candidates import CandidateContact
 from domain.enrolments import Enrolment
 from domain.events import ApplicationRef
 from domain.identity import enrolment_id
 from domain.statuses import EnrolmentStatus
-from store.catalog import Catalog
 from store.database import create_engine, session_factory, sqlite_path
 from store.migrate import alembic_config, upgrade
 from store.projection import EnrolmentProjector
@@ -35,21 +33,13 @@ from tests.store.factories import REJECTION, START, candidate, delivered
 Sessions = async_sessionmaker[AsyncSession]
 S = EnrolmentStatus
 
-#: Long enough for a blocked writer to show it is blocked, short of SQLite's busy timeout.
-BLOCKED_FOR = 0.5
-
 
 def application_of(job_id: str = "job-1", stage_id: str = "rejected") -> ApplicationRef:
     return ApplicationRef(id=f"app-{uuid.uuid4().hex[:8]}", job_id=job_id, stage_id=stage_id)
 
 
-def blast_for(
-    contact: CandidateContact,
-    application: ApplicationRef,
-    at: datetime = START,
-    status: EnrolmentStatus = EnrolmentStatus.SENDING,
-) -> Enrolment:
-    """The blast an ATS event enrols ``application`` in (``sending`` unless said otherwise)."""
+def blast_for(contact: CandidateContact, application: ApplicationRef) -> Enrolment:
+    """The blast an ATS event enrols ``application`` in, ``sending``."""
     event_id = f"evt-{uuid.uuid4().hex[:8]}"
     return Enrolment.create(
         id=enrolment_id(event_id, application.id),
@@ -60,267 +50,140 @@ def blast_for(
         candidate_id=contact.id,
         campaign_id="rejection",
         campaign=REJECTION,
-        status=status,
-        at=at,
+        status=S.SENDING,
+        at=START,
         detail="enrolled in campaign 'Rejection'",
     )
 
 
-def cancelled(enrolment: Enrolment) -> Enrolment:
-    later = enrolment.model_copy(deep=True)
-    later.transition(S.CANCELLED, enrolment.updated_at + timedelta(minutes=1), "withdrawn")
-    return later
+def shown(
+    application: ApplicationRef, enrolment: Enrolment | None, seq: int, *, withdrawn: bool = False
+) -> ApplicationState:
+    """The application as its workflow shows it, at its ``seq``-th change."""
+    return ApplicationState(
+        id=application.id,
+        job_id=application.job_id,
+        stage_id=application.stage_id,
+        event_at=START,
+        event_id="evt",
+        withdrawn=withdrawn,
+        current_enrolment_id=None if enrolment is None else enrolment.id,
+        status=None if enrolment is None else enrolment.status,
+        status_reason=None if enrolment is None else enrolment.status_reason,
+        updated_at=START + timedelta(minutes=seq),
+        seq=seq,
+    )
 
 
-async def record(
-    sessions: Sessions,
-    application: ApplicationRef,
-    contact: CandidateContact,
-    enrolment: Enrolment | None,
-    event_at: datetime = START,
-) -> None:
-    """What ``POST /ats/events`` does once the workflow answered: note the application."""
-    async with sessions.begin() as session:
-        await Catalog(session).record_application(
-            application,
-            contact,
-            current_enrolment_id=enrolment.id if enrolment is not None else None,
-            event_at=event_at,
-            now=datetime.now(UTC),
-        )
-
-
-async def status_of(sessions: Sessions, application: ApplicationRef) -> str | None:
+async def row_of(sessions: Sessions, application: ApplicationRef) -> ApplicationRow:
     async with sessions() as session:
         row = await session.get(ApplicationRow, application.id)
     assert row is not None
-    return row.status
+    return row
 
 
-async def test_an_application_takes_the_status_of_the_enrolment_it_was_enrolled_in(
+async def test_an_application_shows_the_status_of_its_current_enrolment(
     db_sessions: Sessions,
 ) -> None:
-    contact, application = candidate(), application_of()
-    enrolment = blast_for(contact, application)
-    await EnrolmentProjector(db_sessions).project(contact, [enrolment])
-
-    await record(db_sessions, application, contact, enrolment)
-
-    assert await status_of(db_sessions, application) == "sending"
-
-
-async def test_projected_statuses_reach_the_application(db_sessions: Sessions) -> None:
+    contact, app = candidate(), application_of()
+    enrolment = blast_for(contact, app)
     projector = EnrolmentProjector(db_sessions)
-    contact, application = candidate(), application_of()
-    enrolment = blast_for(contact, application)
-    await projector.project(contact, [enrolment])
-    await record(db_sessions, application, contact, enrolment)
 
-    await projector.project(contact, [delivered(enrolment)])
+    await projector.project(contact, [enrolment], [shown(app, enrolment, 1)])
+    assert (await row_of(db_sessions, app)).status == "sending"
 
-    assert await status_of(db_sessions, application) == "delivered"
+    later = delivered(enrolment)
+    await projector.project(contact, [later], [shown(app, later, 2)])
+    row = await row_of(db_sessions, app)
+    assert (row.status, row.current_enrolment_id, row.candidate_id) == (
+        "delivered",
+        enrolment.id,
+        contact.id,
+    )
 
 
-async def test_a_late_older_projection_leaves_the_application_status_alone(
-    db_sessions: Sessions,
-) -> None:
+async def test_a_late_older_write_leaves_the_application_alone(db_sessions: Sessions) -> None:
+    contact, app = candidate(), application_of()
+    enrolment = blast_for(contact, app)
     projector = EnrolmentProjector(db_sessions)
-    contact, application = candidate(), application_of()
-    enrolment = blast_for(contact, application)
-    await projector.project(contact, [enrolment])
-    await record(db_sessions, application, contact, enrolment)
-    await projector.project(contact, [delivered(enrolment)])
+    await projector.project(contact, [delivered(enrolment)], [shown(app, delivered(enrolment), 2)])
 
-    await projector.project(contact, [enrolment])
+    await projector.project(contact, [enrolment], [shown(app, enrolment, 1)])
 
-    assert await status_of(db_sessions, application) == "delivered"
+    assert (await row_of(db_sessions, app)).status == "delivered"
 
 
 async def test_an_application_in_a_stage_without_campaign_has_no_status(
     db_sessions: Sessions,
 ) -> None:
-    projector = EnrolmentProjector(db_sessions)
-    contact, application = candidate(), application_of()
-    enrolment = blast_for(contact, application)
-    await projector.project(contact, [enrolment])
-    await record(db_sessions, application, contact, enrolment)
+    contact, app = candidate(), application_of(stage_id="applied")
 
-    moved = application.model_copy(update={"stage_id": "applied"})
-    await record(db_sessions, moved, contact, None, event_at=START + timedelta(hours=1))
-    # The enrolment it left goes on; the application no longer shows it.
-    await projector.project(contact, [delivered(enrolment)])
+    await EnrolmentProjector(db_sessions).project(contact, [], [shown(app, None, 1)])
 
-    assert await status_of(db_sessions, application) is None
+    row = await row_of(db_sessions, app)
+    assert (row.status, row.current_enrolment_id, row.stage_id) == (None, None, "applied")
 
 
-async def test_statuses_of_an_enrolment_the_application_left_do_not_follow_it(
-    db_sessions: Sessions,
-) -> None:
-    projector = EnrolmentProjector(db_sessions)
-    contact, application = candidate(), application_of()
-    first = blast_for(contact, application)
-    await projector.project(contact, [first])
-    await record(db_sessions, application, contact, first)
+async def test_a_withdrawn_application_is_shown_withdrawn(db_sessions: Sessions) -> None:
+    contact, app = candidate(), application_of()
 
-    moved = application.model_copy(update={"stage_id": "screen"})
-    second = blast_for(contact, moved, at=START + timedelta(hours=1))
-    await projector.project(contact, [second])
-    await record(db_sessions, moved, contact, second, event_at=START + timedelta(hours=1))
-    await projector.project(contact, [delivered(first)])
-
-    assert await status_of(db_sessions, application) == "sending"
-
-
-async def test_an_older_ats_event_does_not_bring_back_an_older_enrolment_status(
-    db_sessions: Sessions,
-) -> None:
-    projector = EnrolmentProjector(db_sessions)
-    contact, application = candidate(), application_of()
-    first = delivered(blast_for(contact, application))
-    second = blast_for(contact, application, at=START + timedelta(hours=1))
-    await projector.project(contact, [first, second])
-    await record(db_sessions, application, contact, second, event_at=START + timedelta(hours=1))
-
-    await record(db_sessions, application, contact, first, event_at=START)
-
-    assert await status_of(db_sessions, application) == "sending"
-
-
-async def test_a_withdrawn_application_shows_its_enrolment_cancelled(
-    db_sessions: Sessions,
-) -> None:
-    projector = EnrolmentProjector(db_sessions)
-    contact, application = candidate(), application_of()
-    enrolment = blast_for(contact, application, status=S.QUEUED)
-    await projector.project(contact, [enrolment])
-    await record(db_sessions, application, contact, enrolment)
-
-    async with db_sessions.begin() as session:
-        await Catalog(session).record_withdrawal(
-            application, contact, event_at=START + timedelta(hours=1), now=datetime.now(UTC)
-        )
-    await projector.project(contact, [cancelled(enrolment)])
-
-    assert await status_of(db_sessions, application) == "cancelled"
-
-
-# -- the two writers at the same moment ----------------------------------------------------------
-
-
-async def held_open(
-    write: Callable[[], Awaitable[None]], blocked: Callable[[], Awaitable[None]]
-) -> None:
-    """Run ``blocked`` while ``write`` is still uncommitted: ``blocked`` must wait for it."""
-    task = asyncio.create_task(blocked())
-    await asyncio.sleep(BLOCKED_FOR)
-    assert not task.done(), "the second writer did not wait for the first one's commit"
-    await write()
-    await asyncio.wait_for(task, timeout=10)
-
-
-async def test_recording_the_application_during_a_projection_gets_the_projected_status(
-    db_sessions: Sessions, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    projector = EnrolmentProjector(db_sessions)
-    contact, application = candidate(), application_of()
-    enrolment = blast_for(contact, application)
-    await projector.project(contact, [enrolment])
-
-    # The projection of ``delivered`` has written the enrolment (and found no application
-    # pointing at it yet) and is about to commit when the API records the application.
-    inside, release = asyncio.Event(), asyncio.Event()
-    append_timeline = EnrolmentProjector._append_timeline
-
-    async def paused(session: AsyncSession, enrolments: Sequence[Enrolment]) -> None:
-        await append_timeline(session, enrolments)
-        inside.set()
-        await release.wait()
-
-    monkeypatch.setattr(EnrolmentProjector, "_append_timeline", staticmethod(paused))
-    projection = asyncio.create_task(projector.project(contact, [delivered(enrolment)]))
-    await asyncio.wait_for(inside.wait(), timeout=10)
-
-    async def commit_projection() -> None:
-        release.set()
-        await projection
-
-    await held_open(commit_projection, lambda: record(db_sessions, application, contact, enrolment))
-
-    assert await status_of(db_sessions, application) == "delivered"
-
-
-async def test_a_projection_during_the_recording_of_the_application_reaches_it(
-    db_sessions: Sessions,
-) -> None:
-    projector = EnrolmentProjector(db_sessions)
-    contact, application = candidate(), application_of()
-    enrolment = blast_for(contact, application)
-    await projector.project(contact, [enrolment])
-
-    # The API has pointed the application at the enrolment (status ``sending``) and not yet
-    # committed when the projection of ``delivered`` arrives.
-    async with db_sessions() as session:
-        await Catalog(session).record_application(
-            application,
-            contact,
-            current_enrolment_id=enrolment.id,
-            event_at=START,
-            now=datetime.now(UTC),
-        )
-
-        async def project() -> None:
-            await projector.project(contact, [delivered(enrolment)])
-
-        await held_open(session.commit, project)
-
-    assert await status_of(db_sessions, application) == "delivered"
-
-
-async def test_recording_waits_for_any_enrolment_write_in_flight(
-    db_sessions: Sessions,
-) -> None:
-    # Not through the projector: whatever the projector's own order of writes, an uncommitted
-    # change of the enrolment row is what the recording must wait for and then read.
-    projector = EnrolmentProjector(db_sessions)
-    contact, application = candidate(), application_of()
-    enrolment = blast_for(contact, application)
-    await projector.project(contact, [enrolment])
-
-    async with db_sessions() as session:
-        await session.execute(
-            text("UPDATE enrolments SET status = 'delivered', seq = 2 WHERE id = :id"),
-            {"id": enrolment.id},
-        )
-        await held_open(
-            session.commit, lambda: record(db_sessions, application, contact, enrolment)
-        )
-
-    assert await status_of(db_sessions, application) == "delivered"
-
-
-async def test_many_applications_and_projections_racing_end_in_the_projected_statuses(
-    db_sessions: Sessions,
-) -> None:
-    projector = EnrolmentProjector(db_sessions)
-    pairs = [(candidate(), application_of()) for _ in range(20)]
-    enrolments = [blast_for(contact, application) for contact, application in pairs]
-    for (contact, _), enrolment in zip(pairs, enrolments, strict=True):
-        await projector.project(contact, [enrolment])
-
-    async def story(contact: CandidateContact, app: ApplicationRef, enrolment: Enrolment) -> None:
-        await asyncio.gather(
-            record(db_sessions, app, contact, enrolment),
-            projector.project(contact, [delivered(enrolment)]),
-        )
-
-    await asyncio.gather(
-        *(
-            story(contact, app, enrolment)
-            for (contact, app), enrolment in zip(pairs, enrolments, strict=True)
-        )
+    await EnrolmentProjector(db_sessions).project(
+        contact, [], [shown(app, None, 3, withdrawn=True)]
     )
 
-    assert [await status_of(db_sessions, app) for _, app in pairs] == ["delivered"] * len(pairs)
+    assert (await row_of(db_sessions, app)).withdrawn
+
+
+async def test_an_application_stays_with_the_candidate_who_first_had_it(
+    db_sessions: Sessions,
+) -> None:
+    owner, other, app = candidate(), candidate(), application_of()
+    projector = EnrolmentProjector(db_sessions)
+    await projector.project(owner, [], [shown(app, None, 1)])
+
+    await projector.project(other, [], [shown(app, None, 5, withdrawn=True)])
+
+    row = await row_of(db_sessions, app)
+    assert (row.candidate_id, row.withdrawn) == (owner.id, False)
+
+
+async def test_a_row_from_before_the_workflow_wrote_applications_is_replaced(
+    db_sessions: Sessions,
+) -> None:
+    contact, app = candidate(), application_of()
+    projector = EnrolmentProjector(db_sessions)
+    await projector.project(contact, [], [shown(app, None, 1)])
+    async with db_sessions.begin() as session:
+        await session.execute(
+            update(ApplicationRow).where(ApplicationRow.id == app.id).values(seq=0)
+        )
+
+    enrolment = blast_for(contact, app)
+    await projector.project(contact, [enrolment], [shown(app, enrolment, 1)])
+
+    assert (await row_of(db_sessions, app)).status == "sending"
+
+
+async def test_many_candidates_projecting_at_once_each_end_in_their_newest_status(
+    db_sessions: Sessions,
+) -> None:
+    projector = EnrolmentProjector(db_sessions)
+    stories = [(candidate(), application_of()) for _ in range(20)]
+
+    async def story(contact: CandidateContact, app: ApplicationRef) -> None:
+        enrolment = blast_for(contact, app)
+        later = delivered(enrolment)
+        # The newer write may land first: a retried attempt of the older one comes late.
+        await asyncio.gather(
+            projector.project(contact, [later], [shown(app, later, 2)]),
+            projector.project(contact, [enrolment], [shown(app, enrolment, 1)]),
+        )
+
+    await asyncio.gather(*(story(contact, app) for contact, app in stories))
+
+    assert [(await row_of(db_sessions, app)).status for _, app in stories] == ["delivered"] * len(
+        stories
+    )
 
 
 # -- the migration -------------------------------------------------------------------------------

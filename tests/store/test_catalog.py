@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.events import ApplicationRef
 from store.catalog import Catalog, InterviewSettings, JobDefinition, Placement, StageDefinition
 from store.schema import StageRow
-from tests.store.factories import REJECTION, START, candidate
+from tests.store.factories import REJECTION, START
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -59,7 +57,6 @@ async def test_a_stage_with_its_campaign_and_interview_settings(db_sessions: Ses
     assert placement.stage_found
     assert (placement.campaign_id, placement.campaign) == ("rejection", REJECTION)
     assert placement.auto_match
-    assert placement.last_event_at is None
 
 
 async def test_a_stage_without_a_campaign_and_an_unknown_stage(db_sessions: Sessions) -> None:
@@ -84,22 +81,3 @@ async def test_a_stage_linking_a_campaign_that_is_gone(db_sessions: Sessions) ->
 
     assert placement is not None
     assert (placement.campaign_id, placement.campaign) == ("deleted", None)
-
-
-async def test_the_last_event_applied_to_a_known_application(db_sessions: Sessions) -> None:
-    await configure(db_sessions)
-    application = ApplicationRef(id="app-1", job_id="job-1", stage_id="applied")
-    async with db_sessions.begin() as session:
-        await Catalog(session).record_application(
-            application,
-            candidate(),
-            current_enrolment_id=None,
-            event_at=START + timedelta(hours=1),
-            now=START,
-        )
-
-    known = await placement_of(db_sessions, "job-1", "interview", "app-1")
-    other = await placement_of(db_sessions, "job-1", "interview", "app-2")
-
-    assert known is not None and known.last_event_at == START + timedelta(hours=1)
-    assert other is not None and other.last_event_at is None

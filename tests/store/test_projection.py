@@ -41,7 +41,7 @@ async def test_a_new_enrolment_reaches_the_read_model_with_its_candidate_and_tim
     contact = candidate()
     enrolment = sending_blast(contact)
 
-    projected = await EnrolmentProjector(db_sessions).project(contact, [enrolment])
+    projected, _ = await EnrolmentProjector(db_sessions).project(contact, [enrolment])
 
     assert projected == {enrolment.id: 1}
     row = await enrolment_row(db_sessions, enrolment.id)
@@ -80,7 +80,7 @@ async def test_a_newer_write_moves_the_enrolment_forward(db_sessions: Sessions) 
 
     newer = delivered(sending)
     newer.unprojected = [t for t in newer.unprojected if t.seq > 1]
-    assert await projector.project(contact, [newer]) == {sending.id: 2}
+    assert await projector.project(contact, [newer]) == ({sending.id: 2}, {})
 
     row = await enrolment_row(db_sessions, sending.id)
     assert (row.status, row.seq) == ("delivered", 2)
@@ -98,7 +98,7 @@ async def test_repeating_a_projection_changes_nothing(db_sessions: Sessions) -> 
     first = await projector.project(contact, [enrolment])
     again = await projector.project(contact, [enrolment])
 
-    assert first == again == {enrolment.id: 2}
+    assert first == again == ({enrolment.id: 2}, {})
     assert len(await timeline(db_sessions, enrolment.id)) == 2
 
 

@@ -30,13 +30,14 @@ from channels.base import (
     SendResult,
     TransientDeliveryError,
 )
+from domain.applications import ApplicationState
 from domain.campaigns import Campaign, CampaignKind, CampaignModule, ChannelKind, ModuleType
 from domain.candidates import CandidateContact
 from domain.enrolments import Enrolment, StatusReason, TimelineEntry
-from domain.events import ApplicationRef, EnrolRequest, EnrolResult
+from domain.events import ApplicationRef, ApplicationWithdrawn, EnrolRequest, EnrolResult
 from domain.identity import candidate_workflow_id
 from domain.statuses import EnrolmentStatus
-from domain.thread import CandidateThread
+from domain.thread import RULES, CandidateThread
 from workers.worker import workflow_runner
 from workflows.candidate import CandidateWorkflow
 from workflows.inputs import CandidateWorkflowInput
@@ -101,6 +102,7 @@ class MemoryReadModel:
 
     rows: dict[str, Enrolment] = field(default_factory=dict)
     timeline: dict[str, dict[int, TimelineEntry]] = field(default_factory=dict)
+    applications: dict[str, ApplicationState] = field(default_factory=dict)
 
     @activity.defn(name=PROJECT_ENROLMENTS)
     async def project_enrolments(self, input: ProjectEnrolments) -> ProjectionResult:
@@ -110,7 +112,14 @@ class MemoryReadModel:
                 self.rows[enrolment.id] = enrolment
             for entry in enrolment.unprojected:
                 self.timeline.setdefault(enrolment.id, {}).setdefault(entry.seq, entry)
-        return ProjectionResult(projected={e.id: e.seq for e in input.enrolments})
+        for application in input.applications:
+            shown = self.applications.get(application.id)
+            if shown is None or shown.seq < application.seq:
+                self.applications[application.id] = application
+        return ProjectionResult(
+            projected={e.id: e.seq for e in input.enrolments},
+            applications={a.id: a.seq for a in input.applications},
+        )
 
     def statuses(self, enrolment_id: str) -> list[EnrolmentStatus]:
         entries = sorted(self.timeline.get(enrolment_id, {}).values(), key=lambda t: t.seq)
@@ -126,7 +135,7 @@ class CandidateUnderTest:
     """One candidate's workflow and what the outside world sees of it."""
 
     env: WorkflowEnvironment
-    handle: WorkflowHandle[Any, Any]
+    handle: WorkflowHandle[CandidateWorkflow, None]
     contact: CandidateContact
     channel: RecordingChannel
     read_model: MemoryReadModel
@@ -142,21 +151,47 @@ class CandidateUnderTest:
         auto_match: bool = False,
         event_id: str | None = None,
     ) -> EnrolResult:
-        """Send the ATS event 'application entered a stage' as the enrol update."""
+        """Send the ATS event 'application entered a stage' (happening now) as the update."""
+        request = self.ats_event(
+            campaign,
+            application=application,
+            job=job,
+            stage=stage,
+            auto_match=auto_match,
+            event_id=event_id,
+        )
+        return await self.send(request)
+
+    def ats_event(
+        self,
+        campaign: Campaign | None,
+        *,
+        application: str = "app-1",
+        job: str = "job-1",
+        stage: str = "screen",
+        auto_match: bool = False,
+        event_id: str | None = None,
+        occurred_at: datetime | None = None,
+    ) -> EnrolRequest:
+        """The ATS event 'application entered a stage', not sent yet."""
         self.events += 1
-        request = EnrolRequest(
+        return EnrolRequest(
             event_id=event_id or f"evt-{self.events}",
-            occurred_at=datetime.now(UTC),
+            occurred_at=occurred_at or datetime.now(UTC),
             application=ApplicationRef(id=application, job_id=job, stage_id=stage),
             candidate=self.contact,
             campaign_id=None if campaign is None else f"cmp-{campaign.name}",
             campaign=campaign,
             auto_match=auto_match,
         )
-        result: EnrolResult = await self.handle.execute_update(
-            "enrol", request, result_type=EnrolResult
-        )
-        return result
+
+    async def send(self, request: EnrolRequest) -> EnrolResult:
+        """Send an ATS event already made (a repeat, or one arriving late) as the update."""
+        return await self.handle.execute_update(CandidateWorkflow.enrol, request)
+
+    async def withdraw(self, event: ApplicationWithdrawn) -> EnrolResult:
+        """Send the ATS event 'application withdrawn' as the withdraw update."""
+        return await self.handle.execute_update(CandidateWorkflow.withdraw, event)
 
     async def signal(self, name: str, payload: Any) -> None:
         await self.handle.signal(name, payload)
@@ -206,7 +241,11 @@ class StartCandidate(Protocol):
     """``candidate_factory.start``: start a candidate's workflow."""
 
     def __call__(
-        self, contact: CandidateContact, *, findable_by: ApplicationRef | None = None
+        self,
+        contact: CandidateContact,
+        *,
+        findable_by: ApplicationRef | None = None,
+        rules: int = RULES,
     ) -> Awaitable[CandidateUnderTest]: ...
 
 
@@ -245,12 +284,17 @@ class candidate_factory:
                 await handle.terminate("test over")
 
     async def start(
-        self, contact: CandidateContact, *, findable_by: ApplicationRef | None = None
+        self,
+        contact: CandidateContact,
+        *,
+        findable_by: ApplicationRef | None = None,
+        rules: int = RULES,
     ) -> CandidateUnderTest:
         """Start ``contact``'s workflow; ``findable_by`` the application whose enrolment starts
-        it, like the ATS bridge (which sends that enrolment with the start)."""
+        it, like the ATS bridge (which sends that enrolment with the start); ``rules`` older
+        than the current ones start it like a workflow running since before them."""
         workflow_input = CandidateWorkflowInput(
-            thread=CandidateThread(candidate=contact),
+            thread=CandidateThread(candidate=contact, rules=rules),
             delivery_task_queue=self.task_queue,
             search_attributes_set=findable_by is not None,
         )
@@ -264,6 +308,8 @@ class candidate_factory:
             search_attributes=None if findable_by is None else at_start(contact.id, findable_by),
         )
         # Not bound to the first run: signals and queries follow continue-as-new.
-        handle = self.env.client.get_workflow_handle(candidate_workflow_id(contact.id))
+        handle = self.env.client.get_workflow_handle_for(
+            CandidateWorkflow.run, candidate_workflow_id(contact.id)
+        )
         self.started.append(handle)
         return CandidateUnderTest(self.env, handle, contact, self.channel, self.read_model)

@@ -11,13 +11,16 @@ from tests.workflows.test_lifecycle import progress
 async def test_repeated_ats_event_returns_the_same_enrolment(
     candidate: CandidateUnderTest,
 ) -> None:
-    first = await candidate.enter_stage(blast(), event_id="evt-dup")
-    again = await candidate.enter_stage(blast(), event_id="evt-dup")
+    event = candidate.ats_event(blast(), event_id="evt-dup")
+    first = await candidate.send(event)
+    again = await candidate.send(event)
 
     assert [e.id for e in again.enrolments] == [e.id for e in first.enrolments]
     await candidate.wait_status(first.enrolments[0].id, S.DELIVERED)
     assert len((await candidate.state()).enrolments) == 1
     assert len(candidate.channel.sent) == 1
+    [late] = (await candidate.send(event)).enrolments
+    assert late.status is S.DELIVERED, "a repeat answers with the status it has now"
 
 
 async def test_repeated_progress_signals_are_applied_once(candidate: CandidateUnderTest) -> None:

@@ -8,6 +8,7 @@ nothing a new run already started with.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle
@@ -32,7 +33,7 @@ def new_contact() -> CandidateContact:
     return CandidateContact(id=f"cand-{uuid.uuid4().hex[:8]}", name="Ada", phone=VALID_PHONE)
 
 
-async def upserts(handle: WorkflowHandle[object, object]) -> int:
+async def upserts(handle: WorkflowHandle[Any, Any]) -> int:
     history = await handle.fetch_history()
     return sum(
         e.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES

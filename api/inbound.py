@@ -1,0 +1,41 @@
+"""Accepting an outside event id at the edge: the same id with another payload is a 409."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from api.dependencies import ApiContext
+from api.errors import ApiError
+from store.inbound import AcceptedEvent, EventIdReused, InboundEvents
+
+
+def fingerprint(said: dict[str, Any]) -> str:
+    """A digest of what an event says (its JSON form): the same for a repeat, whatever its
+    key order or whitespace."""
+    canonical = json.dumps(said, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def accept_event(
+    context: ApiContext, source: str, event_id: str, payload: BaseModel | dict[str, Any]
+) -> AcceptedEvent:
+    """Record ``event_id`` of ``source`` in the ledger; raises a 409 ``event_id_reused``
+    ``ApiError`` when it was accepted before with a different payload."""
+    said = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else payload
+    try:
+        return await InboundEvents(context.sessions).accept(
+            source, event_id, fingerprint(said), datetime.now(UTC)
+        )
+    except EventIdReused as err:
+        raise ApiError(
+            409,
+            "event_id_reused",
+            f"event {event_id!r} was already received with a different payload; an event id "
+            "names one event: send a new id for a new event",
+            {"id": event_id, "first_received_at": err.received_at.isoformat()},
+        ) from err

@@ -1,0 +1,56 @@
+"""Durations as the API takes them: ISO 8601 strings (``P7D``, ``PT30M``), bounded.
+
+JSON has no duration type, and pydantic would read a bare number as seconds: ``"expiry": 3``
+would quietly become three seconds. So a duration from outside is a string in ISO 8601's
+duration syntax, positive and at most ``MAX_DURATION``, which keeps every deadline the workflow
+computes from it (``now + expiry``) far inside ``datetime``'s range. Python callers may still
+pass a ``timedelta``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, PlainSerializer, TypeAdapter
+
+#: The longest duration accepted anywhere (an expiry, a nudge offset): one year.
+MAX_DURATION = timedelta(days=366)
+MAX_DURATION_ISO = "P366D"
+
+_PARSE = TypeAdapter(timedelta)
+
+
+def parse_duration(value: Any) -> timedelta:
+    """``value`` (an ISO 8601 duration string, or a ``timedelta``) as a bounded ``timedelta``.
+
+    Raises ``ValueError`` with a sentence naming what is wrong.
+    """
+    if isinstance(value, timedelta):
+        duration = value
+    elif isinstance(value, str) and value.startswith("P"):
+        try:
+            duration = _PARSE.validate_python(value)
+        except ValueError as err:
+            raise ValueError(f"{value!r} is not an ISO 8601 duration such as 'P7D'") from err
+    else:
+        raise ValueError("a duration is an ISO 8601 string such as 'P7D' or 'PT30M'")
+    if duration <= timedelta(0):
+        raise ValueError("a duration must be positive")
+    if duration > MAX_DURATION:
+        raise ValueError(f"a duration may be at most {MAX_DURATION_ISO}")
+    return duration
+
+
+def format_duration(duration: timedelta) -> str:
+    """``duration`` in ISO 8601 (``P7D``, ``PT1H30M``), as the API shows it."""
+    out: str = _PARSE.dump_python(duration, mode="json")
+    return out
+
+
+#: A positive ISO 8601 duration of at most ``MAX_DURATION``.
+Duration = Annotated[
+    timedelta,
+    BeforeValidator(parse_duration),
+    PlainSerializer(format_duration, return_type=str, when_used="json"),
+]
