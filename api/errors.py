@@ -276,7 +276,21 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     problems = [_problem(e) for e in exc.errors()]
     if any(p["type"] == "json_invalid" for p in problems):
         return error_json(400, "malformed_json", "the request body is not valid JSON", problems)
-    return error_json(422, "validation_failed", "the request does not fit the schema", problems)
+    return error_json(422, "validation_failed", _sentence(problems), problems)
+
+
+def _sentence(problems: list[dict[str, Any]]) -> str:
+    """The first problem, naming its field (``candidate.timezone: ...``), and how many more."""
+    if not problems:
+        return "the request does not fit the schema"
+    first = problems[0]
+    # The first part of a location says where (body, query, path); the rest names the field.
+    field = ".".join(str(part) for part in first["loc"][1:]) or str(
+        first["loc"][0] if first["loc"] else ""
+    )
+    message = first["message"].removeprefix("Value error, ")
+    more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+    return f"{field}: {message}{more}" if field else f"{message}{more}"
 
 
 def _problem(error: Any) -> dict[str, Any]:

@@ -43,9 +43,17 @@ def parse_duration(value: Any) -> timedelta:
 
 
 def format_duration(duration: timedelta) -> str:
-    """``duration`` in ISO 8601 (``P7D``, ``PT1H30M``), as the API shows it."""
-    out: str = _PARSE.dump_python(duration, mode="json")
-    return out
+    """``duration`` in ISO 8601 with days at most (``P7D``, ``PT1H30M``, ``P1DT12H``): years
+    and months have no fixed length, so they are never written."""
+    days, rest = duration.days, duration.seconds
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    fraction = f".{duration.microseconds:06d}".rstrip("0") if duration.microseconds else ""
+    time = "".join(f"{value}{unit}" for value, unit in ((hours, "H"), (minutes, "M")) if value)
+    if seconds or fraction:
+        time += f"{seconds}{fraction}S"
+    text = "P" + (f"{days}D" if days else "") + (f"T{time}" if time else "")
+    return text if text != "P" else "PT0S"
 
 
 #: A positive ISO 8601 duration of at most ``MAX_DURATION``.

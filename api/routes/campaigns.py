@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path
@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from api.dependencies import SessionDep
 from api.errors import ApiError, CheckedRoute, error_responses
 from domain.campaigns import Campaign, CampaignKind, CampaignModule, ChannelKind
+from domain.durations import Duration
 from store.catalog import Catalog, StoredCampaign
 
 router = APIRouter(prefix="/campaigns", tags=["configuration"], route_class=CheckedRoute)
@@ -27,7 +28,7 @@ class CampaignResource(BaseModel):
     channel: ChannelKind
     messages: list[str]
     modules: list[CampaignModule]
-    expiry: timedelta | None
+    expiry: Duration | None
     updated_at: datetime
 
     @classmethod

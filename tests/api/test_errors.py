@@ -204,3 +204,36 @@ async def test_nul_characters_are_refused_before_anything_is_stored(stack: Stack
     assert_error(in_path, 422, "invalid_character")
     assert_error(in_query, 422, "invalid_character")
     assert await table_of(stack, job) == []
+
+
+async def test_durations_are_bounded_iso_8601_strings_and_the_error_names_the_field(
+    stack: Stack,
+) -> None:
+    multi = {
+        "name": "x",
+        "kind": "multi_module",
+        "channel": "sms",
+        "messages": ["hi"],
+        "modules": [{"id": "m", "name": "M", "type": "content"}],
+    }
+
+    for expiry in ("P3000000D", 3, "3", "PT0S", "soon"):
+        error = assert_error(
+            await stack.http.put("/campaigns/c1", json={**multi, "expiry": expiry}),
+            422,
+            "validation_failed",
+        )
+        assert error["message"].startswith("expiry: "), error
+    stored = await stack.http.put("/campaigns/c1", json={**multi, "expiry": "P366D"})
+    assert stored.status_code == 200, stored.text
+    assert stored.json()["expiry"] == "P366D"
+
+
+async def test_a_time_zone_must_be_an_iana_name(stack: Stack, job: str) -> None:
+    event = stack.ats_event(job_id=job, stage_id="r", application="a", candidate="c")
+    event["candidate"]["timezone"] = "Mars/Olympus"
+
+    error = assert_error(await stack.http.post("/ats/events", json=event), 422, "validation_failed")
+
+    assert error["message"].startswith("candidate.timezone: 'Mars/Olympus' is not an IANA"), error
+    assert await table_of(stack, job) == []

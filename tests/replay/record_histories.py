@@ -12,7 +12,7 @@ import asyncio
 import sys
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from temporalio.client import WorkflowHistory
@@ -76,6 +76,37 @@ async def auto_match_then_withdrawal(c: CandidateUnderTest) -> None:
     await c.wait_status(q.id, S.DELIVERED)
 
 
+async def stage_changes_out_of_order(c: CandidateUnderTest) -> None:
+    now = datetime.now(UTC)
+    older = c.ats_event(multi_module("Screening"), stage="screen", occurred_at=now)
+    newer = c.ats_event(blast(), stage="rejected", occurred_at=now + timedelta(minutes=1))
+    [rejection] = (await c.send(newer)).enrolments
+    await c.send(older)
+    await c.wait_status(rejection.id, S.DELIVERED)
+
+
+async def withdrawal_before_creation(c: CandidateUnderTest) -> None:
+    now = datetime.now(UTC)
+    withdrawn = ApplicationWithdrawn(
+        event_id=f"{c.contact.id}-w1",
+        application_id="app-1",
+        occurred_at=now + timedelta(minutes=1),
+        application=FIRST_APPLICATION,
+    )
+    await c.withdraw(withdrawn)
+    await c.send(c.ats_event(blast(), occurred_at=now))
+    [other] = (await c.enter_stage(blast(), application="app-2", job="job-2")).enrolments
+    await c.wait_status(other.id, S.DELIVERED)
+
+
+async def moving_on_ends_the_running_campaign(c: CandidateUnderTest) -> None:
+    [screening] = (await c.enter_stage(multi_module("Screening"))).enrolments
+    await c.wait_status(screening.id, S.DELIVERED)
+    [rejection] = (await c.enter_stage(blast(), stage="rejected")).enrolments
+    await c.wait_status(rejection.id, S.DELIVERED)
+    await c.wait_status(screening.id, S.CANCELLED)
+
+
 async def invalid_phone_failed(c: CandidateUnderTest) -> None:
     [e] = (await c.enter_stage(blast())).enrolments
     await c.wait_status(e.id, S.FAILED)
@@ -93,6 +124,10 @@ STORIES: dict[str, tuple[Story, str | None]] = {
         campaign_completed_then_queued_blast,
         VALID_PHONE,
     ),
+    # Rules 2: ATS events ordered per application, withdrawal as an update.
+    "stage_changes_out_of_order": (stage_changes_out_of_order, VALID_PHONE),
+    "withdrawal_before_creation": (withdrawal_before_creation, VALID_PHONE),
+    "moving_on_ends_the_running_campaign": (moving_on_ends_the_running_campaign, VALID_PHONE),
 }
 #: The application ``CandidateUnderTest.enter_stage`` enrols first, by default.
 FIRST_APPLICATION = ApplicationRef(id="app-1", job_id="job-1", stage_id="screen")
