@@ -136,3 +136,38 @@ async def test_a_repeated_availability_webhook_releases_each_candidate_once(stac
 
     assert (first.json()["candidates"], second.json()["candidates"]) == (1, 0)
     assert await count(stack, OutboxMessageRow) == 1
+
+
+async def test_a_late_repeat_of_an_availability_releases_nobody_who_arrived_since(
+    stack: Stack,
+) -> None:
+    booking = await stack.put_campaign("booking", multi_module_campaign(modules=1))
+    job = await stack.put_job(
+        "job",
+        [
+            {
+                "id": "i",
+                "name": "Interview",
+                "campaign_id": booking,
+                "interview_settings": {"auto_match": True},
+            }
+        ],
+    )
+    [first] = await stack.send_event(
+        stack.ats_event(job_id=job, stage_id="i", application="a", candidate="c")
+    )
+    body = {"id": "avail", "job_id": job, "stage_id": "i", "interviewer_id": "x", "slots": []}
+    assert (await stack.http.post("/webhooks/interviewer-availability", json=body)).is_success
+    await stack.wait_for(first["id"], "delivered")
+    [later] = await stack.send_event(
+        stack.ats_event(job_id=job, stage_id="i", application="b", candidate="d")
+    )
+
+    repeat = await stack.http.post("/webhooks/interviewer-availability", json=body)
+    reused = await stack.http.post(
+        "/webhooks/interviewer-availability", json={**body, "interviewer_id": "y"}
+    )
+
+    assert repeat.status_code == 202, repeat.text
+    assert (reused.status_code, reused.json()["error"]["code"]) == (409, "event_id_reused")
+    assert (await stack.enrolment(later["id"]))["status"] == "auto_match"
