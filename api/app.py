@@ -19,8 +19,9 @@ from api import ui
 from api.bridge import CandidateBridge
 from api.dependencies import ApiContext
 from api.errors import install_error_handlers
-from api.routes import ats, campaigns, health, jobs, views, webhooks
+from api.routes import ats, campaigns, health, jobs, twilio, unsubscribe, views, webhooks
 from api.signatures import webhook_key
+from channels.providers import unsubscribe_links
 from config.settings import Settings
 from store.database import create_engine, session_factory
 
@@ -72,16 +73,18 @@ def create_app(settings: Settings, client: Client, *, engine: AsyncEngine | None
             task_queue=settings.task_queue,
             delivery_task_queue=settings.delivery_task_queue,
         ),
+        unsubscribe_links=unsubscribe_links(settings),
     )
     install_error_handlers(app)
     for router in (
         campaigns.router,
         jobs.router,
         ats.router,
-        webhooks.signed,
-        webhooks.twilio,
+        webhooks.router,
+        twilio.router,
         views.router,
         health.router,
+        unsubscribe.router,
         ui.router,
     ):
         app.include_router(router)

@@ -100,6 +100,8 @@ class AtsEvents:
             campaign_id=placement.campaign_id if campaign is not None else None,
             campaign=campaign,
             auto_match=placement.auto_match and campaign is not None,
+            job_name=placement.job_name,
+            stage_name=placement.stage_name,
         )
         result = await self._answered(self._bridge.enrol(request))
         if not result.enrolments and campaign is not None:

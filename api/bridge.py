@@ -113,6 +113,7 @@ class CandidateBridge:
                 thread=CandidateThread.start(candidate),
                 delivery_task_queue=self._delivery_task_queue,
                 search_attributes_set=findable_by is not None,
+                per_channel_queues=True,
             ),
             id=candidate_workflow_id(candidate.id),
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,

@@ -16,6 +16,7 @@ from starlette.requests import HTTPConnection
 from temporalio.client import Client
 
 from api.bridge import CandidateBridge
+from channels.unsubscribe import UnsubscribeLinks
 from config.settings import Settings
 
 
@@ -28,6 +29,8 @@ class ApiContext:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     bridge: CandidateBridge
+    #: Signs and checks e-mail unsubscribe links (``None``: e-mail is not sent over SMTP).
+    unsubscribe_links: UnsubscribeLinks | None = None
 
 
 def api_context(connection: HTTPConnection) -> ApiContext:

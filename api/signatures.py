@@ -23,6 +23,7 @@ import time
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Annotated
+from urllib.parse import urlsplit, urlunsplit
 
 from fastapi import Depends
 from starlette.requests import Request
@@ -122,12 +123,36 @@ def twilio_signature(auth_token: str, url: str, params: Iterable[tuple[str, str]
 def verify_twilio(
     auth_token: str, url: str, params: Iterable[tuple[str, str]], signature: str | None
 ) -> None:
-    """Raise ``InvalidSignature`` unless ``signature`` is Twilio's for this URL and form."""
+    """Raise ``InvalidSignature`` unless ``signature`` is Twilio's for this URL and form.
+
+    Twilio signs the URL as it called it, which may or may not spell out the scheme's default
+    port (and a proxy may add or drop it): like Twilio's own validators, the URL is tried with
+    and without its port.
+    https://www.twilio.com/docs/usage/webhooks/webhooks-security#validating-signatures-from-twilio
+    """
     if not signature:
         raise InvalidSignature("missing X-Twilio-Signature header")
-    expected = twilio_signature(auth_token, url, params)
-    if not hmac.compare_digest(signature.encode(), expected.encode()):
-        raise InvalidSignature("X-Twilio-Signature does not match")
+    form = list(params)
+    for candidate in _with_and_without_port(url):
+        expected = twilio_signature(auth_token, candidate, form)
+        if hmac.compare_digest(signature.encode(), expected.encode()):
+            return
+    raise InvalidSignature("X-Twilio-Signature does not match")
+
+
+def _with_and_without_port(url: str) -> list[str]:
+    """``url`` as given, without its port, and with the scheme's default port."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    userinfo = parts.netloc.rpartition("@")[0]
+    prefix = f"{userinfo}@" if userinfo else ""
+    default = {"https": 443, "http": 80}.get(parts.scheme)
+    port = parts.port or default
+    bare = urlunsplit(parts._replace(netloc=f"{prefix}{host}"))
+    ported = urlunsplit(parts._replace(netloc=f"{prefix}{host}:{port}")) if port else bare
+    return list(dict.fromkeys([url, bare, ported]))
 
 
 def twilio_url(request: Request, public_url: str | None) -> str:

@@ -1,7 +1,9 @@
-"""The ``Channel`` interface every messaging channel implements, and its errors."""
+"""The ``Channel`` interface the delivery activity sends through, the ``Provider`` interface each
+way out of the system implements (Twilio, SMTP, the outbox), and their errors."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from pydantic import BaseModel
@@ -10,8 +12,19 @@ from domain.campaigns import ChannelKind
 from domain.candidates import CandidateContact
 
 
+class WhatsAppContent(BaseModel):
+    """An approved WhatsApp template (Twilio Content API) with its variables filled in."""
+
+    content_sid: str
+    variables: dict[str, str] = {}
+
+
 class OutboundMessage(BaseModel):
-    """One message to one candidate. ``idempotency_key`` makes a repeat a no-op."""
+    """One message to one candidate. ``idempotency_key`` makes a repeat a no-op.
+
+    ``body`` is the personalised text; ``subject`` is for e-mail; ``template`` is set for a
+    WhatsApp message that opens a conversation (it is sent instead of ``body``).
+    """
 
     idempotency_key: str
     enrolment_id: str
@@ -19,6 +32,8 @@ class OutboundMessage(BaseModel):
     channel: ChannelKind
     candidate: CandidateContact
     body: str
+    subject: str | None = None
+    template: WhatsAppContent | None = None
 
 
 class SendResult(BaseModel):
@@ -28,17 +43,76 @@ class SendResult(BaseModel):
     duplicate: bool = False
 
 
-class PermanentDeliveryError(Exception):
-    """The message can never be delivered (``reason`` is a ``StatusReason`` value)."""
+class Accepted(BaseModel):
+    """A provider took a message: its id there, and the status it gave."""
 
-    def __init__(self, reason: str, detail: str):
+    provider_message_id: str
+    status: str = ""
+
+
+class PermanentDeliveryError(Exception):
+    """The message can never be delivered (``reason`` is a ``StatusReason`` value; ``code`` the
+    provider's own error code, if it gave one)."""
+
+    def __init__(self, reason: str, detail: str, code: str | None = None):
         super().__init__(detail)
         self.reason = reason
         self.detail = detail
+        self.code = code
 
 
 class TransientDeliveryError(Exception):
-    """The channel could not take the message now; trying again later may work."""
+    """The channel could not take the message now; trying again later may work.
+
+    ``outcome_unknown``: the provider may have accepted it (the answer was lost), so the next
+    attempt looks it up before sending again.
+    """
+
+    outcome_unknown = False
+
+
+class OutcomeUnknown(TransientDeliveryError):
+    """The request may have reached the provider, but its answer did not reach us."""
+
+    outcome_unknown = True
+
+
+class ProviderMisconfigured(TransientDeliveryError):
+    """Our own configuration is wrong (credentials, sender): no candidate fails for it; the
+    delivery waits and retries until an admin fixes it."""
+
+
+class Provider(Protocol):
+    """One way messages leave the system.
+
+    ``local``: the provider's "sending" is the ledger record itself (the outbox).
+    """
+
+    name: str
+    local: bool
+
+    async def send(self, message: OutboundMessage, recipient: str) -> Accepted:
+        """Hand ``message`` over; raise a permanent or transient delivery error."""
+        ...
+
+    async def find(
+        self, message: OutboundMessage, recipient: str, since: datetime, taken: set[str]
+    ) -> Accepted | None:
+        """The message an earlier attempt (started at ``since``) left at the provider, other
+        than those of ours in ``taken``; ``None`` if there is none (or no way to tell)."""
+        ...
+
+    async def check(self) -> str | None:
+        """What is wrong with the provider's configuration, or ``None``."""
+        ...
+
+    def failure_reason(self, error_code: str | None) -> str:
+        """The ``StatusReason`` a report that the message failed with ``error_code`` means."""
+        ...
+
+    async def aclose(self) -> None:
+        """Close the provider's connections (at worker shutdown)."""
+        ...
 
 
 class Channel(Protocol):

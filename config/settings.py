@@ -8,12 +8,15 @@ Environment variables use the ``ENROLMENTS_`` prefix, except Temporal's own, whi
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from urllib.parse import urlsplit
+from typing import Annotated
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Port = Annotated[int, Field(ge=0, le=65535)]
+#: Messages per second a delivery task queue hands out.
+Rate = Annotated[float, Field(gt=0)]
 
 
 class Settings(BaseSettings):
@@ -30,9 +33,14 @@ class Settings(BaseSettings):
     )
 
     task_queue: str = "enrolments"
+    #: Deliveries run on ``<this>-sms``, ``-whatsapp`` and ``-email``, each rate limited on
+    #: its own, so a slow channel never holds back another (and on ``<this>`` itself for
+    #: workflows started before per-channel queues).
     delivery_task_queue: str = "enrolments-delivery"
-    delivery_rate: Annotated[float, Field(gt=0)] = 50.0
-    channel: Literal["outbox"] = "outbox"
+    delivery_rate: Rate = 50.0
+    sms_rate: Rate | None = None
+    whatsapp_rate: Rate | None = None
+    email_rate: Rate | None = None
     #: Candidate workflows kept in the worker's memory between tasks (~0.22 MiB each, measured
     #: by bench/scale.py); an evicted one is rebuilt by replaying its history when it wakes.
     max_cached_workflows: Annotated[int, Field(ge=1)] = 750
@@ -47,11 +55,46 @@ class Settings(BaseSettings):
     )
 
     webhook_secret: SecretStr | None = None
-    twilio_auth_token: SecretStr | None = Field(default=None, validation_alias="TWILIO_AUTH_TOKEN")
     public_url: str | None = Field(
         default=None,
-        description="The URL outside callers use to reach the API (for Twilio signatures).",
+        description="The URL outside callers use to reach the API (Twilio signatures and "
+        "status callbacks, unsubscribe links).",
     )
+
+    # -- delivery providers (API.md, "Delivery providers"); unset: the outbox -----------------
+    twilio_account_sid: str | None = Field(default=None, validation_alias="TWILIO_ACCOUNT_SID")
+    twilio_auth_token: SecretStr | None = Field(default=None, validation_alias="TWILIO_AUTH_TOKEN")
+    twilio_api_url: str = "https://api.twilio.com"
+    sms_from: str | None = None
+    twilio_messaging_service_sid: str | None = None
+    whatsapp_from: str | None = None
+    smtp_url: SecretStr | None = None
+    email_from: str | None = None
+    #: Signs e-mail unsubscribe links; default: a key kept in the data folder (every process
+    #: of a multi-host deployment must share one: set it there).
+    unsubscribe_secret: SecretStr | None = None
+
+    @property
+    def twilio_configured(self) -> bool:
+        """SMS and WhatsApp go through Twilio (its account and token are set)."""
+        return bool(self.twilio_account_sid and self.twilio_auth_token)
+
+    def rate_for(self, channel: str) -> float:
+        """Messages per second the ``channel``'s delivery queue hands out."""
+        rate: float | None = getattr(self, f"{channel}_rate", None)
+        return rate if rate is not None else self.delivery_rate
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            parts = urlsplit(value.get_secret_value())
+            if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+                raise ValueError(
+                    "must look like smtp://user:password@host:587?starttls=true or "
+                    "smtps://user:password@host:465"
+                )
+        return value
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

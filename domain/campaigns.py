@@ -6,14 +6,25 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from domain.durations import Duration
+from domain.personalisation import checked
 
 DEFAULT_EXPIRY = timedelta(days=7)
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-MessageText = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+MessageText = Annotated[
+    str, StringConstraints(min_length=1, max_length=4096), AfterValidator(checked)
+]
+Subject = Annotated[NonEmpty, AfterValidator(checked)]
 
 
 class CampaignKind(StrEnum):
@@ -43,6 +54,23 @@ class CampaignModule(BaseModel):
     type: ModuleType
 
 
+ContentSid = Annotated[str, StringConstraints(pattern=r"^HX[0-9a-fA-F]{32}$")]
+VariableName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_]{1,50}$")]
+#: A text shown to candidates: it may use the placeholders of ``domain.personalisation``.
+VariableText = Annotated[str, StringConstraints(max_length=1024), AfterValidator(checked)]
+
+
+class WhatsAppTemplate(BaseModel):
+    """An approved WhatsApp template (Twilio Content API): it opens a conversation, where free
+    text outside the 24 hours after the candidate's last reply is refused (error 63016)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    content_sid: ContentSid
+    #: The template's variables (``{"1": "{first_name}"}``); values may use placeholders.
+    variables: Annotated[dict[VariableName, VariableText], Field(max_length=20)] = {}
+
+
 class Campaign(BaseModel):
     """A campaign definition.
 
@@ -59,6 +87,9 @@ class Campaign(BaseModel):
     modules: Annotated[list[CampaignModule], Field(max_length=50)] = []
     #: How long after delivery the candidate has to complete (default ``DEFAULT_EXPIRY``).
     expiry: Duration | None = None
+    #: The e-mail subject (default: the campaign's name).
+    subject: Subject | None = None
+    whatsapp_template: WhatsAppTemplate | None = None
 
     @model_validator(mode="after")
     def _fits_its_kind(self) -> Self:

@@ -25,11 +25,18 @@ class StatusReason(StrEnum):
 
     INVALID_PHONE_NUMBER = "invalid_phone_number"
     MISSING_PHONE_NUMBER = "missing_phone_number"
+    LANDLINE = "landline"
+    UNREACHABLE = "unreachable"
+    CARRIER_FILTERED = "carrier_filtered"
+    OPTED_OUT = "opted_out"
+    OUTSIDE_WHATSAPP_WINDOW = "outside_whatsapp_window"
+    PROVIDER_REJECTED = "provider_rejected"
     MISSING_EMAIL = "missing_email"
     INVALID_EMAIL = "invalid_email"
-    OPTED_OUT = "opted_out"
-    CHANNEL_REJECTED = "channel_rejected"
+    EMAIL_REJECTED = "email_rejected"
     UNDELIVERED = "undelivered"
+    #: A refusal recorded before providers had their own reasons (``provider_rejected`` now).
+    CHANNEL_REJECTED = "channel_rejected"
     APPLICATION_WITHDRAWN = "application_withdrawn"
     LEFT_STAGE = "left_stage"
 
@@ -59,6 +66,9 @@ class Enrolment(BaseModel):
     candidate_id: str
     campaign_id: str
     campaign: Campaign
+    #: The job's and the stage's names when the enrolment was created (for personalisation).
+    job_name: str = ""
+    stage_name: str = ""
     status: EnrolmentStatus
     status_reason: str | None = None
     seq: int = 0
@@ -73,8 +83,10 @@ class Enrolment(BaseModel):
     #: ``sending``. A blast that then goes out is simply done.
     cancel_requested: StatusReason | None = None
     #: A carrier's failure report that overtook the send's own result (it arrived while the
-    #: welcome was still ``sending``); applied as soon as the send reports back.
+    #: welcome was still ``sending``), and the reason it fails with; applied as soon as the
+    #: send reports back.
     early_failure_report: str | None = None
+    early_failure_reason: StatusReason | None = None
     unprojected: list[TimelineEntry] = Field(default_factory=list)
 
     @model_validator(mode="before")
@@ -102,6 +114,8 @@ class Enrolment(BaseModel):
         status: EnrolmentStatus,
         at: datetime,
         detail: str,
+        job_name: str = "",
+        stage_name: str = "",
     ) -> Enrolment:
         """A new enrolment in one of the initial statuses, with its first timeline entry."""
         if not can_move(None, status):
@@ -115,6 +129,8 @@ class Enrolment(BaseModel):
             candidate_id=candidate_id,
             campaign_id=campaign_id,
             campaign=campaign,
+            job_name=job_name,
+            stage_name=stage_name,
             status=status,
             created_at=at,
             updated_at=at,

@@ -44,6 +44,9 @@ class EnrolRequest(BaseModel):
     campaign_id: Identifier | None = None
     campaign: Campaign | None = None
     auto_match: bool = False
+    #: The job's and the stage's names as configured now, for the campaign's texts.
+    job_name: str = ""
+    stage_name: str = ""
 
 
 class EnrolmentSummary(BaseModel):
@@ -132,8 +135,11 @@ class DeliveryReceipt(BaseModel):
     enrolment_id: Identifier
     message_number: int = 1
     outcome: DeliveryOutcome
+    #: What the carrier said, for the timeline.
     reason: str | None = None
     at: datetime | None = None
+    #: The ``StatusReason`` value a failure fails the enrolment with (``undelivered`` if none).
+    failure: str | None = None
 
 
 class ReadModelResync(BaseModel):

@@ -235,14 +235,16 @@ class CandidateThread(BaseModel):
             return "unknown enrolment"
         if event.outcome is DeliveryOutcome.DELIVERED:
             return "delivery confirmed"
+        failure = _failure_reason(event.failure)
         if event.message_number == WELCOME_MESSAGE and enrolment.status is S.SENDING:
             # The carrier's callback can overtake the send's own result (both may reach the
             # workflow in one task, signals first): act on it once the send reports back.
             enrolment.early_failure_report = event.reason or "no reason given"
+            enrolment.early_failure_reason = failure
             return None
         if event.message_number != WELCOME_MESSAGE or enrolment.status is not S.DELIVERED:
             return f"enrolment is {enrolment.status}"
-        self._fail_undelivered(enrolment, event.reason or "no reason given", now)
+        self._fail_undelivered(enrolment, event.reason or "no reason given", now, failure)
         return None
 
     def request_resync(self, event: ReadModelResync) -> bool:
@@ -264,7 +266,8 @@ class CandidateThread(BaseModel):
         enrolment.delivered_at = now
         enrolment.transition(S.DELIVERED, now, f"{enrolment.campaign.channel} message delivered")
         if enrolment.early_failure_report is not None:
-            self._fail_undelivered(enrolment, enrolment.early_failure_report, now)
+            failure = enrolment.early_failure_reason or StatusReason.UNDELIVERED
+            self._fail_undelivered(enrolment, enrolment.early_failure_report, now, failure)
         elif enrolment.campaign.is_blast:
             self._release(enrolment, now)
         elif enrolment.cancel_requested is not None:
@@ -411,12 +414,15 @@ class CandidateThread(BaseModel):
             enrolment.transition(S.SENDING, now, "thread free: sending")
             self._hold(enrolment)
 
-    def _fail_undelivered(self, enrolment: Enrolment, report: str, now: datetime) -> None:
+    def _fail_undelivered(
+        self,
+        enrolment: Enrolment,
+        report: str,
+        now: datetime,
+        failure: StatusReason = StatusReason.UNDELIVERED,
+    ) -> None:
         enrolment.transition(
-            S.FAILED,
-            now,
-            f"channel reported the message undelivered: {report}",
-            reason=StatusReason.UNDELIVERED,
+            S.FAILED, now, f"channel reported the message undelivered: {report}", reason=failure
         )
         self._release(enrolment, now)
 
@@ -459,6 +465,8 @@ class CandidateThread(BaseModel):
             candidate_id=request.candidate.id,
             campaign_id=request.campaign_id,
             campaign=request.campaign,
+            job_name=request.job_name,
+            stage_name=request.stage_name,
             status=self._admission_status() if not request.auto_match else S.AUTO_MATCH,
             at=now,
             detail=f"enrolled in campaign {request.campaign.name!r}"
@@ -515,3 +523,11 @@ class CandidateThread(BaseModel):
         ]
         for enrolment in finished[:-FINISHED_ENROLMENTS_KEPT]:
             del self.enrolments[enrolment.id]
+
+
+def _failure_reason(value: str | None) -> StatusReason:
+    """The reason a carrier's failure report names (``undelivered`` when it names none we know)."""
+    try:
+        return StatusReason(value) if value else StatusReason.UNDELIVERED
+    except ValueError:
+        return StatusReason.UNDELIVERED

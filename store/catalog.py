@@ -98,6 +98,9 @@ class UnknownCampaigns(ValueError):
 class Placement:
     """What an ATS event about an application needs to know, read in one statement."""
 
+    #: The job's name, and the stage's (empty when the job has no such stage).
+    job_name: str
+    stage_name: str
     #: Whether the job has the event's stage.
     stage_found: bool
     #: The campaign the stage links, if any, and its definition (None if it does not exist).
@@ -108,6 +111,8 @@ class Placement:
 
 _PLACEMENT = (
     select(
+        JobRow.name,
+        StageRow.name,
         StageRow.id,
         StageRow.campaign_id,
         StageRow.auto_match,
@@ -267,8 +272,10 @@ class Catalog:
         ).first()
         if row is None:
             return None
-        stage_id, campaign_id, auto_match, definition = row
+        job_name, stage_name, stage_id, campaign_id, auto_match, definition = row
         return Placement(
+            job_name=job_name,
+            stage_name=stage_name or "",
             stage_found=stage_id is not None,
             campaign_id=campaign_id,
             campaign=None if definition is None else Campaign.model_validate(definition),

@@ -40,7 +40,12 @@ class OptOuts:
     async def is_opted_out(self, address: str) -> bool:
         """Whether nothing may be sent to ``address``."""
         async with self._sessions() as session:
-            opted_out = await session.scalar(
-                select(OptOutRow.opted_out).where(OptOutRow.address == address)
-            )
-        return bool(opted_out)
+            return await opted_out_in(session, address)
+
+
+async def opted_out_in(session: AsyncSession, address: str) -> bool:
+    """Whether nothing may be sent to ``address``, read in ``session``'s transaction."""
+    opted_out = await session.scalar(
+        select(OptOutRow.opted_out).where(OptOutRow.address == address)
+    )
+    return bool(opted_out)

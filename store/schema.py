@@ -3,8 +3,9 @@
 Who writes what (one writer per table): the API writes configuration (``campaigns``, ``jobs``,
 ``stages``) and its ledger of accepted outside events (``inbound_events``); each candidate's
 workflow, through its projection, is the only writer of ``candidates``, ``applications``,
-``enrolments`` and ``enrolment_events``; the delivery activity writes ``outbox_messages``; the
-inbound-message webhook writes ``opt_outs``.
+``enrolments`` and ``enrolment_events``; the delivery activity writes ``messages`` (Twilio's
+status callbacks move their delivery status forward) and ``provider_health``; the inbound-message
+webhook and the unsubscribe link write ``opt_outs``.
 
 Every timestamp is stored in UTC and read back as an aware UTC ``datetime`` on every database
 (see ``UtcDateTime``). ``store/migrations/versions`` must create exactly these tables, columns,
@@ -201,24 +202,66 @@ class EnrolmentEventRow(Base):
     __table_args__ = (UniqueConstraint("enrolment_id", "seq", name="uq_enrolment_events_seq"),)
 
 
-class OutboxMessageRow(Base):
-    """Every message the product sent, once per idempotency key."""
+class MessageRow(Base):
+    """Every outbound message, once per idempotency key, whichever provider carried it.
 
-    __tablename__ = "outbox_messages"
+    Written by the delivery activity (the attempt, the provider's id or refusal) and by the
+    provider's status callbacks (the delivery status, forward only: ``status_rank``).
+    """
+
+    __tablename__ = "messages"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
     enrolment_id: Mapped[str] = mapped_column(String(40))
     message_number: Mapped[int] = mapped_column(Integer)
     channel: Mapped[str] = mapped_column(String(20))
+    #: Who carried it: ``outbox``, ``twilio``, ``smtp``.
+    provider: Mapped[str] = mapped_column(String(20))
     #: The normalised address it went to (E.164 phone number or e-mail address).
     recipient: Mapped[str] = mapped_column(String(320))
     body: Mapped[str] = mapped_column(Text)
     #: The provider's id for the message; its status callbacks name the message by it.
     provider_message_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    #: ``store.messages.MessageStatus``; ``status_rank`` orders them (a status only rises).
+    status: Mapped[str] = mapped_column(String(20))
+    status_rank: Mapped[int] = mapped_column(Integer)
+    #: The provider's error code (Twilio's, or an SMTP reply code) and the failure reason.
+    error_code: Mapped[str | None] = mapped_column(String(20))
+    failure_reason: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer)
+    #: When the last attempt was handed to the provider (a lookup searches from there).
+    attempted_at: Mapped[datetime]
     created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
 
-    __table_args__ = (Index("ix_outbox_enrolment", "enrolment_id", "message_number"),)
+    __table_args__ = (
+        Index("ix_messages_enrolment", "enrolment_id", "message_number"),
+        Index("ix_messages_recipient", "recipient"),
+    )
+
+
+class EarlyReportRow(Base):
+    """A provider's status report that arrived before its message's id was recorded (the
+    callback overtook the create call's answer): applied when the id is recorded."""
+
+    __tablename__ = "early_reports"
+
+    provider_message_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20))
+    status_rank: Mapped[int] = mapped_column(Integer)
+    error_code: Mapped[str | None] = mapped_column(String(20))
+    received_at: Mapped[datetime]
+
+
+class ProviderHealthRow(Base):
+    """A provider's configuration problem, as the delivery workers last saw it."""
+
+    __tablename__ = "provider_health"
+
+    provider: Mapped[str] = mapped_column(String(20), primary_key=True)
+    problem: Mapped[str | None] = mapped_column(Text)
+    since: Mapped[datetime]
 
 
 class InboundEventRow(Base):

@@ -34,7 +34,7 @@ from store.schema import (
     CandidateRow,
     EnrolmentEventRow,
     EnrolmentRow,
-    OutboxMessageRow,
+    MessageRow,
     StageRow,
 )
 
@@ -116,14 +116,20 @@ class TimelineItem(BaseModel):
 
 
 class SentMessage(BaseModel):
-    """A message the enrolment sent, with the provider's id for its delivery reports."""
+    """A message of the enrolment: who carried it, its id there, how far it got and, if it
+    failed, the provider's error code."""
 
     message_number: int
     channel: str
+    provider: str
     recipient: str
     body: str
     provider_message_id: str | None
+    status: str
+    error_code: str | None
+    failure_reason: str | None
     sent_at: datetime
+    updated_at: datetime
 
 
 class EnrolmentDetail(BaseModel):
@@ -404,9 +410,9 @@ class RecruiterViews:
             .order_by(EnrolmentEventRow.seq)
         )
         messages = await self._session.scalars(
-            select(OutboxMessageRow)
-            .where(OutboxMessageRow.enrolment_id == enrolment_id)
-            .order_by(OutboxMessageRow.message_number)
+            select(MessageRow)
+            .where(MessageRow.enrolment_id == enrolment_id)
+            .order_by(MessageRow.message_number)
         )
         return EnrolmentDetail(
             id=row.id,
@@ -434,10 +440,15 @@ class RecruiterViews:
                 SentMessage(
                     message_number=m.message_number,
                     channel=m.channel,
+                    provider=m.provider,
                     recipient=m.recipient,
                     body=m.body,
                     provider_message_id=m.provider_message_id,
+                    status=m.status,
+                    error_code=m.error_code,
+                    failure_reason=m.failure_reason,
                     sent_at=as_utc(m.created_at),
+                    updated_at=as_utc(m.updated_at),
                 )
                 for m in messages
             ],

@@ -33,6 +33,7 @@ from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from channels.providers import describe_providers
 from config.settings import Settings
 
 if TYPE_CHECKING:
@@ -402,6 +403,8 @@ def _banner(settings: Settings, server: DevServer, *, demo: bool) -> str:
         f"  Temporal gRPC    {server.address} (namespace {server.namespace})",
         f"  Read model       {database}",
         f"  Data folder      {server.data_dir} (Temporal log: {server.log_path.name})",
+        "Messages go to:",
+        *(f"  {line}" for line in describe_providers(settings)),
         "Press Ctrl-C to stop.",
         "",
     ]

@@ -1,14 +1,16 @@
 """The worker process: hosts ``CandidateWorkflow`` and the activities it calls.
 
-Two Temporal workers share one process: the workflow worker (workflows plus the projection
-local activity) and the delivery worker, whose task queue is rate limited server-side so that
-``sending`` lasts under load instead of overrunning the messaging provider.
+Temporal workers share one process: the workflow worker (workflows plus the projection local
+activity) and a delivery worker per channel, each on its own task queue rate limited
+server-side, so ``sending`` lasts under load instead of overrunning a provider, and a slow
+channel never holds back another.
 """
 
 from __future__ import annotations
 
 import asyncio
 import compileall
+import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -23,13 +25,16 @@ import workflows
 from activities.delivery import DeliveryActivities
 from activities.projection import ProjectionActivities
 from channels.base import Channel
-from channels.outbox import OutboxChannel
+from channels.dispatch import ProviderChannels
+from channels.providers import build_providers
 from config.settings import Settings
+from domain.campaigns import ChannelKind
 from store.database import create_engine, session_factory
-from store.opt_outs import OptOuts
-from store.outbox import Outbox
+from store.messages import Messages
 from store.projection import EnrolmentProjector
+from store.provider_health import ProviderHealth
 from workflows.candidate import CandidateWorkflow
+from workflows.inputs import delivery_queue
 
 #: Our own packages and pydantic are deterministic and side-effect free at import: pass them
 #: through the sandbox instead of re-importing them for every workflow run.
@@ -76,7 +81,10 @@ async def running_workers(
     compile_workflow_modules()
     sessions = session_factory(engine)
     projection = ProjectionActivities(EnrolmentProjector(sessions))
-    delivery = DeliveryActivities(channel or OutboxChannel(Outbox(sessions), OptOuts(sessions)))
+    providers = build_providers(settings)
+    delivery = DeliveryActivities(
+        channel or ProviderChannels(providers, Messages(sessions), ProviderHealth(sessions))
+    )
     workflow_worker = Worker(
         client,
         task_queue=settings.task_queue,
@@ -85,14 +93,29 @@ async def running_workers(
         workflow_runner=workflow_runner(),
         max_cached_workflows=settings.max_cached_workflows,
     )
-    delivery_worker = Worker(
-        client,
-        task_queue=settings.delivery_task_queue,
-        activities=[delivery.deliver_message],
-        max_task_queue_activities_per_second=settings.delivery_rate,
-    )
-    async with workflow_worker, delivery_worker:
-        yield
+    # One queue per channel; the shared one serves workflows started before those existed.
+    queues = {
+        delivery_queue(settings.delivery_task_queue, kind): settings.rate_for(kind.value)
+        for kind in ChannelKind
+    }
+    queues[settings.delivery_task_queue] = settings.delivery_rate
+    delivery_workers = [
+        Worker(
+            client,
+            task_queue=queue,
+            activities=[delivery.deliver_message],
+            max_task_queue_activities_per_second=rate,
+        )
+        for queue, rate in queues.items()
+    ]
+    try:
+        async with contextlib.AsyncExitStack() as workers:
+            for worker in [workflow_worker, *delivery_workers]:
+                await workers.enter_async_context(worker)
+            yield
+    finally:
+        for provider in {id(p): p for p in providers.values()}.values():
+            await provider.aclose()
 
 
 async def run_worker(

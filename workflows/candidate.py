@@ -24,7 +24,9 @@ with workflow.unsafe.imports_passed_through():
         ProjectionResult,
         SendResult,
     )
-    from channels.base import OutboundMessage
+    from channels.base import OutboundMessage, WhatsAppContent
+    from domain.campaigns import ChannelKind
+    from domain.candidates import CandidateContact
     from domain.enrolments import Enrolment, StatusReason
     from domain.events import (
         ApplicationWithdrawn,
@@ -36,8 +38,9 @@ with workflow.unsafe.imports_passed_through():
         ReadModelResync,
     )
     from domain.identity import candidate_workflow_id, idempotency_key
-    from domain.thread import CandidateThread, PendingSend
-    from workflows.inputs import CandidateWorkflowInput
+    from domain.personalisation import Personalisation, render
+    from domain.thread import WELCOME_MESSAGE, CandidateThread, PendingSend
+    from workflows.inputs import CandidateWorkflowInput, delivery_queue
     from workflows.search_attributes import (
         APPLICATION_IDS,
         CANDIDATE_ID,
@@ -95,6 +98,7 @@ class CandidateWorkflow:
                         delivery_task_queue=input.delivery_task_queue,
                         event_budget=input.event_budget,
                         search_attributes_set=True,
+                        per_channel_queues=True,
                     )
                 )
             await workflow.wait_condition(lambda: self._wakeup)
@@ -181,20 +185,17 @@ class CandidateWorkflow:
 
     async def _deliver(self, send: PendingSend) -> None:
         enrolment = self._thread.enrolments[send.enrolment_id]
-        message = OutboundMessage(
-            idempotency_key=idempotency_key(enrolment.id, send.message_number),
-            enrolment_id=enrolment.id,
-            message_number=send.message_number,
-            channel=enrolment.campaign.channel,
-            candidate=self._thread.candidate,
-            body=enrolment.campaign.messages[send.message_number - 1],
-        )
+        message = outbound_message(enrolment, send.message_number, self._thread.candidate)
+        channel = enrolment.campaign.channel
+        queue = self._input.delivery_task_queue
         try:
             await workflow.execute_activity(
                 DELIVER_MESSAGE,
                 DeliverMessage(message=message),
                 result_type=SendResult,
-                task_queue=self._input.delivery_task_queue,
+                task_queue=delivery_queue(queue, channel)
+                if self._input.per_channel_queues
+                else queue,
                 start_to_close_timeout=timedelta(seconds=30),
                 retry_policy=DELIVERY_RETRY,
                 summary=(
@@ -334,6 +335,48 @@ def _published_at_start(input: CandidateWorkflowInput) -> SearchView:
     )
 
 
+def outbound_message(
+    enrolment: Enrolment, number: int, candidate: CandidateContact
+) -> OutboundMessage:
+    """The ``number``-th message of ``enrolment``, personalised for ``candidate``.
+
+    A WhatsApp welcome goes out as the campaign's approved template, when it has one: it opens
+    the conversation, where free text would be refused outside the 24-hour window.
+    """
+    campaign = enrolment.campaign
+    values = Personalisation(
+        candidate_name=candidate.name,
+        job_name=enrolment.job_name,
+        stage_name=enrolment.stage_name,
+        campaign_name=campaign.name,
+    )
+    template = None
+    if (
+        campaign.channel is ChannelKind.WHATSAPP
+        and number == WELCOME_MESSAGE
+        and campaign.whatsapp_template is not None
+    ):
+        template = WhatsAppContent(
+            content_sid=campaign.whatsapp_template.content_sid,
+            variables={
+                name: render(text, values)
+                for name, text in campaign.whatsapp_template.variables.items()
+            },
+        )
+    return OutboundMessage(
+        idempotency_key=idempotency_key(enrolment.id, number),
+        enrolment_id=enrolment.id,
+        message_number=number,
+        channel=campaign.channel,
+        candidate=candidate,
+        body=render(campaign.messages[number - 1], values),
+        subject=render(campaign.subject or campaign.name, values)
+        if campaign.channel is ChannelKind.EMAIL
+        else None,
+        template=template,
+    )
+
+
 def _failure_reason(err: ActivityError) -> tuple[str, str]:
     """The reason and detail of a delivery that failed for good."""
     cause = err.cause
@@ -341,4 +384,4 @@ def _failure_reason(err: ActivityError) -> tuple[str, str]:
         details = list(cause.details)
         if len(details) >= 2:
             return str(details[0]), str(details[1])
-    return StatusReason.CHANNEL_REJECTED, str(cause or err)
+    return StatusReason.PROVIDER_REJECTED, str(cause or err)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from domain.campaigns import ChannelKind
 from domain.thread import CandidateThread
 
 #: Continue-as-new past this many history events even if the server has not suggested it.
@@ -25,3 +26,11 @@ class CandidateWorkflowInput(BaseModel):
     #: over by continue-as-new): the workflow publishes only changes to them. ``False`` in
     #: runs started before the bridge set any, whose histories replay with their upserts.
     search_attributes_set: bool = False
+    #: Deliveries go to one task queue per channel (``delivery_queue``). ``False`` in runs
+    #: started before, which keep sending on ``delivery_task_queue`` itself.
+    per_channel_queues: bool = False
+
+
+def delivery_queue(base: str, channel: ChannelKind) -> str:
+    """The task queue ``channel``'s deliveries run on, rate limited on its own."""
+    return f"{base}-{channel.value}"

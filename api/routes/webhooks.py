@@ -1,4 +1,4 @@
-"""``/webhooks``: callers outside the product report progress, availability and deliveries.
+"""``/webhooks``: callers outside the product report module progress and interviewer availability.
 
 Each webhook becomes a signal to the candidate's workflow carrying the outside event's id, so
 a webhook delivered twice (or three times, in any order) is applied once.
@@ -10,40 +10,27 @@ import asyncio
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from starlette.responses import Response
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.consistency import settle_after_signal
 from api.dependencies import BridgeDep, ContextDep, SessionDep
-from api.errors import ApiError, CheckedRoute, error_responses
+from api.errors import ApiError, error_responses
 from api.inbound import accept_event
-from api.signatures import SignedRoute, verified_twilio_form
-from channels.addresses import normalise_phone
-from channels.base import PermanentDeliveryError
+from api.signatures import SignedRoute
 from domain.candidates import Identifier
 from domain.events import (
-    DeliveryOutcome,
-    DeliveryReceipt,
     InterviewerAvailability,
     ModuleProgress,
     ProgressEvent,
     Slot,
 )
 from store.catalog import Catalog
-from store.opt_outs import OptOuts
-from store.outbox import Outbox
 from store.views import RecruiterViews
 
 logger = logging.getLogger(__name__)
 
-signed = APIRouter(prefix="/webhooks", tags=["webhooks"], route_class=SignedRoute)
-twilio = APIRouter(
-    prefix="/webhooks/twilio",
-    tags=["webhooks"],
-    route_class=CheckedRoute,
-    dependencies=[Depends(verified_twilio_form)],
-)
+router = APIRouter(prefix="/webhooks", tags=["webhooks"], route_class=SignedRoute)
 
 #: The ledger's names for the ids of each JSON webhook.
 PROGRESS_SOURCE = "candidate-progress"
@@ -51,19 +38,6 @@ AVAILABILITY_SOURCE = "interviewer-availability"
 
 #: How many candidates' workflows one availability webhook signals at once.
 FAN_OUT_CONCURRENCY = 20
-
-#: Replies Twilio treats as opting out and back in (its standard keywords).
-STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
-START_WORDS = frozenset({"START", "YES", "UNSTOP"})
-
-#: Twilio statuses that settle a message; the others (queued, sent...) are on the way.
-TWILIO_OUTCOMES = {
-    "delivered": DeliveryOutcome.DELIVERED,
-    "undelivered": DeliveryOutcome.FAILED,
-    "failed": DeliveryOutcome.FAILED,
-}
-
-EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
 class Accepted(BaseModel):
@@ -102,27 +76,7 @@ class AvailabilityAccepted(Accepted):
     candidates: int
 
 
-TwilioText = Annotated[str, StringConstraints(max_length=1600)]
-
-
-class TwilioStatusCallback(BaseModel):
-    """The fields of Twilio's message status callback we use (it sends more)."""
-
-    MessageSid: Annotated[str, StringConstraints(min_length=1, max_length=100)]
-    MessageStatus: Annotated[str, StringConstraints(min_length=1, max_length=40)]
-    ErrorCode: TwilioText | None = None
-    ErrorMessage: TwilioText | None = None
-
-
-class TwilioInboundMessage(BaseModel):
-    """The fields of Twilio's incoming-message webhook we use (it sends more)."""
-
-    From: Annotated[str, StringConstraints(min_length=1, max_length=320)]
-    Body: TwilioText = ""
-    MessageSid: TwilioText | None = None
-
-
-@signed.post(
+@router.post(
     "/candidate-progress",
     status_code=202,
     response_model=Accepted,
@@ -157,7 +111,7 @@ async def candidate_progress(
     return Accepted(detail=None if delivered else "the candidate has no running workflow")
 
 
-@signed.post(
+@router.post(
     "/interviewer-availability",
     status_code=202,
     response_model=AvailabilityAccepted,
@@ -205,73 +159,3 @@ async def interviewer_availability(
         # Some candidates were told, some not: the caller retries, the told ones ignore it.
         raise failures[0]
     return AvailabilityAccepted(candidates=len(candidates))
-
-
-@twilio.post(
-    "/status",
-    response_model=Accepted,
-    responses=error_responses(400, 401, 413, 415, 422),
-)
-async def twilio_status(
-    callback: Annotated[TwilioStatusCallback, Form()],
-    context: ContextDep,
-    session: SessionDep,
-    bridge: BridgeDep,
-) -> Accepted:
-    """Twilio's status callback: a delivered/undelivered/failed message becomes a receipt.
-
-    Other statuses (queued, sent...) and messages we did not send are acknowledged and ignored.
-    """
-    outcome = TWILIO_OUTCOMES.get(callback.MessageStatus.lower())
-    if outcome is None:
-        return Accepted(detail=f"status {callback.MessageStatus!r} settles nothing")
-    message = await Outbox(context.sessions).by_provider_message_id(callback.MessageSid)
-    if message is None:
-        return Accepted(detail=f"no message {callback.MessageSid!r} was sent by us")
-    enrolment = await RecruiterViews(session).enrolment_row(message.enrolment_id)
-    await session.commit()
-    if enrolment is None:
-        return Accepted(detail=f"enrolment {message.enrolment_id!r} is not in the read model")
-    reason = None
-    if outcome is DeliveryOutcome.FAILED:
-        reason = f"twilio {callback.MessageStatus.lower()}"
-        if callback.ErrorCode:
-            reason += f" (error {callback.ErrorCode})"
-    await bridge.receipt(
-        enrolment.candidate_id,
-        DeliveryReceipt(
-            event_id=f"twilio:{callback.MessageSid}:{callback.MessageStatus.lower()}",
-            enrolment_id=message.enrolment_id,
-            message_number=message.message_number,
-            outcome=outcome,
-            reason=reason,
-        ),
-    )
-    return Accepted()
-
-
-@twilio.post(
-    "/inbound",
-    response_class=Response,
-    responses={
-        200: {"content": {"application/xml": {}}, "description": "Empty TwiML"},
-        **error_responses(400, 401, 413, 415, 422),
-    },
-)
-async def twilio_inbound(
-    message: Annotated[TwilioInboundMessage, Form()], context: ContextDep
-) -> Response:
-    """An incoming message: STOP-type replies opt the sender out, START-type opt back in.
-
-    Answers with empty TwiML (Twilio itself sends the carrier's opt-out confirmation).
-    """
-    keyword = message.Body.strip().upper()
-    opted_out = True if keyword in STOP_WORDS else False if keyword in START_WORDS else None
-    if opted_out is not None:
-        try:
-            address = normalise_phone(message.From)
-        except PermanentDeliveryError:
-            logger.info("opt-out keyword from an unusable number %r ignored", message.From)
-        else:
-            await OptOuts(context.sessions).set(address, opted_out)
-    return Response(EMPTY_TWIML, media_type="application/xml")

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from store.schema import ApplicationRow, EnrolmentRow, OutboxMessageRow
+from store.schema import ApplicationRow, EnrolmentRow, MessageRow
 from tests.api.conftest import Stack, blast_campaign, multi_module_campaign
 
 pytestmark = pytest.mark.devserver
@@ -21,7 +21,7 @@ def api_database_url(database_url: str) -> str:
     return database_url
 
 
-async def count(stack: Stack, table: type[ApplicationRow | EnrolmentRow | OutboxMessageRow]) -> int:
+async def count(stack: Stack, table: type[ApplicationRow | EnrolmentRow | MessageRow]) -> int:
     async with stack.engine.connect() as connection:
         return int(await connection.scalar(select(func.count()).select_from(table)) or 0)
 
@@ -40,7 +40,7 @@ async def test_a_repeated_ats_event_returns_the_same_enrolment_and_creates_nothi
 
     assert [e["id"] for e in again] == [e["id"] for e in once_more] == [e["id"] for e in first]
     assert (await count(stack, ApplicationRow), await count(stack, EnrolmentRow)) == (1, 1)
-    assert await count(stack, OutboxMessageRow) == 1
+    assert await count(stack, MessageRow) == 1
     [item] = (await stack.http.get(f"/jobs/{job}/applications")).json()["items"]
     assert (item["enrolment_id"], item["status"]) == (first[0]["id"], "delivered")
 
@@ -135,7 +135,7 @@ async def test_a_repeated_availability_webhook_releases_each_candidate_once(stac
     second = await stack.http.post("/webhooks/interviewer-availability", json=body)
 
     assert (first.json()["candidates"], second.json()["candidates"]) == (1, 0)
-    assert await count(stack, OutboxMessageRow) == 1
+    assert await count(stack, MessageRow) == 1
 
 
 async def test_a_late_repeat_of_an_availability_releases_nobody_who_arrived_since(

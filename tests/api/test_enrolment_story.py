@@ -303,11 +303,12 @@ async def test_twilio_reports_an_undelivered_message(stack: Stack) -> None:
     )
 
     assert sent.status_code == 200, sent.text
-    assert sent.json()["detail"] == "status 'sent' settles nothing"
     assert undelivered.status_code == 200, undelivered.text
     failed = await stack.wait_for(enrolment["id"], "failed")
-    assert failed["status_reason"] == "undelivered"
+    assert failed["status_reason"] == "unreachable"
     assert "30005" in failed["timeline"][-1]["detail"]
+    [message] = failed["messages"]
+    assert (message["status"], message["error_code"]) == ("undelivered", "30005")
 
 
 async def test_stop_reply_opts_out_and_start_opts_back_in(stack: Stack) -> None:

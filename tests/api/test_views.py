@@ -180,7 +180,7 @@ async def test_health_is_ok_when_temporal_and_the_database_answer(stack: Stack) 
     response = await stack.http.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "temporal": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "temporal": "ok", "database": "ok", "delivery": {}}
 
 
 async def test_health_is_503_when_a_dependency_is_down(stack: Stack, tmp_path: Any) -> None:
@@ -199,6 +199,7 @@ async def test_health_is_503_when_a_dependency_is_down(stack: Stack, tmp_path: A
         "status": "unavailable",
         "temporal": "unreachable",
         "database": "unreachable",
+        "delivery": {},
     }
 
 

@@ -27,7 +27,7 @@ from domain.events import ApplicationRef, EnrolRequest, EnrolResult, ModuleProgr
 from domain.identity import candidate_workflow_id
 from domain.statuses import EnrolmentStatus as S
 from store.database import create_engine
-from store.schema import EnrolmentEventRow, EnrolmentRow, OutboxMessageRow
+from store.schema import EnrolmentEventRow, EnrolmentRow, MessageRow
 from tests.fixtures.temporal import start_dev_server
 from tests.workflows.conftest import VALID_PHONE, blast, multi_module
 from workers.worker import running_workers
@@ -84,7 +84,7 @@ class Stack:
     async def outbox_count(self, enrolment_id: str) -> int:
         async with self.engine.connect() as conn:
             rows = await conn.execute(
-                select(OutboxMessageRow.id).where(OutboxMessageRow.enrolment_id == enrolment_id)
+                select(MessageRow.id).where(MessageRow.enrolment_id == enrolment_id)
             )
             return len(rows.all())
 

@@ -36,8 +36,8 @@ from domain.events import ApplicationRef, EnrolRequest, ModuleProgress, Progress
 from domain.identity import enrolment_id
 from domain.statuses import EnrolmentStatus as S
 from store.database import session_factory
-from store.outbox import Outbox
-from store.schema import EnrolmentRow, OutboxMessageRow
+from store.messages import Messages
+from store.schema import EnrolmentRow, MessageRow
 
 # The HTTP stack of the API tests (real ASGI app, in-process worker, SQLite), reused as is.
 from tests.api.conftest import api_database_url, open_stack, stack
@@ -250,7 +250,7 @@ class Burst:
         outbox holds exactly one message per (enrolment, message number)."""
         expected = {p.id: (p.status.value, p.reason) for p in self.enrolments}
 
-        outbox = Outbox(session_factory(engine))
+        outbox = Messages(session_factory(engine))
 
         async def settled() -> bool:
             # A closing message goes out just after its enrolment is ``completed``.
@@ -337,7 +337,7 @@ async def read_statuses(
 
 async def outbox_size(engine: AsyncEngine) -> int:
     async with engine.connect() as connection:
-        return int(await connection.scalar(select(func.count()).select_from(OutboxMessageRow)) or 0)
+        return int(await connection.scalar(select(func.count()).select_from(MessageRow)) or 0)
 
 
 # -- processes -------------------------------------------------------------------------------

@@ -27,16 +27,18 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
 from api.bridge import CandidateBridge
-from channels.outbox import OutboxChannel
+from channels.dispatch import ProviderChannels
+from channels.outbox import OutboxProvider
 from config.settings import Settings
+from domain.campaigns import ChannelKind
 from domain.candidates import CandidateContact
 from domain.events import ApplicationRef, EnrolRequest
 from domain.identity import enrolment_id
 from domain.statuses import EnrolmentStatus as S
 from store.database import create_engine, session_factory
-from store.opt_outs import OptOuts
-from store.outbox import Outbox
-from store.schema import ApplicationRow, EnrolmentRow, OutboxMessageRow
+from store.messages import Messages
+from store.provider_health import ProviderHealth
+from store.schema import ApplicationRow, EnrolmentRow, MessageRow
 from tests.faults.conftest import (
     REJECTION,
     VALID_PHONE,
@@ -137,7 +139,7 @@ class ReadModelStack:
 
     async def sent_messages(self) -> int:
         async with self.channel_engine.connect() as connection:
-            count = await connection.scalar(select(func.count()).select_from(OutboxMessageRow))
+            count = await connection.scalar(select(func.count()).select_from(MessageRow))
             return int(count or 0)
 
 
@@ -156,7 +158,11 @@ async def read_model_stack(
     engine = create_engine(database_url)
     channel_engine = create_engine(channel_url)
     channel_sessions = session_factory(channel_engine)
-    channel = OutboxChannel(Outbox(channel_sessions), OptOuts(channel_sessions))
+    channel = ProviderChannels(
+        dict.fromkeys(ChannelKind, OutboxProvider()),
+        Messages(channel_sessions),
+        ProviderHealth(channel_sessions),
+    )
     try:
         async with running_workers(env.client, settings, engine, channel=channel):
             app = create_app(settings, env.client, engine=engine)

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 from store.database import session_factory
-from store.outbox import Outbox
+from store.messages import Messages
 from tests.api.conftest import (
     Stack,
     blast_campaign,
@@ -101,7 +101,7 @@ class World:
 
     async def webhooks(self) -> list[tuple[str, dict[str, Any]]]:
         """Phase two: progress, availability and carrier reports, in the order they happened."""
-        [message] = await Outbox(session_factory(self.stack.engine)).messages_for(
+        [message] = await Messages(session_factory(self.stack.engine)).messages_for(
             self.enrolments["X"]
         )
         assert message.provider_message_id is not None
@@ -178,7 +178,7 @@ class World:
 
     async def messages(self) -> dict[str, list[int]]:
         """``role -> [how many times each message number went out]``."""
-        counts = await Outbox(session_factory(self.stack.engine)).count_per_message()
+        counts = await Messages(session_factory(self.stack.engine)).count_per_message()
         return {
             role: [n for (eid, _), n in sorted(counts.items()) if eid == enrolment]
             for role, enrolment in self.enrolments.items()

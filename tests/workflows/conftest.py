@@ -40,7 +40,7 @@ from domain.statuses import EnrolmentStatus
 from domain.thread import RULES, CandidateThread
 from workers.worker import workflow_runner
 from workflows.candidate import CandidateWorkflow
-from workflows.inputs import CandidateWorkflowInput
+from workflows.inputs import CandidateWorkflowInput, delivery_queue
 from workflows.search_attributes import at_start
 
 VALID_PHONE = "+14155550123"
@@ -259,26 +259,37 @@ class candidate_factory:
         self.read_model = MemoryReadModel()
         self.event_budget = event_budget
         self.started: list[WorkflowHandle[Any, Any]] = []
-        self.worker = Worker(
-            env.client,
-            task_queue=self.task_queue,
-            workflows=[CandidateWorkflow],
-            activities=[
-                self.read_model.project_enrolments,
-                DeliveryActivities(self.channel).deliver_message,
-            ],
-            workflow_runner=workflow_runner(),
-        )
+        delivery = DeliveryActivities(self.channel).deliver_message
+        self.workers = [
+            Worker(
+                env.client,
+                task_queue=self.task_queue,
+                workflows=[CandidateWorkflow],
+                activities=[self.read_model.project_enrolments, delivery],
+                workflow_runner=workflow_runner(),
+            ),
+            # Workflows started like the ATS bridge starts them send on a queue per channel.
+            *(
+                Worker(
+                    env.client,
+                    task_queue=delivery_queue(self.task_queue, kind),
+                    activities=[delivery],
+                )
+                for kind in ChannelKind
+            ),
+        ]
 
     async def __aenter__(self) -> StartCandidate:
-        await self.worker.__aenter__()
+        for worker in self.workers:
+            await worker.__aenter__()
         return self.start
 
     async def __aexit__(self, *exc: object) -> None:
         # Left running, their timers would hold the shared test server's clock for later tests.
-        # The worker stops first: terminating a workflow whose task is in flight leaves the test
-        # server's time-skipping lock held.
-        await self.worker.__aexit__(None, None, None)
+        # The workers stop first: terminating a workflow whose task is in flight leaves the
+        # test server's time-skipping lock held.
+        for worker in self.workers:
+            await worker.__aexit__(None, None, None)
         for handle in self.started:
             with contextlib.suppress(RPCError):
                 await handle.terminate("test over")
@@ -297,6 +308,7 @@ class candidate_factory:
             thread=CandidateThread(candidate=contact, rules=rules),
             delivery_task_queue=self.task_queue,
             search_attributes_set=findable_by is not None,
+            per_channel_queues=rules >= RULES,
         )
         if self.event_budget is not None:
             workflow_input.event_budget = self.event_budget

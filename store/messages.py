@@ -1,0 +1,439 @@
+"""The message ledger: every outbound message, once per idempotency key, whichever provider
+carried it, with what the provider said of it since.
+
+It is what makes a send happen exactly once. Before a provider is called the message is
+recorded as ``attempting``; the provider's id is recorded once it accepted. A retry that finds
+``attempting`` knows an earlier attempt's outcome is unknown (the answer was lost, the worker
+was killed) and looks the message up at the provider before sending again. The outbox (the
+embedded default) is a provider whose "sending" is this very record: one transaction.
+
+Delivery statuses only move forward (``STATUS_RANK``): a repeated or late status callback
+changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from channels.base import OutboundMessage
+from domain.campaigns import ChannelKind
+from store.database import dialect_insert
+from store.opt_outs import opted_out_in
+from store.schema import EarlyReportRow, MessageRow
+
+
+class MessageStatus(StrEnum):
+    """Where a message is, as we and its provider know it."""
+
+    #: Handed to the provider; its answer has not been recorded (yet, or it was lost).
+    ATTEMPTING = "attempting"
+    #: The last attempt surely did not reach the provider (it will be tried again).
+    NOT_SENT = "not_sent"
+    #: Refused for good when it was sent (invalid number, opted out...).
+    REFUSED = "refused"
+    ACCEPTED = "accepted"
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+
+
+M = MessageStatus
+
+#: How far along each status is: a status moves only to a higher rank. Final ones share the top.
+STATUS_RANK: dict[MessageStatus, int] = {
+    M.ATTEMPTING: 0,
+    M.NOT_SENT: 0,
+    M.ACCEPTED: 1,
+    M.QUEUED: 1,
+    M.SENDING: 2,
+    M.SENT: 3,
+    M.DELIVERED: 4,
+    M.READ: 5,
+    M.UNDELIVERED: 9,
+    M.FAILED: 9,
+    M.REFUSED: 9,
+}
+#: Statuses a message ends in with the carrier's word that it did not reach the candidate.
+UNDELIVERED = frozenset({M.UNDELIVERED, M.FAILED})
+#: Statuses a provider's report may name (Twilio's, among others); anything else is ignored.
+REPORTED: dict[str, MessageStatus] = {
+    "accepted": M.ACCEPTED,
+    "scheduled": M.QUEUED,
+    "queued": M.QUEUED,
+    "sending": M.SENDING,
+    "sent": M.SENT,
+    "delivered": M.DELIVERED,
+    "read": M.READ,
+    "undelivered": M.UNDELIVERED,
+    "failed": M.FAILED,
+    "canceled": M.FAILED,
+}
+
+
+class StoredMessage(BaseModel):
+    """A message as the ledger holds it."""
+
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+    id: int
+    idempotency_key: str
+    enrolment_id: str
+    message_number: int
+    channel: ChannelKind
+    provider: str
+    recipient: str
+    body: str
+    provider_message_id: str | None
+    status: MessageStatus
+    error_code: str | None
+    failure_reason: str | None
+    attempts: int
+    attempted_at: datetime
+    created_at: datetime
+    updated_at: datetime
+
+
+class AttemptKind(StrEnum):
+    #: Nothing was sent before: go ahead (the ledger now says ``attempting``).
+    FRESH = "fresh"
+    #: An earlier attempt may have reached the provider: look it up before sending again.
+    UNKNOWN = "unknown"
+    #: The provider accepted it already: done.
+    ACCEPTED = "accepted"
+    #: It was refused for good already.
+    REFUSED = "refused"
+    #: The recipient opted out: it is refused now, without calling the provider.
+    OPTED_OUT = "opted_out"
+
+
+class ReportOutcome(StrEnum):
+    MOVED = "moved"
+    UNCHANGED = "unchanged"
+    #: No message has the id yet: the report waits for it.
+    KEPT = "kept"
+    #: A status we do not track.
+    IGNORED = "ignored"
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a status report did; ``message`` is set when it moved one."""
+
+    outcome: ReportOutcome
+    message: StoredMessage | None = None
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What ``Messages.begin`` found, and what the sender must do next."""
+
+    kind: AttemptKind
+    message: StoredMessage
+
+
+class Messages:
+    """The ledger's reads and writes; each method is one transaction."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def begin(
+        self, message: OutboundMessage, provider: str, recipient: str, now: datetime
+    ) -> Attempt:
+        """Record that ``message`` is about to be handed to ``provider``.
+
+        A new message, or one whose last attempt surely failed, becomes ``attempting``
+        (``FRESH``), unless its recipient opted out (then ``refused``, ``OPTED_OUT``). One
+        that is already ``attempting`` comes back ``UNKNOWN``; an accepted or refused one as
+        it is. Concurrent calls for one key store one row.
+        """
+        async with self._sessions.begin() as session:
+            created = await self._insert(session, message, provider, recipient, now, M.ATTEMPTING)
+            row = await self._row(session, message.idempotency_key)
+            if created:
+                if await opted_out_in(session, recipient):
+                    await self._refuse(session, row, "opted_out", None, now)
+                    return Attempt(AttemptKind.OPTED_OUT, await self._stored(session, row.id))
+                return Attempt(AttemptKind.FRESH, StoredMessage.model_validate(row))
+            stored = StoredMessage.model_validate(row)
+            if stored.provider_message_id is not None:
+                return Attempt(AttemptKind.ACCEPTED, stored)
+            if stored.status is M.REFUSED:
+                return Attempt(AttemptKind.REFUSED, stored)
+            if stored.status is M.ATTEMPTING:
+                return Attempt(AttemptKind.UNKNOWN, stored)
+            if await opted_out_in(session, recipient):
+                await self._refuse(session, row, "opted_out", None, now)
+                return Attempt(AttemptKind.OPTED_OUT, await self._stored(session, row.id))
+            row.status = M.ATTEMPTING.value
+            row.attempts += 1
+            row.attempted_at = now
+            row.updated_at = now
+            await session.flush()
+            return Attempt(AttemptKind.FRESH, StoredMessage.model_validate(row))
+
+    async def store_sent(
+        self, message: OutboundMessage, provider: str, recipient: str, now: datetime
+    ) -> tuple[StoredMessage, bool] | None:
+        """Store ``message`` as sent by a provider that is this very record (the outbox).
+
+        One transaction: ``None`` when the recipient opted out (nothing stored); otherwise the
+        stored message (the first one, for a repeated key) and whether this call stored it.
+        A repeat is a success even if the recipient opted out since: it did go out.
+        """
+        async with self._sessions.begin() as session:
+            known = await session.scalar(
+                select(MessageRow).where(MessageRow.idempotency_key == message.idempotency_key)
+            )
+            if known is not None:
+                return StoredMessage.model_validate(known), False
+            if await opted_out_in(session, recipient):
+                return None
+            created = await self._insert(
+                session,
+                message,
+                provider,
+                recipient,
+                now,
+                M.ACCEPTED,
+                provider_message_id=f"{provider}-{message.idempotency_key}",
+            )
+            row = await self._row(session, message.idempotency_key)
+            return StoredMessage.model_validate(row), created
+
+    async def accepted(
+        self, idempotency_key: str, provider_message_id: str, status: str, now: datetime
+    ) -> StoredMessage:
+        """The provider took the message and calls it ``provider_message_id``.
+
+        A status report for that id which arrived first (``report`` kept it) is applied now.
+        Returns the message as stored.
+        """
+        reported = REPORTED.get(status.lower(), M.ACCEPTED)
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(MessageRow)
+                .where(
+                    MessageRow.idempotency_key == idempotency_key,
+                    MessageRow.provider_message_id.is_(None),
+                )
+                .values(
+                    provider_message_id=provider_message_id,
+                    status=reported.value,
+                    status_rank=STATUS_RANK[reported],
+                    updated_at=now,
+                )
+            )
+            row = await self._row(session, idempotency_key)
+            early = await session.get(EarlyReportRow, provider_message_id)
+            if early is not None:
+                if early.status_rank > row.status_rank:
+                    row.status, row.status_rank = early.status, early.status_rank
+                    row.error_code = early.error_code
+                    row.updated_at = now
+                await session.delete(early)
+                await session.flush()
+            return StoredMessage.model_validate(row)
+
+    async def not_sent(self, idempotency_key: str, now: datetime) -> None:
+        """The last attempt surely did not reach the provider: the next one sends afresh."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(MessageRow)
+                .where(
+                    MessageRow.idempotency_key == idempotency_key,
+                    MessageRow.status == M.ATTEMPTING.value,
+                )
+                .values(status=M.NOT_SENT.value, updated_at=now)
+            )
+
+    async def refused(
+        self, idempotency_key: str, reason: str, error_code: str | None, now: datetime
+    ) -> None:
+        """The provider refused the message for good: ``reason`` (a ``StatusReason``) and the
+        provider's ``error_code``."""
+        async with self._sessions.begin() as session:
+            row = await self._row(session, idempotency_key)
+            await self._refuse(session, row, reason, error_code, now)
+
+    async def report(
+        self, provider_message_id: str, status: str, error_code: str | None, now: datetime
+    ) -> Report:
+        """A provider's later word on a message (a status callback).
+
+        Moves the message forward only: a repeated, late or reordered report changes nothing.
+        A report for an id no message has yet is kept, and applied when the id is recorded
+        (the callback can overtake the answer to the create call).
+        """
+        reported = REPORTED.get(status.lower())
+        if reported is None:
+            return Report(ReportOutcome.IGNORED)
+        rank = STATUS_RANK[reported]
+        async with self._sessions.begin() as session:
+            moved = await session.execute(
+                update(MessageRow)
+                .where(
+                    MessageRow.provider_message_id == provider_message_id,
+                    MessageRow.status_rank < rank,
+                )
+                .values(
+                    status=reported.value, status_rank=rank, error_code=error_code, updated_at=now
+                )
+                .returning(MessageRow.id)
+            )
+            row_id = moved.scalar_one_or_none()
+            if row_id is not None:
+                return Report(ReportOutcome.MOVED, await self._stored(session, row_id))
+            known = await session.scalar(
+                select(MessageRow.id).where(MessageRow.provider_message_id == provider_message_id)
+            )
+            if known is not None:
+                return Report(ReportOutcome.UNCHANGED)
+            insert = dialect_insert(session, EarlyReportRow).values(
+                provider_message_id=provider_message_id,
+                status=reported.value,
+                status_rank=rank,
+                error_code=error_code,
+                received_at=now,
+            )
+            await session.execute(
+                insert.on_conflict_do_update(
+                    index_elements=[EarlyReportRow.provider_message_id],
+                    set_={
+                        "status": insert.excluded.status,
+                        "status_rank": insert.excluded.status_rank,
+                        "error_code": insert.excluded.error_code,
+                    },
+                    where=EarlyReportRow.status_rank < insert.excluded.status_rank,
+                )
+            )
+            return Report(ReportOutcome.KEPT)
+
+    # -- reads ------------------------------------------------------------------------------------
+
+    async def get(self, idempotency_key: str) -> StoredMessage | None:
+        """The message stored under ``idempotency_key``, if any."""
+        async with self._sessions() as session:
+            row = await session.scalar(
+                select(MessageRow).where(MessageRow.idempotency_key == idempotency_key)
+            )
+        return None if row is None else StoredMessage.model_validate(row)
+
+    async def by_provider_message_id(self, provider_message_id: str) -> StoredMessage | None:
+        """The message the provider calls ``provider_message_id`` (e.g. a Twilio SID), if any."""
+        async with self._sessions() as session:
+            row = await session.scalar(
+                select(MessageRow).where(MessageRow.provider_message_id == provider_message_id)
+            )
+        return None if row is None else StoredMessage.model_validate(row)
+
+    async def provider_ids_to(self, recipient: str, provider: str) -> set[str]:
+        """The provider ids of every message already recorded for ``recipient``."""
+        async with self._sessions() as session:
+            ids = await session.scalars(
+                select(MessageRow.provider_message_id).where(
+                    MessageRow.recipient == recipient,
+                    MessageRow.provider == provider,
+                    MessageRow.provider_message_id.is_not(None),
+                )
+            )
+            return {i for i in ids if i is not None}
+
+    async def messages_for(self, enrolment_id: str) -> list[StoredMessage]:
+        """Every message of an enrolment, by message number."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(MessageRow)
+                .where(MessageRow.enrolment_id == enrolment_id)
+                .order_by(MessageRow.message_number, MessageRow.id)
+            )
+            return [StoredMessage.model_validate(row) for row in rows]
+
+    async def count_per_message(self) -> dict[tuple[str, int], int]:
+        """How many rows each ``(enrolment id, message number)`` has: 1 everywhere, or a
+        candidate was texted twice (what the fault-tolerance tests check)."""
+        async with self._sessions() as session:
+            result = await session.execute(
+                select(MessageRow.enrolment_id, MessageRow.message_number, func.count()).group_by(
+                    MessageRow.enrolment_id, MessageRow.message_number
+                )
+            )
+            return {(enrolment, number): count for enrolment, number, count in result}
+
+    # -- helpers ----------------------------------------------------------------------------------
+
+    @staticmethod
+    async def _insert(
+        session: AsyncSession,
+        message: OutboundMessage,
+        provider: str,
+        recipient: str,
+        now: datetime,
+        status: MessageStatus,
+        provider_message_id: str | None = None,
+    ) -> bool:
+        insert = dialect_insert(session, MessageRow).values(
+            idempotency_key=message.idempotency_key,
+            enrolment_id=message.enrolment_id,
+            message_number=message.message_number,
+            channel=message.channel.value,
+            provider=provider,
+            recipient=recipient,
+            body=message.body,
+            provider_message_id=provider_message_id,
+            status=status.value,
+            status_rank=STATUS_RANK[status],
+            error_code=None,
+            failure_reason=None,
+            attempts=1,
+            attempted_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+        created = await session.execute(
+            insert.on_conflict_do_nothing(index_elements=[MessageRow.idempotency_key]).returning(
+                MessageRow.id
+            )
+        )
+        return created.scalar_one_or_none() is not None
+
+    @staticmethod
+    async def _row(session: AsyncSession, idempotency_key: str) -> MessageRow:
+        row = await session.scalar(
+            select(MessageRow).where(MessageRow.idempotency_key == idempotency_key)
+        )
+        if row is None:  # pragma: no cover - inserted or already there in this transaction
+            raise LookupError(f"message {idempotency_key!r} vanished")
+        return row
+
+    @staticmethod
+    async def _stored(session: AsyncSession, row_id: int) -> StoredMessage:
+        row = await session.get(MessageRow, row_id, populate_existing=True)
+        if row is None:  # pragma: no cover
+            raise LookupError(f"message {row_id} vanished")
+        return StoredMessage.model_validate(row)
+
+    @staticmethod
+    async def _refuse(
+        session: AsyncSession,
+        row: MessageRow,
+        reason: str,
+        error_code: str | None,
+        now: datetime,
+    ) -> None:
+        row.status = M.REFUSED.value
+        row.status_rank = STATUS_RANK[M.REFUSED]
+        row.failure_reason = reason
+        row.error_code = error_code
+        row.updated_at = now
+        await session.flush()
