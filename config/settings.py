@@ -8,8 +8,8 @@ Environment variables use the ``ENROLMENTS_`` prefix, except Temporal's own, whi
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlsplit
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
