@@ -7,8 +7,11 @@ outbox, so the embedded stack needs nothing.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from pathlib import Path
+
+import httpx
 
 from channels.base import Provider
 from channels.outbox import OutboxProvider
@@ -17,6 +20,8 @@ from channels.twilio import TwilioProvider
 from channels.unsubscribe import UnsubscribeLinks
 from config.settings import Settings
 from domain.campaigns import ChannelKind
+
+logger = logging.getLogger(__name__)
 
 STATUS_CALLBACK_PATH = "/webhooks/twilio/status"
 UNSUBSCRIBE_KEY_FILE = "unsubscribe.key"
@@ -56,6 +61,11 @@ def build_providers(settings: Settings) -> dict[ChannelKind, Provider]:
             if settings.public_url
             else None
         )
+        if callback is None:
+            logger.warning(
+                "ENROLMENTS_PUBLIC_URL is not set: Twilio will not report deliveries, so a "
+                "message the carrier drops later does not fail its enrolment"
+            )
         twilio = TwilioProvider(
             account_sid=settings.twilio_account_sid or "",
             auth_token=settings.twilio_auth_token.get_secret_value(),
@@ -64,6 +74,9 @@ def build_providers(settings: Settings) -> dict[ChannelKind, Provider]:
             messaging_service_sid=settings.twilio_messaging_service_sid,
             whatsapp_from=settings.whatsapp_from,
             status_callback=callback,
+            timeout=httpx.Timeout(
+                settings.twilio_timeout, connect=min(5.0, settings.twilio_timeout)
+            ),
         )
         providers[ChannelKind.SMS] = providers[ChannelKind.WHATSAPP] = twilio
     if settings.smtp_url is not None:

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     twilio_account_sid: str | None = Field(default=None, validation_alias="TWILIO_ACCOUNT_SID")
     twilio_auth_token: SecretStr | None = Field(default=None, validation_alias="TWILIO_AUTH_TOKEN")
     twilio_api_url: str = "https://api.twilio.com"
+    #: Seconds one call to Twilio may take before its outcome counts as unknown (well under
+    #: the delivery activity's 30 s, so an attempt always ends before Temporal retries it).
+    twilio_timeout: Annotated[float, Field(gt=0, le=20)] = 10.0
     sms_from: str | None = None
     twilio_messaging_service_sid: str | None = None
     whatsapp_from: str | None = None

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import secrets
 import socket
@@ -143,7 +144,9 @@ class FakeTwilio:
         message = self._store(form)
         if self.misbehave.swallowed_answers:
             self.misbehave.swallowed_answers -= 1
-            await asyncio.sleep(3600)  # the client gives up first: the answer is lost
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.sleep(3600)  # the client gives up first: the answer is lost
+            return Response(status_code=499)
         return JSONResponse(message.resource(), status_code=201)
 
     def _refuse_credentials(self, request: Request) -> Response | None:
