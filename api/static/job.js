@@ -506,11 +506,15 @@
         el("span", { class: "tl-dot" }),
         el("div", { class: "tl-head" }, badge(entry.status), el("span", { class: "tl-time", title: entry.at }, absoluteTime(entry.at))),
         el("div", { class: "tl-detail" }, entry.detail || ""))));
-    const messages = (enrolment.messages || []).map((message) => el("li", { class: "message" },
+    const messages = (enrolment.messages || []).map((message) => el("li", { class: "message", "data-message-status": message.status || "" },
       el("div", { class: "message-head" },
         el("span", { class: "kind-pill" }, (message.channel || "").toUpperCase()),
         el("span", { class: "mono" }, message.recipient || ""),
         el("span", { class: "tl-time" }, message.sent_at ? absoluteTime(message.sent_at) : "")),
+      el("div", { class: "message-meta" },
+        el("span", { "data-delivery": "" }, `${message.provider || "?"} · ${message.status || "?"}`
+          + (message.error_code ? ` · error ${message.error_code}` : "")),
+        message.provider_message_id ? el("span", { class: "mono", title: "Provider's message id" }, message.provider_message_id) : null),
       el("div", { class: "message-body" }, message.body || "")));
     $("drawer-body").replaceChildren(
       facts,

@@ -128,6 +128,8 @@ async def test_timeline_opens_from_a_row_with_a_link_to_the_workflow(
     await expect(drawer).to_be_visible()
     await expect(drawer.locator("#drawer-title")).to_have_text("Katherine Johnson")
     await expect(drawer.locator(".timeline li").first).to_be_visible()
+    # Once delivered, the message shows who carried it and how far it got.
+    await expect(drawer.locator(".messages [data-delivery]").first).to_contain_text("outbox")
     link = drawer.locator("a[data-workflow-link]")
     href = await link.get_attribute("href")
     candidate_id = application_id.replace("app-", "cand-")

@@ -19,6 +19,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from domain.campaigns import WhatsAppTemplate
 from domain.candidates import CandidateContact
 from domain.events import ApplicationRef, ApplicationWithdrawn, InterviewerAvailability
 from domain.statuses import EnrolmentStatus as S
@@ -107,6 +108,22 @@ async def moving_on_ends_the_running_campaign(c: CandidateUnderTest) -> None:
     await c.wait_status(screening.id, S.CANCELLED)
 
 
+async def whatsapp_template_then_closing(c: CandidateUnderTest) -> None:
+    campaign = multi_module("Screening", modules=1, closing=True).model_copy(
+        update={
+            "messages": ["Hi {first_name}!", "Thanks {first_name}, see you at {job_name}."],
+            "whatsapp_template": WhatsAppTemplate(
+                content_sid="HX" + "c" * 32, variables={"1": "{first_name}"}
+            ),
+        }
+    )
+    [e] = (await c.enter_stage(campaign)).enrolments
+    await c.wait_status(e.id, S.DELIVERED)
+    await c.signal("module_progress", progress(e.id, "m1", "completed", f"{c.contact.id}-p1"))
+    await c.wait_status(e.id, S.COMPLETED)
+    await c.wait_for(lambda t: not t.pending_sends)
+
+
 async def invalid_phone_failed(c: CandidateUnderTest) -> None:
     [e] = (await c.enter_stage(blast())).enrolments
     await c.wait_status(e.id, S.FAILED)
@@ -128,6 +145,8 @@ STORIES: dict[str, tuple[Story, str | None]] = {
     "stage_changes_out_of_order": (stage_changes_out_of_order, VALID_PHONE),
     "withdrawal_before_creation": (withdrawal_before_creation, VALID_PHONE),
     "moving_on_ends_the_running_campaign": (moving_on_ends_the_running_campaign, VALID_PHONE),
+    # Issue 9: personalised texts, a WhatsApp template, a delivery queue per channel.
+    "whatsapp_template_then_closing": (whatsapp_template_then_closing, VALID_PHONE),
 }
 #: The application ``CandidateUnderTest.enter_stage`` enrols first, by default.
 FIRST_APPLICATION = ApplicationRef(id="app-1", job_id="job-1", stage_id="screen")
