@@ -46,6 +46,7 @@ WRITE_ROUTES = {
     ("POST", "/webhooks/interviewer-availability"): {401, 413},
     ("POST", "/webhooks/twilio/status"): {400, 401, 413, 415, 422},
     ("POST", "/webhooks/twilio/inbound"): {400, 401, 413, 415, 422},
+    ("POST", "/unsubscribe/email"): {400, 404, 413, 415, 422},
 }
 EXAMPLES_PER_ROUTE = 100 * faults_scale()
 
@@ -155,7 +156,7 @@ def hostile_requests(
     if "{" in template:
         name = template.split("{", 1)[1].rstrip("}")
         path = template.replace("{" + name + "}", quote(draw(IDS), safe=""))
-    form = template.startswith("/webhooks/twilio/")
+    form = template.startswith(("/webhooks/twilio/", "/unsubscribe/"))
     valid_body = urlencode(valid).encode() if form else json.dumps(valid).encode()
     signed_route = template in ("/ats/events", "/webhooks/candidate-progress") or (
         template == "/webhooks/interviewer-availability"
@@ -228,6 +229,7 @@ async def configure_something_to_protect(stack: Stack) -> dict[tuple[str, str], 
             "MessageStatus": "undelivered",
         },
         ("POST", "/webhooks/twilio/inbound"): {"From": "+14155550123", "Body": "STOP"},
+        ("POST", "/unsubscribe/email"): {"List-Unsubscribe": "One-Click"},
     }
 
 
@@ -308,6 +310,9 @@ async def test_hostile_requests_get_a_4xx_change_nothing_and_the_service_stays_u
 
     # The campaign reached every check: size, media type, signature and schema.
     for route, answers in seen.items():
-        must = {413, 401} if route.startswith("POST") else {413, 415, 422}
+        if route == "POST /unsubscribe/email":
+            must = {413, 422}  # signed by its token, which garbage never carries
+        else:
+            must = {413, 401} if route.startswith("POST") else {413, 415, 422}
         assert must <= answers, (route, answers)
     assert took < 60 * faults_scale(), f"the campaign took {took:.0f}s"

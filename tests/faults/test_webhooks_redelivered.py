@@ -41,7 +41,7 @@ SETTLE_TIMEOUT = 60.0
 
 #: Where each application must end (status, reason), in both worlds.
 FINAL = {
-    "X": ("failed", "undelivered"),
+    "X": ("failed", "unreachable"),
     "Y": ("completed", None),
     "Z": ("delivered", None),
 }
