@@ -102,6 +102,9 @@ class AtsEvents:
             auto_match=placement.auto_match and campaign is not None,
             job_name=placement.job_name,
             stage_name=placement.stage_name,
+            quiet_hours=self._context.settings.quiet_hours_window
+            if campaign is not None and campaign.quiet_hours
+            else None,
         )
         result = await self._answered(self._bridge.enrol(request))
         if not result.enrolments and campaign is not None:

@@ -7,6 +7,12 @@ candidate-progress and interviewer-availability webhooks. Within a minute the jo
 status: ``sending`` while messages go out, ``delivered``, ``in_progress``, ``completed``,
 ``queued`` (a candidate whose thread is busy), ``auto_match``, ``failed`` (invalid phone
 numbers), ``cancelled`` (withdrawals) and ``expired`` (a campaign that expires after 30 seconds).
+The screening chat nudges, 20 and 40 seconds after delivery, whoever has not completed it.
+
+The demo's campaigns send at any hour (``"quiet_hours": false``), so it shows every status day
+and night, except the night-shift briefing: it goes to three candidates in London, Shanghai and
+Los Angeles, eight hours apart, so at any hour one of them is in their quiet hours (21:00-08:00)
+and their briefing waits for the morning, with the reason on its timeline.
 
 Every event and webhook has a fixed id, so loading the demo twice creates nothing twice.
 """
@@ -58,6 +64,10 @@ CAMPAIGNS: dict[str, dict[str, Any]] = {
             {"id": "screening-questions", "name": "Screening questions", "type": "question"},
             {"id": "book-a-call", "name": "Book a call", "type": "schedule"},
         ],
+        "nudges": {
+            "after": ["PT20S", "PT40S"],
+            "message": "Hi {first_name}, your screening for {job_name} is still waiting for you.",
+        },
         "expiry": "P7D",
     },
     "demo-interview-booking": {
@@ -93,6 +103,14 @@ CAMPAIGNS: dict[str, dict[str, Any]] = {
         ],
     },
 }
+for _campaign in CAMPAIGNS.values():
+    _campaign["quiet_hours"] = False
+CAMPAIGNS["demo-night-briefing"] = {
+    "name": "Night-shift briefing",
+    "kind": "blast",
+    "channel": "sms",
+    "messages": ["Hi {first_name}! Your first night shift starts Monday at 22:00. Welcome!"],
+}
 
 AUTO_MATCH = {"auto_match": True}
 
@@ -123,6 +141,7 @@ JOBS: dict[str, dict[str, Any]] = {
                 "interview_settings": AUTO_MATCH,
             },
             {"id": "hired", "name": "Hired", "campaign_id": None},
+            {"id": "briefing", "name": "Night briefing", "campaign_id": "demo-night-briefing"},
             {"id": "rejected", "name": "Rejected", "campaign_id": "demo-rejection"},
         ],
     },
@@ -220,6 +239,15 @@ C = {
 # Numbers no carrier can reach: their enrolments fail with a reason.
 C[11] = DemoCandidate(id="demo-cand-11", name="Harper Taylor", phone="+1 555")
 C[23] = DemoCandidate(id="demo-cand-23", name="Sofia Allen", phone="12345")
+# Eight hours apart: at any hour, one of them is in their quiet hours.
+NIGHT_SHIFT = [
+    DemoCandidate(id=f"demo-cand-{number}", name=name, phone=f"+1415555{number:04d}", timezone=zone)
+    for number, name, zone in [
+        (35, "Amara Okafor", "Europe/London"),
+        (36, "Wei Zhang", "Asia/Shanghai"),
+        (37, "Diego Alvarez", "America/Los_Angeles"),
+    ]
+]
 
 
 class DemoFailed(RuntimeError):
@@ -438,6 +466,10 @@ class DemoLoader:
             support_interviews,
             created("demo-s09", s, "rejected", C[33]),
             created("demo-s10", s, "rejected", C[34]),
+            *(
+                created(f"demo-w{11 + n}", w, "briefing", candidate)
+                for n, candidate in enumerate(NIGHT_SHIFT)
+            ),
         ]
 
 

@@ -14,6 +14,9 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.candidates import TimeZoneName
+from domain.timing import QuietHours
+
 Port = Annotated[int, Field(ge=0, le=65535)]
 #: Messages per second a delivery task queue hands out.
 Rate = Annotated[float, Field(gt=0)]
@@ -55,6 +58,10 @@ class Settings(BaseSettings):
     )
 
     webhook_secret: SecretStr | None = None
+    #: Local hours in which nothing is sent (``HH:MM-HH:MM``, or ``off``), in the candidate's
+    #: time zone; ``default_timezone`` for a candidate whose zone is not known.
+    quiet_hours: str = "21:00-08:00"
+    default_timezone: TimeZoneName = "UTC"
     public_url: str | None = Field(
         default=None,
         description="The URL outside callers use to reach the API (Twilio signatures and "
@@ -86,6 +93,17 @@ class Settings(BaseSettings):
         """Messages per second the ``channel``'s delivery queue hands out."""
         rate: float | None = getattr(self, f"{channel}_rate", None)
         return rate if rate is not None else self.delivery_rate
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_hours_shape(cls, value: str) -> str:
+        QuietHours.parse(value)
+        return value
+
+    @property
+    def quiet_hours_window(self) -> QuietHours | None:
+        """The quiet hours as configured (``None``: ``off``)."""
+        return QuietHours.parse(self.quiet_hours, self.default_timezone)
 
     @field_validator("smtp_url")
     @classmethod

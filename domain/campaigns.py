@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated, Self
@@ -71,6 +72,22 @@ class WhatsAppTemplate(BaseModel):
     variables: Annotated[dict[VariableName, VariableText], Field(max_length=20)] = {}
 
 
+class Nudges(BaseModel):
+    """Reminders to a candidate who has not completed: the ``message`` at each offset after the
+    welcome was delivered (``PT2H``, ``PT24H``...), never once the enrolment has ended."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    after: Annotated[list[Duration], Field(min_length=1, max_length=10)]
+    message: MessageText
+
+    @model_validator(mode="after")
+    def _later_and_later(self) -> Self:
+        if any(b <= a for a, b in itertools.pairwise(self.after)):
+            raise ValueError("nudge offsets must grow: each one later than the one before")
+        return self
+
+
 class Campaign(BaseModel):
     """A campaign definition.
 
@@ -90,6 +107,9 @@ class Campaign(BaseModel):
     #: The e-mail subject (default: the campaign's name).
     subject: Subject | None = None
     whatsapp_template: WhatsAppTemplate | None = None
+    nudges: Nudges | None = None
+    #: ``False``: this campaign's messages go out at any hour (no quiet hours).
+    quiet_hours: bool = True
 
     @model_validator(mode="after")
     def _fits_its_kind(self) -> Self:
@@ -100,6 +120,8 @@ class Campaign(BaseModel):
                 raise ValueError("a blast has no modules")
             if self.expiry is not None:
                 raise ValueError("expiry applies to multi_module campaigns only")
+            if self.nudges is not None:
+                raise ValueError("nudges apply to multi_module campaigns only")
         else:
             if not self.modules:
                 raise ValueError("a multi_module campaign has at least one module")

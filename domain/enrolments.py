@@ -18,6 +18,7 @@ from domain.statuses import (
     IllegalTransition,
     can_move,
 )
+from domain.timing import QuietHours
 
 
 class StatusReason(StrEnum):
@@ -69,6 +70,8 @@ class Enrolment(BaseModel):
     #: The job's and the stage's names when the enrolment was created (for personalisation).
     job_name: str = ""
     stage_name: str = ""
+    #: The quiet hours in force when it was created (``None``: it sends at any hour).
+    quiet_hours: QuietHours | None = None
     status: EnrolmentStatus
     status_reason: str | None = None
     seq: int = 0
@@ -78,6 +81,12 @@ class Enrolment(BaseModel):
     delivered_at: datetime | None = None
     expires_at: datetime | None = None
     modules: dict[str, ProgressEvent] = Field(default_factory=dict)
+    #: When each nudge is due (set at delivery), and how many of them are behind us.
+    nudges_at: list[datetime] = Field(default_factory=list)
+    nudges_done: int = 0
+    #: The next message going out for it, and when (a held message, a nudge), for recruiters.
+    next_send_at: datetime | None = None
+    next_send: str | None = None
     #: Why the enrolment must end once its welcome's send returns (withdrawn, left the
     #: stage): the message may already be with the channel, so it cannot be cancelled while
     #: ``sending``. A blast that then goes out is simply done.
@@ -116,6 +125,7 @@ class Enrolment(BaseModel):
         detail: str,
         job_name: str = "",
         stage_name: str = "",
+        quiet_hours: QuietHours | None = None,
     ) -> Enrolment:
         """A new enrolment in one of the initial statuses, with its first timeline entry."""
         if not can_move(None, status):
@@ -131,6 +141,7 @@ class Enrolment(BaseModel):
             campaign=campaign,
             job_name=job_name,
             stage_name=stage_name,
+            quiet_hours=quiet_hours,
             status=status,
             created_at=at,
             updated_at=at,
@@ -159,6 +170,13 @@ class Enrolment(BaseModel):
         if reason is not None:
             self.status_reason = reason
         self._record(target, at, detail)
+
+    def nudge_number(self, nudge: int) -> int:
+        """The message number of the ``nudge``-th nudge (after the campaign's own messages)."""
+        return len(self.campaign.messages) + nudge
+
+    def is_nudge(self, message_number: int) -> bool:
+        return message_number > len(self.campaign.messages)
 
     def note(self, at: datetime, detail: str) -> None:
         """Add a timeline entry that does not change the status (e.g. a module completed)."""

@@ -15,6 +15,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from domain.campaigns import Campaign
 from domain.candidates import CandidateContact, Identifier
 from domain.statuses import EnrolmentStatus
+from domain.timing import QuietHours
 
 
 class ApplicationRef(BaseModel):
@@ -47,6 +48,8 @@ class EnrolRequest(BaseModel):
     #: The job's and the stage's names as configured now, for the campaign's texts.
     job_name: str = ""
     stage_name: str = ""
+    #: When nothing may be sent (``None``: any hour), as configured now.
+    quiet_hours: QuietHours | None = None
 
 
 class EnrolmentSummary(BaseModel):

@@ -30,10 +30,12 @@ INITIAL: frozenset[EnrolmentStatus] = frozenset({S.SENDING, S.QUEUED, S.AUTO_MAT
 
 #: Every allowed ``(from, to)`` move. ``delivered -> failed`` is the carrier reporting, after
 #: accepting a message, that it could not deliver it (Twilio's ``undelivered``/``failed``).
+#: ``sending -> cancelled`` ends an enrolment whose message quiet hours still hold: it was
+#: never handed to a provider.
 TRANSITIONS: dict[EnrolmentStatus, frozenset[EnrolmentStatus]] = {
     S.AUTO_MATCH: frozenset({S.QUEUED, S.SENDING, S.CANCELLED}),
     S.QUEUED: frozenset({S.SENDING, S.CANCELLED}),
-    S.SENDING: frozenset({S.DELIVERED, S.FAILED}),
+    S.SENDING: frozenset({S.DELIVERED, S.FAILED, S.CANCELLED}),
     S.DELIVERED: frozenset({S.IN_PROGRESS, S.EXPIRED, S.FAILED, S.CANCELLED}),
     S.IN_PROGRESS: frozenset({S.COMPLETED, S.EXPIRED, S.CANCELLED}),
     S.COMPLETED: frozenset(),

@@ -42,6 +42,7 @@ from domain.events import (
     ReadModelResync,
 )
 from domain.identity import enrolment_id
+from domain.sending import WELCOME_MESSAGE, PendingSend, SendSchedule, nudge_name
 from domain.statuses import EnrolmentStatus
 
 S = EnrolmentStatus
@@ -56,7 +57,6 @@ SEEN_EVENT_IDS = 1000
 #: ones live on in the read model only, which keeps a years-long candidate's state small.
 FINISHED_ENROLMENTS_KEPT = 100
 
-WELCOME_MESSAGE = 1
 
 #: The timeline's words for each way an enrolment is cancelled.
 CANCELLATIONS: dict[StatusReason, str] = {
@@ -65,14 +65,7 @@ CANCELLATIONS: dict[StatusReason, str] = {
 }
 
 
-class PendingSend(BaseModel):
-    """A message the workflow still has to deliver: the ``message_number``-th of an enrolment."""
-
-    enrolment_id: str
-    message_number: int
-
-
-class CandidateThread(BaseModel):
+class CandidateThread(SendSchedule, BaseModel):
     """Everything a candidate's workflow knows; carried whole across continue-as-new."""
 
     candidate: CandidateContact
@@ -199,10 +192,8 @@ class CandidateThread(BaseModel):
         )
         if done:
             enrolment.transition(S.COMPLETED, now, "every module completed")
-            self.pending_sends.extend(
-                PendingSend(enrolment_id=enrolment.id, message_number=n)
-                for n in range(WELCOME_MESSAGE + 1, len(enrolment.campaign.messages) + 1)
-            )
+            for n in range(WELCOME_MESSAGE + 1, len(enrolment.campaign.messages) + 1):
+                self._queue_send(enrolment, n, now)
             self._release(enrolment, now)
         return None
 
@@ -223,7 +214,7 @@ class CandidateThread(BaseModel):
                 now,
                 f"interviewer {event.interviewer_id} shared {len(event.slots)} slot(s)",
             )
-            self._admitted(enrolment)
+            self._admitted(enrolment, now)
         return waiting
 
     def record_receipt(self, event: DeliveryReceipt, now: datetime) -> str | None:
@@ -261,10 +252,15 @@ class CandidateThread(BaseModel):
         self._drop_pending(send)
         enrolment = self.enrolments[send.enrolment_id]
         if send.message_number != WELCOME_MESSAGE:
+            if enrolment.is_nudge(send.message_number):
+                enrolment.note(now, f"{nudge_name(enrolment, send.message_number)} sent")
             self._dispatch(now)
             return
         enrolment.delivered_at = now
         enrolment.transition(S.DELIVERED, now, f"{enrolment.campaign.channel} message delivered")
+        nudges = enrolment.campaign.nudges
+        if nudges is not None and not enrolment.campaign.is_blast:
+            enrolment.nudges_at = [now + offset for offset in nudges.after]
         if enrolment.early_failure_report is not None:
             failure = enrolment.early_failure_reason or StatusReason.UNDELIVERED
             self._fail_undelivered(enrolment, enrolment.early_failure_report, now, failure)
@@ -285,6 +281,9 @@ class CandidateThread(BaseModel):
         if send.message_number == WELCOME_MESSAGE:
             enrolment.transition(S.FAILED, now, detail, reason=reason)
             self._release(enrolment, now)
+        elif enrolment.is_nudge(send.message_number):
+            name = nudge_name(enrolment, send.message_number)
+            enrolment.note(now, f"{name} not sent: {detail}")
         else:
             enrolment.note(now, f"closing message {send.message_number} not sent: {detail}")
         self._dispatch(now)
@@ -305,20 +304,13 @@ class CandidateThread(BaseModel):
 
     # -- what the workflow asks ----------------------------------------------------------------
 
-    def next_deadline(self) -> datetime | None:
-        """The earliest expiry among enrolments that can still expire."""
-        deadlines = [
-            e.expires_at
-            for e in self.enrolments.values()
-            if e.expires_at is not None and e.status in (S.DELIVERED, S.IN_PROGRESS)
-        ]
-        return min(deadlines, default=None)
-
     def unprojected(self) -> list[Enrolment]:
-        """Enrolments with changes the read model has not seen yet (all of them on a resync)."""
-        if self.resync_pending:
-            return list(self.enrolments.values())
-        return [e for e in self.enrolments.values() if e.unprojected]
+        """Enrolments with changes the read model has not seen yet (all of them on a resync),
+        each with its next scheduled send up to date."""
+        changed = [e for e in self.enrolments.values() if e.unprojected or self.resync_pending]
+        for enrolment in changed:
+            enrolment.next_send_at, enrolment.next_send = self._next_send(enrolment)
+        return changed
 
     def unprojected_applications(self) -> list[ApplicationState]:
         """Applications whose row the read model must (re)write, each showing the status its
@@ -389,22 +381,27 @@ class CandidateThread(BaseModel):
     def _admission_status(self) -> EnrolmentStatus:
         return S.SENDING if self._thread_free() and not self.queue else S.QUEUED
 
-    def _admitted(self, enrolment: Enrolment) -> None:
+    def _admitted(self, enrolment: Enrolment, now: datetime) -> None:
         """Take the thread for an enrolment now ``sending``, or join the queue if ``queued``."""
         if enrolment.status is S.SENDING:
-            self._hold(enrolment)
+            self._hold(enrolment, now)
         else:
             self.queue.append(enrolment.id)
 
-    def _hold(self, enrolment: Enrolment) -> None:
+    def _hold(self, enrolment: Enrolment, now: datetime) -> None:
         self.holder = enrolment.id
-        self.pending_sends.append(
-            PendingSend(enrolment_id=enrolment.id, message_number=WELCOME_MESSAGE)
-        )
+        self._queue_send(enrolment, WELCOME_MESSAGE, now)
 
     def _release(self, enrolment: Enrolment, now: datetime) -> None:
         if self.holder == enrolment.id:
             self.holder = None
+        if enrolment.is_terminal:
+            # No reminder once it ended: drop the nudges still waiting for their window.
+            self.pending_sends = [
+                p
+                for p in self.pending_sends
+                if p.enrolment_id != enrolment.id or not enrolment.is_nudge(p.message_number)
+            ]
         self._dispatch(now)
 
     def _dispatch(self, now: datetime) -> None:
@@ -412,7 +409,7 @@ class CandidateThread(BaseModel):
         if self._thread_free() and self.queue:
             enrolment = self.enrolments[self.queue.pop(0)]
             enrolment.transition(S.SENDING, now, "thread free: sending")
-            self._hold(enrolment)
+            self._hold(enrolment, now)
 
     def _fail_undelivered(
         self,
@@ -429,6 +426,9 @@ class CandidateThread(BaseModel):
     def _cancel(self, enrolment: Enrolment, now: datetime, reason: StatusReason) -> None:
         if enrolment.id in self.queue:
             self.queue.remove(enrolment.id)
+        if enrolment.status is S.SENDING:
+            # Its welcome was still held by quiet hours: it never goes out now.
+            self.pending_sends = [p for p in self.pending_sends if p.enrolment_id != enrolment.id]
         enrolment.transition(S.CANCELLED, now, CANCELLATIONS[reason], reason=reason)
         self._release(enrolment, now)
 
@@ -467,6 +467,7 @@ class CandidateThread(BaseModel):
             campaign=request.campaign,
             job_name=request.job_name,
             stage_name=request.stage_name,
+            quiet_hours=request.quiet_hours,
             status=self._admission_status() if not request.auto_match else S.AUTO_MATCH,
             at=now,
             detail=f"enrolled in campaign {request.campaign.name!r}"
@@ -474,7 +475,7 @@ class CandidateThread(BaseModel):
         )
         self.enrolments[enrolment.id] = enrolment
         if enrolment.status is not S.AUTO_MATCH:
-            self._admitted(enrolment)
+            self._admitted(enrolment, now)
         self._forget_old()
         return enrolment
 
@@ -487,7 +488,7 @@ class CandidateThread(BaseModel):
         for enrolment in self._of_application(application_id):
             if enrolment.is_finished:
                 continue
-            if enrolment.status is S.SENDING:
+            if enrolment.status is S.SENDING and not self._welcome_held(enrolment, now):
                 enrolment.cancel_requested = reason
             else:
                 self._cancel(enrolment, now, reason)

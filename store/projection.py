@@ -174,4 +174,6 @@ def _enrolment_values(enrolment: Enrolment) -> dict[str, Any]:
         },
         "delivered_at": enrolment.delivered_at,
         "expires_at": enrolment.expires_at,
+        "next_send_at": enrolment.next_send_at,
+        "next_send": enrolment.next_send,
     }

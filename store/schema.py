@@ -178,6 +178,9 @@ class EnrolmentRow(Base):
     status_times: Mapped[dict[str, Any]]
     delivered_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
+    #: The next message going out for it and when: a message quiet hours hold, a nudge.
+    next_send_at: Mapped[datetime | None]
+    next_send: Mapped[str | None] = mapped_column(String(80))
 
     __table_args__ = (
         Index("ix_enrolments_job_stage_status", "job_id", "stage_id", "status"),

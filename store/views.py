@@ -151,6 +151,9 @@ class EnrolmentDetail(BaseModel):
     updated_at: datetime
     delivered_at: datetime | None
     expires_at: datetime | None
+    #: The next message going out and when (held by quiet hours, or a nudge); ``None``: none.
+    next_send_at: datetime | None = None
+    next_send: str | None = None
     status_times: dict[str, Any] = Field(default_factory=dict)
     timeline: list[TimelineItem]
     messages: list[SentMessage]
@@ -431,6 +434,8 @@ class RecruiterViews:
             updated_at=as_utc(row.updated_at),
             delivered_at=as_utc(row.delivered_at) if row.delivered_at else None,
             expires_at=as_utc(row.expires_at) if row.expires_at else None,
+            next_send_at=as_utc(row.next_send_at) if row.next_send_at else None,
+            next_send=row.next_send,
             status_times=row.status_times,
             timeline=[
                 TimelineItem(seq=e.seq, at=as_utc(e.at), status=e.status, detail=e.detail)

@@ -42,6 +42,8 @@ PASSTHROUGH_MODULES = (
     "pydantic",
     "pydantic_core",
     "annotated_types",
+    # The time zones of phone numbers' regions (quiet hours): data, loaded lazily on first use.
+    "phonenumbers",
     "domain",
     "channels",
     "activities",

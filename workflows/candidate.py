@@ -39,7 +39,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.identity import candidate_workflow_id, idempotency_key
     from domain.personalisation import Personalisation, render
-    from domain.thread import WELCOME_MESSAGE, CandidateThread, PendingSend
+    from domain.sending import WELCOME_MESSAGE, PendingSend
+    from domain.thread import CandidateThread
     from workflows.inputs import CandidateWorkflowInput, delivery_queue
     from workflows.search_attributes import (
         APPLICATION_IDS,
@@ -77,7 +78,7 @@ class CandidateWorkflow:
         self._input = input
         self._thread = input.thread
         self._deliveries: dict[tuple[str, int], asyncio.Task[None]] = {}
-        self._expiry_timer: tuple[datetime, asyncio.Task[None]] | None = None
+        self._timer: tuple[datetime, asyncio.Task[None]] | None = None
         self._wakeup = False
         self._published = _published_at_start(input)
 
@@ -86,9 +87,10 @@ class CandidateWorkflow:
         """Act on the state until the history is long enough to continue-as-new."""
         while True:
             self._thread.expire_due(workflow.now())
+            self._thread.schedule_nudges(workflow.now())
             self._start_deliveries()
             await self._project()
-            self._arm_expiry_timer()
+            self._arm_timer()
             self._publish()
             if self._quiet() and self._history_is_long():
                 self._thread.upgrade()
@@ -178,7 +180,7 @@ class CandidateWorkflow:
         self._wakeup = True
 
     def _start_deliveries(self) -> None:
-        for send in self._thread.pending_sends:
+        for send in self._thread.ready_sends(workflow.now()):
             key = (send.enrolment_id, send.message_number)
             if key not in self._deliveries:
                 self._deliveries[key] = asyncio.create_task(self._deliver(send))
@@ -259,23 +261,32 @@ class CandidateWorkflow:
             await workflow.wait_condition(projected, timeout=PROJECTION_WAIT)
         except TimeoutError:
             workflow.logger.warning("changes of %s not yet in the read model", application_id)
+        # Once this handler is done the workflow may be quiet: let the loop look (it may be
+        # time to continue-as-new).
+        self._wake()
 
-    def _arm_expiry_timer(self) -> None:
-        """Keep exactly one durable timer, for the earliest deadline."""
-        deadline = self._thread.next_deadline()
-        if self._expiry_timer is not None:
-            armed_for, task = self._expiry_timer
-            if armed_for == deadline and not task.done():
+    def _arm_timer(self) -> None:
+        """Keep exactly one durable timer, for the earliest moment the workflow must act on its
+        own: an expiry, the end of a quiet-hours hold, a nudge falling due."""
+        wakeup = self._thread.next_wakeup(workflow.now())
+        if self._timer is not None:
+            armed_for, task = self._timer
+            if armed_for == wakeup and not task.done():
                 return
             task.cancel()
-            self._expiry_timer = None
-        if deadline is not None:
-            self._expiry_timer = (deadline, asyncio.create_task(self._sleep_until(deadline)))
+            self._timer = None
+        if wakeup is not None:
+            self._timer = (wakeup, asyncio.create_task(self._sleep_until(wakeup)))
 
-    async def _sleep_until(self, deadline: datetime) -> None:
-        delay = deadline - workflow.now()
+    async def _sleep_until(self, wakeup: datetime) -> None:
+        delay = wakeup - workflow.now()
         if delay > timedelta(0):
-            await workflow.sleep(delay, summary="expiry of the running campaign")
+            reason = (
+                "expiry of the running campaign"
+                if wakeup == self._thread.next_deadline()
+                else "quiet hours end, or a nudge is due"
+            )
+            await workflow.sleep(delay, summary=reason)
         self._wake()
 
     def _publish(self) -> None:
@@ -340,8 +351,9 @@ def outbound_message(
 ) -> OutboundMessage:
     """The ``number``-th message of ``enrolment``, personalised for ``candidate``.
 
-    A WhatsApp welcome goes out as the campaign's approved template, when it has one: it opens
-    the conversation, where free text would be refused outside the 24-hour window.
+    A nudge's text is the campaign's nudge message. A WhatsApp welcome or nudge goes out as the
+    campaign's approved template, when it has one: it opens the conversation, where free text
+    would be refused outside the 24-hour window.
     """
     campaign = enrolment.campaign
     values = Personalisation(
@@ -351,9 +363,10 @@ def outbound_message(
         campaign_name=campaign.name,
     )
     template = None
+    nudge = enrolment.is_nudge(number)
     if (
         campaign.channel is ChannelKind.WHATSAPP
-        and number == WELCOME_MESSAGE
+        and (number == WELCOME_MESSAGE or nudge)
         and campaign.whatsapp_template is not None
     ):
         template = WhatsAppContent(
@@ -369,7 +382,12 @@ def outbound_message(
         message_number=number,
         channel=campaign.channel,
         candidate=candidate,
-        body=render(campaign.messages[number - 1], values),
+        body=render(
+            campaign.nudges.message
+            if nudge and campaign.nudges is not None
+            else campaign.messages[number - 1],
+            values,
+        ),
         subject=render(campaign.subject or campaign.name, values)
         if campaign.channel is ChannelKind.EMAIL
         else None,

@@ -29,7 +29,7 @@ from channels.addresses import normalise_phone
 from channels.base import PermanentDeliveryError
 from channels.twilio import failure_reason
 from domain.events import DeliveryOutcome, DeliveryReceipt
-from domain.thread import WELCOME_MESSAGE
+from domain.sending import WELCOME_MESSAGE
 from store.messages import UNDELIVERED, Messages, ReportOutcome
 from store.opt_outs import OptOuts
 from store.views import RecruiterViews

@@ -499,6 +499,7 @@
       enrolment.created_at ? [el("dt", {}, "Created"), el("dd", {}, absoluteTime(enrolment.created_at))] : null,
       enrolment.delivered_at ? [el("dt", {}, "Delivered"), el("dd", {}, absoluteTime(enrolment.delivered_at))] : null,
       enrolment.expires_at ? [el("dt", {}, "Expires"), el("dd", {}, absoluteTime(enrolment.expires_at))] : null,
+      enrolment.next_send_at ? [el("dt", {}, "Next send"), el("dd", { "data-next-send": "" }, `${enrolment.next_send || "message"} · ${absoluteTime(enrolment.next_send_at)}`)] : null,
     );
     const entries = [...(enrolment.timeline || [])].reverse();
     const timeline = el("ol", { class: "timeline", "data-timeline-for": id },

@@ -19,7 +19,8 @@ from domain.events import (
     Slot,
 )
 from domain.identity import enrolment_id
-from domain.thread import WELCOME_MESSAGE, CandidateThread, PendingSend
+from domain.sending import WELCOME_MESSAGE, PendingSend
+from domain.thread import CandidateThread
 
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 

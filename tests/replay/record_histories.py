@@ -19,10 +19,11 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from domain.campaigns import WhatsAppTemplate
+from domain.campaigns import Nudges, WhatsAppTemplate
 from domain.candidates import CandidateContact
 from domain.events import ApplicationRef, ApplicationWithdrawn, InterviewerAvailability
 from domain.statuses import EnrolmentStatus as S
+from domain.timing import QuietHours
 from tests.fixtures.temporal import installed_binary, register_search_attributes
 from tests.workflows.conftest import (
     VALID_PHONE,
@@ -124,6 +125,45 @@ async def whatsapp_template_then_closing(c: CandidateUnderTest) -> None:
     await c.wait_for(lambda t: not t.pending_sends)
 
 
+async def _skip_to_the_next(hour: int, c: CandidateUnderTest) -> None:
+    """Move the server's clock to the next ``hour``:00 UTC."""
+    now = await c.env.get_current_time()
+    target = now.replace(hour=hour, minute=0, second=0, microsecond=0)
+    if target <= now:
+        target += timedelta(days=1)
+    await c.env.sleep(target - now)
+
+
+NIGHTS = QuietHours.parse("21:00-08:00")
+
+
+async def quiet_hours_hold_the_welcome(c: CandidateUnderTest) -> None:
+    await _skip_to_the_next(6, c)  # 22:00 in California, the zone of the candidate's number
+    [e] = (await c.enter_stage(blast(), quiet_hours=NIGHTS)).enrolments
+    await c.wait_for(lambda t: bool(t.pending_sends and t.pending_sends[0].not_before))
+    await c.env.sleep(timedelta(hours=10))
+    await c.wait_status(e.id, S.DELIVERED)
+
+
+async def nudges_until_completed(c: CandidateUnderTest) -> None:
+    await _skip_to_the_next(18, c)  # 10:00 in California: every nudge falls in the day
+    campaign = multi_module("Screening", modules=1, closing=True).model_copy(
+        update={
+            "nudges": Nudges(
+                after=[timedelta(hours=h) for h in (2, 24, 48, 96)],
+                message="Still there, {first_name}?",
+            )
+        }
+    )
+    [e] = (await c.enter_stage(campaign, quiet_hours=NIGHTS)).enrolments
+    await c.wait_status(e.id, S.DELIVERED)
+    await c.env.sleep(timedelta(hours=25))
+    await c.wait_for(lambda t: t.enrolments[e.id].nudges_done == 2 and not t.pending_sends)
+    await c.signal("module_progress", progress(e.id, "m1", "completed", f"{c.contact.id}-p1"))
+    await c.wait_status(e.id, S.COMPLETED)
+    await c.wait_for(lambda t: not t.pending_sends)
+
+
 async def invalid_phone_failed(c: CandidateUnderTest) -> None:
     [e] = (await c.enter_stage(blast())).enrolments
     await c.wait_status(e.id, S.FAILED)
@@ -147,6 +187,9 @@ STORIES: dict[str, tuple[Story, str | None]] = {
     "moving_on_ends_the_running_campaign": (moving_on_ends_the_running_campaign, VALID_PHONE),
     # Issue 9: personalised texts, a WhatsApp template, a delivery queue per channel.
     "whatsapp_template_then_closing": (whatsapp_template_then_closing, VALID_PHONE),
+    # Issue 10: quiet hours hold a message until the morning; nudges until completion.
+    "quiet_hours_hold_the_welcome": (quiet_hours_hold_the_welcome, VALID_PHONE),
+    "nudges_until_completed": (nudges_until_completed, VALID_PHONE),
 }
 #: The application ``CandidateUnderTest.enter_stage`` enrols first, by default.
 FIRST_APPLICATION = ApplicationRef(id="app-1", job_id="job-1", stage_id="screen")

@@ -25,6 +25,7 @@ def clean_environment(extra: Mapping[str, str] = {}) -> dict[str, str]:
         for name, value in os.environ.items()
         if not name.startswith(("ENROLMENTS_", "TEMPORAL_", "TWILIO_"))
     }
+    environ["ENROLMENTS_QUIET_HOURS"] = "off"  # as in every test (tests/conftest.py)
     environ.update(extra)
     return environ
 

@@ -38,6 +38,7 @@ from domain.events import ApplicationRef, ApplicationWithdrawn, EnrolRequest, En
 from domain.identity import candidate_workflow_id
 from domain.statuses import EnrolmentStatus
 from domain.thread import RULES, CandidateThread
+from domain.timing import QuietHours
 from workers.worker import workflow_runner
 from workflows.candidate import CandidateWorkflow
 from workflows.inputs import CandidateWorkflowInput, delivery_queue
@@ -150,6 +151,7 @@ class CandidateUnderTest:
         stage: str = "screen",
         auto_match: bool = False,
         event_id: str | None = None,
+        quiet_hours: QuietHours | None = None,
     ) -> EnrolResult:
         """Send the ATS event 'application entered a stage' (happening now) as the update."""
         request = self.ats_event(
@@ -159,7 +161,7 @@ class CandidateUnderTest:
             stage=stage,
             auto_match=auto_match,
             event_id=event_id,
-        )
+        ).model_copy(update={"quiet_hours": quiet_hours})
         return await self.send(request)
 
     def ats_event(
