@@ -11,8 +11,10 @@ holds it from ``sending`` until it ends; a blast holds it only while ``sending``
 ``queued``, first in, first out. Messages still going out (a closing message) keep the thread
 busy so the chat never interleaves two campaigns.
 
-ATS events are ordered per application (``domain.applications``): the thread, which sees events
-one at a time, is the only place that decides whether an event is new, a repeat or stale.
+Two parts live in modules of their own, as mixins: what ATS events do to applications
+(``domain.application_events``: ordered per application, so the thread, which sees events one
+at a time, is the only place that decides whether an event is new, a repeat or stale) and when
+messages go out (``domain.sending``: quiet hours, nudges).
 
 ``rules`` versions these decisions for workflows already running: a state carried over from
 before ordering (rules 1) keeps the older rules until its workflow continues-as-new, which
@@ -26,30 +28,23 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from domain import rules_v1
-from domain.applications import ApplicationState, EventOrder
+from domain.application_events import RULES, ApplicationEvents
+from domain.applications import ApplicationState
 from domain.candidates import CandidateContact
 from domain.enrolments import Enrolment, StatusReason
 from domain.events import (
-    ApplicationRef,
-    ApplicationWithdrawn,
     DeliveryOutcome,
     DeliveryReceipt,
-    EnrolRequest,
     InterviewerAvailability,
     ModuleProgress,
     ProgressEvent,
     ReadModelResync,
 )
-from domain.identity import enrolment_id
 from domain.sending import WELCOME_MESSAGE, PendingSend, SendSchedule, nudge_name
 from domain.statuses import EnrolmentStatus
 
 S = EnrolmentStatus
 
-#: The rules new candidates' threads follow: 2 orders ATS events per application. A state
-#: without ``rules`` (carried over from before) follows 1 until it is upgraded.
-RULES = 2
 
 #: How many applied event ids the thread remembers to recognise a repeat.
 SEEN_EVENT_IDS = 1000
@@ -65,7 +60,7 @@ CANCELLATIONS: dict[StatusReason, str] = {
 }
 
 
-class CandidateThread(SendSchedule, BaseModel):
+class CandidateThread(ApplicationEvents, SendSchedule, BaseModel):
     """Everything a candidate's workflow knows; carried whole across continue-as-new."""
 
     candidate: CandidateContact
@@ -89,78 +84,6 @@ class CandidateThread(SendSchedule, BaseModel):
     def start(cls, candidate: CandidateContact) -> CandidateThread:
         """A new candidate's thread, on the current rules."""
         return cls(candidate=candidate, rules=RULES)
-
-    def enrol(self, request: EnrolRequest, now: datetime) -> list[Enrolment]:
-        """Apply an ATS event placing an application in a stage; enrol it in the stage's
-        campaign if it moved there. Returns the enrolments the event created.
-
-        An event not newer than the last one applied to the application (a repeat, however
-        late, or a stale one) changes nothing and returns the enrolment it created, if the
-        thread still has it. An event into the stage the application is already in is not a
-        move. A move ends every unfinished enrolment of the application's old stage.
-        """
-        if self.rules < 2:
-            return rules_v1.enrol(self, request, now)
-        app = request.application
-        order = (request.occurred_at, request.event_id)
-        state = self.applications.get(app.id)
-        if state is not None and not state.is_newer(order):
-            if not state.placed:
-                # Withdrawn before this older event arrived: the application exists (shown as
-                # withdrawn), but nothing is enrolled.
-                state.placed = True
-                state.changed(now)
-            existing = self.enrolments.get(enrolment_id(request.event_id, app.id))
-            return [] if existing is None else [existing]
-        self._take_contact(request.candidate, request.occurred_at)
-        if state is None:
-            state = self._new_application(app, order, now)
-            moved = True
-        else:
-            state.apply(order, now)
-            moved = state.place(app)
-        if not moved:
-            return []
-        self._end_enrolments(app.id, now, StatusReason.LEFT_STAGE)
-        state.show_enrolment(None, None, None)
-        enrolment = self._create_enrolment(request, now)
-        if enrolment is None:
-            return []
-        state.show_enrolment(enrolment.id, enrolment.status, None)
-        return [enrolment]
-
-    def withdraw(self, event: ApplicationWithdrawn, now: datetime) -> list[Enrolment]:
-        """Apply a withdrawal: cancel what was not sent and end what is running.
-
-        Final against every older event of the application; only a newer one makes it live
-        again. A withdrawal of an application never heard of is remembered (an older event
-        arriving later must not enrol it) and shown nowhere until an older event shows the
-        application existed. Returns the enrolments it ended.
-        """
-        if self.rules < 2:
-            return rules_v1.withdraw(self, event, now)
-        order = (event.occurred_at or now, event.event_id)
-        state = self.applications.get(event.application_id)
-        if state is not None and not state.is_newer(order):
-            return []
-        if state is None:
-            where = event.application or ApplicationRef(
-                id=event.application_id, job_id="-", stage_id="-"
-            )
-            state = self._new_application(where, order, now)
-            state.placed = False
-        else:
-            state.apply(order, now)
-            if event.application is not None:
-                state.job_id, state.stage_id = event.application.job_id, event.application.stage_id
-        state.withdrawn = True
-        ended = self._end_enrolments(event.application_id, now, StatusReason.APPLICATION_WITHDRAWN)
-        self._dispatch(now)
-        return ended
-
-    def application_enrolments(self, application_id: str) -> list[Enrolment]:
-        """The application's enrolments the thread still holds, oldest first."""
-        return sorted(self._of_application(application_id), key=lambda e: e.created_at)
 
     def record_progress(self, event: ModuleProgress, now: datetime) -> str | None:
         """Apply a module start/completion. Returns why it was ignored, or ``None`` if applied."""
@@ -345,22 +268,6 @@ class CandidateThread(SendSchedule, BaseModel):
                 app.projected_seq = max(app.projected_seq, seq)
         self._forget_old()
 
-    def upgrade(self) -> None:
-        """Move a state carried over from older rules onto the current ones (at a new run).
-
-        Applications the older rules did not track are rebuilt from their newest enrolment,
-        ordered by when it was enrolled (the event's own time was not kept).
-        """
-        if self.rules >= RULES:
-            return
-        untracked = [
-            e for e in self.enrolments.values() if e.application_id not in self.applications
-        ]
-        for e in sorted(untracked, key=lambda e: e.created_at):
-            app = ApplicationRef(id=e.application_id, job_id=e.job_id, stage_id=e.stage_id)
-            rules_v1.track(self, app, (e.created_at, e.ats_event_id), e, e.updated_at)
-        self.rules = RULES
-
     def summary(self) -> str:
         """One line for the Temporal UI: who this is and where each enrolment stands."""
         counts: dict[str, int] = {}
@@ -431,69 +338,6 @@ class CandidateThread(SendSchedule, BaseModel):
             self.pending_sends = [p for p in self.pending_sends if p.enrolment_id != enrolment.id]
         enrolment.transition(S.CANCELLED, now, CANCELLATIONS[reason], reason=reason)
         self._release(enrolment, now)
-
-    def _new_application(
-        self, app: ApplicationRef, order: EventOrder, now: datetime
-    ) -> ApplicationState:
-        state = ApplicationState(
-            id=app.id,
-            job_id=app.job_id,
-            stage_id=app.stage_id,
-            event_at=order[0],
-            event_id=order[1],
-            updated_at=now,
-        )
-        self.applications[app.id] = state
-        return state
-
-    def _take_contact(self, contact: CandidateContact, at: datetime) -> None:
-        """Contact details from an event newer than the ones that gave the current details."""
-        if self.contact_at is None or at >= self.contact_at:
-            self.candidate, self.contact_at = contact, at
-
-    def _create_enrolment(self, request: EnrolRequest, now: datetime) -> Enrolment | None:
-        """Enrol ``request``'s application in its stage's campaign (none: no campaign)."""
-        if request.campaign is None or request.campaign_id is None:
-            return None
-        app = request.application
-        enrolment = Enrolment.create(
-            id=enrolment_id(request.event_id, app.id),
-            ats_event_id=request.event_id,
-            application_id=app.id,
-            job_id=app.job_id,
-            stage_id=app.stage_id,
-            candidate_id=request.candidate.id,
-            campaign_id=request.campaign_id,
-            campaign=request.campaign,
-            job_name=request.job_name,
-            stage_name=request.stage_name,
-            quiet_hours=request.quiet_hours,
-            status=self._admission_status() if not request.auto_match else S.AUTO_MATCH,
-            at=now,
-            detail=f"enrolled in campaign {request.campaign.name!r}"
-            + ("; waiting for interviewer availability" if request.auto_match else ""),
-        )
-        self.enrolments[enrolment.id] = enrolment
-        if enrolment.status is not S.AUTO_MATCH:
-            self._admitted(enrolment, now)
-        self._forget_old()
-        return enrolment
-
-    def _end_enrolments(
-        self, application_id: str, now: datetime, reason: StatusReason
-    ) -> list[Enrolment]:
-        """End every unfinished enrolment of the application: cancel what waits or runs; a
-        welcome still being sent is cancelled once its send returns (``cancel_requested``)."""
-        ended = []
-        for enrolment in self._of_application(application_id):
-            if enrolment.is_finished:
-                continue
-            if enrolment.status is S.SENDING and not self._welcome_held(enrolment, now):
-                enrolment.cancel_requested = reason
-            else:
-                self._cancel(enrolment, now, reason)
-                ended.append(enrolment)
-        return ended
 
     def _drop_pending(self, send: PendingSend) -> None:
         self.pending_sends = [p for p in self.pending_sends if p != send]

@@ -6,12 +6,10 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel
 
 from api.dependencies import SessionDep
 from api.errors import ApiError, CheckedRoute, error_responses
-from domain.campaigns import Campaign, CampaignKind, CampaignModule, ChannelKind
-from domain.durations import Duration
+from domain.campaigns import Campaign
 from store.catalog import Catalog, StoredCampaign
 
 router = APIRouter(prefix="/campaigns", tags=["configuration"], route_class=CheckedRoute)
@@ -19,29 +17,21 @@ router = APIRouter(prefix="/campaigns", tags=["configuration"], route_class=Chec
 CampaignId = Annotated[str, Path(min_length=1, max_length=200)]
 
 
-class CampaignResource(BaseModel):
-    """A stored campaign. ``expiry`` is spelled out for multi-module campaigns (default P7D)."""
+class CampaignResource(Campaign):
+    """A stored campaign, as it was put, with its id. ``expiry`` is spelled out for
+    multi-module campaigns (default P7D)."""
 
     id: str
-    name: str
-    kind: CampaignKind
-    channel: ChannelKind
-    messages: list[str]
-    modules: list[CampaignModule]
-    expiry: Duration | None
     updated_at: datetime
 
     @classmethod
     def of(cls, stored: StoredCampaign) -> CampaignResource:
         campaign = stored.campaign
+        expiry = None if campaign.is_blast else campaign.effective_expiry
         return cls(
+            **campaign.model_dump(exclude={"expiry"}),
+            expiry=expiry,
             id=stored.id,
-            name=campaign.name,
-            kind=campaign.kind,
-            channel=campaign.channel,
-            messages=list(campaign.messages),
-            modules=list(campaign.modules),
-            expiry=None if campaign.is_blast else campaign.effective_expiry,
             updated_at=stored.updated_at,
         )
 

@@ -316,3 +316,24 @@ async def test_a_slow_channel_never_holds_back_another(open_stack: StackFactory)
 
         statuses = [(await stack.enrolment(e["id"]))["status"] for e in waiting]
         assert statuses.count("sending") >= 3, statuses
+
+
+async def test_a_campaign_reads_back_every_field_it_was_put_with(stack: Stack) -> None:
+    body = multi_module_campaign(modules=1) | {
+        "channel": "whatsapp",
+        "subject": "About {job_name}",
+        "whatsapp_template": {"content_sid": TEMPLATE, "variables": {"1": "{first_name}"}},
+        "nudges": {"after": ["PT2H", "P1D"], "message": "Still there, {first_name}?"},
+        "quiet_hours": False,
+        "expiry": "P3D",
+    }
+
+    put = await stack.http.put("/campaigns/c1", json=body)
+    got = await stack.http.get("/campaigns/c1")
+
+    assert put.status_code == 200, put.text
+    assert got.json() == put.json()
+    stored = got.json()
+    for field in ("subject", "whatsapp_template", "quiet_hours", "expiry"):
+        assert stored[field] == body[field], field
+    assert stored["nudges"] == {"after": ["PT2H", "P1D"], "message": body["nudges"]["message"]}

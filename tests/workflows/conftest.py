@@ -30,6 +30,7 @@ from channels.base import (
     SendResult,
     TransientDeliveryError,
 )
+from domain.application_events import RULES
 from domain.applications import ApplicationState
 from domain.campaigns import Campaign, CampaignKind, CampaignModule, ChannelKind, ModuleType
 from domain.candidates import CandidateContact
@@ -37,7 +38,7 @@ from domain.enrolments import Enrolment, StatusReason, TimelineEntry
 from domain.events import ApplicationRef, ApplicationWithdrawn, EnrolRequest, EnrolResult
 from domain.identity import candidate_workflow_id
 from domain.statuses import EnrolmentStatus
-from domain.thread import RULES, CandidateThread
+from domain.thread import CandidateThread
 from domain.timing import QuietHours
 from workers.worker import workflow_runner
 from workflows.candidate import CandidateWorkflow
