@@ -144,26 +144,12 @@ class CandidateUnderTest:
     events: int = 0
 
     async def enter_stage(
-        self,
-        campaign: Campaign | None,
-        *,
-        application: str = "app-1",
-        job: str = "job-1",
-        stage: str = "screen",
-        auto_match: bool = False,
-        event_id: str | None = None,
-        quiet_hours: QuietHours | None = None,
+        self, campaign: Campaign | None, *, quiet_hours: QuietHours | None = None, **where: Any
     ) -> EnrolResult:
-        """Send the ATS event 'application entered a stage' (happening now) as the update."""
-        request = self.ats_event(
-            campaign,
-            application=application,
-            job=job,
-            stage=stage,
-            auto_match=auto_match,
-            event_id=event_id,
-        ).model_copy(update={"quiet_hours": quiet_hours})
-        return await self.send(request)
+        """Send the ATS event 'application entered a stage' (happening now) as the update;
+        ``where`` are ``ats_event``'s keywords (application, job, stage...)."""
+        request = self.ats_event(campaign, **where)
+        return await self.send(request.model_copy(update={"quiet_hours": quiet_hours}))
 
     def ats_event(
         self,

@@ -10,6 +10,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from domain.campaigns import Campaign, Nudges
@@ -104,33 +105,26 @@ async def test_quiet_hours_follow_the_clocks_on_a_daylight_saving_day(
         assert thread.pending_sends[0].not_before == datetime(2027, 3, 14, 12, 0, tzinfo=UTC)
 
 
-async def test_without_a_zone_the_phone_numbers_region_decides(
-    time_skipping_env: WorkflowEnvironment,
+@pytest.mark.parametrize(
+    ("phone", "morning"),
+    [
+        # A 415 number is in Los Angeles: 05:00 UTC is 22:00 there; 08:00 is 15:00 UTC.
+        ("+14155550123", datetime(2027, 6, 1, 15, 0, tzinfo=UTC)),
+        # A UK mobile has several zones, none its own: the default zone (Paris, 07:00) decides.
+        ("+447700900123", datetime(2027, 6, 1, 6, 0, tzinfo=UTC)),
+    ],
+)
+async def test_without_a_zone_the_phone_number_then_the_default_zone_decides(
+    time_skipping_env: WorkflowEnvironment, phone: str, morning: datetime
 ) -> None:
-    # 05:00 UTC is 22:00 in Los Angeles (a 415 number): it waits for 08:00 there.
     await skip_to(time_skipping_env, datetime(2027, 6, 1, 5, 0, tzinfo=UTC))
     async with candidate_factory(time_skipping_env) as start:
-        californian = await start(contact(None, phone="+14155550123"))
-        await californian.enter_stage(blast(), quiet_hours=NIGHTS)
-
-        thread = await californian.wait_for(lambda t: bool(t.pending_sends))
-
-        assert thread.pending_sends[0].not_before == datetime(2027, 6, 1, 15, 0, tzinfo=UTC)
-
-
-async def test_without_a_zone_or_one_from_the_phone_number_the_default_zone_decides(
-    time_skipping_env: WorkflowEnvironment,
-) -> None:
-    # 05:00 UTC is 07:00 in Paris (the default zone here; a UK mobile number has several
-    # zones, none its own): it waits for 08:00 in Paris.
-    await skip_to(time_skipping_env, datetime(2027, 6, 1, 5, 0, tzinfo=UTC))
-    async with candidate_factory(time_skipping_env) as start:
-        candidate = await start(contact(None, phone="+447700900123"))
+        candidate = await start(contact(None, phone=phone))
         await candidate.enter_stage(blast(), quiet_hours=NIGHTS)
 
         thread = await candidate.wait_for(lambda t: bool(t.pending_sends))
 
-        assert thread.pending_sends[0].not_before == datetime(2027, 6, 1, 6, 0, tzinfo=UTC)
+        assert thread.pending_sends[0].not_before == morning
 
 
 async def test_a_campaign_without_quiet_hours_sends_at_any_hour(
