@@ -20,7 +20,7 @@ from api.bridge import EnrolmentTimeout
 from api.dependencies import ApiContext
 from api.errors import ApiError
 from api.inbound import accept_event
-from domain.candidates import CandidateContact, Identifier
+from domain.candidates import CandidateContact, Identifier, TimeZoneName
 from domain.events import (
     ApplicationRef,
     ApplicationWithdrawn,
@@ -43,6 +43,15 @@ class AtsEventType(StrEnum):
     APPLICATION_WITHDRAWN = "application.withdrawn"
 
 
+class AtsCandidate(CandidateContact):
+    """The candidate an ATS event is about: their time zone must be an IANA name."""
+
+    timezone: TimeZoneName | None = None
+
+    def contact(self) -> CandidateContact:
+        return CandidateContact.model_validate(self.model_dump())
+
+
 class AtsEvent(BaseModel):
     """An application was created in, moved to, or withdrawn from a job stage."""
 
@@ -52,7 +61,7 @@ class AtsEvent(BaseModel):
     type: AtsEventType
     occurred_at: AwareDatetime
     application: ApplicationRef
-    candidate: CandidateContact
+    candidate: AtsCandidate
 
     def said(self) -> dict[str, Any]:
         """What the event says, with ``occurred_at`` in UTC: a repeat written with another
@@ -89,14 +98,16 @@ class AtsEvents:
                 occurred_at=event.occurred_at,
                 application=event.application,
             )
-            result = await self._answered(self._bridge.withdraw(event.candidate, withdrawal))
+            result = await self._answered(
+                self._bridge.withdraw(event.candidate.contact(), withdrawal)
+            )
             return AtsEventAccepted(enrolments=result.enrolments)
         campaign = placement.campaign
         request = EnrolRequest(
             event_id=event.id,
             occurred_at=event.occurred_at,
             application=event.application,
-            candidate=event.candidate,
+            candidate=event.candidate.contact(),
             campaign_id=placement.campaign_id if campaign is not None else None,
             campaign=campaign,
             auto_match=placement.auto_match and campaign is not None,

@@ -149,7 +149,10 @@ def _with_and_without_port(url: str) -> list[str]:
     userinfo = parts.netloc.rpartition("@")[0]
     prefix = f"{userinfo}@" if userinfo else ""
     default = {"https": 443, "http": 80}.get(parts.scheme)
-    port = parts.port or default
+    try:
+        port = parts.port or default
+    except ValueError:  # a Host header with a port that is no port: the URL as given only
+        return [url]
     bare = urlunsplit(parts._replace(netloc=f"{prefix}{host}"))
     ported = urlunsplit(parts._replace(netloc=f"{prefix}{host}:{port}")) if port else bare
     return list(dict.fromkeys([url, bare, ported]))

@@ -31,7 +31,7 @@ from channels.base import (
 )
 from domain.campaigns import ChannelKind
 from domain.enrolments import StatusReason
-from store.messages import UNDELIVERED, AttemptKind, Messages
+from store.messages import UNDELIVERED, AttemptKind, Messages, StoredMessage
 from store.provider_health import ProviderHealth
 
 logger = logging.getLogger(__name__)
@@ -81,9 +81,7 @@ class ProviderChannels(Channel):
         stored = attempt.message
         match attempt.kind:
             case AttemptKind.ACCEPTED:
-                return SendResult(
-                    provider_message_id=stored.provider_message_id or "", duplicate=True
-                )
+                return self._accepted(provider, stored, duplicate=True)
             case AttemptKind.REFUSED:
                 raise PermanentDeliveryError(
                     stored.failure_reason or StatusReason.PROVIDER_REJECTED,
@@ -97,10 +95,10 @@ class ProviderChannels(Channel):
                 found = await provider.find(message, recipient, stored.attempted_at, taken)
                 if found is not None:
                     logger.info("%s: an earlier attempt reached %s", key, provider.name)
-                    await self._messages.accepted(
+                    recorded = await self._messages.accepted(
                         key, found.provider_message_id, found.status, _now()
                     )
-                    return SendResult(provider_message_id=found.provider_message_id, duplicate=True)
+                    return self._accepted(provider, recorded, duplicate=True)
         try:
             accepted = await provider.send(message, recipient)
         except PermanentDeliveryError as err:
@@ -117,18 +115,23 @@ class ProviderChannels(Channel):
             else:
                 await self._messages.not_sent(key, _now())
             raise
-        stored = await self._messages.accepted(
+        recorded = await self._messages.accepted(
             key, accepted.provider_message_id, accepted.status, _now()
         )
         await self._health.fine(provider.name)
+        return self._accepted(provider, recorded, duplicate=False)
+
+    @staticmethod
+    def _accepted(provider: Provider, stored: StoredMessage, *, duplicate: bool) -> SendResult:
+        """The send's result, once the provider has the message: a failure if the carrier
+        already reported it undelivered (a report can overtake the provider's answer)."""
         if stored.status in UNDELIVERED:
-            # The carrier's report overtook the provider's answer: it never reached them.
             raise PermanentDeliveryError(
                 provider.failure_reason(stored.error_code),
                 f"{provider.name} reported the message {stored.status} (error {stored.error_code})",
                 code=stored.error_code,
             )
-        return SendResult(provider_message_id=accepted.provider_message_id)
+        return SendResult(provider_message_id=stored.provider_message_id or "", duplicate=duplicate)
 
 
 def _now() -> datetime:

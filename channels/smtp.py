@@ -101,7 +101,7 @@ class SmtpProvider:
         email = EmailMessage()
         email["From"] = self._sender
         email["To"] = recipient
-        email["Subject"] = message.subject or ""
+        email["Subject"] = _one_line(message.subject or "")
         email["Date"] = formatdate(localtime=False)
         email["Message-ID"] = message_id(message.idempotency_key, self._sender)
         if self._unsubscribe is not None:
@@ -197,6 +197,11 @@ class SmtpProvider:
 
     async def aclose(self) -> None:
         """A connection is opened per message: nothing stays open."""
+
+
+def _one_line(text: str) -> str:
+    """A header value: line breaks (from a name or a subject) folded into spaces."""
+    return " ".join(text.split())
 
 
 def message_id(idempotency_key: str, sender: str) -> str:

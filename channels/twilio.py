@@ -198,7 +198,11 @@ class TwilioProvider:
             except httpx.HTTPError as err:
                 raise TransientDeliveryError(f"cannot look the message up: {err!r}") from err
             if response.status_code != 200:
-                raise _refusal(response)
+                refusal = _refusal(response)
+                if isinstance(refusal, TransientDeliveryError):
+                    raise refusal
+                # Not a verdict on the message, only on asking: try again later.
+                raise TransientDeliveryError(f"cannot look the message up: {refusal}")
             page = response.json()
             older = False
             for sent in page.get("messages", []):

@@ -127,7 +127,8 @@ class ApplicationEvents:
         """Move a state carried over from older rules onto the current ones (at a new run).
 
         Applications the older rules did not track are rebuilt from their newest enrolment,
-        ordered by when it was enrolled (the event's own time was not kept).
+        ordered by when it was enrolled (the event's own time was not kept: an ATS event that
+        happened earlier than that, delivered late, counts as stale).
         """
         if self.rules >= RULES:
             return
@@ -137,6 +138,12 @@ class ApplicationEvents:
         for e in sorted(untracked, key=lambda e: e.created_at):
             app = ApplicationRef(id=e.application_id, job_id=e.job_id, stage_id=e.stage_id)
             rules_v1.track(self._as_thread(), app, (e.created_at, e.ats_event_id), e, e.updated_at)
+        for app_id in {e.application_id for e in untracked}:
+            # The read model's row (written by the API then) knows more than this rebuild
+            # (a withdrawal, a move to a stage without a campaign): keep it until the
+            # application changes.
+            rebuilt = self.applications[app_id]
+            rebuilt.projected_seq = rebuilt.seq
         self.rules = RULES
 
     def _new_application(

@@ -8,7 +8,6 @@ from enum import StrEnum
 from typing import Annotated, Self
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -16,16 +15,13 @@ from pydantic import (
     model_validator,
 )
 
-from domain.durations import Duration
-from domain.personalisation import checked
+from domain.durations import Duration, capped, too_long
+from domain.personalisation import TemplateError, check
 
 DEFAULT_EXPIRY = timedelta(days=7)
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-MessageText = Annotated[
-    str, StringConstraints(min_length=1, max_length=4096), AfterValidator(checked)
-]
-Subject = Annotated[NonEmpty, AfterValidator(checked)]
+MessageText = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
 
 
 class CampaignKind(StrEnum):
@@ -57,8 +53,7 @@ class CampaignModule(BaseModel):
 
 ContentSid = Annotated[str, StringConstraints(pattern=r"^HX[0-9a-fA-F]{32}$")]
 VariableName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_]{1,50}$")]
-#: A text shown to candidates: it may use the placeholders of ``domain.personalisation``.
-VariableText = Annotated[str, StringConstraints(max_length=1024), AfterValidator(checked)]
+VariableText = Annotated[str, StringConstraints(max_length=1024)]
 
 
 class WhatsAppTemplate(BaseModel):
@@ -105,7 +100,7 @@ class Campaign(BaseModel):
     #: How long after delivery the candidate has to complete (default ``DEFAULT_EXPIRY``).
     expiry: Duration | None = None
     #: The e-mail subject (default: the campaign's name).
-    subject: Subject | None = None
+    subject: NonEmpty | None = None
     whatsapp_template: WhatsAppTemplate | None = None
     nudges: Nudges | None = None
     #: ``False``: this campaign's messages go out at any hour (no quiet hours).
@@ -133,7 +128,36 @@ class Campaign(BaseModel):
     @property
     def effective_expiry(self) -> timedelta:
         """How long after delivery a multi-module enrolment may take before it expires."""
-        return self.expiry if self.expiry is not None else DEFAULT_EXPIRY
+        return capped(self.expiry) if self.expiry is not None else DEFAULT_EXPIRY
+
+    def definition_problems(self) -> list[tuple[str, str]]:
+        """What a new definition may not hold, as ``(field path, why)``: a text using an
+        unknown placeholder or unpaired braces, a duration over the limit.
+
+        Checked where definitions come in (``PUT /campaigns``), not when one is read back:
+        a campaign stored or snapshotted before a rule existed still loads (its texts are
+        rendered leniently, its durations capped).
+        """
+        texts = [(f"messages.{n}", text) for n, text in enumerate(self.messages)]
+        if self.subject is not None:
+            texts.append(("subject", self.subject))
+        if self.whatsapp_template is not None:
+            texts += [
+                (f"whatsapp_template.variables.{name}", text)
+                for name, text in self.whatsapp_template.variables.items()
+            ]
+        durations = [("expiry", self.expiry)] if self.expiry is not None else []
+        if self.nudges is not None:
+            texts.append(("nudges.message", self.nudges.message))
+            durations += [(f"nudges.after.{n}", d) for n, d in enumerate(self.nudges.after)]
+        problems = []
+        for where, text in texts:
+            try:
+                check(text)
+            except TemplateError as err:
+                problems.append((where, str(err)))
+        problems += [(where, why) for where, d in durations if (why := too_long(d))]
+        return problems
 
     @property
     def is_blast(self) -> bool:

@@ -42,7 +42,9 @@ class CandidateContact(BaseModel):
     name: Annotated[str, StringConstraints(max_length=300)]
     phone: Annotated[str, StringConstraints(max_length=64)] | None = None
     email: Annotated[str, StringConstraints(max_length=320)] | None = None
-    timezone: TimeZoneName | None = None
+    #: An IANA zone name; checked where events come in (``TimeZoneName``), not when a state
+    #: carried over from before the check is read back.
+    timezone: Annotated[str, StringConstraints(max_length=64)] | None = None
 
     @field_validator("timezone", mode="before")
     @classmethod

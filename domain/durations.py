@@ -1,10 +1,10 @@
 """Durations as the API takes them: ISO 8601 strings (``P7D``, ``PT30M``), bounded.
 
 JSON has no duration type, and pydantic would read a bare number as seconds: ``"expiry": 3``
-would quietly become three seconds. So a duration from outside is a string in ISO 8601's
-duration syntax, positive and at most ``MAX_DURATION``, which keeps every deadline the workflow
-computes from it (``now + expiry``) far inside ``datetime``'s range. Python callers may still
-pass a ``timedelta``.
+would quietly become three seconds. So a duration is a positive ISO 8601 string (Python callers
+may pass a ``timedelta``). A new definition may hold at most ``MAX_DURATION`` (``too_long``,
+checked where definitions come in); what was stored before that limit still loads, and every
+deadline is computed with ``capped``, far inside ``datetime``'s range.
 """
 
 from __future__ import annotations
@@ -37,9 +37,17 @@ def parse_duration(value: Any) -> timedelta:
         raise ValueError("a duration is an ISO 8601 string such as 'P7D' or 'PT30M'")
     if duration <= timedelta(0):
         raise ValueError("a duration must be positive")
-    if duration > MAX_DURATION:
-        raise ValueError(f"a duration may be at most {MAX_DURATION_ISO}")
     return duration
+
+
+def too_long(duration: timedelta) -> str | None:
+    """Why ``duration`` may not be part of a new definition, or ``None``."""
+    return f"a duration may be at most {MAX_DURATION_ISO}" if duration > MAX_DURATION else None
+
+
+def capped(duration: timedelta) -> timedelta:
+    """``duration``, at most ``MAX_DURATION``: safe to add to any instant we will see."""
+    return min(duration, MAX_DURATION)
 
 
 def format_duration(duration: timedelta) -> str:
@@ -56,7 +64,7 @@ def format_duration(duration: timedelta) -> str:
     return text if text != "P" else "PT0S"
 
 
-#: A positive ISO 8601 duration of at most ``MAX_DURATION``.
+#: A positive ISO 8601 duration.
 Duration = Annotated[
     timedelta,
     BeforeValidator(parse_duration),

@@ -4,7 +4,8 @@ A text is parsed, never handed to ``str.format``: ``{first_name}`` and the other
 ``PLACEHOLDERS`` are replaced by values from the enrolment's snapshot, ``{{`` and ``}}`` stand for
 literal braces, and anything else in braces (an unknown name, an attribute or format spec, a
 lone brace) is a ``TemplateError``, which ``PUT /campaigns`` answers with a 422. A value is
-inserted as it is: a candidate called ``{job_name}`` is greeted as ``{job_name}``.
+inserted as it is: a candidate called ``{job_name}`` is greeted as ``{job_name}``. Rendering
+never fails (what it cannot render stays as written); checking is for new definitions.
 """
 
 from __future__ import annotations
@@ -64,22 +65,18 @@ def check(text: str) -> None:
             raise TemplateError(f"unknown placeholder {token!r}; use one of {known}")
 
 
-def checked(text: str) -> str:
-    """``text``, once ``check`` passed (a pydantic validator)."""
-    check(text)
-    return text
-
-
 def render(text: str, values: Personalisation) -> str:
-    """``text`` with its placeholders replaced by ``values`` (``text`` passed ``check``)."""
+    """``text`` with its placeholders replaced by ``values``.
+
+    Never fails: a text that did not pass ``check`` (stored before the rule, or a campaign name
+    used as a subject) keeps what it cannot render as written.
+    """
 
     def replace(match: re.Match[str]) -> str:
         token = match.group(0)
         if token in ("{{", "}}"):
             return token[0]
         name = match.group(1)
-        if name is None or name not in PLACEHOLDERS:
-            raise TemplateError(f"cannot render {token!r}")
-        return values.value(name)
+        return values.value(name) if name in PLACEHOLDERS else token
 
     return _TOKEN.sub(replace, text)

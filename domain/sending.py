@@ -31,6 +31,8 @@ class PendingSend(BaseModel):
     enrolment_id: str
     message_number: int
     not_before: datetime | None = None
+    #: Handed to the delivery activity (in flight until its result is recorded).
+    started: bool = False
 
     def ready(self, now: datetime) -> bool:
         return self.not_before is None or self.not_before <= now
@@ -65,9 +67,13 @@ class SendSchedule:
                     continue
                 self._queue_send(enrolment, number, now)
 
-    def ready_sends(self, now: datetime) -> list[PendingSend]:
-        """The pending messages that may go out now (quiet hours hold the others)."""
-        return [send for send in self.pending_sends if send.ready(now)]
+    def start_sends(self, now: datetime) -> list[PendingSend]:
+        """The pending messages to hand to the delivery activity now (quiet hours hold the
+        others), marked as started."""
+        ready = [s for s in self.pending_sends if not s.started and s.ready(now)]
+        for send in ready:
+            send.started = True
+        return ready
 
     def next_wakeup(self, now: datetime) -> datetime | None:
         """When the workflow must next act on its own: the earliest expiry, end of a quiet-hours

@@ -31,6 +31,7 @@ from pydantic import BaseModel, Field
 from domain.application_events import RULES, ApplicationEvents
 from domain.applications import ApplicationState
 from domain.candidates import CandidateContact
+from domain.durations import capped
 from domain.enrolments import Enrolment, StatusReason
 from domain.events import (
     DeliveryOutcome,
@@ -40,7 +41,7 @@ from domain.events import (
     ProgressEvent,
     ReadModelResync,
 )
-from domain.sending import WELCOME_MESSAGE, PendingSend, SendSchedule, nudge_name
+from domain.sending import WELCOME_MESSAGE, PendingSend, SendSchedule, message_name, nudge_name
 from domain.statuses import EnrolmentStatus
 
 S = EnrolmentStatus
@@ -173,17 +174,21 @@ class CandidateThread(ApplicationEvents, SendSchedule, BaseModel):
     def record_sent(self, send: PendingSend, now: datetime) -> None:
         """The channel accepted a message."""
         self._drop_pending(send)
-        enrolment = self.enrolments[send.enrolment_id]
-        if send.message_number != WELCOME_MESSAGE:
-            if enrolment.is_nudge(send.message_number):
-                enrolment.note(now, f"{nudge_name(enrolment, send.message_number)} sent")
+        enrolment = self.enrolments.get(send.enrolment_id)
+        if enrolment is None or send.message_number != WELCOME_MESSAGE:
+            if enrolment is not None and (
+                enrolment.is_nudge(send.message_number) or send.not_before is not None
+            ):
+                # A nudge, or a closing message that waited: its note also moves the next
+                # scheduled send on.
+                enrolment.note(now, f"{message_name(enrolment, send.message_number)} sent")
             self._dispatch(now)
             return
         enrolment.delivered_at = now
         enrolment.transition(S.DELIVERED, now, f"{enrolment.campaign.channel} message delivered")
         nudges = enrolment.campaign.nudges
         if nudges is not None and not enrolment.campaign.is_blast:
-            enrolment.nudges_at = [now + offset for offset in nudges.after]
+            enrolment.nudges_at = [now + capped(offset) for offset in nudges.after]
         if enrolment.early_failure_report is not None:
             failure = enrolment.early_failure_reason or StatusReason.UNDELIVERED
             self._fail_undelivered(enrolment, enrolment.early_failure_report, now, failure)
@@ -200,7 +205,10 @@ class CandidateThread(ApplicationEvents, SendSchedule, BaseModel):
     ) -> None:
         """The channel refused a message for good (invalid number, opted out...)."""
         self._drop_pending(send)
-        enrolment = self.enrolments[send.enrolment_id]
+        enrolment = self.enrolments.get(send.enrolment_id)
+        if enrolment is None:
+            self._dispatch(now)
+            return
         if send.message_number == WELCOME_MESSAGE:
             enrolment.transition(S.FAILED, now, detail, reason=reason)
             self._release(enrolment, now)
@@ -303,11 +311,14 @@ class CandidateThread(ApplicationEvents, SendSchedule, BaseModel):
         if self.holder == enrolment.id:
             self.holder = None
         if enrolment.is_terminal:
-            # No reminder once it ended: drop the nudges still waiting for their window.
+            # No reminder once it ended: drop the nudges not handed to a provider yet (one in
+            # flight keeps the thread busy until it returns, like a closing message).
             self.pending_sends = [
                 p
                 for p in self.pending_sends
-                if p.enrolment_id != enrolment.id or not enrolment.is_nudge(p.message_number)
+                if p.started
+                or p.enrolment_id != enrolment.id
+                or not enrolment.is_nudge(p.message_number)
             ]
         self._dispatch(now)
 

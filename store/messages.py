@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from channels.base import OutboundMessage
 from domain.campaigns import ChannelKind
-from store.database import dialect_insert
+from store.database import dialect_insert, dialect_of
 from store.opt_outs import opted_out_in
 from store.schema import EarlyReportRow, MessageRow
 
@@ -88,6 +88,7 @@ class StoredMessage(BaseModel):
     id: int
     idempotency_key: str
     enrolment_id: str
+    candidate_id: str
     message_number: int
     channel: ChannelKind
     provider: str
@@ -127,7 +128,8 @@ class ReportOutcome(StrEnum):
 
 @dataclass(frozen=True)
 class Report:
-    """What a status report did; ``message`` is set when it moved one."""
+    """What a status report did, and the message as it now stands (none when kept or
+    ignored)."""
 
     outcome: ReportOutcome
     message: StoredMessage | None = None
@@ -139,6 +141,18 @@ class Attempt:
 
     kind: AttemptKind
     message: StoredMessage
+
+
+async def _one_at_a_time(session: AsyncSession, provider_message_id: str) -> None:
+    """Serialise the transactions about one provider id: recording it, and a report of it.
+
+    Without this, on PostgreSQL (read committed) a report arriving while the id is being
+    recorded could miss the message and be kept as early, while the recording misses the
+    early report: it would never be applied. SQLite has one writer at a time already.
+    """
+    if dialect_of(session).name == "postgresql":
+        lock = func.pg_advisory_xact_lock(func.hashtext(provider_message_id))
+        await session.execute(select(lock))
 
 
 class Messages:
@@ -221,6 +235,7 @@ class Messages:
         """
         reported = REPORTED.get(status.lower(), M.ACCEPTED)
         async with self._sessions.begin() as session:
+            await _one_at_a_time(session, provider_message_id)
             await session.execute(
                 update(MessageRow)
                 .where(
@@ -280,6 +295,7 @@ class Messages:
             return Report(ReportOutcome.IGNORED)
         rank = STATUS_RANK[reported]
         async with self._sessions.begin() as session:
+            await _one_at_a_time(session, provider_message_id)
             moved = await session.execute(
                 update(MessageRow)
                 .where(
@@ -298,7 +314,7 @@ class Messages:
                 select(MessageRow.id).where(MessageRow.provider_message_id == provider_message_id)
             )
             if known is not None:
-                return Report(ReportOutcome.UNCHANGED)
+                return Report(ReportOutcome.UNCHANGED, await self._stored(session, known))
             insert = dialect_insert(session, EarlyReportRow).values(
                 provider_message_id=provider_message_id,
                 status=reported.value,
@@ -385,6 +401,7 @@ class Messages:
         insert = dialect_insert(session, MessageRow).values(
             idempotency_key=message.idempotency_key,
             enrolment_id=message.enrolment_id,
+            candidate_id=message.candidate.id,
             message_number=message.message_number,
             channel=message.channel.value,
             provider=provider,

@@ -217,6 +217,8 @@ class MessageRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
     enrolment_id: Mapped[str] = mapped_column(String(40))
+    #: Whose workflow a provider's report about the message goes to.
+    candidate_id: Mapped[str] = mapped_column(String(200))
     message_number: Mapped[int] = mapped_column(Integer)
     channel: Mapped[str] = mapped_column(String(20))
     #: Who carried it: ``outbox``, ``twilio``, ``smtp``.

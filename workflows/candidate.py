@@ -51,6 +51,9 @@ with workflow.unsafe.imports_passed_through():
         search_view,
     )
 
+#: The patch under which a rules-1 run projects application changes on their own.
+APPLICATION_ROWS = "project-application-rows"
+
 #: How long an update waits for its change to reach the read model before answering anyway.
 PROJECTION_WAIT = timedelta(seconds=10)
 
@@ -180,7 +183,7 @@ class CandidateWorkflow:
         self._wakeup = True
 
     def _start_deliveries(self) -> None:
-        for send in self._thread.ready_sends(workflow.now()):
+        for send in self._thread.start_sends(workflow.now()):
             key = (send.enrolment_id, send.message_number)
             if key not in self._deliveries:
                 self._deliveries[key] = asyncio.create_task(self._deliver(send))
@@ -216,11 +219,12 @@ class CandidateWorkflow:
 
     async def _project(self) -> None:
         changed = self._thread.unprojected()
-        # Rules 1 project with enrolment changes only, as their histories did.
-        if not changed and self._thread.rules < 2:
-            return
         applications = self._thread.unprojected_applications()
         if not changed and not applications:
+            return
+        # Rules 1 projected applications only with an enrolment change, as their recorded
+        # histories did; a run that is not replaying those projects them on their own too.
+        if not changed and self._thread.rules < 2 and not workflow.patched(APPLICATION_ROWS):
             return
         # A snapshot: a local activity retried after a backoff timer encodes its input again,
         # and the state goes on changing meanwhile (a send returns). The read model must get

@@ -56,7 +56,19 @@ def within_budget(values_first_kept_first: Iterable[str], budget: int = VALUE_BU
 def search_view(thread: CandidateThread) -> SearchView:
     """What a candidate is found by: their jobs and applications, live ones first, then the
     most recently changed, as many as the server takes (the read model has every one), and
-    the statuses of the enrolments the thread holds."""
+    the statuses of the enrolments the thread holds.
+
+    A thread on rules 1 (carried over from before applications were tracked) is found by its
+    enrolments' jobs and applications, as its recorded history was.
+    """
+    statuses = sorted({e.status.value for e in thread.enrolments.values()})
+    if thread.rules < 2:
+        enrolments = sorted(thread.enrolments.values(), key=lambda e: e.updated_at, reverse=True)
+        return (
+            within_budget(e.job_id for e in enrolments),
+            within_budget(e.application_id for e in enrolments),
+            statuses,
+        )
     applications = sorted(
         (a for a in thread.applications.values() if a.placed),
         key=lambda a: (a.withdrawn or a.status in TERMINAL, -a.updated_at.timestamp()),
@@ -64,7 +76,7 @@ def search_view(thread: CandidateThread) -> SearchView:
     return (
         within_budget(a.job_id for a in applications),
         within_budget(a.id for a in applications),
-        sorted({e.status.value for e in thread.enrolments.values()}),
+        statuses,
     )
 
 

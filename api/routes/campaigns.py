@@ -44,7 +44,23 @@ class CampaignResource(Campaign):
 async def put_campaign(
     campaign_id: CampaignId, campaign: Campaign, session: SessionDep
 ) -> CampaignResource:
-    """Create or replace a campaign. Enrolments already created keep their snapshot."""
+    """Create or replace a campaign. Enrolments already created keep their snapshot.
+
+    Texts may use only the documented placeholders; durations at most P366D (422).
+    """
+    problems = campaign.definition_problems()
+    if problems:
+        where, why = problems[0]
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        raise ApiError(
+            422,
+            "validation_failed",
+            f"{where}: {why}{more}",
+            [
+                {"loc": ["body", *where.split(".")], "message": why, "type": "value_error"}
+                for where, why in problems
+            ],
+        )
     catalog = Catalog(session)
     await catalog.save_campaign(campaign_id, campaign, datetime.now(UTC))
     await session.commit()

@@ -32,7 +32,6 @@ from domain.events import DeliveryOutcome, DeliveryReceipt
 from domain.sending import WELCOME_MESSAGE
 from store.messages import UNDELIVERED, Messages, ReportOutcome
 from store.opt_outs import OptOuts
-from store.views import RecruiterViews
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +80,11 @@ def keyword(body: str) -> str:
 async def twilio_status(
     callback: Annotated[TwilioStatusCallback, Form()], context: ContextDep, bridge: BridgeDep
 ) -> Accepted:
-    """Record how far the message got; an undelivered welcome fails its enrolment."""
+    """Record how far the message got; an undelivered welcome fails its enrolment.
+
+    The workflow is told again when a repeated report finds the welcome already undelivered
+    (telling it may have failed the first time: it applies each report once).
+    """
     error_code = (callback.ErrorCode or "").strip() or None
     report = await Messages(context.sessions).report(
         callback.MessageSid, callback.MessageStatus, error_code, datetime.now(UTC)
@@ -93,23 +96,19 @@ async def twilio_status(
         return Accepted(detail=f"status {callback.MessageStatus!r} changes nothing")
     if message.status not in UNDELIVERED or message.message_number != WELCOME_MESSAGE:
         return Accepted()
-    async with context.sessions() as session:
-        enrolment = await RecruiterViews(session).enrolment_row(message.enrolment_id)
-    if enrolment is None:
-        return Accepted(detail=f"enrolment {message.enrolment_id!r} is not in the read model")
-    detail = f"twilio {message.status}" + (f" (error {error_code})" if error_code else "")
-    await bridge.receipt(
-        enrolment.candidate_id,
+    code = message.error_code
+    told = await bridge.receipt(
+        message.candidate_id,
         DeliveryReceipt(
             event_id=f"twilio:{callback.MessageSid}:{message.status}",
             enrolment_id=message.enrolment_id,
             message_number=message.message_number,
             outcome=DeliveryOutcome.FAILED,
-            reason=detail,
-            failure=failure_reason(error_code),
+            reason=f"twilio {message.status}" + (f" (error {code})" if code else ""),
+            failure=failure_reason(code),
         ),
     )
-    return Accepted()
+    return Accepted(detail=None if told else "the candidate has no running workflow")
 
 
 @router.post(

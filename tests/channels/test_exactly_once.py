@@ -150,3 +150,23 @@ async def test_a_failure_report_that_overtook_the_answer_fails_the_send(
         await channels.send(message)
 
     assert failed.value.reason == StatusReason.CARRIER_FILTERED
+
+
+async def test_a_retry_that_finds_the_message_reported_undelivered_fails_it(
+    twilio: FakeTwilio, impatient: TwilioProvider, db_sessions: Sessions
+) -> None:
+    channels = channels_through(impatient, db_sessions)
+    message = welcome()
+    twilio.misbehave.swallowed_answers = 1
+    with pytest.raises(OutcomeUnknown):
+        await channels.send(message)
+    [sent] = twilio.messages
+    # The carrier's report comes while the worker that sent it is gone.
+    await Messages(db_sessions).report(sent.sid, "undelivered", "30003", datetime.now(UTC))
+
+    with pytest.raises(PermanentDeliveryError) as failed:
+        await channels.send(message)
+
+    assert failed.value.reason == StatusReason.UNREACHABLE
+    assert twilio.creates == 1
+    await impatient.aclose()

@@ -67,3 +67,30 @@ def test_the_api_lists_exactly_these_placeholders() -> None:
         "stage_name",
         "campaign_name",
     }
+
+
+def test_rendering_never_fails_on_a_text_stored_before_the_check() -> None:
+    assert render("Hi {name}, {first_name} {", ANA) == "Hi {name}, Ana {"
+
+
+def test_definitions_stored_before_the_rules_still_load() -> None:
+    from datetime import timedelta
+
+    from domain.campaigns import DEFAULT_EXPIRY, Campaign
+    from domain.candidates import CandidateContact
+    from domain.durations import MAX_DURATION
+
+    old = Campaign.model_validate(
+        {
+            "name": "Offer {2025}",
+            "kind": "multi_module",
+            "channel": "sms",
+            "messages": ["Hi {name}"],
+            "modules": [{"id": "m", "name": "M", "type": "content"}],
+            "expiry": "P400D",
+        }
+    )
+    assert old.effective_expiry == MAX_DURATION > DEFAULT_EXPIRY
+    assert [where for where, _ in old.definition_problems()] == ["messages.0", "expiry"]
+    assert CandidateContact(id="c", name="n", timezone="GMT+2").timezone == "GMT+2"
+    assert timedelta(days=400) > MAX_DURATION

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from domain.campaigns import DEFAULT_EXPIRY, Campaign, CampaignKind, ChannelKind
+from domain.campaigns import DEFAULT_EXPIRY, Campaign, CampaignKind, ChannelKind, Nudges
 from domain.enrolments import Enrolment, StatusReason
 from domain.events import DeliveryOutcome, ProgressEvent
 from domain.statuses import EnrolmentStatus
@@ -1215,3 +1215,39 @@ def test_an_availability_releases_only_what_waited_when_it_first_arrived(
     assert [e.id for e in released] == [first.id]
     assert first.status is S.SENDING
     assert later.status is S.AUTO_MATCH
+
+
+def test_a_nudge_in_flight_when_the_candidate_completes_keeps_the_thread_until_it_returns(
+    thread: CandidateThread, clock: Clock
+) -> None:
+    nudged = SCREENING.model_copy(
+        update={"nudges": Nudges(after=[timedelta(hours=2)], message="Still there?")}
+    )
+    screening = enrol(thread, clock, "evt-1", campaign=nudged)
+    deliver(thread, clock, screening)
+    queued = enrol(thread, clock, "evt-2", "app-2", campaign=REJECTION)
+    thread.schedule_nudges(clock.advance(timedelta(hours=2)))
+    [nudge] = thread.start_sends(clock.now)
+
+    complete_every_module(thread, clock, screening)
+
+    assert screening.status is S.COMPLETED
+    assert queued.status is S.QUEUED, "the nudge is still on its way"
+    thread.record_sent(nudge, clock.now)
+    assert queued.status is S.SENDING
+
+
+def test_a_nudge_not_sent_yet_when_the_enrolment_ends_is_dropped(
+    thread: CandidateThread, clock: Clock
+) -> None:
+    nudged = SCREENING.model_copy(
+        update={"nudges": Nudges(after=[timedelta(hours=2)], message="Still there?")}
+    )
+    screening = enrol(thread, clock, "evt-1", campaign=nudged)
+    deliver(thread, clock, screening)
+    thread.schedule_nudges(clock.advance(timedelta(hours=2)))
+
+    complete_every_module(thread, clock, screening)
+
+    assert thread.pending_sends == []
+    assert thread.start_sends(clock.now) == []

@@ -168,3 +168,28 @@ async def test_reports_of_statuses_we_do_not_track_are_ignored(db_sessions: Sess
     await accepted_message(ledger)
 
     assert (await ledger.report("SM1", "receiving", None, NOW)).outcome is ReportOutcome.IGNORED
+
+
+async def test_a_report_racing_the_recording_of_its_id_is_never_lost(
+    db_sessions: Sessions,
+) -> None:
+    ledger = Messages(db_sessions)
+    keys = []
+    for _ in range(20):
+        sms = message(candidate())
+        await ledger.begin(sms, "twilio", VALID_PHONE, NOW)
+        keys.append(sms.idempotency_key)
+
+    await asyncio.gather(
+        *(
+            step
+            for n, key in enumerate(keys)
+            for step in (
+                ledger.accepted(key, f"SM{n}", "queued", NOW),
+                ledger.report(f"SM{n}", "failed", "30007", NOW),
+            )
+        )
+    )
+
+    stored = [await ledger.get(key) for key in keys]
+    assert [m.status if m else None for m in stored] == [MessageStatus.FAILED] * len(keys)

@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("idempotency_key", sa.String(80), nullable=False),
         sa.Column("enrolment_id", sa.String(40), nullable=False),
+        sa.Column("candidate_id", sa.String(200), nullable=False),
         sa.Column("message_number", sa.Integer(), nullable=False),
         sa.Column("channel", sa.String(20), nullable=False),
         sa.Column("provider", sa.String(20), nullable=False),
@@ -46,12 +47,13 @@ def upgrade() -> None:
     )
     # Every message the outbox stored went out through it: accepted, under its old id.
     op.execute(
-        "INSERT INTO messages (idempotency_key, enrolment_id, message_number, channel, provider,"
-        " recipient, body, provider_message_id, status, status_rank, error_code, failure_reason,"
-        " attempts, attempted_at, created_at, updated_at)"
-        " SELECT idempotency_key, enrolment_id, message_number, channel, 'outbox', recipient,"
-        " body, provider_message_id, 'accepted', 1, NULL, NULL, 1, created_at, created_at,"
-        " created_at FROM outbox_messages"
+        "INSERT INTO messages (idempotency_key, enrolment_id, candidate_id, message_number,"
+        " channel, provider, recipient, body, provider_message_id, status, status_rank,"
+        " error_code, failure_reason, attempts, attempted_at, created_at, updated_at)"
+        " SELECT o.idempotency_key, o.enrolment_id, COALESCE(e.candidate_id, ''),"
+        " o.message_number, o.channel, 'outbox', o.recipient, o.body, o.provider_message_id,"
+        " 'accepted', 1, NULL, NULL, 1, o.created_at, o.created_at, o.created_at"
+        " FROM outbox_messages o LEFT JOIN enrolments e ON e.id = o.enrolment_id"
     )
     op.create_index("ix_messages_enrolment", "messages", ["enrolment_id", "message_number"])
     op.create_index("ix_messages_recipient", "messages", ["recipient"])
