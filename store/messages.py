@@ -417,11 +417,9 @@ class Messages:
             created_at=now,
             updated_at=now,
         )
-        created = await session.execute(
-            insert.on_conflict_do_nothing(index_elements=[MessageRow.idempotency_key]).returning(
-                MessageRow.id
-            )
-        )
+        # Any conflict: the outbox's provider id derives from the key, so a racing twin of this
+        # insert meets both unique indexes, and PostgreSQL checks the one not named as well.
+        created = await session.execute(insert.on_conflict_do_nothing().returning(MessageRow.id))
         return created.scalar_one_or_none() is not None
 
     @staticmethod
