@@ -8,8 +8,12 @@ ENV PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 WORKDIR /src
+# Dependencies first, from pyproject.toml alone: a change to the sources reuses this layer.
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
+    && pip install -r /tmp/requirements.txt
 COPY . .
-RUN pip install . \
+RUN pip install --no-deps . \
     && useradd --system --uid 10001 --home-dir /data --create-home enrolments
 
 # Runs from /data, not from the sources: the installed package is what runs.

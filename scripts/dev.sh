@@ -25,7 +25,7 @@ wanted=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [[ "$(cat "$VENV/.installed-dev" 2>/dev/null)" != "$wanted" &&
       "$(cat "$VENV/.installed-test" 2>/dev/null)" != "$wanted" ]]; then
   echo "Installing the project into $VENV (first run, or pyproject.toml changed) ..." >&2
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e .
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e '.[dev]'
   echo "$wanted" > "$VENV/.installed-dev"
 fi
 

@@ -26,6 +26,7 @@ import threading
 import traceback
 from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -604,7 +605,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Campaign enrolments on Temporal. Settings come from ENROLMENTS_* "
         "environment variables (and TEMPORAL_* for the Temporal connection); flags override them.",
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"{PROGRAM} {_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def setting_flag(
         command: argparse.ArgumentParser, name: str, kind: Callable[[str], Any], help_text: str
@@ -736,12 +738,23 @@ def _command(args: argparse.Namespace, settings: Settings) -> Coroutine[Any, Any
     return run_migrate(settings)
 
 
+def _version() -> str:
+    try:
+        return metadata.version("campaign-enrolments")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``enrolments`` command; exits 0, 1 (could not run) or 2 (bad config).
 
     It ends the process itself (``os._exit``), so call it only as the program's entry point.
     """
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        sys.exit(EXIT_OK)
     overrides = {name: getattr(args, name) for name in _SETTING_FLAGS if hasattr(args, name)}
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"

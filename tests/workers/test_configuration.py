@@ -124,3 +124,20 @@ def test_dev_server_persists_in_the_data_folder_with_every_search_attribute(
     assert flags["--ip"] == "127.0.0.1"
     registered = [command[i + 1] for i, arg in enumerate(command) if arg == "--search-attribute"]
     assert registered == [f"{name}={kind}" for name, kind in REGISTRATION.items()]
+
+
+def test_enrolments_alone_prints_its_help_and_version_says_which() -> None:
+    bare = run_enrolments([])
+    version = run_enrolments(["--version"])
+
+    assert bare.returncode == 0, bare.stderr
+    assert "usage: enrolments" in bare.stdout and "COMMAND" in bare.stdout
+    assert (version.returncode, version.stdout.strip()) == (0, "enrolments 0.1.0")
+
+
+def test_a_bad_quiet_hours_window_is_refused_naming_the_variable(tmp_path: Path) -> None:
+    result = run_enrolments(
+        ["migrate", "--data-dir", str(tmp_path)], env={"ENROLMENTS_QUIET_HOURS": "25:00-08:00"}
+    )
+
+    assert_refused_in_one_line(result, "ENROLMENTS_QUIET_HOURS")
