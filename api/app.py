@@ -18,6 +18,7 @@ from temporalio.client import Client
 from api import ui
 from api.bridge import CandidateBridge
 from api.dependencies import ApiContext
+from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.routes import ats, campaigns, health, jobs, twilio, unsubscribe, views, webhooks
 from api.signatures import webhook_key
@@ -61,7 +62,8 @@ def create_app(settings: Settings, client: Client, *, engine: AsyncEngine | None
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # served by api.docs, without a CDN
+        redoc_url=None,
     )
     app.state.context = ApiContext(
         settings=settings,
@@ -76,6 +78,7 @@ def create_app(settings: Settings, client: Client, *, engine: AsyncEngine | None
         unsubscribe_links=unsubscribe_links(settings),
     )
     install_error_handlers(app)
+    install_docs(app)
     for router in (
         campaigns.router,
         jobs.router,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -212,3 +213,9 @@ async def test_the_openapi_description_is_served(stack: Stack) -> None:
     assert {"/ats/events", "/jobs/{job_id}/applications", "/webhooks/twilio/status"} <= set(
         spec["paths"]
     )
+    # Nothing from the internet: every asset the page names is served here.
+    assets = re.findall(r'(?:href|src)="([^"]+)"|url: \'([^\']+)\'', docs.text)
+    urls = [a or b for a, b in assets]
+    assert urls and not [u for u in urls if u.startswith(("http:", "https:", "//"))], urls
+    for url in urls:
+        assert (await stack.http.get(url)).status_code == 200, url

@@ -1,0 +1,35 @@
+"""``/docs``: the OpenAPI reference, served with no internet.
+
+FastAPI's default page loads Swagger UI from a CDN; here its files come from the
+``swagger-ui-bundle`` package and are served under ``/docs/assets``, so an air-gapped
+deployment (or this machine) still shows the reference.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.staticfiles import StaticFiles
+from starlette.responses import HTMLResponse
+from swagger_ui_bundle import swagger_ui_path
+
+ASSETS = "/docs/assets"
+FAVICON = "/ui/static/favicon.svg"
+
+
+def install_docs(app: FastAPI) -> None:
+    """Serve the Swagger UI page and its assets from this process (``docs_url`` must be off)."""
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/docs")
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title}: API reference",
+            swagger_js_url=f"{ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{ASSETS}/swagger-ui.css",
+            swagger_favicon_url=FAVICON,
+        )
+
+    app.include_router(router)
+    app.mount(ASSETS, StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
