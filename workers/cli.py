@@ -160,6 +160,20 @@ def _sqlite_folder(database_url: str) -> Path | None:
     return Path(url.database).parent
 
 
+def _require_read_model(settings: Settings) -> None:
+    """A command that uses the read model must find it: a SQLite file that does not exist is
+    another data folder than the one ``dev`` or ``migrate`` made, never one to create empty."""
+    url = make_url(settings.database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return
+    if not Path(url.database).is_file():
+        raise ConfigurationError(
+            f"invalid configuration: no read model at {url.database}: run 'enrolments migrate' (or 'enrolments dev') "
+            "first, or point --data-dir / ENROLMENTS_DATA_DIR (or ENROLMENTS_DATABASE_URL) at "
+            "the one you have"
+        )
+
+
 def _prepare_data_folders(settings: Settings, *, dev: bool) -> None:
     folders = [settings.data_dir] if dev else []
     sqlite_folder = _sqlite_folder(settings.database_url)
@@ -770,6 +784,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                     "Temporal dev server",
                     file=sys.stderr,
                 )
+        if args.command in ("worker", "api", "reconcile"):
+            _require_read_model(settings)
         if args.command != "setup-namespace":  # the only command without a database
             _prepare_data_folders(settings, dev=args.command == "dev")
     except ConfigurationError as error:

@@ -141,3 +141,11 @@ def test_a_bad_quiet_hours_window_is_refused_naming_the_variable(tmp_path: Path)
     )
 
     assert_refused_in_one_line(result, "ENROLMENTS_QUIET_HOURS")
+
+
+@pytest.mark.parametrize("command", ["worker", "api", "reconcile"])
+def test_a_command_never_creates_an_empty_read_model(tmp_path: Path, command: str) -> None:
+    result = run_enrolments([command], env={"ENROLMENTS_DATA_DIR": str(tmp_path / "elsewhere")})
+
+    assert_refused_in_one_line(result, "no read model", "enrolments migrate")
+    assert not (tmp_path / "elsewhere").exists()
