@@ -9,14 +9,13 @@ model shows its effect.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from datetime import UTC
 from enum import StrEnum
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from api.bridge import EnrolmentTimeout
+from api.bridge import confirmed
 from api.dependencies import ApiContext
 from api.errors import ApiError
 from api.inbound import accept_event
@@ -26,7 +25,6 @@ from domain.events import (
     ApplicationWithdrawn,
     EnrolmentSummary,
     EnrolRequest,
-    EnrolResult,
 )
 from domain.identity import enrolment_id
 from domain.statuses import EnrolmentStatus
@@ -98,9 +96,7 @@ class AtsEvents:
                 occurred_at=event.occurred_at,
                 application=event.application,
             )
-            result = await self._answered(
-                self._bridge.withdraw(event.candidate.contact(), withdrawal)
-            )
+            result = await confirmed(self._bridge.withdraw(event.candidate.contact(), withdrawal))
             return AtsEventAccepted(enrolments=result.enrolments)
         campaign = placement.campaign
         request = EnrolRequest(
@@ -117,7 +113,7 @@ class AtsEvents:
             if campaign is not None and campaign.quiet_hours
             else None,
         )
-        result = await self._answered(self._bridge.enrol(request))
+        result = await confirmed(self._bridge.enrol(request))
         if not result.enrolments and campaign is not None:
             return AtsEventAccepted(enrolments=await self._forgotten(event))
         return AtsEventAccepted(enrolments=result.enrolments)
@@ -151,18 +147,6 @@ class AtsEvents:
                 {"campaign_id": placement.campaign_id},
             )
         return placement
-
-    @staticmethod
-    async def _answered(call: Awaitable[EnrolResult]) -> EnrolResult:
-        try:
-            return await call
-        except EnrolmentTimeout as err:
-            raise ApiError(
-                503,
-                "enrolment_timeout",
-                "the event was not confirmed in time; send the same event again",
-                headers={"Retry-After": "5"},
-            ) from err
 
     async def _forgotten(self, event: AtsEvent) -> list[EnrolmentSummary]:
         """The enrolment a repeated event created long ago, which the workflow no longer holds

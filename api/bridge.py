@@ -4,34 +4,40 @@ ATS events are updates sent with update-with-start (conflict policy: use the run
 workflow): enrolling answers with the enrolment ids and their first statuses, a withdrawal with
 the application's enrolments, both once the read model shows them. The workflow decides whether
 an event is new, a repeat or stale, so a repeated event answers with the enrolments' current
-statuses. Webhooks are signals carrying the outside event's id, which the workflow applies once.
+statuses. Module progress and interviewer availability are updates too (the candidate's
+workflow must exist); a delivery receipt stays a signal. Each carries the outside event's id,
+which the workflow applies once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any, TypeVar
 
 from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
+    WorkflowHandle,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.errors import ApiError
 from domain.candidates import CandidateContact
 from domain.events import (
     ApplicationRef,
     ApplicationWithdrawn,
     DeliveryReceipt,
+    EnrolmentSummary,
     EnrolRequest,
     EnrolResult,
     InterviewerAvailability,
     ModuleProgress,
+    ProgressResult,
 )
 from domain.identity import candidate_workflow_id
 from domain.thread import CandidateThread
@@ -41,9 +47,8 @@ from workflows.search_attributes import at_start
 
 logger = logging.getLogger(__name__)
 
-SignalInput = TypeVar(
-    "SignalInput", ModuleProgress, InterviewerAvailability, DeliveryReceipt, ApplicationWithdrawn
-)
+SignalInput = TypeVar("SignalInput", DeliveryReceipt, ApplicationWithdrawn)
+T = TypeVar("T")
 
 #: How long an ATS event waits for its enrolment before the caller is told to retry. The
 #: workflow answers within its own bounded wait; this only trips when no worker is running.
@@ -52,6 +57,20 @@ ENROL_TIMEOUT = timedelta(seconds=30)
 
 class EnrolmentTimeout(Exception):
     """No worker answered the enrol update in time; the caller should retry the event."""
+
+
+async def confirmed(call: Awaitable[T]) -> T:
+    """``call``'s answer; ``EnrolmentTimeout`` becomes a 503 the caller retries (nothing is
+    lost: the workflow applies an event id once)."""
+    try:
+        return await call
+    except EnrolmentTimeout as err:
+        raise ApiError(
+            503,
+            "enrolment_timeout",
+            "the event was not confirmed in time; send the same event again",
+            headers={"Retry-After": "5"},
+        ) from err
 
 
 class CandidateBridge:
@@ -123,9 +142,7 @@ class CandidateBridge:
             ),
         )
 
-    async def _answer(
-        self, workflow_id: str, update: Coroutine[Any, Any, EnrolResult]
-    ) -> EnrolResult:
+    async def _answer(self, workflow_id: str, update: Coroutine[Any, Any, T]) -> T:
         # No update id of our own: a repeated event is a new update, which the workflow answers
         # with the enrolments' current statuses (Temporal answers an update id it has seen with
         # its first answer).
@@ -137,13 +154,23 @@ class CandidateBridge:
                 f"no answer from {workflow_id} within {self._enrol_timeout}"
             ) from err
 
-    async def progress(self, candidate_id: str, event: ModuleProgress) -> bool:
-        """Pass on a module start/completion; ``False`` when the candidate has no workflow."""
-        return await self._signal(candidate_id, CandidateWorkflow.module_progress, event)
+    async def progress(self, candidate_id: str, event: ModuleProgress) -> ProgressResult | None:
+        """Apply a module start/completion; answers once the read model shows it (``None``:
+        the candidate has no workflow). Raises ``EnrolmentTimeout`` when no worker answers."""
+        handle = self._handle(candidate_id)
+        return await self._existing(
+            handle.id, handle.execute_update(CandidateWorkflow.progress, event)
+        )
 
-    async def availability(self, candidate_id: str, event: InterviewerAvailability) -> bool:
-        """Release the candidate's Auto-Match enrolments in the event's job stage."""
-        return await self._signal(candidate_id, CandidateWorkflow.interviewer_availability, event)
+    async def availability(
+        self, candidate_id: str, event: InterviewerAvailability
+    ) -> list[EnrolmentSummary] | None:
+        """Release the candidate's Auto-Match enrolments in the event's job stage; answers with
+        those released once the read model shows them (``None``: no workflow)."""
+        handle = self._handle(candidate_id)
+        return await self._existing(
+            handle.id, handle.execute_update(CandidateWorkflow.availability, event)
+        )
 
     async def receipt(self, candidate_id: str, event: DeliveryReceipt) -> bool:
         """Pass on a channel's delivery report; ``False`` when the candidate has no workflow."""
@@ -161,6 +188,21 @@ class CandidateBridge:
                 return None
             raise
         return state
+
+    def _handle(self, candidate_id: str) -> WorkflowHandle[CandidateWorkflow, None]:
+        return self._client.get_workflow_handle_for(
+            CandidateWorkflow.run, candidate_workflow_id(candidate_id)
+        )
+
+    async def _existing(self, workflow_id: str, update: Coroutine[Any, Any, T]) -> T | None:
+        """The update's answer; ``None`` when the workflow does not exist."""
+        try:
+            return await self._answer(workflow_id, update)
+        except RPCError as err:
+            if err.status is RPCStatusCode.NOT_FOUND:
+                logger.info("no workflow %s: update not sent", workflow_id)
+                return None
+            raise
 
     async def _signal(
         self,

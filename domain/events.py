@@ -100,6 +100,13 @@ class ModuleProgress(BaseModel):
     event: ProgressEvent
 
 
+class ProgressResult(BaseModel):
+    """What a module start/completion did: ``ignored`` says why it changed nothing."""
+
+    ignored: str | None = None
+    enrolment: EnrolmentSummary | None = None
+
+
 class Slot(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

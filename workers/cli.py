@@ -168,7 +168,8 @@ def _require_read_model(settings: Settings) -> None:
         return
     if not Path(url.database).is_file():
         raise ConfigurationError(
-            f"invalid configuration: no read model at {url.database}: run 'enrolments migrate' (or 'enrolments dev') "
+            f"invalid configuration: no read model at {url.database}: "
+            "run 'enrolments migrate' (or 'enrolments dev') "
             "first, or point --data-dir / ENROLMENTS_DATA_DIR (or ENROLMENTS_DATABASE_URL) at "
             "the one you have"
         )

@@ -31,10 +31,12 @@ with workflow.unsafe.imports_passed_through():
     from domain.events import (
         ApplicationWithdrawn,
         DeliveryReceipt,
+        EnrolmentSummary,
         EnrolRequest,
         EnrolResult,
         InterviewerAvailability,
         ModuleProgress,
+        ProgressResult,
         ReadModelResync,
     )
     from domain.identity import candidate_workflow_id, idempotency_key
@@ -138,6 +140,28 @@ class CandidateWorkflow:
         if candidate_workflow_id(request.candidate.id) != workflow.info().workflow_id:
             raise ValueError(f"candidate {request.candidate.id} does not belong to this workflow")
 
+    @workflow.update
+    async def progress(self, event: ModuleProgress) -> ProgressResult:
+        """The candidate started or completed a module; answers once the read model shows it
+        (what a repeated or stale report changed: nothing, and why)."""
+        ignored = self._thread.record_progress(event, workflow.now())
+        enrolment = self._thread.enrolments.get(event.enrolment_id)
+        if ignored:
+            workflow.logger.info("progress %s ignored: %s", event.event_id, ignored)
+        if enrolment is None:
+            self._wake()
+            return ProgressResult(ignored=ignored)
+        await self._answer_once_projected([enrolment])
+        return ProgressResult(ignored=ignored, enrolment=enrolment.summary())
+
+    @workflow.update
+    async def availability(self, event: InterviewerAvailability) -> list[EnrolmentSummary]:
+        """An interviewer is available: this job stage's Auto-Match enrolments go out; answers
+        with those released, once the read model shows them."""
+        released = self._thread.release_auto_match(event, workflow.now())
+        await self._answer_once_projected(released)
+        return [e.summary() for e in released]
+
     @workflow.signal(name="withdraw_application")
     def withdraw_application(self, event: ApplicationWithdrawn) -> None:
         """The withdrawal as a signal, as clients before the ``withdraw`` update sent it."""
@@ -146,7 +170,7 @@ class CandidateWorkflow:
 
     @workflow.signal(name="module_progress")
     def module_progress(self, event: ModuleProgress) -> None:
-        """The candidate started or completed a module."""
+        """The candidate started or completed a module (the signal; the API sends ``progress``)."""
         ignored = self._thread.record_progress(event, workflow.now())
         if ignored:
             workflow.logger.info("progress %s ignored: %s", event.event_id, ignored)
@@ -154,7 +178,7 @@ class CandidateWorkflow:
 
     @workflow.signal(name="interviewer_availability")
     def interviewer_availability(self, event: InterviewerAvailability) -> None:
-        """An interviewer is available: this job stage's Auto-Match enrolments go out."""
+        """An interviewer is available (the signal; the API sends ``availability``)."""
         self._thread.release_auto_match(event, workflow.now())
         self._wake()
 
@@ -246,12 +270,14 @@ class CandidateWorkflow:
         )
         self._thread.mark_projected(result.projected, result.applications)
 
-    async def _answer_once_projected(self, changed: list[Enrolment], application_id: str) -> None:
+    async def _answer_once_projected(
+        self, changed: list[Enrolment], application_id: str | None = None
+    ) -> None:
         """Wake the loop, then wait (bounded) until the read model holds these changes of
-        ``changed`` and of the application (rules 1: of the enrolments only)."""
+        ``changed`` and of the application, if one is named (rules 1: of the enrolments only)."""
         self._wake()
         enrolments = {e.id: e.seq for e in changed}
-        app = self._thread.applications.get(application_id)
+        app = self._thread.applications.get(application_id) if application_id else None
         app_seq = app.seq if app is not None and self._thread.rules >= 2 else 0
 
         def projected() -> bool:
@@ -264,7 +290,9 @@ class CandidateWorkflow:
         try:
             await workflow.wait_condition(projected, timeout=PROJECTION_WAIT)
         except TimeoutError:
-            workflow.logger.warning("changes of %s not yet in the read model", application_id)
+            workflow.logger.warning(
+                "changes of %s not yet in the read model", application_id or sorted(enrolments)
+            )
         # Once this handler is done the workflow may be quiet: let the loop look (it may be
         # time to continue-as-new).
         self._wake()

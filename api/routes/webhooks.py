@@ -1,7 +1,8 @@
 """``/webhooks``: callers outside the product report module progress and interviewer availability.
 
-Each webhook becomes a signal to the candidate's workflow carrying the outside event's id, so
-a webhook delivered twice (or three times, in any order) is applied once.
+Each webhook becomes an update of the candidate's workflow carrying the outside event's id, so
+a webhook delivered twice (or three times, in any order) is applied once, and the answer comes
+once the read model shows the effect (no polling).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.consistency import settle_after_signal
+from api.bridge import confirmed
 from api.dependencies import BridgeDep, ContextDep, SessionDep
 from api.errors import ApiError, error_responses
 from api.inbound import accept_event
@@ -95,20 +96,20 @@ async def candidate_progress(
         raise ApiError(404, "enrolment_not_found", f"no enrolment {webhook.enrolment_id!r}")
     await session.commit()
     await accept_event(context, PROGRESS_SOURCE, webhook.id, webhook)
-    delivered = await bridge.progress(
-        enrolment.candidate_id,
-        ModuleProgress(
-            event_id=webhook.id,
-            enrolment_id=webhook.enrolment_id,
-            module_id=webhook.module_id,
-            event=webhook.event,
-        ),
-    )
-    if delivered:
-        await settle_after_signal(
-            bridge, session, enrolment.candidate_id, lambda e: e.id == webhook.enrolment_id
+    applied = await confirmed(
+        bridge.progress(
+            enrolment.candidate_id,
+            ModuleProgress(
+                event_id=webhook.id,
+                enrolment_id=webhook.enrolment_id,
+                module_id=webhook.module_id,
+                event=webhook.event,
+            ),
         )
-    return Accepted(detail=None if delivered else "the candidate has no running workflow")
+    )
+    if applied is None:
+        return Accepted(detail="the candidate has no running workflow")
+    return Accepted(detail=applied.ignored)
 
 
 @router.post(
@@ -122,7 +123,7 @@ async def interviewer_availability(
 ) -> AvailabilityAccepted:
     """Release every ``auto_match`` enrolment waiting in the job stage.
 
-    Each candidate with one is signalled once; their workflow sends the schedule request. A
+    Each candidate with one is told once; their workflow sends the schedule request. A
     repeat of the webhook's id releases only what was waiting when it first arrived, so a
     candidate who entered the stage since is not released by it.
     """
@@ -151,7 +152,7 @@ async def interviewer_availability(
 
     async def tell(candidate_id: str) -> None:
         async with limit:
-            await bridge.availability(candidate_id, event)
+            await confirmed(bridge.availability(candidate_id, event))
 
     outcomes = await asyncio.gather(*(tell(c) for c in candidates), return_exceptions=True)
     failures = [o for o in outcomes if isinstance(o, BaseException)]

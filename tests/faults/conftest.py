@@ -220,7 +220,7 @@ class Burst:
         reported: set[str] = set()
 
         async def completed(planned: PlannedEnrolment, module: str) -> bool:
-            return await bridge.progress(
+            answer = await bridge.progress(
                 planned.candidate_id,
                 ModuleProgress(
                     event_id=f"done-{planned.id}-{module}",
@@ -229,6 +229,7 @@ class Burst:
                     event=ProgressEvent.COMPLETED,
                 ),
             )
+            return answer is not None
 
         async def report_delivered() -> bool:
             statuses = await read_statuses(engine, [p.id for p in waiting])
@@ -236,7 +237,7 @@ class Burst:
                 status = statuses.get(planned.id, (None, None))[0]
                 if planned.id not in reported and status == S.DELIVERED:
                     for module in planned.modules:
-                        await signal_until_accepted(partial(completed, planned, module))
+                        await until_accepted(partial(completed, planned, module))
                     reported.add(planned.id)
             return len(reported) == len(waiting)
 
@@ -302,10 +303,10 @@ async def enrol_until_accepted(
             await asyncio.sleep(0.5)
 
 
-async def signal_until_accepted(
+async def until_accepted(
     send: Callable[[], Awaitable[bool]], *, within: float = SETTLE_TIMEOUT
 ) -> None:
-    """Send a signal until the server takes it."""
+    """Send an event until the candidate's workflow takes it."""
     deadline = time.monotonic() + within
     while True:
         try:

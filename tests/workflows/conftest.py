@@ -35,7 +35,16 @@ from domain.applications import ApplicationState
 from domain.campaigns import Campaign, CampaignKind, CampaignModule, ChannelKind, ModuleType
 from domain.candidates import CandidateContact
 from domain.enrolments import Enrolment, StatusReason, TimelineEntry
-from domain.events import ApplicationRef, ApplicationWithdrawn, EnrolRequest, EnrolResult
+from domain.events import (
+    ApplicationRef,
+    ApplicationWithdrawn,
+    EnrolmentSummary,
+    EnrolRequest,
+    EnrolResult,
+    InterviewerAvailability,
+    ModuleProgress,
+    ProgressResult,
+)
 from domain.identity import candidate_workflow_id
 from domain.statuses import EnrolmentStatus
 from domain.thread import CandidateThread
@@ -181,6 +190,14 @@ class CandidateUnderTest:
     async def withdraw(self, event: ApplicationWithdrawn) -> EnrolResult:
         """Send the ATS event 'application withdrawn' as the withdraw update."""
         return await self.handle.execute_update(CandidateWorkflow.withdraw, event)
+
+    async def progress(self, event: ModuleProgress) -> ProgressResult:
+        """Module progress as the API sends it: an update answered once projected."""
+        return await self.handle.execute_update(CandidateWorkflow.progress, event)
+
+    async def availability(self, event: InterviewerAvailability) -> list[EnrolmentSummary]:
+        """Interviewer availability as the API sends it."""
+        return await self.handle.execute_update(CandidateWorkflow.availability, event)
 
     async def signal(self, name: str, payload: Any) -> None:
         await self.handle.signal(name, payload)

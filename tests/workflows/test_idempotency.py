@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from domain.events import ReadModelResync
 from domain.statuses import EnrolmentStatus as S
 from tests.workflows.conftest import CandidateUnderTest, blast, multi_module
@@ -34,6 +36,24 @@ async def test_repeated_progress_signals_are_applied_once(candidate: CandidateUn
     await candidate.signal("module_progress", progress(enrolment.id, "m2", "started", "p2"))
     thread = await candidate.wait_for(lambda t: t.enrolments[enrolment.id].seq == seq + 1)
     assert thread.enrolments[enrolment.id].status is S.IN_PROGRESS
+
+
+async def test_progress_update_answers_once_projected_and_says_why_a_repeat_changed_nothing(
+    candidate: CandidateUnderTest,
+) -> None:
+    [enrolment] = (await candidate.enter_stage(multi_module(modules=2))).enrolments
+    await candidate.wait_status(enrolment.id, S.DELIVERED)
+
+    first, *repeats = await asyncio.gather(
+        *(candidate.progress(progress(enrolment.id, "m1", "completed", "p1")) for _ in range(3))
+    )
+
+    answers = [first, *repeats]
+    assert [a.enrolment.status for a in answers if a.enrolment] == [S.IN_PROGRESS] * 3
+    assert sum(a.ignored is None for a in answers) == 1, "one of the racing copies applies"
+    assert candidate.read_model.statuses(enrolment.id)[-1] is S.IN_PROGRESS
+    missing = await candidate.progress(progress("enr_missing", "m1", "started", "px"))
+    assert missing.enrolment is None and missing.ignored
 
 
 async def test_progress_for_unknown_module_or_finished_enrolment_is_ignored(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 
@@ -122,6 +123,25 @@ async def test_auto_match_waits_for_interviewer_availability(
 
     await candidate.wait_status(enrolment.id, S.DELIVERED)
     assert candidate.read_model.statuses(enrolment.id) == [S.AUTO_MATCH, S.SENDING, S.DELIVERED]
+
+
+async def test_availability_update_answers_with_the_enrolments_it_released(
+    candidate: CandidateUnderTest,
+) -> None:
+    [enrolment] = (
+        await candidate.enter_stage(multi_module("Book"), stage="interview", auto_match=True)
+    ).enrolments
+    event = InterviewerAvailability(
+        event_id="a1", job_id="job-1", stage_id="interview", interviewer_id="iv-1"
+    )
+
+    released, again = await asyncio.gather(
+        candidate.availability(event), candidate.availability(event)
+    )
+
+    assert sorted([[e.id for e in released], [e.id for e in again]]) == [[], [enrolment.id]]
+    assert S.SENDING in candidate.read_model.statuses(enrolment.id), "answered once projected"
+    await candidate.wait_status(enrolment.id, S.DELIVERED)
 
 
 async def test_auto_match_released_while_thread_busy_waits_queued(
