@@ -19,7 +19,6 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
-from sqlalchemy import select
 
 from api.dependencies import ContextDep, SessionDep
 from api.errors import ApiError, error_responses
@@ -28,7 +27,7 @@ from domain.enrolments import StatusReason
 from domain.identity import candidate_workflow_id
 from domain.statuses import EnrolmentStatus
 from store.catalog import Catalog
-from store.schema import CampaignRow, StageRow
+from store.schema import StageRow
 from store.views import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, RecruiterViews
 
 HERE = Path(__file__).parent
@@ -152,19 +151,16 @@ def _page_context(request: Request, context: ContextDep) -> dict[str, Any]:
 
 
 async def _campaign_looks(session: SessionDep, stages: list[StageRow]) -> dict[str, CampaignLook]:
-    ids = {s.campaign_id for s in stages if s.campaign_id is not None}
-    if not ids:
-        return {}
-    rows = await session.scalars(select(CampaignRow).where(CampaignRow.id.in_(ids)))
+    stored = await Catalog(session).campaigns(s.campaign_id for s in stages if s.campaign_id)
     return {
-        row.id: CampaignLook(
-            id=row.id,
-            name=row.name,
-            kind=row.kind,
-            kind_label=KIND_LABELS.get(CampaignKind(row.kind), row.kind),
-            channel_label=CHANNEL_LABELS.get(ChannelKind(row.channel), row.channel),
+        s.id: CampaignLook(
+            id=s.id,
+            name=s.campaign.name,
+            kind=s.campaign.kind,
+            kind_label=KIND_LABELS.get(s.campaign.kind, s.campaign.kind),
+            channel_label=CHANNEL_LABELS.get(s.campaign.channel, s.campaign.channel),
         )
-        for row in rows
+        for s in stored
     }
 
 

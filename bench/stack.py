@@ -735,6 +735,7 @@ class BaselineResult:
     seconds: float
     start_p50_ms: float
     start_p99_ms: float
+    cpu: float = 0.0  # seconds spent by the bare client and worker
 
     @property
     def rate(self) -> float:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -125,13 +125,6 @@ _PLACEMENT = (
 )
 
 
-def as_utc(moment: datetime) -> datetime:
-    """``moment`` in UTC; a naive value (SQLite returns those) is taken to be UTC already."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
 class Catalog:
     """Reads and writes of configuration and applications within one session.
 
@@ -151,7 +144,7 @@ class Catalog:
             "kind": campaign.kind.value,
             "channel": campaign.channel.value,
             "definition": campaign.model_dump(mode="json"),
-            "updated_at": as_utc(now),
+            "updated_at": now,
         }
         insert = dialect_insert(self._session, CampaignRow).values(values)
         await self._session.execute(
@@ -164,13 +157,15 @@ class Catalog:
     async def campaign(self, campaign_id: str) -> StoredCampaign | None:
         """The campaign stored under ``campaign_id``, or ``None``."""
         row = await self._session.get(CampaignRow, campaign_id)
-        if row is None:
-            return None
-        return StoredCampaign(
-            id=row.id,
-            campaign=Campaign.model_validate(row.definition),
-            updated_at=as_utc(row.updated_at),
-        )
+        return None if row is None else _stored_campaign(row)
+
+    async def campaigns(self, campaign_ids: Iterable[str]) -> list[StoredCampaign]:
+        """Those of ``campaign_ids`` that exist, in no particular order."""
+        wanted = set(campaign_ids)
+        if not wanted:
+            return []
+        rows = await self._session.scalars(select(CampaignRow).where(CampaignRow.id.in_(wanted)))
+        return [_stored_campaign(row) for row in rows]
 
     async def missing_campaigns(self, campaign_ids: Iterable[str]) -> list[str]:
         """Those of ``campaign_ids`` that no campaign has, sorted."""
@@ -192,7 +187,7 @@ class Catalog:
         missing = await self.missing_campaigns(job.campaign_ids())
         if missing:
             raise UnknownCampaigns(missing)
-        values = {"id": job_id, "name": job.name, "updated_at": as_utc(now)}
+        values = {"id": job_id, "name": job.name, "updated_at": now}
         insert = dialect_insert(self._session, JobRow).values(values)
         await self._session.execute(
             insert.on_conflict_do_update(
@@ -283,11 +278,17 @@ class Catalog:
         )
 
 
+def _stored_campaign(row: CampaignRow) -> StoredCampaign:
+    return StoredCampaign(
+        id=row.id, campaign=Campaign.model_validate(row.definition), updated_at=row.updated_at
+    )
+
+
 def _job(row: JobRow, stages: Iterable[StageRow]) -> Job:
     return Job(
         id=row.id,
         name=row.name,
-        updated_at=as_utc(row.updated_at),
+        updated_at=row.updated_at,
         stages=[
             StageDefinition(
                 id=s.id,

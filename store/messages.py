@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from channels.base import OutboundMessage
 from domain.campaigns import ChannelKind
-from store.database import dialect_insert, dialect_of
+from store.database import Insert, dialect_insert, dialect_of
 from store.opt_outs import opted_out_in
 from store.schema import EarlyReportRow, MessageRow
 
@@ -206,24 +206,25 @@ class Messages:
         A repeat is a success even if the recipient opted out since: it did go out.
         """
         async with self._sessions.begin() as session:
+            # Two statements for a new message (the common case), three for a repeat.
+            if not await opted_out_in(session, recipient):
+                stored = await session.scalar(
+                    self._insertion(
+                        session,
+                        message,
+                        provider,
+                        recipient,
+                        now,
+                        M.ACCEPTED,
+                        provider_message_id=f"{provider}-{message.idempotency_key}",
+                    ).returning(MessageRow)
+                )
+                if stored is not None:
+                    return StoredMessage.model_validate(stored), True
             known = await session.scalar(
                 select(MessageRow).where(MessageRow.idempotency_key == message.idempotency_key)
             )
-            if known is not None:
-                return StoredMessage.model_validate(known), False
-            if await opted_out_in(session, recipient):
-                return None
-            created = await self._insert(
-                session,
-                message,
-                provider,
-                recipient,
-                now,
-                M.ACCEPTED,
-                provider_message_id=f"{provider}-{message.idempotency_key}",
-            )
-            row = await self._row(session, message.idempotency_key)
-            return StoredMessage.model_validate(row), created
+            return None if known is None else (StoredMessage.model_validate(known), False)
 
     async def accepted(
         self, idempotency_key: str, provider_message_id: str, status: str, now: datetime
@@ -398,6 +399,23 @@ class Messages:
         status: MessageStatus,
         provider_message_id: str | None = None,
     ) -> bool:
+        insert = Messages._insertion(
+            session, message, provider, recipient, now, status, provider_message_id
+        )
+        created = await session.execute(insert.returning(MessageRow.id))
+        return created.scalar_one_or_none() is not None
+
+    @staticmethod
+    def _insertion(
+        session: AsyncSession,
+        message: OutboundMessage,
+        provider: str,
+        recipient: str,
+        now: datetime,
+        status: MessageStatus,
+        provider_message_id: str | None = None,
+    ) -> Insert:
+        """The message's row, inserted unless its key (or provider id) is already stored."""
         insert = dialect_insert(session, MessageRow).values(
             idempotency_key=message.idempotency_key,
             enrolment_id=message.enrolment_id,
@@ -419,8 +437,7 @@ class Messages:
         )
         # Any conflict: the outbox's provider id derives from the key, so a racing twin of this
         # insert meets both unique indexes, and PostgreSQL checks the one not named as well.
-        created = await session.execute(insert.on_conflict_do_nothing().returning(MessageRow.id))
-        return created.scalar_one_or_none() is not None
+        return insert.on_conflict_do_nothing()
 
     @staticmethod
     async def _row(session: AsyncSession, idempotency_key: str) -> MessageRow:

@@ -23,12 +23,11 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Row, Select, Subquery, func, select, union_all
+from sqlalchemy import Select, Subquery, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.identity import candidate_workflow_id
 from domain.statuses import EnrolmentStatus
-from store.catalog import as_utc
 from store.schema import (
     ApplicationRow,
     CandidateRow,
@@ -36,6 +35,7 @@ from store.schema import (
     EnrolmentRow,
     MessageRow,
     StageRow,
+    UtcDateTime,
 )
 
 DEFAULT_PAGE_SIZE = 50
@@ -235,7 +235,9 @@ def _application_rows(keys: Subquery) -> ApplicationQuery:
             EnrolmentRow.id.label("enrolment_id"),
             ApplicationRow.status,
             EnrolmentRow.status_reason,
-            func.coalesce(EnrolmentRow.updated_at, ApplicationRow.updated_at).label("updated_at"),
+            func.coalesce(
+                EnrolmentRow.updated_at, ApplicationRow.updated_at, type_=UtcDateTime
+            ).label("updated_at"),
             ApplicationRow.withdrawn,
         )
         .select_from(keys)
@@ -244,22 +246,6 @@ def _application_rows(keys: Subquery) -> ApplicationQuery:
         .outerjoin(CandidateRow, CandidateRow.id == ApplicationRow.candidate_id)
         .order_by(ApplicationRow.id)
     )
-
-
-def _item_fields(row: Row[Any]) -> dict[str, Any]:
-    """An ``_application_rows`` row as the fields of ``ApplicationItem`` (and ``BoardCard``)."""
-    fields = dict(row._mapping)
-    fields["updated_at"] = _as_datetime(fields["updated_at"])
-    return fields
-
-
-def _as_datetime(value: Any) -> datetime:
-    # COALESCE loses the column type on SQLite: the value may come back as text.
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if not isinstance(value, datetime):
-        raise TypeError(f"expected a timestamp, got {value!r}")
-    return as_utc(value)
 
 
 class RecruiterViews:
@@ -288,7 +274,7 @@ class RecruiterViews:
             job_id, stage_id=stage_id, statuses=statuses, after=after, limit=limit + 1
         )
         rows = (await self._session.execute(_application_rows(keys))).all()
-        items = [ApplicationItem(**_item_fields(row)) for row in rows[:limit]]
+        items = [ApplicationItem(**row._mapping) for row in rows[:limit]]
         more = len(rows) > limit
         return ApplicationPage(
             items=items, next_cursor=encode_cursor(items[-1].application_id) if more else None
@@ -392,7 +378,7 @@ class RecruiterViews:
         )
         cards: dict[str, list[BoardCard]] = {}
         for row in (await self._session.execute(_application_rows(keys))).all():
-            fields = _item_fields(row)
+            fields = dict(row._mapping)
             # A card leaves out what its column already says (the stage) and the campaign.
             cards.setdefault(fields.pop("stage_id"), []).append(
                 BoardCard(**{k: v for k, v in fields.items() if k != "campaign_id"})
@@ -430,16 +416,15 @@ class RecruiterViews:
             status=EnrolmentStatus(row.status),
             status_reason=row.status_reason,
             ats_event_id=row.ats_event_id,
-            created_at=as_utc(row.created_at),
-            updated_at=as_utc(row.updated_at),
-            delivered_at=as_utc(row.delivered_at) if row.delivered_at else None,
-            expires_at=as_utc(row.expires_at) if row.expires_at else None,
-            next_send_at=as_utc(row.next_send_at) if row.next_send_at else None,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            delivered_at=row.delivered_at,
+            expires_at=row.expires_at,
+            next_send_at=row.next_send_at,
             next_send=row.next_send,
             status_times=row.status_times,
             timeline=[
-                TimelineItem(seq=e.seq, at=as_utc(e.at), status=e.status, detail=e.detail)
-                for e in events
+                TimelineItem(seq=e.seq, at=e.at, status=e.status, detail=e.detail) for e in events
             ],
             messages=[
                 SentMessage(
@@ -452,8 +437,8 @@ class RecruiterViews:
                     status=m.status,
                     error_code=m.error_code,
                     failure_reason=m.failure_reason,
-                    sent_at=as_utc(m.created_at),
-                    updated_at=as_utc(m.updated_at),
+                    sent_at=m.created_at,
+                    updated_at=m.updated_at,
                 )
                 for m in messages
             ],

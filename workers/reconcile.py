@@ -30,7 +30,6 @@ from datetime import timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client, WorkflowQueryFailedError
@@ -41,7 +40,13 @@ from domain.enrolments import Enrolment
 from domain.events import ReadModelResync
 from domain.thread import CandidateThread
 from store.database import create_engine
-from store.schema import ApplicationRow, EnrolmentRow
+from store.drift import (
+    AlteredApplication,
+    AlteredEnrolment,
+    ReadModelEnrolment,
+    mark_stale,
+    read_enrolments,
+)
 from workflows.candidate import CandidateWorkflow
 
 #: Workflows queried (or signalled) at once: enough to go through thousands of candidates in
@@ -76,19 +81,6 @@ class DriftKind(StrEnum):
     #: The enrolment row agrees, but its application (the Table and the board read
     #: ``applications.status``) shows another status.
     APPLICATION_STATUS = "application_status"
-
-
-class ReadModelEnrolment(BaseModel):
-    """What the read model says of one enrolment."""
-
-    model_config = ConfigDict(frozen=True)
-
-    status: str
-    status_reason: str | None
-    seq: int
-    #: Whether an application has this enrolment as its current one, and the status it shows.
-    is_current: bool = False
-    application_status: str | None = None
 
 
 class EnrolmentDrift(BaseModel):
@@ -312,43 +304,13 @@ async def _states(
     return states, unanswered
 
 
-async def _rows(engine: AsyncEngine, enrolment_ids: Iterable[str]) -> dict[str, ReadModelEnrolment]:
-    ids = sorted(set(enrolment_ids))
-    rows: dict[str, ReadModelEnrolment] = {}
-    async with engine.connect() as connection:
-        # Bounded IN lists: every database takes this many parameters in one statement.
-        for start in range(0, len(ids), 500):
-            # One statement, so the enrolment and its application are read in one snapshot
-            # (the projection writes both in one transaction); joined by the application's
-            # primary key, then kept only where the application points at this enrolment.
-            result = await connection.execute(
-                select(
-                    EnrolmentRow.id,
-                    EnrolmentRow.status,
-                    EnrolmentRow.status_reason,
-                    EnrolmentRow.seq,
-                    ApplicationRow.current_enrolment_id,
-                    ApplicationRow.status,
-                )
-                .outerjoin(ApplicationRow, ApplicationRow.id == EnrolmentRow.application_id)
-                .where(EnrolmentRow.id.in_(ids[start : start + 500]))
-            )
-            for enrolment_id, status, reason, seq, current, application_status in result:
-                rows[enrolment_id] = ReadModelEnrolment(
-                    status=status,
-                    status_reason=reason,
-                    seq=seq,
-                    is_current=current == enrolment_id,
-                    application_status=application_status,
-                )
-    return rows
-
-
 async def _compare_batch(
     client: Client, engine: AsyncEngine, workflow_ids: Sequence[str], limit: asyncio.Semaphore
 ) -> DriftReport:
     states, unanswered = await _states(client, workflow_ids, limit)
-    rows = await _rows(engine, (eid for thread in states.values() for eid in thread.enrolments))
+    rows = await read_enrolments(
+        engine, (eid for thread in states.values() for eid in thread.enrolments)
+    )
     report = DriftReport(unanswered=unanswered)
     for workflow_id, thread in states.items():
         report.absorb(compare_thread(workflow_id, thread, rows))
@@ -432,40 +394,28 @@ async def mark_altered_rows_stale(engine: AsyncEngine, drifts: Iterable[Enrolmen
     what was compared: if the workflow wrote in between, the row is left alone. Returns how
     many rows were marked.
     """
-    marked = 0
-    try:
-        async with engine.begin() as connection:
-            for drift in drifts:
-                if drift.kind is DriftKind.APPLICATION_STATUS:
-                    # The application row is written from the same state: rewrite it too.
-                    outcome = await connection.execute(
-                        update(ApplicationRow)
-                        .where(
-                            ApplicationRow.current_enrolment_id == drift.enrolment_id,
-                            ApplicationRow.status == drift.read_model_status,
-                        )
-                        .values(seq=0)
-                    )
-                    marked += outcome.rowcount
-                    continue
-                if drift.kind is not DriftKind.DIFFERENT_STATUS:
-                    continue
-                outcome = await connection.execute(
-                    update(EnrolmentRow)
-                    .where(
-                        EnrolmentRow.id == drift.enrolment_id,
-                        EnrolmentRow.seq == drift.read_model_seq,
-                        EnrolmentRow.status == drift.read_model_status,
-                        EnrolmentRow.status_reason.is_(None)
-                        if drift.read_model_reason is None
-                        else EnrolmentRow.status_reason == drift.read_model_reason,
-                    )
-                    .values(seq=0)
+    altered: list[AlteredEnrolment | AlteredApplication] = []
+    for drift in drifts:
+        if drift.kind is DriftKind.APPLICATION_STATUS and drift.read_model_status is not None:
+            # The application row is written from the same state: rewrite it too.
+            altered.append(AlteredApplication(drift.enrolment_id, drift.read_model_status))
+        elif (
+            drift.kind is DriftKind.DIFFERENT_STATUS
+            and drift.read_model_status is not None
+            and drift.read_model_seq is not None
+        ):
+            altered.append(
+                AlteredEnrolment(
+                    drift.enrolment_id,
+                    drift.read_model_seq,
+                    drift.read_model_status,
+                    drift.read_model_reason,
                 )
-                marked += outcome.rowcount
+            )
+    try:
+        return await mark_stale(engine, altered)
     except (SQLAlchemyError, OSError) as err:
         raise ReconcileError(f"cannot write to the read model: {err}") from err
-    return marked
 
 
 async def reconcile(

