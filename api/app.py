@@ -20,7 +20,17 @@ from api.bridge import CandidateBridge
 from api.dependencies import ApiContext
 from api.docs import install_docs
 from api.errors import install_error_handlers
-from api.routes import ats, campaigns, health, jobs, twilio, unsubscribe, views, webhooks
+from api.routes import (
+    ats,
+    ats_vendors,
+    campaigns,
+    health,
+    jobs,
+    twilio,
+    unsubscribe,
+    views,
+    webhooks,
+)
 from api.signatures import webhook_key
 from channels.providers import unsubscribe_links
 from config.settings import Settings
@@ -83,6 +93,7 @@ def create_app(settings: Settings, client: Client, *, engine: AsyncEngine | None
         campaigns.router,
         jobs.router,
         ats.router,
+        ats_vendors.router,
         webhooks.router,
         twilio.router,
         views.router,

@@ -9,15 +9,16 @@ model shows its effect.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC
 from enum import StrEnum
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
 from api.bridge import confirmed
 from api.dependencies import ApiContext
-from api.errors import ApiError
+from api.errors import ApiError, ErrorBody, invalid_input, outage
 from api.inbound import accept_event
 from domain.candidates import CandidateContact, Identifier, TimeZoneName
 from domain.events import (
@@ -76,6 +77,30 @@ class AtsEventAccepted(BaseModel):
     enrolments: list[EnrolmentSummary]
 
 
+class BatchResult(BaseModel):
+    """One event of a batch: the enrolments it concerns, or why it was refused."""
+
+    id: str | None
+    enrolments: list[EnrolmentSummary] | None = None
+    error: ErrorBody | None = None
+
+
+class AtsEventBatchAccepted(BaseModel):
+    """One result per event of the batch, in the batch's order."""
+
+    results: list[BatchResult]
+
+
+#: Candidates whose events of one batch are applied at once (each candidate's in order).
+BATCH_CONCURRENCY = 32
+
+
+def _id_of(raw: Any) -> str | None:
+    """The id an event of a batch gives itself, as far as it can be read."""
+    value = raw.get("id") if isinstance(raw, dict) else None
+    return value if isinstance(value, str) else None
+
+
 class AtsEvents:
     """Applies ATS events to the candidates' workflows."""
 
@@ -88,7 +113,6 @@ class AtsEvents:
         """Apply ``event``; raises ``ApiError`` for an unknown job, stage or campaign (422),
         an event id reused with another payload (409), or no answer in time (503)."""
         placement = await self._placement(event)
-        await accept_event(self._context, source, event.id, event.said())
         if event.type is AtsEventType.APPLICATION_WITHDRAWN:
             withdrawal = ApplicationWithdrawn(
                 event_id=event.id,
@@ -96,8 +120,8 @@ class AtsEvents:
                 occurred_at=event.occurred_at,
                 application=event.application,
             )
-            result = await confirmed(self._bridge.withdraw(event.candidate.contact(), withdrawal))
-            return AtsEventAccepted(enrolments=result.enrolments)
+            return await self.withdraw(source, event.said(), event.candidate.contact(), withdrawal)
+        await accept_event(self._context, source, event.id, event.said())
         campaign = placement.campaign
         request = EnrolRequest(
             event_id=event.id,
@@ -117,6 +141,63 @@ class AtsEvents:
         if not result.enrolments and campaign is not None:
             return AtsEventAccepted(enrolments=await self._forgotten(event))
         return AtsEventAccepted(enrolments=result.enrolments)
+
+    async def apply_batch(
+        self, events: list[Any], source: str = ATS_SOURCE
+    ) -> AtsEventBatchAccepted:
+        """Apply each event as ``apply`` does, each candidate's in the batch's order, several
+        candidates at once. An event that does not validate, or that ``apply`` refuses, gets
+        its error in its result; the others are applied all the same."""
+        results: list[BatchResult] = [BatchResult(id=_id_of(raw)) for raw in events]
+        by_candidate: dict[str, list[tuple[int, AtsEvent]]] = {}
+        for index, raw in enumerate(events):
+            try:
+                event = AtsEvent.model_validate(raw)
+            except ValidationError as err:
+                results[index].error = invalid_input(err.errors(), f"events[{index}]")
+                continue
+            by_candidate.setdefault(event.candidate.id, []).append((index, event))
+        limit = asyncio.Semaphore(BATCH_CONCURRENCY)
+
+        async def candidate(queue: list[tuple[int, AtsEvent]]) -> None:
+            async with limit:
+                for index, event in queue:
+                    try:
+                        accepted = await self.apply(event, source)
+                    except ApiError as err:
+                        results[index].error = ErrorBody(
+                            code=err.code, message=err.message, details=err.details
+                        )
+                    except Exception as err:
+                        # Temporal or the database went away: this event is not applied,
+                        # the ones before it are; say so per event.
+                        results[index].error = outage(err)
+                        if results[index].error is None:
+                            raise
+                    else:
+                        results[index].enrolments = accepted.enrolments
+
+        await asyncio.gather(*(candidate(queue) for queue in by_candidate.values()))
+        return AtsEventBatchAccepted(results=results)
+
+    async def withdraw(
+        self,
+        source: str,
+        said: dict[str, Any],
+        candidate: CandidateContact,
+        withdrawal: ApplicationWithdrawn,
+        *,
+        start: bool = True,
+    ) -> AtsEventAccepted:
+        """Accept the event id, then withdraw the application in the candidate's workflow,
+        starting it unless ``start`` is false (then a candidate without a workflow has nothing
+        to withdraw: no enrolments)."""
+        await accept_event(self._context, source, withdrawal.event_id, said)
+        if start:
+            result = await confirmed(self._bridge.withdraw(candidate, withdrawal))
+            return AtsEventAccepted(enrolments=result.enrolments)
+        known = await confirmed(self._bridge.withdraw_existing(candidate.id, withdrawal))
+        return AtsEventAccepted(enrolments=[] if known is None else known.enrolments)
 
     async def _placement(self, event: AtsEvent) -> Placement:
         application = event.application

@@ -122,6 +122,16 @@ class CandidateBridge:
         )
         return await self._answer(candidate_workflow_id(candidate.id), update)
 
+    async def withdraw_existing(
+        self, candidate_id: str, event: ApplicationWithdrawn
+    ) -> EnrolResult | None:
+        """Apply a withdrawal to the candidate's workflow if it exists (``None``: it does not,
+        so the candidate has nothing to withdraw)."""
+        handle = self._handle(candidate_id)
+        return await self._existing(
+            handle.id, handle.execute_update(CandidateWorkflow.withdraw, event)
+        )
+
     def _start_operation(
         self, candidate: CandidateContact, findable_by: ApplicationRef | None
     ) -> WithStartWorkflowOperation[CandidateWorkflow, None]:

@@ -280,6 +280,32 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return error_json(422, "validation_failed", _sentence(problems), problems)
 
 
+def invalid_input(errors: Any, where: str) -> ErrorBody:
+    """The ``validation_failed`` error for pydantic ``errors`` of an input read by hand (one
+    event of a batch), located under ``where``."""
+    problems = [_problem({**e, "loc": ("body", where, *e.get("loc", ()))}) for e in errors]
+    return ErrorBody(code="validation_failed", message=_sentence(problems), details=problems)
+
+
+def outage(exc: Exception) -> ErrorBody | None:
+    """The 503 error an outage of Temporal or the database answers with; ``None`` for any
+    other exception (a bug: let it reach the handlers)."""
+    if isinstance(exc, RPCError):
+        return ErrorBody(
+            code="temporal_unavailable",
+            message="the workflow service could not be reached; retry the event",
+        )
+    unavailable = (OperationalError, InterfaceError, ConnectionError, PoolTimeoutError)
+    if isinstance(exc, unavailable) or (
+        isinstance(exc, DBAPIError) and not isinstance(exc, IntegrityError | ProgrammingError)
+    ):
+        return ErrorBody(
+            code="database_unavailable",
+            message="the database could not be reached; retry the event",
+        )
+    return None
+
+
 def _sentence(problems: list[dict[str, Any]]) -> str:
     """The first problem, naming its field (``candidate.timezone: ...``), and how many more."""
     if not problems:

@@ -84,6 +84,24 @@ class Settings(BaseSettings):
     #: of a multi-host deployment must share one: set it there).
     unsubscribe_secret: SecretStr | None = None
 
+    # -- vendor ATS bridges (README "ATS bridges"); a bridge whose secret is unset answers 404 --
+    greenhouse_secret: SecretStr | None = None
+    #: Lever signs each webhook with that webhook's own token: one, or several comma-separated.
+    lever_signature_token: SecretStr | None = None
+    #: Lever's webhooks carry ids only: contact details come from its API.
+    lever_api_key: SecretStr | None = None
+    lever_api_url: str = "https://api.lever.co/v1"
+    ashby_secret: SecretStr | None = None
+    #: Workable signs with the API access token that created the subscription.
+    workable_secret: SecretStr | None = None
+    #: ``enrolments import-jobs`` reads jobs and stages with these.
+    greenhouse_api_key: SecretStr | None = None
+    greenhouse_api_url: str = "https://harvest.greenhouse.io/v1"
+    ashby_api_key: SecretStr | None = None
+    ashby_api_url: str = "https://api.ashbyhq.com"
+    #: Seconds a call to a vendor's API may take.
+    vendor_timeout: Annotated[float, Field(gt=0, le=60)] = 10.0
+
     @property
     def twilio_configured(self) -> bool:
         """SMS and WhatsApp go through Twilio (its account and token are set)."""
@@ -116,6 +134,15 @@ class Settings(BaseSettings):
                     "smtps://user:password@host:465"
                 )
         return value
+
+    @model_validator(mode="after")
+    def _lever_needs_its_api(self) -> Settings:
+        if self.lever_signature_token is not None and self.lever_api_key is None:
+            raise ValueError(
+                "ENROLMENTS_LEVER_SIGNATURE_TOKEN is set without ENROLMENTS_LEVER_API_KEY: "
+                "Lever's webhooks carry ids only, the bridge reads contact details from its API"
+            )
+        return self
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

@@ -13,9 +13,11 @@ from datetime import datetime
 from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
-from sqlalchemy import and_, bindparam, delete, select
+from sqlalchemy import and_, bindparam, delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.ats import AtsJobMapping, AtsSystem
 from domain.campaigns import Campaign
 from domain.candidates import Identifier
 from domain.events import ApplicationRef
@@ -46,6 +48,8 @@ class StageDefinition(BaseModel):
     name: Name
     campaign_id: Identifier | None = None
     interview_settings: InterviewSettings | None = None
+    #: The vendor ATS stage this stage stands for (with the job's ``ats`` mapping).
+    ats_stage_id: Identifier | None = None
 
     @property
     def auto_match(self) -> bool:
@@ -59,12 +63,17 @@ class JobDefinition(BaseModel):
 
     name: Name
     stages: Annotated[list[StageDefinition], Field(max_length=100)] = []
+    #: The vendor ATS job this job stands for: its bridge routes that job's events here.
+    ats: AtsJobMapping | None = None
 
     @model_validator(mode="after")
     def _stage_ids_unique(self) -> Self:
         ids = [stage.id for stage in self.stages]
         if len(set(ids)) != len(ids):
             raise ValueError("stage ids must be unique within a job")
+        ats_ids = [stage.ats_stage_id for stage in self.stages if stage.ats_stage_id is not None]
+        if len(set(ats_ids)) != len(ats_ids):
+            raise ValueError("ats_stage_id must be unique within a job (a vendor stage maps one)")
         return self
 
     def campaign_ids(self) -> set[str]:
@@ -84,6 +93,24 @@ class Job(JobDefinition):
 
     id: str
     updated_at: datetime
+
+
+class AtsJobTaken(ValueError):
+    """Another job already maps this vendor job (a vendor event must route to one job)."""
+
+    def __init__(self, mapping: AtsJobMapping, job_id: str) -> None:
+        super().__init__(f"{mapping.system} job {mapping.job_id!r} is mapped by job {job_id!r}")
+        self.mapping = mapping
+        self.job_id = job_id
+
+
+@dataclass(frozen=True)
+class VendorRoute:
+    """Where a vendor's event about one of its jobs lands: our job, and the stage mapping the
+    vendor's stage (``None`` when no stage maps it)."""
+
+    job_id: str
+    stage_id: str | None
 
 
 class UnknownCampaigns(ValueError):
@@ -122,6 +149,20 @@ _PLACEMENT = (
     .outerjoin(StageRow, and_(StageRow.job_id == JobRow.id, StageRow.id == bindparam("stage_id")))
     .outerjoin(CampaignRow, CampaignRow.id == StageRow.campaign_id)
     .where(JobRow.id == bindparam("job_id"))
+)
+
+
+_VENDOR_ROUTE = (
+    select(JobRow.id, StageRow.id)
+    .select_from(JobRow)
+    .outerjoin(
+        StageRow,
+        and_(StageRow.job_id == JobRow.id, StageRow.ats_stage_id == bindparam("vendor_stage_id")),
+    )
+    .where(
+        JobRow.ats_system == bindparam("system"),
+        JobRow.ats_job_id == bindparam("vendor_job_id"),
+    )
 )
 
 
@@ -187,13 +228,39 @@ class Catalog:
         missing = await self.missing_campaigns(job.campaign_ids())
         if missing:
             raise UnknownCampaigns(missing)
-        values = {"id": job_id, "name": job.name, "updated_at": now}
-        insert = dialect_insert(self._session, JobRow).values(values)
-        await self._session.execute(
-            insert.on_conflict_do_update(
-                index_elements=[JobRow.id],
-                set_={"name": job.name, "updated_at": values["updated_at"]},
+        if job.ats is not None:
+            taken = await self._session.scalar(
+                select(JobRow.id).where(
+                    JobRow.ats_system == job.ats.system.value,
+                    JobRow.ats_job_id == job.ats.job_id,
+                    JobRow.id != job_id,
+                )
             )
+            if taken is not None:
+                raise AtsJobTaken(job.ats, taken)
+        values = {
+            "id": job_id,
+            "name": job.name,
+            "updated_at": now,
+            "ats_system": None if job.ats is None else job.ats.system.value,
+            "ats_job_id": None if job.ats is None else job.ats.job_id,
+        }
+        insert = dialect_insert(self._session, JobRow).values(values)
+        try:
+            await self._session.execute(
+                insert.on_conflict_do_update(
+                    index_elements=[JobRow.id],
+                    set_={k: v for k, v in values.items() if k != "id"},
+                )
+            )
+        except IntegrityError as err:  # another request mapped the vendor job meanwhile
+            if job.ats is None:
+                raise
+            raise AtsJobTaken(job.ats, "another job") from err
+        # Stage mappings may move between stages in one request: clear them first, so the
+        # one-stage-per-vendor-stage index never sees two stages holding one.
+        await self._session.execute(
+            update(StageRow).where(StageRow.job_id == job_id).values(ats_stage_id=None)
         )
         await self._session.execute(
             delete(StageRow).where(
@@ -208,6 +275,7 @@ class Catalog:
                 "name": stage.name,
                 "campaign_id": stage.campaign_id,
                 "auto_match": stage.auto_match,
+                "ats_stage_id": stage.ats_stage_id,
             }
             stage_insert = dialect_insert(self._session, StageRow).values(stage_values)
             await self._session.execute(
@@ -254,6 +322,23 @@ class Catalog:
 
     # -- where an ATS event lands ----------------------------------------------------------------
 
+    async def vendor_route(
+        self, system: AtsSystem, vendor_job_id: str, vendor_stage_id: str | None
+    ) -> VendorRoute | None:
+        """The job mapping ``system``'s job ``vendor_job_id``, with the stage mapping
+        ``vendor_stage_id``; ``None`` when no job maps the vendor job. One statement."""
+        row = (
+            await self._session.execute(
+                _VENDOR_ROUTE,
+                {
+                    "system": system.value,
+                    "vendor_job_id": vendor_job_id,
+                    "vendor_stage_id": vendor_stage_id,
+                },
+            )
+        ).first()
+        return None if row is None else VendorRoute(job_id=row[0], stage_id=row[1])
+
     async def placement(self, application: ApplicationRef) -> Placement | None:
         """The stage and campaign behind ``application``'s job stage; ``None``: no such job.
 
@@ -289,12 +374,16 @@ def _job(row: JobRow, stages: Iterable[StageRow]) -> Job:
         id=row.id,
         name=row.name,
         updated_at=row.updated_at,
+        ats=None
+        if row.ats_system is None or row.ats_job_id is None
+        else AtsJobMapping(system=AtsSystem(row.ats_system), job_id=row.ats_job_id),
         stages=[
             StageDefinition(
                 id=s.id,
                 name=s.name,
                 campaign_id=s.campaign_id,
                 interview_settings=InterviewSettings(auto_match=True) if s.auto_match else None,
+                ats_stage_id=s.ats_stage_id,
             )
             for s in stages
         ],

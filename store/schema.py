@@ -92,6 +92,11 @@ class JobRow(Base):
     id: Mapped[str] = mapped_column(String(200), primary_key=True)
     name: Mapped[str] = mapped_column(String(300))
     updated_at: Mapped[datetime]
+    #: The vendor ATS job this job maps (its bridge routes that job's events here).
+    ats_system: Mapped[str | None] = mapped_column(String(20))
+    ats_job_id: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (Index("uq_jobs_ats", "ats_system", "ats_job_id", unique=True),)
 
 
 class StageRow(Base):
@@ -103,8 +108,13 @@ class StageRow(Base):
     name: Mapped[str] = mapped_column(String(300))
     campaign_id: Mapped[str | None] = mapped_column(String(200))
     auto_match: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The vendor ATS stage this stage maps, within the job's vendor job.
+    ats_stage_id: Mapped[str | None] = mapped_column(String(200))
 
-    __table_args__ = (ForeignKeyConstraint(["job_id"], ["jobs.id"], ondelete="CASCADE"),)
+    __table_args__ = (
+        ForeignKeyConstraint(["job_id"], ["jobs.id"], ondelete="CASCADE"),
+        Index("uq_stages_ats_stage", "job_id", "ats_stage_id", unique=True),
+    )
 
 
 class CandidateRow(Base):

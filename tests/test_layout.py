@@ -17,6 +17,7 @@ ALLOWED: dict[str, set[str]] = {
     "channels": {"domain", "store", "config"},
     "store": {"domain", "channels"},
     "config": {"domain"},
+    "bridges": {"domain"},
 }
 #: SQLAlchemy names that build statements: only ``store/`` may use them.
 SQL_BUILDERS = {"select", "insert", "update", "delete", "text", "func", "and_", "or_"}

@@ -30,7 +30,21 @@ SETTING_FLAGS: dict[str, str] = {
     "temporal_ui_port": "--temporal-ui-port",
     "delivery_rate": "--delivery-rate",
 }
-SECRET_SETTINGS = frozenset({"webhook_secret", "twilio_auth_token"})
+SECRET_SETTINGS = frozenset(
+    {
+        "webhook_secret",
+        "twilio_auth_token",
+        "smtp_url",
+        "unsubscribe_secret",
+        "greenhouse_secret",
+        "lever_signature_token",
+        "lever_api_key",
+        "ashby_secret",
+        "workable_secret",
+        "greenhouse_api_key",
+        "ashby_api_key",
+    }
+)
 
 
 class ConfigurationError(Exception):

@@ -6,9 +6,12 @@ deciding what happens to enrolments is the candidate workflow's job.
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
 
-from api.ats_events import AtsEvent, AtsEventAccepted, AtsEvents
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.ats_events import AtsEvent, AtsEventAccepted, AtsEventBatchAccepted, AtsEvents
 from api.dependencies import ContextDep
 from api.errors import error_responses
 from api.signatures import SignedRoute
@@ -31,3 +34,31 @@ async def receive_ats_event(event: AtsEvent, context: ContextDep) -> AtsEventAcc
     ``event_id_reused``. Unknown job, stage or campaign: 422.
     """
     return await AtsEvents(context).apply(event)
+
+
+#: The most events one batch may carry.
+MAX_BATCH = 1000
+
+
+class AtsEventBatch(BaseModel):
+    """Up to ``MAX_BATCH`` ATS events; each is validated on its own (a bad one gets its error in
+    its result, the others are applied)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    events: Annotated[list[dict[str, Any]], Field(min_length=1, max_length=MAX_BATCH)]
+
+
+@router.post(
+    "/ats/events/batch",
+    status_code=202,
+    response_model=AtsEventBatchAccepted,
+    responses=error_responses(400, 401, 413, 415, 422),
+)
+async def receive_ats_event_batch(
+    batch: AtsEventBatch, context: ContextDep
+) -> AtsEventBatchAccepted:
+    """Apply many events at once (a bulk stage move, an import): one result per event, in
+    order, each as ``POST /ats/events`` answers it (``enrolments``) or its ``error``. Each
+    candidate's events are applied in the batch's order; a repeated batch creates nothing."""
+    return await AtsEvents(context).apply_batch(batch.events)

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from api.dependencies import SessionDep
 from api.errors import ApiError, CheckedRoute, error_responses
-from store.catalog import Catalog, Job, JobDefinition, UnknownCampaigns
+from store.catalog import AtsJobTaken, Catalog, Job, JobDefinition, UnknownCampaigns
 
 router = APIRouter(prefix="/jobs", tags=["configuration"], route_class=CheckedRoute)
 
@@ -21,15 +21,29 @@ class JobList(BaseModel):
     jobs: list[Job]
 
 
-@router.put("/{job_id}", response_model=Job, responses=error_responses(400, 413, 415, 422))
+@router.put("/{job_id}", response_model=Job, responses=error_responses(400, 409, 413, 415, 422))
 async def put_job(job_id: JobId, job: JobDefinition, session: SessionDep) -> Job:
     """Create or replace a job and its stages (stage order = list order).
 
-    Every ``campaign_id`` must name an existing campaign (422 ``unknown_campaign``).
+    Every ``campaign_id`` must name an existing campaign (422 ``unknown_campaign``). ``ats``
+    maps a vendor ATS job onto this job and each stage's ``ats_stage_id`` one of its stages, so
+    the vendor's webhooks land here; a vendor job maps one job (409 ``ats_job_taken``).
     """
     catalog = Catalog(session)
     try:
         await catalog.save_job(job_id, job, datetime.now(UTC))
+    except AtsJobTaken as err:
+        raise ApiError(
+            409,
+            "ats_job_taken",
+            f"{err.mapping.system} job {err.mapping.job_id!r} is already mapped by job "
+            f"{err.job_id!r}; a vendor job maps one job",
+            {
+                "system": err.mapping.system.value,
+                "job_id": err.mapping.job_id,
+                "mapped_by": err.job_id,
+            },
+        ) from err
     except UnknownCampaigns as err:
         raise ApiError(
             422,

@@ -14,7 +14,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from tests.fakes.twilio import free_port
+from tests.fakes.http import free_port
 
 
 @dataclass

@@ -18,7 +18,6 @@ import base64
 import contextlib
 import json
 import secrets
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -27,11 +26,12 @@ from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.fakes.http import serving
 
 ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "fake-auth-token"
@@ -243,33 +243,6 @@ def _error(status: int, code: int | None, message: str) -> JSONResponse:
         body["code"] = code
         body["more_info"] = f"https://www.twilio.com/docs/errors/{code}"
     return JSONResponse(body, status_code=status)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@asynccontextmanager
-async def serving(app: Any) -> AsyncIterator[str]:
-    """Serve an ASGI app on a free local port for the duration; yields its base URL."""
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    task = asyncio.create_task(server.serve())
-    try:
-        while not server.started:
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.01)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        server.force_exit = True
-        await asyncio.wait_for(task, timeout=10)
 
 
 @asynccontextmanager

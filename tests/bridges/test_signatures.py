@@ -1,0 +1,116 @@
+"""Each bridge accepts its vendor's signature and nothing else (good, bad, missing, reused)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from bridges import ashby, greenhouse, lever, workable
+from bridges.base import BadSignature
+from tests.fakes.vendor_payloads import (
+    ashby_event,
+    ashby_signed,
+    body,
+    greenhouse_application,
+    greenhouse_signed,
+    lever_event,
+    workable_event,
+    workable_signed,
+)
+
+SECRET = "s3cret-key"
+AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+
+Verify = Callable[[bytes, Mapping[str, str], list[str]], None]
+
+
+def _greenhouse() -> tuple[Verify, bytes, dict[str, str]]:
+    raw = body(
+        greenhouse_application(
+            "candidate_stage_change",
+            application_id=1,
+            candidate_id=2,
+            job_id=3,
+            stage_id=4,
+            at=AT,
+        )
+    )
+    return greenhouse.verify, raw, greenhouse_signed(SECRET, raw)
+
+
+def _lever() -> tuple[Verify, bytes, dict[str, str]]:
+    raw = body(lever_event("candidateStageChange", SECRET, opportunity="o", contact="c", at=AT))
+    return lever.verify, raw, {"content-type": "application/json"}
+
+
+def _ashby() -> tuple[Verify, bytes, dict[str, str]]:
+    raw = body(
+        ashby_event(
+            "candidateStageChange", application="a", candidate="c", job="j", stage="s", at=AT
+        )
+    )
+    return ashby.verify, raw, ashby_signed(SECRET, raw)
+
+
+def _workable() -> tuple[Verify, bytes, dict[str, str]]:
+    raw = body(workable_event("candidate_moved", candidate="c", job="J", stage="interview", at=AT))
+    return workable.verify, raw, workable_signed(SECRET, raw)
+
+
+VENDORS = {"greenhouse": _greenhouse, "lever": _lever, "ashby": _ashby, "workable": _workable}
+
+
+@pytest.mark.parametrize("vendor", VENDORS)
+def test_a_delivery_signed_with_the_secret_passes(vendor: str) -> None:
+    verify, raw, headers = VENDORS[vendor]()
+    verify(raw, headers, [SECRET])
+    verify(raw, headers, ["an-older-token", SECRET])  # one of several (Lever: per webhook)
+
+
+@pytest.mark.parametrize("vendor", VENDORS)
+def test_another_secret_fails(vendor: str) -> None:
+    verify, raw, headers = VENDORS[vendor]()
+    with pytest.raises(BadSignature):
+        verify(raw, headers, ["not-the-secret"])
+
+
+@pytest.mark.parametrize("vendor", VENDORS)
+def test_a_changed_body_fails(vendor: str) -> None:
+    verify, raw, headers = VENDORS[vendor]()
+    payload: dict[str, Any] = json.loads(raw)
+    if vendor == "lever":  # Lever signs token + triggeredAt: change the time
+        payload["triggeredAt"] += 1
+    else:
+        payload["tampered"] = True
+    with pytest.raises(BadSignature):
+        verify(json.dumps(payload).encode(), headers, [SECRET])
+
+
+@pytest.mark.parametrize("vendor", VENDORS)
+def test_no_signature_fails(vendor: str) -> None:
+    verify, raw, _ = VENDORS[vendor]()
+    if vendor == "lever":
+        payload = json.loads(raw)
+        del payload["signature"]
+        raw = json.dumps(payload).encode()
+    with pytest.raises(BadSignature):
+        verify(raw, {"content-type": "application/json"}, [SECRET])
+
+
+def test_greenhouse_wants_its_algorithm_prefix() -> None:
+    _, raw, headers = _greenhouse()
+    bare = headers["signature"].removeprefix("sha256 ")
+    with pytest.raises(BadSignature):
+        greenhouse.verify(raw, {"signature": bare}, [SECRET])
+    with pytest.raises(BadSignature):
+        greenhouse.verify(raw, {"signature": f"sha1 {bare}"}, [SECRET])
+
+
+def test_ashby_wants_its_algorithm_prefix() -> None:
+    _, raw, headers = _ashby()
+    with pytest.raises(BadSignature):
+        ashby.verify(raw, {"ashby-signature": headers["ashby-signature"][7:]}, [SECRET])
