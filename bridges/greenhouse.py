@@ -226,14 +226,14 @@ def _deleted_candidate(person: _Person | None, received_at: datetime) -> Parsed:
 # -- Harvest API: jobs and their stages, for ``enrolments import-jobs`` -------------------------
 
 
-async def list_jobs(http: httpx.AsyncClient) -> list[VendorJob]:
+async def list_jobs(http: httpx.AsyncClient, per_page: int = 500) -> list[VendorJob]:
     """Every job with its stages in pipeline order (``GET /jobs``, ``GET /jobs/{id}/stages``).
 
     ``http`` carries the base URL and Basic auth (the API token as user name). Pages follow
     the ``Link: rel="next"`` header, as Harvest asks.
     """
     jobs: list[VendorJob] = []
-    url: str | None = "jobs?per_page=500"
+    url: str | None = f"jobs?per_page={per_page}"
     while url is not None:
         response = await http.get(url)
         response.raise_for_status()

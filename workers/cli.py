@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from config.settings import Settings
+from domain.ats import AtsSystem
 from workers.commands import (
     run_api_process,
     run_migrate,
@@ -42,7 +43,17 @@ from workers.configuration import (
     warn_about_unknown_variables,
 )
 from workers.dev import dev_settings, run_dev
+from workers.imports import (
+    IMPORTABLE,
+    ImportFailed,
+    read_csv,
+    run_import_applications,
+    run_import_jobs,
+)
 from workers.supervision import EXIT_BAD_CONFIGURATION, EXIT_FAILED, EXIT_OK, StartupError
+
+#: Commands that never open the read model (the imports go through the HTTP API).
+WITHOUT_DATABASE = frozenset({"setup-namespace", "import-jobs", "import"})
 
 __all__ = ["ConfigurationError", "build_parser", "load_settings", "main", "setting_env_name"]
 
@@ -66,6 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
             type=kind,
             default=argparse.SUPPRESS,
             help=f"{help_text} (env {setting_env_name(name)})",
+        )
+
+    def api_flag(command: argparse.ArgumentParser) -> None:
+        command.add_argument(
+            "--api-url",
+            metavar="URL",
+            help="the product's HTTP API (default: this machine's, on ENROLMENTS_API_PORT)",
         )
 
     def log_flag(command: argparse.ArgumentParser, default: str) -> None:
@@ -170,6 +188,38 @@ def build_parser() -> argparse.ArgumentParser:
         help="workflows queried at once (default 20)",
     )
     log_flag(reconcile, "warning")
+
+    import_jobs = commands.add_parser(
+        "import-jobs",
+        help="create jobs mapping a vendor ATS's jobs and stages (Greenhouse, Lever, Ashby)",
+        description="Read the vendor's jobs and stages from its API (ENROLMENTS_<VENDOR>_API_KEY, "
+        "ENROLMENTS_<VENDOR>_API_URL) and save each as a job mapping them, through the HTTP API. "
+        "Importing again keeps the campaigns and settings recruiters gave the stages.",
+    )
+    import_jobs.add_argument(
+        "--from",
+        dest="vendor",
+        required=True,
+        choices=[system.value for system in IMPORTABLE],
+        help="the vendor ATS to read",
+    )
+    api_flag(import_jobs)
+    log_flag(import_jobs, "warning")
+
+    import_csv = commands.add_parser(
+        "import",
+        help="enrol the candidates of a CSV into a job stage (bulk upload)",
+        description="Read a CSV with a header (name, phone with its country code, email; "
+        "optional timezone) and send each row as an application.created event into the job "
+        "stage, through POST /ats/events/batch. Rows that do not validate are listed with their "
+        "line; importing the same file again enrols nobody twice. Exits 1 when a row was not "
+        "imported.",
+    )
+    import_csv.add_argument("csv", type=Path, help="the CSV file")
+    import_csv.add_argument("--job", required=True, help="the job's id")
+    import_csv.add_argument("--stage", required=True, help="the stage's id")
+    api_flag(import_csv)
+    log_flag(import_csv, "warning")
     return parser
 
 
@@ -184,6 +234,12 @@ def _command(args: argparse.Namespace, settings: Settings) -> Coroutine[Any, Any
         return run_setup_namespace(settings)
     if args.command == "reconcile":
         return run_reconcile_process(settings, args)
+    api_url = getattr(args, "api_url", None) or f"http://127.0.0.1:{settings.api_port}"
+    if args.command == "import-jobs":
+        return run_import_jobs(settings, AtsSystem(args.vendor), api_url)
+    if args.command == "import":
+        text = read_csv(args.csv)
+        return run_import_applications(args.csv, text, args.job, args.stage, api_url)
     return run_migrate(settings)
 
 
@@ -221,14 +277,14 @@ def main(argv: Sequence[str] | None = None) -> None:
                 )
         if args.command in ("worker", "api", "reconcile"):
             require_read_model(settings)
-        if args.command != "setup-namespace":  # the only command without a database
+        if args.command not in WITHOUT_DATABASE:
             prepare_data_folders(settings, dev=args.command == "dev")
     except ConfigurationError as error:
         print(f"{PROGRAM}: {error}", file=sys.stderr)
         sys.exit(EXIT_BAD_CONFIGURATION)
     try:
         code = asyncio.run(_command(args, settings))
-    except StartupError as error:
+    except (StartupError, ImportFailed) as error:
         print(f"{PROGRAM}: {error}", file=sys.stderr)
         code = EXIT_FAILED
     except KeyboardInterrupt:

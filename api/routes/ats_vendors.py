@@ -18,13 +18,6 @@ from domain.ats import AtsSystem
 router = APIRouter(tags=["ATS"])
 
 
-async def _receive(
-    system: AtsSystem, request: Request, context: ContextDep
-) -> VendorEventsAccepted:
-    raw = await request.body()
-    return await VendorEvents(context, VENDORS[system]).receive(raw, request.headers)
-
-
 def _route(system: AtsSystem) -> None:
     async def receive(request: Request, context: ContextDep) -> VendorEventsAccepted:
         raw = await request.body()

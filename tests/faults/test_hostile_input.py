@@ -15,6 +15,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
@@ -27,8 +28,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.errors import MAX_BODY_BYTES
 from api.signatures import sign_webhook, twilio_signature
+from bridges.base import signature
 from store.schema import Base
 from tests.api.conftest import Stack, StackFactory, blast_campaign, signed_headers
+from tests.fakes import vendor_payloads
 from tests.faults.conftest import faults_scale
 
 pytestmark = pytest.mark.devserver
@@ -36,12 +39,29 @@ pytestmark = pytest.mark.devserver
 SECRET = "whsec_" + base64.b64encode(b"the faults suite's own 32 bytes.").decode()
 WRONG_SECRET = "whsec_" + base64.b64encode(b"somebody else's thirty-two bytes").decode()
 TWILIO_TOKEN = "twilio-token-of-the-faults-suite"
+#: Each vendor bridge's secret, and the header its signature travels in (Lever's is in the body).
+VENDOR_SECRETS = {
+    "greenhouse_secret": "greenhouse-key-of-the-faults-suite",
+    "lever_signature_token": "lever-token-of-the-faults-suite",
+    "ashby_secret": "ashby-secret-of-the-faults-suite",
+    "workable_secret": "workable-key-of-the-faults-suite",
+}
+VENDOR_SIGNATURES = {
+    "/ats/greenhouse": ("signature", "sha256 {}"),
+    "/ats/ashby": ("ashby-signature", "sha256={}"),
+    "/ats/workable": ("x-workable-signature", "{}"),
+}
 
 #: Every route that changes something, and the answers a hostile request may get there.
 WRITE_ROUTES = {
     ("PUT", "/campaigns/{campaign_id}"): {400, 404, 405, 413, 415, 422},
     ("PUT", "/jobs/{job_id}"): {400, 404, 405, 413, 415, 422},
     ("POST", "/ats/events"): {401, 413},
+    ("POST", "/ats/events/batch"): {401, 413},
+    ("POST", "/ats/greenhouse"): {401, 413},
+    ("POST", "/ats/lever"): {401, 413},
+    ("POST", "/ats/ashby"): {401, 413},
+    ("POST", "/ats/workable"): {401, 413},
     ("POST", "/webhooks/candidate-progress"): {401, 413},
     ("POST", "/webhooks/interviewer-availability"): {401, 413},
     ("POST", "/webhooks/twilio/status"): {400, 401, 413, 415, 422},
@@ -139,6 +159,48 @@ def bad_twilio_signatures(draw: st.DrawFn, url: str, body: bytes) -> dict[str, s
     return {"x-twilio-signature": twilio_signature(token, signed_url, params)}
 
 
+@st.composite
+def bad_vendor_signatures(draw: st.DrawFn, template: str, body: bytes) -> dict[str, str]:
+    """A vendor's signature header that must not pass: none, garbage, another secret, another
+    body. (Lever signs inside the body: its bad signatures are in ``lever_bodies``.)"""
+    if template not in VENDOR_SIGNATURES:
+        return {}
+    header, shape = VENDOR_SIGNATURES[template]
+    kind = draw(st.sampled_from(["none", "garbage", "wrong-secret", "other-body"]))
+    if kind == "none":
+        return {}
+    if kind == "garbage":
+        return {header: draw(st.text(st.characters(min_codepoint=33, max_codepoint=126)))}
+    secret = "not-the-secret" if kind == "wrong-secret" else _vendor_secret(template)
+    signed = body if kind == "wrong-secret" else body + b" "
+    return {header: shape.format(signature(secret, signed))}
+
+
+def _vendor_secret(template: str) -> str:
+    setting = {"/ats/greenhouse": "greenhouse_secret", "/ats/ashby": "ashby_secret"}
+    return VENDOR_SECRETS[setting.get(template, "workable_secret")]
+
+
+@st.composite
+def lever_bodies(draw: st.DrawFn, valid: dict[str, Any]) -> bytes:
+    """A Lever delivery whose in-body signature does not pass: signed with another token, for
+    another ``triggeredAt``, or missing."""
+    token = draw(st.text(min_size=1, max_size=40))
+    triggered_at = draw(st.integers(0, 2**53))
+    kind = draw(st.sampled_from(["wrong-token", "other-time", "missing"]))
+    body = {**valid, "token": token, "triggeredAt": triggered_at}
+    if kind == "missing":
+        body.pop("signature", None)
+    else:
+        secret = VENDOR_SECRETS["lever_signature_token"]
+        if kind == "wrong-token":
+            secret = "not-" + secret
+        else:
+            triggered_at += 1
+        body["signature"] = signature(secret, f"{token}{triggered_at}".encode())
+    return json.dumps(body).encode()
+
+
 def _form_pairs(body: bytes) -> list[tuple[str, str]]:
     try:
         return parse_qsl(body.decode(), keep_blank_values=True)
@@ -158,11 +220,17 @@ def hostile_requests(
         path = template.replace("{" + name + "}", quote(draw(IDS), safe=""))
     form = template.startswith(("/webhooks/twilio/", "/unsubscribe/"))
     valid_body = urlencode(valid).encode() if form else json.dumps(valid).encode()
-    signed_route = template in ("/ats/events", "/webhooks/candidate-progress") or (
-        template == "/webhooks/interviewer-availability"
+    signed_route = template in (
+        "/ats/events",
+        "/ats/events/batch",
+        "/webhooks/candidate-progress",
+        "/webhooks/interviewer-availability",
     )
+    vendor = template in VENDOR_SIGNATURES
     # Unsigned routes never get the valid body itself: that would be a legitimate change.
-    bodies = GARBAGE | st.just(valid_body) if signed_route or form else GARBAGE
+    bodies = GARBAGE | st.just(valid_body) if signed_route or form or vendor else GARBAGE
+    if template == "/ats/lever":
+        bodies = GARBAGE | lever_bodies(valid)
     body = draw(bodies)
     headers: dict[str, str] = {}
     content_type = draw(
@@ -180,6 +248,8 @@ def hostile_requests(
         headers |= draw(bad_webhook_signatures(body))
     elif form:
         headers |= draw(bad_twilio_signatures(f"http://test{path}", body))
+    else:
+        headers |= draw(bad_vendor_signatures(template, body))
     return method, path, body, headers
 
 
@@ -207,10 +277,39 @@ async def configure_something_to_protect(stack: Stack) -> dict[tuple[str, str], 
     assert response.status_code == 202, response.text
     [enrolment] = response.json()["enrolments"]
     await stack.wait_for(enrolment["id"], "delivered")
+    now = datetime.now(UTC)
     return {
         ("PUT", "/campaigns/{campaign_id}"): blast_campaign(),
         ("PUT", "/jobs/{job_id}"): {"name": "Job", "stages": []},
         ("POST", "/ats/events"): {**event, "id": f"evt_{uuid.uuid4().hex}"},
+        ("POST", "/ats/events/batch"): {"events": [{**event, "id": f"evt_{uuid.uuid4().hex}"}]},
+        ("POST", "/ats/greenhouse"): vendor_payloads.greenhouse_application(
+            "candidate_stage_change",
+            application_id=1,
+            candidate_id=2,
+            job_id=3,
+            stage_id=4,
+            at=now,
+        ),
+        ("POST", "/ats/lever"): vendor_payloads.lever_event(
+            "candidateStageChange",
+            VENDOR_SECRETS["lever_signature_token"],
+            opportunity="opp-1",
+            contact="contact-1",
+            at=now,
+            to_stage="stage-1",
+        ),
+        ("POST", "/ats/ashby"): vendor_payloads.ashby_event(
+            "candidateStageChange",
+            application="app-1",
+            candidate="cand-1",
+            job="job-1",
+            stage="stage-1",
+            at=now,
+        ),
+        ("POST", "/ats/workable"): vendor_payloads.workable_event(
+            "candidate_moved", candidate="cand-1", job="job-1", stage="interview", at=now
+        ),
         ("POST", "/webhooks/candidate-progress"): {
             "id": "p1",
             "enrolment_id": enrolment["id"],
@@ -268,7 +367,12 @@ def campaign_against(
 async def test_hostile_requests_get_a_4xx_change_nothing_and_the_service_stays_up(
     open_stack: StackFactory,
 ) -> None:
-    async with open_stack(webhook_secret=SECRET, twilio_auth_token=TWILIO_TOKEN) as stack:
+    async with open_stack(
+        webhook_secret=SECRET,
+        twilio_auth_token=TWILIO_TOKEN,
+        lever_api_key="lever-api-key-of-the-faults-suite",
+        **VENDOR_SECRETS,
+    ) as stack:
         valid = await configure_something_to_protect(stack)
         routes = {
             (method.upper(), path)

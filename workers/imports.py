@@ -1,0 +1,331 @@
+"""``enrolments import-jobs`` and ``enrolments import``: bring jobs and candidates in in bulk.
+
+Both talk to the product's own HTTP API (``--api-url``, default this machine's), so what they
+write is validated exactly as a recruiter's request is:
+
+- ``import-jobs --from greenhouse|lever|ashby`` reads the vendor's jobs and stages from its API
+  (``bridges/``) and saves each as a job (``PUT /jobs/{vendor}-{vendor job id}``) mapping the
+  vendor job and its stages (``ats``, ``ats_stage_id``), so nobody types ids. Importing again
+  keeps what recruiters set: a stage that already maps a vendor stage keeps its id, campaign
+  and interview settings (only its name follows the vendor), and stages of ours that map no
+  vendor stage stay, after the vendor's.
+- ``import applications.csv --job J --stage S`` reads candidates (``name``, ``phone`` with its
+  country code, ``email``; optional ``timezone``) and sends them as ``application.created``
+  events through ``POST /ats/events/batch``. Rows that do not validate are reported with their
+  line and skipped; ids are derived from the job, the stage and the candidate's number or
+  e-mail, so importing the same file twice enrols nobody twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+from zoneinfo import available_timezones
+
+import httpx
+import phonenumbers
+
+from bridges import ashby, greenhouse, lever
+from bridges.importing import VendorJob
+from config.settings import Settings
+from domain.ats import AtsSystem
+
+JobLister = Callable[[httpx.AsyncClient], Awaitable[list[VendorJob]]]
+#: Vendors ``import-jobs`` reads, with the settings naming their API key and base URL.
+IMPORTABLE: dict[AtsSystem, tuple[str, str, JobLister]] = {
+    AtsSystem.GREENHOUSE: ("greenhouse_api_key", "greenhouse_api_url", greenhouse.list_jobs),
+    AtsSystem.LEVER: ("lever_api_key", "lever_api_url", lever.list_jobs),
+    AtsSystem.ASHBY: ("ashby_api_key", "ashby_api_url", ashby.list_jobs),
+}
+#: Events per ``POST /ats/events/batch`` (the endpoint takes up to 1,000).
+BATCH_SIZE = 500
+COLUMNS = ("name", "phone", "email", "timezone")
+
+
+class ImportFailed(Exception):
+    """The import cannot start or go on; the message says why, for the operator."""
+
+
+# -- import-jobs ---------------------------------------------------------------------------------
+
+
+def vendor_api(settings: Settings, system: AtsSystem) -> httpx.AsyncClient:
+    """A client for ``system``'s API: its base URL, Basic auth with the API key as user name."""
+    key_setting, url_setting, _ = IMPORTABLE[system]
+    key = getattr(settings, key_setting)
+    if key is None:
+        variable = f"ENROLMENTS_{key_setting.upper()}"
+        raise ImportFailed(f"{variable} is not set: it is the key import-jobs reads {system} with")
+    return httpx.AsyncClient(
+        base_url=str(getattr(settings, url_setting)).rstrip("/") + "/",
+        auth=(key.get_secret_value(), ""),
+        timeout=settings.vendor_timeout,
+    )
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60] or "stage"
+
+
+def job_definition(
+    system: AtsSystem, vendor: VendorJob, existing: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The ``PUT /jobs`` body mapping ``vendor``, keeping what recruiters set on ``existing``."""
+    current: list[dict[str, Any]] = (existing or {}).get("stages", [])
+    ours = {s["ats_stage_id"]: s for s in current if s.get("ats_stage_id")}
+    taken: set[str] = set()
+    stages: list[dict[str, Any]] = []
+    for vendor_stage in vendor.stages:
+        kept = ours.pop(vendor_stage.id, None)
+        if kept is not None:
+            stage = {**kept, "name": vendor_stage.name}
+        else:
+            stage_id, n = _slug(vendor_stage.name), 1
+            while stage_id in taken or any(s["id"] == stage_id for s in current):
+                n += 1
+                stage_id = f"{_slug(vendor_stage.name)}-{n}"
+            stage = {"id": stage_id, "name": vendor_stage.name, "ats_stage_id": vendor_stage.id}
+        taken.add(stage["id"])
+        stages.append(stage)
+    # Our own stages, and those whose vendor stage is gone (their mapping is dropped, not
+    # their campaign link), stay after the vendor's.
+    for stage in current:
+        if stage["id"] not in taken:
+            stages.append({**stage, "ats_stage_id": None} if stage.get("ats_stage_id") else stage)
+    return {
+        "name": vendor.name if existing is None else existing["name"],
+        "ats": {"system": system.value, "job_id": vendor.id},
+        "stages": stages,
+    }
+
+
+async def import_jobs(
+    system: AtsSystem,
+    vendor_http: httpx.AsyncClient,
+    api: httpx.AsyncClient,
+    out: TextIO,
+    list_jobs: JobLister | None = None,
+) -> int:
+    """Read ``system``'s jobs (with its bridge's ``list_jobs`` unless another is given) and
+    save each through ``api``; returns how many were saved."""
+    list_jobs = list_jobs or IMPORTABLE[system][2]
+    try:
+        jobs = await list_jobs(vendor_http)
+    except httpx.HTTPError as err:
+        raise ImportFailed(f"cannot read {system}'s jobs: {err}") from err
+    saved = 0
+    for vendor in jobs:
+        job_id = f"{system.value}-{_slug(vendor.id)}"
+        current = await api.get(f"/jobs/{job_id}")
+        existing = current.json() if current.status_code == 200 else None
+        response = await api.put(f"/jobs/{job_id}", json=job_definition(system, vendor, existing))
+        if response.status_code != 200:
+            print(f"  {job_id}: not saved: {_error(response)}", file=out)
+            continue
+        saved += 1
+        verb = "updated" if existing else "created"
+        print(
+            f"  {job_id}: {verb} ({len(vendor.stages)} stages of {system} job {vendor.id})",
+            file=out,
+        )
+    return saved
+
+
+# -- import applications.csv ----------------------------------------------------------------------
+
+
+@dataclass
+class RowProblem:
+    line: int
+    message: str
+
+
+@dataclass
+class CsvImport:
+    """What an import did: events applied, and each row's problem."""
+
+    applied: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+
+
+Numbered = list[tuple[int, dict[str, Any]]]
+
+
+def read_rows(
+    text: str, job_id: str, stage_id: str, now: datetime
+) -> tuple[Numbered, list[RowProblem]]:
+    """The ATS events of a CSV of candidates (with the line each came from), and the rows that
+    do not make one."""
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip().lower() for h in reader.fieldnames or []]
+    if "name" not in header or not ({"phone", "email"} & set(header)):
+        raise ImportFailed(
+            "the CSV needs a header with name and phone and/or email "
+            f"(it has: {', '.join(header) or 'nothing'})"
+        )
+    zones = available_timezones()
+    events: Numbered = []
+    problems: list[RowProblem] = []
+    for row in reader:
+        line = reader.line_num
+        values = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k is not None}
+        name, phone, email = (
+            values.get("name", ""),
+            values.get("phone", ""),
+            values.get("email", ""),
+        )
+        zone = values.get("timezone") or None
+        problem = _row_problem(name, phone, email, zone, zones)
+        if problem:
+            problems.append(RowProblem(line, problem))
+            continue
+        who = phone and phonenumbers.format_number(
+            phonenumbers.parse(phone), phonenumbers.PhoneNumberFormat.E164
+        )
+        person = hashlib.sha256((who or email.lower()).encode()).hexdigest()[:20]
+        events.append(
+            (
+                line,
+                {
+                    "id": f"import:{job_id}:{stage_id}:{person}",
+                    "type": "application.created",
+                    "occurred_at": now.isoformat(),
+                    "application": {
+                        "id": f"import:{job_id}:{person}",
+                        "job_id": job_id,
+                        "stage_id": stage_id,
+                    },
+                    "candidate": {
+                        "id": f"import:{person}",
+                        "name": name,
+                        "phone": who or None,
+                        "email": email or None,
+                        "timezone": zone,
+                    },
+                },
+            )
+        )
+    return events, problems
+
+
+def _row_problem(
+    name: str, phone: str, email: str, zone: str | None, zones: set[str]
+) -> str | None:
+    if not name:
+        return "no name"
+    if not phone and not email:
+        return "neither a phone number nor an e-mail"
+    if phone:
+        try:
+            number = phonenumbers.parse(phone)
+        except phonenumbers.NumberParseException:
+            return f"phone {phone!r} is not a number with its country code (+44 20 7946 0018)"
+        if not phonenumbers.is_valid_number(number):
+            return f"phone {phone!r} is not a valid number"
+    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        return f"e-mail {email!r} is not an address"
+    if zone is not None and zone not in zones:
+        return f"time zone {zone!r} is not an IANA zone (Europe/London)"
+    return None
+
+
+async def import_applications(
+    events: Sequence[tuple[int, dict[str, Any]]],
+    api: httpx.AsyncClient,
+    *,
+    progress: Callable[[int, int], None] = lambda done, total: None,
+    batch_size: int = BATCH_SIZE,
+) -> CsvImport:
+    """Send ``events`` through ``POST /ats/events/batch``; each refused event becomes its
+    row's problem."""
+    result = CsvImport()
+    for start in range(0, len(events), batch_size):
+        chunk = events[start : start + batch_size]
+        response = await api.post("/ats/events/batch", json={"events": [e for _, e in chunk]})
+        if response.status_code != 202:
+            raise ImportFailed(f"the API refused a batch: {_error(response)}")
+        for (line, _), outcome in zip(chunk, response.json()["results"], strict=True):
+            if outcome.get("error"):
+                result.problems.append(RowProblem(line, outcome["error"]["message"]))
+            else:
+                result.applied += 1
+        progress(min(start + batch_size, len(events)), len(events))
+    return result
+
+
+def progress_bar(out: TextIO) -> Callable[[int, int], None]:
+    """A one-line progress bar on ``out`` (a terminal: redrawn in place)."""
+
+    def show(done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        end = "\n" if done >= total or not out.isatty() else "\r"
+        print(
+            f"  [{'#' * filled}{'.' * (width - filled)}] {done}/{total}",
+            end=end,
+            file=out,
+            flush=True,
+        )
+
+    return show
+
+
+def _error(response: httpx.Response) -> str:
+    try:
+        error = response.json()["error"]
+        return f"{response.status_code} {error['code']}: {error['message']}"
+    except (ValueError, KeyError, TypeError):
+        return f"{response.status_code} {response.text[:200]}"
+
+
+# -- the commands -------------------------------------------------------------------------------
+
+
+def api_client(api_url: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(base_url=api_url.rstrip("/"), timeout=120)
+
+
+async def run_import_jobs(settings: Settings, system: AtsSystem, api_url: str) -> int:
+    """``enrolments import-jobs``: 0 when every job was saved, 1 otherwise."""
+    async with vendor_api(settings, system) as vendor_http, api_client(api_url) as api:
+        print(f"Importing {system} jobs into {api_url}...")
+        try:
+            saved = await import_jobs(system, vendor_http, api, sys.stdout)
+        except httpx.HTTPError as err:
+            raise ImportFailed(f"cannot reach the API at {api_url}: {err}") from err
+    print(f"{saved} job(s) saved. Link their stages to campaigns (recruiter UI or PUT /jobs).")
+    return 0
+
+
+def read_csv(path: Path) -> str:
+    """The CSV's text (a spreadsheet's byte-order mark dropped)."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ImportFailed(f"cannot read {path}: {err}") from err
+
+
+async def run_import_applications(
+    path: Path, text: str, job_id: str, stage_id: str, api_url: str
+) -> int:
+    """``enrolments import``: 0 when every row was applied, 1 when some were not."""
+    events, problems = read_rows(text, job_id, stage_id, datetime.now(UTC))
+    print(f"{path.name}: {len(events)} candidate(s) to import into {job_id} / {stage_id}")
+    async with api_client(api_url) as api:
+        try:
+            outcome = await import_applications(events, api, progress=progress_bar(sys.stderr))
+        except httpx.HTTPError as err:
+            raise ImportFailed(f"cannot reach the API at {api_url}: {err}") from err
+    problems = sorted(problems + outcome.problems, key=lambda p: p.line)
+    for problem in problems:
+        print(f"  line {problem.line}: {problem.message}")
+    print(f"{outcome.applied} imported, {len(problems)} row(s) not imported.")
+    return 0 if not problems else 1
