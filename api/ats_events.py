@@ -18,7 +18,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
 from api.bridge import confirmed
 from api.dependencies import ApiContext
-from api.errors import ApiError, ErrorBody, invalid_input, outage
+from api.errors import ApiError, ErrorBody, internal_error, invalid_input, outage
 from api.inbound import accept_event
 from domain.candidates import CandidateContact, Identifier, TimeZoneName
 from domain.events import (
@@ -109,10 +109,14 @@ class AtsEvents:
         self._sessions = context.sessions
         self._bridge = context.bridge
 
-    async def apply(self, event: AtsEvent, source: str = ATS_SOURCE) -> AtsEventAccepted:
+    async def apply(
+        self, event: AtsEvent, source: str = ATS_SOURCE, said: dict[str, Any] | None = None
+    ) -> AtsEventAccepted:
         """Apply ``event``; raises ``ApiError`` for an unknown job, stage or campaign (422),
-        an event id reused with another payload (409), or no answer in time (503)."""
+        an event id reused with another payload (409), or no answer in time (503). ``said``
+        is what a repeat must say alike (default: the whole event)."""
         placement = await self._placement(event)
+        said = event.said() if said is None else said
         if event.type is AtsEventType.APPLICATION_WITHDRAWN:
             withdrawal = ApplicationWithdrawn(
                 event_id=event.id,
@@ -120,8 +124,8 @@ class AtsEvents:
                 occurred_at=event.occurred_at,
                 application=event.application,
             )
-            return await self.withdraw(source, event.said(), event.candidate.contact(), withdrawal)
-        await accept_event(self._context, source, event.id, event.said())
+            return await self.withdraw(source, said, event.candidate.contact(), withdrawal)
+        await accept_event(self._context, source, event.id, said)
         campaign = placement.campaign
         request = EnrolRequest(
             event_id=event.id,
@@ -165,15 +169,11 @@ class AtsEvents:
                     try:
                         accepted = await self.apply(event, source)
                     except ApiError as err:
-                        results[index].error = ErrorBody(
-                            code=err.code, message=err.message, details=err.details
-                        )
+                        results[index].error = err.body()
                     except Exception as err:
-                        # Temporal or the database went away: this event is not applied,
-                        # the ones before it are; say so per event.
-                        results[index].error = outage(err)
-                        if results[index].error is None:
-                            raise
+                        # Temporal or the database went away (or a bug): this event is not
+                        # applied, the ones before it are, and the rest of the batch goes on.
+                        results[index].error = outage(err) or internal_error(err, event.id)
                     else:
                         results[index].enrolments = accepted.enrolments
 

@@ -100,6 +100,10 @@ class ApiError(Exception):
         self.details = details
         self.headers = headers
 
+    def body(self) -> ErrorBody:
+        """The error as one result of a batch carries it."""
+        return ErrorBody(code=self.code, message=self.message, details=self.details)
+
 
 class BodyTooLarge(StarletteHTTPException):
     """The request body passed ``MAX_BODY_BYTES`` while it was being read.
@@ -285,6 +289,13 @@ def invalid_input(errors: Any, where: str) -> ErrorBody:
     event of a batch), located under ``where``."""
     problems = [_problem({**e, "loc": ("body", where, *e.get("loc", ()))}) for e in errors]
     return ErrorBody(code="validation_failed", message=_sentence(problems), details=problems)
+
+
+def internal_error(exc: Exception, about: str) -> ErrorBody:
+    """A bug met while applying one item of a batch: logged whole, answered without internals
+    (the batch's other items go on)."""
+    logger.error("unexpected error applying %s", about, exc_info=exc)
+    return ErrorBody(code="internal_error", message="an unexpected error occurred")
 
 
 def outage(exc: Exception) -> ErrorBody | None:

@@ -10,8 +10,10 @@ application's events by the vendor's own time, so a late retry never moves it ba
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import httpx
@@ -20,8 +22,16 @@ from pydantic import BaseModel, ValidationError
 from api.ats_events import AtsCandidate, AtsEvent, AtsEvents, AtsEventType
 from api.dependencies import ApiContext
 from api.errors import ApiError
+from api.inbound import accept_event
 from bridges import ashby, greenhouse, lever, workable
-from bridges.base import BadSignature, Change, Parsed, UnreadablePayload, VendorEvent
+from bridges.base import (
+    BadSignature,
+    Change,
+    Parsed,
+    UnreadablePayload,
+    VendorEvent,
+    vendor_client,
+)
 from config.settings import Settings
 from domain.ats import AtsSystem
 from domain.events import ApplicationRef, ApplicationWithdrawn, EnrolmentSummary
@@ -48,8 +58,10 @@ class Vendor:
 
     def secrets(self, settings: Settings) -> list[str]:
         secret = getattr(settings, self.setting)
-        if secret is None:
+        if secret is None or not secret.get_secret_value():
             return []
+        if self.system is not AtsSystem.LEVER:
+            return [secret.get_secret_value()]
         # Lever: one token per webhook, comma-separated.
         return [s.strip() for s in secret.get_secret_value().split(",") if s.strip()]
 
@@ -68,11 +80,7 @@ VENDORS = {
 def lever_api(settings: Settings) -> httpx.AsyncClient:
     """A client for Lever's API (Basic auth: the API key as user name)."""
     key = settings.lever_api_key.get_secret_value() if settings.lever_api_key else ""
-    return httpx.AsyncClient(
-        base_url=settings.lever_api_url.rstrip("/") + "/",
-        auth=(key, ""),
-        timeout=settings.vendor_timeout,
-    )
+    return vendor_client(settings.lever_api_url, key, settings.vendor_timeout)
 
 
 class VendorEvents:
@@ -100,6 +108,8 @@ class VendorEvents:
             raise ApiError(401, "bad_signature", f"{system}: {err}") from err
         except UnreadablePayload as err:
             raise ApiError(422, "unreadable_payload", f"{system}: {err}") from err
+        if system is AtsSystem.LEVER:
+            await self._first_use_of_token(raw)
         answer = VendorEventsAccepted(
             accepted=0, ignored=[parsed.ignored] if parsed.ignored else [], enrolments=[]
         )
@@ -112,6 +122,20 @@ class VendorEvents:
                 answer.enrolments.extend(outcome)
         return answer
 
+    async def _first_use_of_token(self, raw: bytes) -> None:
+        """Lever signs ``token`` + ``triggeredAt``, not the body: a token seen before with
+        another body is a captured signature carrying another event."""
+        token = json.loads(raw)["token"]
+        body = {"sha256": hashlib.sha256(raw).hexdigest()}
+        try:
+            await accept_event(self._context, "lever-delivery", token, body)
+        except ApiError as err:
+            if err.code != "event_id_reused":
+                raise
+            raise ApiError(
+                401, "bad_signature", "lever: this delivery's token came before with another body"
+            ) from err
+
     async def _apply(self, event: VendorEvent) -> list[EnrolmentSummary] | str:
         """The enrolments the event concerns, or why it changed nothing."""
         system = event.system
@@ -120,8 +144,24 @@ class VendorEvents:
             if completed is None:
                 return f"opportunity {event.application_id} is no longer at Lever"
             event = completed
+        event = _without_nul(event)
         prefixed = f"{system}:{event.event_id}"
         application_id = f"{system}:{event.application_id}"
+        route = None
+        if event.job_id is not None:
+            async with self._context.sessions() as session:
+                route = await Catalog(session).vendor_route(system, event.job_id, event.stage_id)
+            if route is None:
+                return f"{system} job {event.job_id} is mapped by no job"
+        # What every delivery of the event says alike: not its time where the vendor gives
+        # none (a deletion's is when it arrived), nor contact details read from an API.
+        said = {
+            "change": event.change.value,
+            "application": application_id,
+            "job": event.job_id,
+            "stage": event.stage_id,
+            "candidate": event.candidate.id,
+        }
         try:
             candidate = AtsCandidate(
                 id=f"{system}:{event.candidate.id}",
@@ -129,17 +169,6 @@ class VendorEvents:
                 phone=event.candidate.phone,
                 email=event.candidate.email,
             )
-        except ValidationError as err:
-            raise ApiError(
-                422, "unreadable_payload", f"{system}: the candidate does not fit: {err}"
-            ) from err
-        route = None
-        if event.job_id is not None:
-            async with self._context.sessions() as session:
-                route = await Catalog(session).vendor_route(system, event.job_id, event.stage_id)
-            if route is None:
-                return f"{system} job {event.job_id} is mapped by no job"
-        try:
             if event.change is Change.WITHDRAWN:
                 withdrawal = ApplicationWithdrawn(
                     event_id=prefixed,
@@ -151,13 +180,6 @@ class VendorEvents:
                         id=application_id, job_id=route.job_id, stage_id=route.stage_id
                     ),
                 )
-                said = {
-                    "change": event.change.value,
-                    "occurred_at": event.occurred_at.astimezone(UTC).isoformat(),
-                    "application": application_id,
-                    "job": event.job_id,
-                    "candidate": candidate.id,
-                }
                 accepted = await self._events.withdraw(
                     system.value, said, candidate.contact(), withdrawal, start=route is not None
                 )
@@ -177,7 +199,11 @@ class VendorEvents:
                 ),
                 candidate=candidate,
             )
-            return (await self._events.apply(internal, source=system.value)).enrolments
+            return (await self._events.apply(internal, system.value, said)).enrolments
+        except ValidationError as err:
+            raise ApiError(
+                422, "unreadable_payload", f"{system}: the event does not fit: {_first(err)}"
+            ) from err
         except ApiError as err:
             if err.code == "event_id_reused":
                 # A vendor resending an event as the application is now (Workable does): the
@@ -186,6 +212,7 @@ class VendorEvents:
             raise
 
     async def _from_lever(self, event: VendorEvent) -> VendorEvent | None:
+        """The Lever event completed from Lever's API; ``None`` when the opportunity is gone."""
         async with lever_api(self._context.settings) as http:
             try:
                 return await lever.complete(event, http)
@@ -196,3 +223,33 @@ class VendorEvents:
                     f"cannot read the opportunity's contact details from Lever: {err}",
                     headers={"Retry-After": "30"},
                 ) from err
+
+
+def _without_nul(event: VendorEvent) -> VendorEvent:
+    """``event`` without NUL characters in its text (no database stores them; a vendor
+    retries a refusal forever, so they are dropped, not refused)."""
+
+    def clean(text: str | None) -> str | None:
+        return None if text is None else text.replace("\x00", "")
+
+    person = event.candidate
+    return replace(
+        event,
+        event_id=event.event_id.replace("\x00", ""),
+        application_id=event.application_id.replace("\x00", ""),
+        job_id=clean(event.job_id),
+        stage_id=clean(event.stage_id),
+        candidate=replace(
+            person,
+            id=person.id.replace("\x00", ""),
+            name=person.name.replace("\x00", ""),
+            phone=clean(person.phone),
+            email=clean(person.email),
+        ),
+    )
+
+
+def _first(err: ValidationError) -> str:
+    problem = err.errors()[0]
+    where = ".".join(str(part) for part in problem["loc"])
+    return f"{where}: {problem['msg']}" if where else str(problem["msg"])

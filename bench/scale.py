@@ -275,14 +275,14 @@ async def measure(args: argparse.Namespace) -> bool:
         f"{args.settle:.0f} s after {after:.0f} MiB, peak overall {peak:.0f} MiB "
         f"(target <= {TARGET_RSS_MIB:.0f} MiB): {verdict(peak <= TARGET_RSS_MIB)}"
     )
-    print("  worker RSS over time (s: MiB): " + _rss_timeline(sampler))
+    print("  worker RSS over time (s: MiB): " + rss_timeline(sampler))
     print(f"  history of 5 random live candidates: {lengths} events")
     for line in history_lines:
         print(line)
     return peak <= TARGET_RSS_MIB and passed_histories
 
 
-def _rss_timeline(sampler: RssSampler, points: int = 12) -> str:
+def rss_timeline(sampler: RssSampler, points: int = 12) -> str:
     samples = sampler.samples
     if not samples:
         return "no samples"

@@ -21,23 +21,23 @@ candidatehire); API: /reference/authentication, /docs/pagination-and-incremental
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime
 
 import httpx
-from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
+from pydantic import AwareDatetime
 
 from bridges.base import (
-    BadSignature,
     Change,
+    Loose,
     Parsed,
     UnreadablePayload,
     VendorCandidate,
     VendorEvent,
     derived_id,
     first_of,
-    signed_by_one_of,
+    read_payload,
+    verify_header,
 )
 from bridges.importing import VendorJob, VendorStage
 from domain.ats import AtsSystem
@@ -46,26 +46,22 @@ SYSTEM = AtsSystem.ASHBY
 _ACTIONS = {"applicationSubmit", "candidateStageChange", "applicationUpdate", "candidateHire"}
 
 
-class _Loose(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
-class _Value(_Loose):
+class _Value(Loose):
     value: str | None = None
 
 
-class _Candidate(_Loose):
+class _Candidate(Loose):
     id: str
     name: str | None = None
     primaryEmailAddress: _Value | None = None
     primaryPhoneNumber: _Value | None = None
 
 
-class _Ref(_Loose):
+class _Ref(Loose):
     id: str
 
 
-class _Application(_Loose):
+class _Application(Loose):
     id: str
     status: str | None = None
     updatedAt: AwareDatetime | None = None
@@ -74,11 +70,11 @@ class _Application(_Loose):
     job: _Ref
 
 
-class _Data(_Loose):
+class _Data(Loose):
     application: _Application | None = None
 
 
-class _Hook(_Loose):
+class _Hook(Loose):
     webhookActionId: str | None = None
     action: str
     data: _Data = _Data()
@@ -90,17 +86,12 @@ def _value(field: _Value | None) -> str | None:
 
 def verify(raw: bytes, headers: Mapping[str, str], secrets: list[str]) -> None:
     """Raise ``BadSignature`` unless ``Ashby-Signature: sha256=<hex>`` signs ``raw``."""
-    algorithm, _, given = headers.get("ashby-signature", "").strip().partition("=")
-    if algorithm.lower() != "sha256" or not given or not signed_by_one_of(secrets, raw, given):
-        raise BadSignature("the Ashby-Signature header does not sign this body with the secret")
+    verify_header(raw, headers, secrets, header="Ashby-Signature", algorithm=("sha256", "="))
 
 
 def parse(raw: bytes, received_at: datetime) -> Parsed:
     """The delivery's event (a ping and other actions: none)."""
-    try:
-        hook = _Hook.model_validate(json.loads(raw))
-    except (ValueError, ValidationError) as err:
-        raise UnreadablePayload(f"not an Ashby webhook: {err}") from None
+    hook = read_payload(_Hook, raw, "Ashby")
     if hook.action not in _ACTIONS:
         return Parsed(ignored=f"{hook.action} is not about where an application is")
     application = hook.data.application

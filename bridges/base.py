@@ -11,16 +11,24 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import TypeVar
+
+import httpx
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from domain.ats import AtsSystem
 
 #: The vendor stage id a job maps to act on hires where the vendor reports a hire as a status,
 #: not as a stage (Greenhouse, Lever): ``{"id": "hired", ..., "ats_stage_id": "hired"}``.
 HIRED_STAGE = "hired"
+
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class BadSignature(Exception):
@@ -65,6 +73,9 @@ class VendorEvent:
     #: withdrawal.
     stage_id: str | None
     candidate: VendorCandidate
+    #: A withdrawal's reason where the bridge must still learn what it means (Lever: an
+    #: archive reason, which is a hire when its type is ``hired``).
+    reason: str | None = None
 
 
 @dataclass
@@ -75,6 +86,20 @@ class Parsed:
     ignored: str | None = None
 
 
+class Loose(BaseModel):
+    """A part of a vendor's payload: the fields a bridge reads; any other is ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+def read_payload(model: type[M], raw: bytes, vendor: str) -> M:
+    """``raw`` read as ``model``; raises ``UnreadablePayload`` saying what does not fit."""
+    try:
+        return model.model_validate(json.loads(raw))
+    except (ValueError, ValidationError) as err:
+        raise UnreadablePayload(f"not a {vendor} webhook: {err}") from None
+
+
 def signature(secret: str, message: bytes) -> str:
     """HMAC-SHA256 of ``message`` under ``secret``, as lowercase hex (what every vendor sends)."""
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
@@ -82,14 +107,41 @@ def signature(secret: str, message: bytes) -> str:
 
 def signed_by_one_of(secrets: Iterable[str], message: bytes, given: str) -> bool:
     """Whether ``given`` is the signature of ``message`` under one of ``secrets`` (constant
-    time for each)."""
-    given = given.strip().lower()
-    return any(hmac.compare_digest(signature(s, message), given) for s in secrets if s)
+    time for each; compared as bytes, so any text a caller sends is merely wrong)."""
+    wanted = given.strip().lower().encode("utf-8", "replace")
+    return any(hmac.compare_digest(signature(s, message).encode(), wanted) for s in secrets if s)
+
+
+def verify_header(
+    raw: bytes,
+    headers: Mapping[str, str],
+    secrets: list[str],
+    *,
+    header: str,
+    algorithm: tuple[str, str] | None = None,
+) -> None:
+    """Raise ``BadSignature`` unless the ``header`` signs ``raw`` under one of ``secrets``:
+    its hex HMAC-SHA256, after ``algorithm`` (name and separator: ``("sha256", " ")`` for
+    ``sha256 <hex>``) when the vendor names it."""
+    given = headers.get(header.lower(), "").strip()
+    if algorithm is not None:
+        named, _, given = given.partition(algorithm[1])
+        if named.strip().lower() != algorithm[0]:
+            given = ""
+    if not given or not signed_by_one_of(secrets, raw, given):
+        raise BadSignature(f"the {header} header does not sign this body with the secret")
 
 
 def derived_id(*parts: object) -> str:
     """A stable event id from the parts that identify an event (vendors without event ids)."""
     return hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()[:32]
+
+
+def mobile_first(phones: Iterable[tuple[str | None, str | None]]) -> str | None:
+    """Of ``(type, number)`` pairs, the first mobile number, else the first number."""
+    listed = list(phones)
+    mobile = [number for kind, number in listed if (kind or "").strip().lower() == "mobile"]
+    return first_of(*mobile, *(number for _, number in listed))
 
 
 def first_of(*values: str | None) -> str | None:
@@ -98,3 +150,11 @@ def first_of(*values: str | None) -> str | None:
         if value is not None and value.strip():
             return value.strip()
     return None
+
+
+def vendor_client(base_url: str, api_key: str, timeout: float) -> httpx.AsyncClient:
+    """A client for a vendor's API (Greenhouse, Lever, Ashby): Basic auth with the API key as
+    the user name and no password, as each of them asks."""
+    return httpx.AsyncClient(
+        base_url=base_url.rstrip("/") + "/", auth=(api_key, ""), timeout=timeout
+    )

@@ -24,24 +24,25 @@ Stages, Pagination).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime
 
 import httpx
-from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
+from pydantic import AwareDatetime, Field
 
 from bridges.base import (
     HIRED_STAGE,
-    BadSignature,
     Change,
+    Loose,
     Parsed,
     UnreadablePayload,
     VendorCandidate,
     VendorEvent,
     derived_id,
     first_of,
-    signed_by_one_of,
+    mobile_first,
+    read_payload,
+    verify_header,
 )
 from bridges.importing import VendorJob, VendorStage
 from domain.ats import AtsSystem
@@ -49,33 +50,29 @@ from domain.ats import AtsSystem
 SYSTEM = AtsSystem.GREENHOUSE
 
 
-class _Loose(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
-class _Typed(_Loose):
+class _Typed(Loose):
     value: str | None = None
     type: str | None = None
 
 
-class _Candidate(_Loose):
+class _Candidate(Loose):
     id: int | str
     first_name: str | None = None
     last_name: str | None = None
-    phone_numbers: list[_Typed] = []
-    email_addresses: list[_Typed] = []
+    phone_numbers: list[_Typed] = Field(default_factory=list)
+    email_addresses: list[_Typed] = Field(default_factory=list)
 
 
-class _Ref(_Loose):
+class _Ref(Loose):
     id: int | str
     name: str | None = None
 
 
-class _Offer(_Loose):
+class _Offer(Loose):
     resolved_at: AwareDatetime | None = None
 
 
-class _Application(_Loose):
+class _Application(Loose):
     id: int | str
     status: str | None = None
     prospect: bool = False
@@ -83,7 +80,7 @@ class _Application(_Loose):
     last_activity_at: AwareDatetime | None = None
     rejected_at: AwareDatetime | None = None
     current_stage: _Ref | None = None
-    jobs: list[_Ref] = []
+    jobs: list[_Ref] = Field(default_factory=list)
     candidate: _Candidate | None = None
     offer: _Offer | None = None
     # delete_application's flat shape
@@ -91,19 +88,19 @@ class _Application(_Loose):
     job_id: int | str | None = None
 
 
-class _Person(_Loose):
+class _Person(Loose):
     id: int | str
     first_name: str | None = None
     last_name: str | None = None
-    deleted_application_ids: list[int | str] = []
+    deleted_application_ids: list[int | str] = Field(default_factory=list)
 
 
-class _Payload(_Loose):
+class _Payload(Loose):
     application: _Application | None = None
     person: _Person | None = None
 
 
-class _Hook(_Loose):
+class _Hook(Loose):
     action: str
     payload: _Payload = _Payload()
 
@@ -120,17 +117,12 @@ _READ = _CURRENT_STAGE | {"new_candidate_application", "reject_candidate", "hire
 
 def verify(raw: bytes, headers: Mapping[str, str], secrets: list[str]) -> None:
     """Raise ``BadSignature`` unless ``Signature: sha256 <hex>`` signs ``raw``."""
-    algorithm, _, given = headers.get("signature", "").strip().partition(" ")
-    if algorithm.lower() != "sha256" or not given or not signed_by_one_of(secrets, raw, given):
-        raise BadSignature("the Signature header does not sign this body with the secret key")
+    verify_header(raw, headers, secrets, header="Signature", algorithm=("sha256", " "))
 
 
 def parse(raw: bytes, received_at: datetime) -> Parsed:
     """The events of one web hook delivery."""
-    try:
-        hook = _Hook.model_validate(json.loads(raw))
-    except (ValueError, ValidationError) as err:
-        raise UnreadablePayload(f"not a Greenhouse web hook: {err}") from None
+    hook = read_payload(_Hook, raw, "Greenhouse")
     action = hook.action
     if action == "delete_candidate":
         return _deleted_candidate(hook.payload.person, received_at)
@@ -139,11 +131,7 @@ def parse(raw: bytes, received_at: datetime) -> Parsed:
         return Parsed(ignored=f"{action}: no application in the payload")
     if action == "delete_application":
         return _deleted_application(application, received_at)
-    if action not in _CURRENT_STAGE | {
-        "new_candidate_application",
-        "reject_candidate",
-        "hire_candidate",
-    }:
+    if action not in _READ:
         return Parsed(ignored=f"{action} is not about where an application is")
     if application.candidate is None:
         raise UnreadablePayload(f"{action}: the application has no candidate")
@@ -180,13 +168,11 @@ def parse(raw: bytes, received_at: datetime) -> Parsed:
 
 
 def _candidate(candidate: _Candidate) -> VendorCandidate:
-    phones = candidate.phone_numbers
-    mobile = [p.value for p in phones if (p.type or "").strip().lower() == "mobile"]
     name = " ".join(n for n in (candidate.first_name, candidate.last_name) if n) or "(no name)"
     return VendorCandidate(
         id=str(candidate.id),
         name=name,
-        phone=first_of(*mobile, *(p.value for p in phones)),
+        phone=mobile_first((p.type, p.value) for p in candidate.phone_numbers),
         email=first_of(*(e.value for e in candidate.email_addresses)),
     )
 

@@ -7,13 +7,17 @@ https://help.lever.co/hc/en-us/articles/4402565460237.
 - Signature: in the body, not a header. ``signature`` is the hex HMAC-SHA256 of ``token``
   followed by ``triggeredAt`` (as its decimal digits) under the webhook's signature token.
   Each webhook (event type) has its own token, so several may be configured, comma-separated.
-  ``token`` is random per delivery, so the signature cannot be replayed for another body;
-  ``triggeredAt`` (milliseconds since the epoch) orders the application's events.
+  The signature does not cover the rest of the body: ``token`` is random per delivery, and the
+  HTTP edge refuses a token it has seen with another body (``api/vendor_events.py``), so a
+  captured signature cannot carry another event. ``triggeredAt`` (milliseconds since the
+  epoch) orders the application's events.
 - Events read: ``applicationCreated`` (created), ``candidateStageChange`` (to ``toStageId``),
-  ``candidateArchiveChange`` (archived: withdrawn; unarchived: back to its current stage),
-  ``candidateHired`` (to the stage mapped ``hired``: Lever archives a hire, it is no stage),
-  ``candidateDeleted`` (withdrawn). Anything else, and Lever's test request (empty ``data``),
-  is answered 200 and ignored.
+  ``candidateArchiveChange`` (archived: withdrawn, unless the archive reason's type is
+  ``hired``, read from ``GET /archive_reasons/{id}``: then hired; unarchived: back to its
+  current stage), ``candidateHired`` (to the stage mapped ``hired``: Lever archives a hire, it
+  is no stage), ``candidateDeleted`` (withdrawn, for a candidate we know: the opportunity is
+  gone from the API, so the payload's ``contactId`` names the person). Anything else, and
+  Lever's test request (empty ``data``), is answered 200 and ignored.
 - Contact details are not in the payload: the bridge reads the opportunity
   (``GET /opportunities/{id}?expand=applications&expand=stage``, Basic auth with the API key)
   for the name, phones (mobile first), e-mails and the posting (the job). An event that names
@@ -35,18 +39,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bridges.base import (
     HIRED_STAGE,
     BadSignature,
     Change,
+    Loose,
     Parsed,
     UnreadablePayload,
     VendorCandidate,
     VendorEvent,
     derived_id,
     first_of,
+    mobile_first,
+    read_payload,
     signed_by_one_of,
 )
 from bridges.importing import VendorJob, VendorStage
@@ -66,11 +72,7 @@ class LeverUnavailable(Exception):
     """Lever's API did not answer the contact lookup; the webhook should be retried."""
 
 
-class _Loose(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
-class _Data(_Loose):
+class _Data(Loose):
     opportunityId: str | None = None
     candidateId: str | None = None
     contactId: str | None = None
@@ -78,7 +80,7 @@ class _Data(_Loose):
     toArchived: dict[str, Any] | None = None
 
 
-class _Hook(_Loose):
+class _Hook(Loose):
     id: str | None = None
     event: str
     triggeredAt: int
@@ -102,17 +104,20 @@ def verify(raw: bytes, headers: Mapping[str, str], secrets: list[str]) -> None:
 
 def parse(raw: bytes, received_at: datetime) -> Parsed:
     """The delivery's event, still without contact details (``complete`` adds them)."""
-    try:
-        hook = _Hook.model_validate(json.loads(raw))
-    except (ValueError, ValidationError) as err:
-        raise UnreadablePayload(f"not a Lever webhook: {err}") from None
+    hook = read_payload(_Hook, raw, "Lever")
     if hook.event not in _EVENTS:
         return Parsed(ignored=f"{hook.event} is not about where an application is")
     opportunity = hook.data.opportunityId
     if opportunity is None:
         return Parsed(ignored=f"{hook.event} without an opportunity (Lever's test request)")
-    occurred_at = datetime.fromtimestamp(hook.triggeredAt / 1000, tz=UTC)
+    try:
+        occurred_at = datetime.fromtimestamp(hook.triggeredAt / 1000, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        raise UnreadablePayload(f"triggeredAt {hook.triggeredAt} is no time") from None
+    reason = None
     if hook.event == "candidateArchiveChange":
+        if hook.data.toArchived:
+            reason = str(hook.data.toArchived.get("reason") or "") or None
         change = Change.WITHDRAWN if hook.data.toArchived else Change.MOVED
     else:
         change = {
@@ -134,6 +139,7 @@ def parse(raw: bytes, received_at: datetime) -> Parsed:
                 None,  # the posting comes from the API
                 None if change is Change.WITHDRAWN else stage_id,
                 VendorCandidate(id=person, name="(unknown)"),
+                reason,
             )
         ]
     )
@@ -151,7 +157,8 @@ async def complete(event: VendorEvent, http: httpx.AsyncClient) -> VendorEvent |
     except httpx.HTTPError as err:
         raise LeverUnavailable(f"Lever's API did not answer: {err!r}") from err
     if response.status_code == 404:
-        return None
+        # Gone (deleted): a withdrawal still reaches the person the payload names.
+        return event if event.change is Change.WITHDRAWN else None
     if response.status_code != 200:
         raise LeverUnavailable(f"Lever's API answered {response.status_code}")
     try:
@@ -164,17 +171,36 @@ async def complete(event: VendorEvent, http: httpx.AsyncClient) -> VendorEvent |
         phones = data.get("phones") or []
     except (ValueError, KeyError, TypeError, AttributeError) as err:
         raise LeverUnavailable(f"Lever's API answered something unexpected: {err!r}") from err
-    mobile = [p.get("value") for p in phones if (p.get("type") or "").lower() == "mobile"]
     candidate = VendorCandidate(
         id=data.get("contact") or event.candidate.id,
         name=data.get("name") or "(no name)",
-        phone=first_of(*mobile, *(p.get("value") for p in phones)),
+        phone=mobile_first((p.get("type"), p.get("value")) for p in phones),
         email=first_of(*(data.get("emails") or [])),
     )
-    stage_id = event.stage_id
-    if stage_id is None and event.change is not Change.WITHDRAWN:
+    change, stage_id = event.change, event.stage_id
+    if event.reason is not None and await _hired_reason(event.reason, http):
+        change, stage_id = Change.MOVED, HIRED_STAGE
+    if stage_id is None and change is not Change.WITHDRAWN:
         stage_id = stage_then
-    return replace(event, job_id=posting, stage_id=stage_id, candidate=candidate)
+    return replace(
+        event, change=change, job_id=posting, stage_id=stage_id, candidate=candidate, reason=None
+    )
+
+
+async def _hired_reason(reason: str, http: httpx.AsyncClient) -> bool:
+    """Whether the archive reason is one of type ``hired`` (Lever archives a hire)."""
+    try:
+        response = await http.get(f"archive_reasons/{reason}")
+    except httpx.HTTPError as err:
+        raise LeverUnavailable(f"Lever's API did not answer: {err!r}") from err
+    if response.status_code == 404:
+        return False
+    if response.status_code != 200:
+        raise LeverUnavailable(f"Lever's API answered {response.status_code}")
+    try:
+        return bool(response.json()["data"].get("type") == "hired")
+    except (ValueError, KeyError, TypeError, AttributeError) as err:
+        raise LeverUnavailable(f"Lever's API answered something unexpected: {err!r}") from err
 
 
 def _stage_at(changes: list[dict[str, Any]], moment: datetime) -> str | None:

@@ -10,32 +10,34 @@ https://workable.readme.io/reference/job-stages.
 - Events read: ``candidate_created`` (created), ``candidate_moved`` (to ``stage``; a
   ``disqualified`` candidate is withdrawn), ``candidate_deleted`` (withdrawn). A hire is a
   move to the stage of kind ``hired``: map it like any other stage.
-- Jobs are named by ``shortcode``; a stage by the value of ``stage`` (its slug: the importer
-  maps the slugs of ``GET /jobs/{shortcode}/stages``).
+- Jobs are named by ``shortcode``; a stage by the value of ``stage`` (its slug, as
+  ``GET /spi/v3/jobs/{shortcode}/stages`` lists them): map those as ``ats_stage_id``.
 - Workable reports a candidate per job: the same person in two jobs is two candidates here.
-- Event id: Workable sends none (the envelope's ``id`` is the candidate's), and its ``data``
-  is the candidate as they are when the request is sent, so the id is derived from the event
-  type, the candidate and ``fired_at``; ``fired_at`` also orders the events.
+- Event id: Workable sends none (the envelope's ``id`` is the candidate's), so the id is
+  derived from the event type, the candidate, its stage and disqualification, and
+  ``fired_at``, which also orders the events. Its ``data`` is the candidate as they are when
+  the request is sent: a redelivery showing a later stage is an event of its own, ordered by
+  its ``fired_at`` (it changes nothing once a newer event is applied).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
+from pydantic import AwareDatetime
 
 from bridges.base import (
-    BadSignature,
     Change,
+    Loose,
     Parsed,
     UnreadablePayload,
     VendorCandidate,
     VendorEvent,
     derived_id,
     first_of,
-    signed_by_one_of,
+    read_payload,
+    verify_header,
 )
 from domain.ats import AtsSystem
 
@@ -43,15 +45,11 @@ SYSTEM = AtsSystem.WORKABLE
 _EVENTS = {"candidate_created", "candidate_moved", "candidate_deleted"}
 
 
-class _Loose(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
-class _Job(_Loose):
+class _Job(Loose):
     shortcode: str
 
 
-class _Candidate(_Loose):
+class _Candidate(Loose):
     id: str | int
     name: str | None = None
     firstname: str | None = None
@@ -64,7 +62,7 @@ class _Candidate(_Loose):
     updated_at: AwareDatetime | None = None
 
 
-class _Hook(_Loose):
+class _Hook(Loose):
     event_type: str
     fired_at: AwareDatetime | None = None
     data: _Candidate | None = None
@@ -72,17 +70,12 @@ class _Hook(_Loose):
 
 def verify(raw: bytes, headers: Mapping[str, str], secrets: list[str]) -> None:
     """Raise ``BadSignature`` unless ``X-Workable-Signature`` signs ``raw``."""
-    given = headers.get("x-workable-signature", "")
-    if not given or not signed_by_one_of(secrets, raw, given):
-        raise BadSignature("the X-Workable-Signature header does not sign this body")
+    verify_header(raw, headers, secrets, header="X-Workable-Signature")
 
 
 def parse(raw: bytes, received_at: datetime) -> Parsed:
     """The delivery's event."""
-    try:
-        hook = _Hook.model_validate(json.loads(raw))
-    except (ValueError, ValidationError) as err:
-        raise UnreadablePayload(f"not a Workable webhook: {err}") from None
+    hook = read_payload(_Hook, raw, "Workable")
     if hook.event_type not in _EVENTS:
         return Parsed(ignored=f"{hook.event_type} is not about where a candidate is")
     candidate = hook.data
@@ -102,7 +95,13 @@ def parse(raw: bytes, received_at: datetime) -> Parsed:
         [
             VendorEvent(
                 SYSTEM,
-                derived_id(hook.event_type, person, occurred_at.isoformat()),
+                derived_id(
+                    hook.event_type,
+                    person,
+                    stage_id,
+                    candidate.disqualified,
+                    occurred_at.isoformat(),
+                ),
                 occurred_at,
                 change,
                 person,

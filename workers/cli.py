@@ -239,7 +239,7 @@ def _command(args: argparse.Namespace, settings: Settings) -> Coroutine[Any, Any
         return run_import_jobs(settings, AtsSystem(args.vendor), api_url)
     if args.command == "import":
         text = read_csv(args.csv)
-        return run_import_applications(args.csv, text, args.job, args.stage, api_url)
+        return run_import_applications(settings, args.csv, text, args.job, args.stage, api_url)
     return run_migrate(settings)
 
 

@@ -23,6 +23,8 @@ import hashlib
 import io
 import re
 import sys
+import time
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,7 +35,9 @@ from zoneinfo import available_timezones
 import httpx
 import phonenumbers
 
+from api.signatures import sign_webhook
 from bridges import ashby, greenhouse, lever
+from bridges.base import vendor_client
 from bridges.importing import VendorJob
 from config.settings import Settings
 from domain.ats import AtsSystem
@@ -64,10 +68,8 @@ def vendor_api(settings: Settings, system: AtsSystem) -> httpx.AsyncClient:
     if key is None:
         variable = f"ENROLMENTS_{key_setting.upper()}"
         raise ImportFailed(f"{variable} is not set: it is the key import-jobs reads {system} with")
-    return httpx.AsyncClient(
-        base_url=str(getattr(settings, url_setting)).rstrip("/") + "/",
-        auth=(key.get_secret_value(), ""),
-        timeout=settings.vendor_timeout,
+    return vendor_client(
+        str(getattr(settings, url_setting)), key.get_secret_value(), settings.vendor_timeout
     )
 
 
@@ -113,9 +115,9 @@ async def import_jobs(
     api: httpx.AsyncClient,
     out: TextIO,
     list_jobs: JobLister | None = None,
-) -> int:
+) -> tuple[int, int]:
     """Read ``system``'s jobs (with its bridge's ``list_jobs`` unless another is given) and
-    save each through ``api``; returns how many were saved."""
+    save each through ``api``; returns how many were saved, and how many were read."""
     list_jobs = list_jobs or IMPORTABLE[system][2]
     try:
         jobs = await list_jobs(vendor_http)
@@ -136,7 +138,7 @@ async def import_jobs(
             f"  {job_id}: {verb} ({len(vendor.stages)} stages of {system} job {vendor.id})",
             file=out,
         )
-    return saved
+    return saved, len(jobs)
 
 
 # -- import applications.csv ----------------------------------------------------------------------
@@ -150,9 +152,11 @@ class RowProblem:
 
 @dataclass
 class CsvImport:
-    """What an import did: events applied, and each row's problem."""
+    """What an import did: events applied, rows imported before (by an earlier import of
+    this or an edited file: left as they were), and each row's problem."""
 
     applied: int = 0
+    already: int = 0
     problems: list[RowProblem] = field(default_factory=list)
 
 
@@ -160,10 +164,11 @@ Numbered = list[tuple[int, dict[str, Any]]]
 
 
 def read_rows(
-    text: str, job_id: str, stage_id: str, now: datetime
+    text: str, job_id: str, stage_id: str, at: datetime
 ) -> tuple[Numbered, list[RowProblem]]:
     """The ATS events of a CSV of candidates (with the line each came from), and the rows that
-    do not make one."""
+    do not make one. ``at`` is the time the events say: the file's modification time, so that
+    importing the same file again (after an outage, say) repeats its events exactly."""
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip().lower() for h in reader.fieldnames or []]
     if "name" not in header or not ({"phone", "email"} & set(header)):
@@ -174,6 +179,7 @@ def read_rows(
     zones = available_timezones()
     events: Numbered = []
     problems: list[RowProblem] = []
+    seen: dict[str, int] = {}
     for row in reader:
         line = reader.line_num
         values = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k is not None}
@@ -191,13 +197,17 @@ def read_rows(
             phonenumbers.parse(phone), phonenumbers.PhoneNumberFormat.E164
         )
         person = hashlib.sha256((who or email.lower()).encode()).hexdigest()[:20]
+        if person in seen:
+            problems.append(RowProblem(line, f"the same candidate as line {seen[person]}"))
+            continue
+        seen[person] = line
         events.append(
             (
                 line,
                 {
                     "id": f"import:{job_id}:{stage_id}:{person}",
                     "type": "application.created",
-                    "occurred_at": now.isoformat(),
+                    "occurred_at": at.isoformat(),
                     "application": {
                         "id": f"import:{job_id}:{person}",
                         "job_id": job_id,
@@ -253,8 +263,11 @@ async def import_applications(
         if response.status_code != 202:
             raise ImportFailed(f"the API refused a batch: {_error(response)}")
         for (line, _), outcome in zip(chunk, response.json()["results"], strict=True):
-            if outcome.get("error"):
-                result.problems.append(RowProblem(line, outcome["error"]["message"]))
+            error = outcome.get("error")
+            if error and error["code"] == "event_id_reused":
+                result.already += 1
+            elif error:
+                result.problems.append(RowProblem(line, error["message"]))
             else:
                 result.applied += 1
         progress(min(start + batch_size, len(events)), len(events))
@@ -289,20 +302,54 @@ def _error(response: httpx.Response) -> str:
 # -- the commands -------------------------------------------------------------------------------
 
 
-def api_client(api_url: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=api_url.rstrip("/"), timeout=120)
+def api_client(
+    api_url: str, settings: Settings, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
+    """A client for the product's API; with ``ENROLMENTS_WEBHOOK_SECRET`` set it signs what it
+    sends to ``/ats/...`` with Standard Webhooks headers, as the API then requires."""
+    hooks = []
+    if settings.webhook_secret is not None:
+        secret = settings.webhook_secret.get_secret_value()
+
+        async def sign(request: httpx.Request) -> None:
+            if request.url.path.startswith("/ats/"):
+                webhook_id, at = f"msg_{uuid.uuid4().hex}", int(time.time())
+                request.headers["webhook-id"] = webhook_id
+                request.headers["webhook-timestamp"] = str(at)
+                request.headers["webhook-signature"] = sign_webhook(
+                    secret, webhook_id, at, request.content
+                )
+
+        hooks.append(sign)
+    return httpx.AsyncClient(
+        base_url=api_url.rstrip("/"),
+        timeout=120,
+        event_hooks={"request": hooks},
+        transport=transport,
+    )
 
 
 async def run_import_jobs(settings: Settings, system: AtsSystem, api_url: str) -> int:
     """``enrolments import-jobs``: 0 when every job was saved, 1 otherwise."""
-    async with vendor_api(settings, system) as vendor_http, api_client(api_url) as api:
+    async with vendor_api(settings, system) as vendor_http, api_client(api_url, settings) as api:
         print(f"Importing {system} jobs into {api_url}...")
         try:
-            saved = await import_jobs(system, vendor_http, api, sys.stdout)
+            saved, read = await import_jobs(system, vendor_http, api, sys.stdout)
         except httpx.HTTPError as err:
             raise ImportFailed(f"cannot reach the API at {api_url}: {err}") from err
-    print(f"{saved} job(s) saved. Link their stages to campaigns (recruiter UI or PUT /jobs).")
-    return 0
+    print(
+        f"{saved} of {read} job(s) saved. "
+        "Link their stages to campaigns (recruiter UI or PUT /jobs)."
+    )
+    return 0 if saved == read else 1
+
+
+def modified_at(path: Path) -> datetime:
+    """When ``path`` was last written (the time its events say)."""
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+    except OSError as err:
+        raise ImportFailed(f"cannot read {path}: {err}") from err
 
 
 def read_csv(path: Path) -> str:
@@ -314,12 +361,12 @@ def read_csv(path: Path) -> str:
 
 
 async def run_import_applications(
-    path: Path, text: str, job_id: str, stage_id: str, api_url: str
+    settings: Settings, path: Path, text: str, job_id: str, stage_id: str, api_url: str
 ) -> int:
     """``enrolments import``: 0 when every row was applied, 1 when some were not."""
-    events, problems = read_rows(text, job_id, stage_id, datetime.now(UTC))
+    events, problems = read_rows(text, job_id, stage_id, modified_at(path))
     print(f"{path.name}: {len(events)} candidate(s) to import into {job_id} / {stage_id}")
-    async with api_client(api_url) as api:
+    async with api_client(api_url, settings) as api:
         try:
             outcome = await import_applications(events, api, progress=progress_bar(sys.stderr))
         except httpx.HTTPError as err:
@@ -327,5 +374,10 @@ async def run_import_applications(
     problems = sorted(problems + outcome.problems, key=lambda p: p.line)
     for problem in problems:
         print(f"  line {problem.line}: {problem.message}")
-    print(f"{outcome.applied} imported, {len(problems)} row(s) not imported.")
+    already = (
+        f", {outcome.already} imported before with other details (left as they were)"
+        if outcome.already
+        else ""
+    )
+    print(f"{outcome.applied} imported{already}, {len(problems)} row(s) not imported.")
     return 0 if not problems else 1

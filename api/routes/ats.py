@@ -46,7 +46,7 @@ class AtsEventBatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    events: Annotated[list[dict[str, Any]], Field(min_length=1, max_length=MAX_BATCH)]
+    events: Annotated[list[Any], Field(min_length=1, max_length=MAX_BATCH)]
 
 
 @router.post(

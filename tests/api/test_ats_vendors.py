@@ -4,6 +4,7 @@ mapping, retried and reordered as vendors do, ending in the state the newest eve
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import uuid
 from collections.abc import AsyncIterator
@@ -16,12 +17,13 @@ import pytest
 
 from domain.identity import candidate_workflow_id
 from tests.api.conftest import Stack, StackFactory, blast_campaign, multi_module_campaign
-from tests.api.test_races import LIVE, application_row, settle
+from tests.api.test_races import LIVE, application_row, enrolments_of, settle
 from tests.fakes.vendor_payloads import (
     ashby_event,
     ashby_signed,
     body,
     greenhouse_application,
+    greenhouse_deleted_application,
     greenhouse_signed,
     lever_event,
     workable_event,
@@ -405,3 +407,133 @@ async def test_stage_mappings_may_swap_between_stages_in_one_request(bridged: St
         },
     )
     assert duplicate.status_code == 422
+
+
+async def hiring_job(stack: Stack, vendor: str, vendor_job: str) -> tuple[str, str]:
+    """Applied (no campaign) and Hired (a welcome blast, mapped ``hired``); returns the job
+    and the welcome campaign."""
+    welcome = await stack.put_campaign("welcome", blast_campaign())
+    job_id = stack.id("hiring")
+    response = await stack.http.put(
+        f"/jobs/{job_id}",
+        json={
+            "name": "Hiring",
+            "ats": {"system": vendor, "job_id": vendor_job},
+            "stages": [
+                {"id": "applied", "name": "Applied", "ats_stage_id": STAGES["applied"]},
+                {"id": "hired", "name": "Hired", "campaign_id": welcome, "ats_stage_id": "hired"},
+            ],
+        },
+    )
+    assert response.status_code == 200, response.text
+    return job_id, welcome
+
+
+@pytest.mark.parametrize("archive_first", [True, False])
+async def test_a_lever_hire_is_a_hire_whichever_of_its_two_webhooks_comes_last(
+    bridged: Stack, lever_api: FakeLever, archive_first: bool
+) -> None:
+    """Lever archives a hire with a reason of type ``hired``: that archive is the hire, not a
+    withdrawal, in whatever order it and ``candidateHired`` arrive."""
+    vendor = Vendor("lever", str(random.randrange(10**5, 10**6)), lever_api)
+    await hiring_job(bridged, "lever", vendor.job)
+    now = datetime.now(UTC)
+    await accepted(bridged, *vendor.delivery(0, "created", "applied", now - timedelta(minutes=5)))
+    app, person = vendor.person(0)
+    hired = lever_event("candidateHired", SECRET, opportunity=app, contact=person, at=now)
+    archived = lever_event(
+        "candidateArchiveChange", SECRET, opportunity=app, contact=person,
+        at=now + timedelta(milliseconds=1), archived=True, reason="reason-hired",
+    )  # fmt: skip
+    headers = {"content-type": "application/json"}
+    for payload in (archived, hired) if archive_first else (hired, archived):
+        await accepted(bridged, "/ats/lever", body(payload), headers)
+    row = await application_row(bridged, vendor.application_id(0))
+    assert row is not None and row.stage_id == "hired" and not row.withdrawn
+    [enrolment] = await enrolments_of(bridged, vendor.application_id(0))
+    assert (await bridged.wait_for(enrolment, "delivered"))["stage_id"] == "hired"
+
+
+async def test_a_lever_deletion_withdraws_though_the_opportunity_is_gone(
+    bridged: Stack, lever_api: FakeLever
+) -> None:
+    vendor = Vendor("lever", str(random.randrange(10**5, 10**6)), lever_api)
+    await mapped_job(bridged, "lever", vendor.job)
+    now = datetime.now(UTC)
+    answer = await accepted(
+        bridged, *vendor.delivery(0, "moved", "screen", now - timedelta(minutes=1))
+    )
+    [enrolment] = answer["enrolments"]
+    await bridged.wait_for(enrolment["id"], "delivered")
+    app, person = vendor.person(0)
+    del lever_api.opportunities[app]
+    deleted = lever_event("candidateDeleted", SECRET, opportunity=app, contact=person, at=now)
+    answer = await accepted(bridged, "/ats/lever", body(deleted), {})
+    assert answer["accepted"] == 1, answer
+    done = await bridged.wait_for(enrolment["id"], "cancelled")
+    assert done["status_reason"] == "application_withdrawn"
+
+
+async def test_a_lever_token_is_good_for_its_own_body_only(
+    bridged: Stack, lever_api: FakeLever
+) -> None:
+    """Lever signs ``token`` + ``triggeredAt``, not the body: a captured signature replayed
+    with another event is refused; the delivery itself, retried, is not."""
+    vendor = Vendor("lever", str(random.randrange(10**5, 10**6)), lever_api)
+    await mapped_job(bridged, "lever", vendor.job)
+    path, raw, headers = vendor.delivery(0, "moved", "screen", datetime.now(UTC))
+    await accepted(bridged, path, raw, headers)
+    await accepted(bridged, path, raw, headers)  # Lever's retry of the same delivery
+    forged = json.loads(raw)
+    forged["data"]["toStageId"] = STAGES["rejected"]
+    response = await deliver(bridged, path, body(forged), headers)
+    assert response.status_code == 401, response.text
+    assert response.json()["error"]["code"] == "bad_signature"
+    row = await application_row(bridged, vendor.application_id(0))
+    assert row is not None and row.stage_id == "screen"
+
+
+async def test_a_redelivered_greenhouse_deletion_is_the_same_event(
+    bridged: Stack, lever_api: FakeLever
+) -> None:
+    """A deletion carries no time of its own: each delivery is read at its arrival, and still
+    counts as the one event (a retry after a 503 must not be taken for another event)."""
+    vendor = Vendor("greenhouse", str(random.randrange(10**5, 10**6)), lever_api)
+    await mapped_job(bridged, "greenhouse", vendor.job)
+    await accepted(bridged, *vendor.delivery(0, "moved", "screen", datetime.now(UTC)))
+    app, person = vendor.person(0)
+    raw = body(
+        greenhouse_deleted_application(
+            application_id=int(app), candidate_id=int(person), job_id=int(vendor.job)
+        )
+    )
+    first = await accepted(bridged, "/ats/greenhouse", raw, greenhouse_signed(SECRET, raw))
+    await asyncio.sleep(0.01)
+    again = await accepted(bridged, "/ats/greenhouse", raw, greenhouse_signed(SECRET, raw))
+    assert first["accepted"] == again["accepted"] == 1 and again["ignored"] == [], again
+    row = await application_row(bridged, vendor.application_id(0))
+    assert row is not None and row.withdrawn
+
+
+async def test_nul_characters_are_dropped_and_an_id_too_long_is_422(
+    bridged: Stack, lever_api: FakeLever
+) -> None:
+    vendor = Vendor("greenhouse", str(random.randrange(10**5, 10**6)), lever_api)
+    await mapped_job(bridged, "greenhouse", vendor.job)
+    app, person = vendor.person(0)
+    payload = greenhouse_application(
+        "candidate_stage_change", application_id=int(app), candidate_id=int(person),
+        job_id=int(vendor.job), stage_id=int(STAGES["screen"]), at=datetime.now(UTC),
+    )  # fmt: skip
+    payload["payload"]["application"]["candidate"]["first_name"] = "Ada\u0000"
+    raw = body(payload)
+    [enrolment] = (await accepted(bridged, "/ats/greenhouse", raw, greenhouse_signed(SECRET, raw)))[
+        "enrolments"
+    ]
+    assert (await bridged.enrolment(enrolment["id"]))["candidate_name"] == "Ada Hurley"
+
+    payload["payload"]["application"]["id"] = "9" * 250
+    raw = body(payload)
+    response = await deliver(bridged, "/ats/greenhouse", raw, greenhouse_signed(SECRET, raw))
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "unreadable_payload"

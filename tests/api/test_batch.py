@@ -38,19 +38,20 @@ async def test_each_event_gets_its_result_in_order(stack: Stack) -> None:
         job_id=job, stage_id="rejected", application="a1", candidate="c1",
         type="application.stage_changed", occurred_at=now + timedelta(seconds=1),
     )  # fmt: skip
-    events = [first, invalid, second, unknown_job, moved_later]
+    events = [first, invalid, second, unknown_job, moved_later, None, "not an event"]
 
     response = await stack.http.post("/ats/events/batch", json={"events": events})
 
     assert response.status_code == 202, response.text
     results = response.json()["results"]
-    assert [r["id"] for r in results] == [e["id"] for e in events]
+    assert [r["id"] for r in results] == [e["id"] for e in events[:5]] + [None, None]
     assert [r["enrolments"][0]["status"] for r in (results[0], results[2])] == ["sending"] * 2
     # The rejection waits for the screening's welcome, still being sent, to come back.
     assert results[4]["enrolments"][0]["status"] in {"sending", "queued"}
     assert results[1]["error"]["code"] == "validation_failed"
     assert "events[1].occurred_at" in results[1]["error"]["message"]
     assert results[3]["error"]["code"] == "unknown_job"
+    assert [r["error"]["code"] for r in results[5:]] == ["validation_failed"] * 2
     row = await application_row(stack, stack.id("a1"))
     assert row is not None and row.stage_id == "rejected", "a candidate's events apply in order"
     screening = await stack.wait_for(results[0]["enrolments"][0]["id"], "cancelled")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import random
 from datetime import UTC, datetime
@@ -12,9 +13,9 @@ import pytest
 
 from bridges import greenhouse
 from domain.ats import AtsSystem
-from tests.api.conftest import Stack, blast_campaign
+from tests.api.conftest import Stack, StackFactory, blast_campaign
 from tests.fakes.vendors import API_KEY, FakeAshby, FakeGreenhouse, FakeLever, running
-from workers.imports import import_applications, import_jobs, read_rows
+from workers.imports import api_client, import_applications, import_jobs, read_rows
 
 pytestmark = pytest.mark.devserver
 
@@ -42,7 +43,10 @@ async def test_greenhouse_jobs_become_mapped_jobs_and_a_second_import_keeps_camp
         out = io.StringIO()
         # Harvest in pages of two: the Link header is followed.
         two_per_page = partial(greenhouse.list_jobs, per_page=2)
-        assert await import_jobs(AtsSystem.GREENHOUSE, vendor, stack.http, out, two_per_page) == 4
+        assert await import_jobs(AtsSystem.GREENHOUSE, vendor, stack.http, out, two_per_page) == (
+            4,
+            4,
+        )
         job = (await stack.http.get(f"/jobs/greenhouse-{vendor_job}")).json()
         assert job["ats"] == {"system": "greenhouse", "job_id": str(vendor_job)}
         assert [(s["name"], s["ats_stage_id"]) for s in job["stages"]] == [
@@ -79,7 +83,7 @@ async def test_lever_postings_share_the_account_stages(stack: Stack) -> None:
         stages=[{"id": "lead-new", "text": "New lead"}, {"id": "s-screen", "text": "Phone screen"}],
     )
     async with running(fake) as url, _client(url) as vendor:
-        assert await import_jobs(AtsSystem.LEVER, vendor, stack.http, io.StringIO()) == 3
+        assert await import_jobs(AtsSystem.LEVER, vendor, stack.http, io.StringIO()) == (3, 3)
     job = (await stack.http.get("/jobs/lever-posting-2")).json()
     assert [s["ats_stage_id"] for s in job["stages"]] == ["lead-new", "s-screen", "hired"]
 
@@ -103,7 +107,7 @@ async def test_ashby_jobs_take_their_interview_plan(stack: Stack) -> None:
         plans={"p1": plan},
     )
     async with running(fake) as url, _client(url) as vendor:
-        assert await import_jobs(AtsSystem.ASHBY, vendor, stack.http, io.StringIO()) == 150
+        assert await import_jobs(AtsSystem.ASHBY, vendor, stack.http, io.StringIO()) == (150, 150)
     job = (await stack.http.get("/jobs/ashby-ashby-149")).json()
     assert [s["ats_stage_id"] for s in job["stages"]] == ["st-1", "st-2"]
     assert (await stack.http.get("/jobs/ashby-closed")).status_code == 404
@@ -116,6 +120,7 @@ Grace Hopper,+1 415 555 0124,,America/New_York
 Bad Phone,12345,,
 Only Mail,,only@example.com,
 Wrong Zone,+14155550125,,Mars/Olympus
+Ada Again,+442079460018,,
 """
 
 
@@ -124,12 +129,15 @@ async def test_a_csv_enrols_its_valid_rows_and_names_the_others(stack: Stack) ->
     job = await stack.put_job(
         "bulk", [{"id": "applied", "name": "Applied", "campaign_id": campaign}]
     )
-    events, problems = read_rows(CSV, job, "applied", datetime.now(UTC))
+    saved_at = datetime.now(UTC)
+    events, problems = read_rows(CSV, job, "applied", saved_at)
     assert [(p.line, p.message.split(" ")[0]) for p in problems] == [
         (3, "no"),
         (5, "phone"),
         (7, "time"),
+        (8, "the"),
     ]
+    assert problems[-1].message == "the same candidate as line 2"
     seen: list[tuple[int, int]] = []
     outcome = await import_applications(
         events, stack.http, progress=lambda done, total: seen.append((done, total)), batch_size=2
@@ -139,10 +147,18 @@ async def test_a_csv_enrols_its_valid_rows_and_names_the_others(stack: Stack) ->
     board = (await stack.http.get(f"/jobs/{job}/board")).json()
     assert board["columns"][0]["total"] == 3
 
-    again = await import_applications(events, stack.http)
-    assert again.applied == 3
+    again = await import_applications(read_rows(CSV, job, "applied", saved_at)[0], stack.http)
+    assert (again.applied, again.already, again.problems) == (3, 0, [])
     board = (await stack.http.get(f"/jobs/{job}/board")).json()
     assert board["columns"][0]["total"] == 3, "importing the same file again enrols nobody twice"
+
+    edited = CSV + "Katherine Johnson,+14155550126,,\n"
+    later = await import_applications(
+        read_rows(edited, job, "applied", datetime.now(UTC))[0], stack.http
+    )
+    assert (later.applied, later.already, later.problems) == (1, 3, [])
+    board = (await stack.http.get(f"/jobs/{job}/board")).json()
+    assert board["columns"][0]["total"] == 4, "an edited file adds its new rows only"
 
 
 async def test_rows_for_an_unknown_stage_come_back_with_their_line(stack: Stack) -> None:
@@ -152,3 +168,25 @@ async def test_rows_for_an_unknown_stage_come_back_with_their_line(stack: Stack)
     assert outcome.applied == 0
     assert [p.line for p in outcome.problems] == [2, 4, 6]
     assert all("no-such-stage" in p.message for p in outcome.problems)
+
+
+async def test_the_import_signs_its_batches_when_the_api_wants_signatures(
+    open_stack: StackFactory,
+) -> None:
+    secret = "whsec_" + base64.b64encode(b"the import test's own 32 bytes..").decode()
+    async with open_stack(webhook_secret=secret) as stack:
+        campaign = await stack.put_campaign("upload", blast_campaign())
+        job = await stack.put_job(
+            "bulk", [{"id": "applied", "name": "Applied", "campaign_id": campaign}]
+        )
+        # People of their own: candidate workflows outlive a test's stack on the shared server.
+        numbers = random.sample(range(1000), 2)
+        csv_text = "name,phone\n" + "".join(f"P{n},+44 20 7946 {n:04d}\n" for n in numbers)
+        events, _ = read_rows(csv_text, job, "applied", datetime.now(UTC))
+        refused = await stack.http.post("/ats/events/batch", json={"events": [events[0][1]]})
+        assert refused.status_code == 401, "the batch endpoint wants a signature"
+
+        transport = httpx.ASGITransport(app=stack.app)
+        async with api_client("http://test", stack.settings, transport) as api:
+            outcome = await import_applications(events, api)
+        assert outcome.applied == 2 and outcome.problems == []

@@ -233,3 +233,32 @@ def test_workable_events(event_type: str, disqualified: bool, change: Change) ->
     event = _one(workable.parse(body(payload), NOW).events)
     assert (event.change, event.job_id, event.occurred_at) == (change, "GROOV003", AT)
     assert event.stage_id == (None if change is Change.WITHDRAWN else "interview")
+
+
+def test_workable_moves_at_one_instant_are_two_events() -> None:
+    """Two moves Workable fires within one ``fired_at`` are two events, not a repeat."""
+    ids = {
+        _one(
+            workable.parse(
+                body(workable_event("candidate_moved", candidate="c1", job="J", stage=s, at=AT)),
+                NOW,
+            ).events
+        ).event_id
+        for s in ("phone-screen", "interview")
+    }
+    assert len(ids) == 2
+
+
+def test_lever_time_past_any_calendar_is_unreadable() -> None:
+    payload = lever_event("candidateHired", "t", opportunity="o", contact="c", at=AT)
+    payload["triggeredAt"] = 10**20
+    with pytest.raises(UnreadablePayload, match="triggeredAt"):
+        lever.parse(body(payload), NOW)
+
+
+def test_lever_archive_carries_its_reason_to_be_read_from_the_api() -> None:
+    payload = lever_event(
+        "candidateArchiveChange", "t", opportunity="o", contact="c", at=AT, archived=True,
+        reason="reason-hired",
+    )  # fmt: skip
+    assert _one(lever.parse(body(payload), NOW).events).reason == "reason-hired"

@@ -114,3 +114,36 @@ def test_ashby_wants_its_algorithm_prefix() -> None:
     _, raw, headers = _ashby()
     with pytest.raises(BadSignature):
         ashby.verify(raw, {"ashby-signature": headers["ashby-signature"][7:]}, [SECRET])
+
+
+@pytest.mark.parametrize("vendor", VENDORS)
+def test_a_stale_delivery_still_verifies_and_its_age_is_judged_by_ordering(vendor: str) -> None:
+    """Vendors retry a delivery for hours with its original signature (Greenhouse, Ashby and
+    Workable sign no time at all), so a bridge cannot refuse an old one by its age. A replay
+    changes nothing: its event id is deduplicated and its vendor time ordered by the candidate's
+    workflow (tests/api/test_ats_vendors.py: a stale retry never moves an application back)."""
+    verify, raw, headers = VENDORS[vendor]()
+    payload = json.loads(raw)
+    if vendor == "lever":
+        assert payload["triggeredAt"] == int(AT.timestamp() * 1000)  # months before "now"
+    verify(raw, headers, [SECRET])
+
+
+@pytest.mark.parametrize("vendor", ["greenhouse", "ashby", "workable"])
+def test_a_signature_header_in_any_characters_is_merely_wrong(vendor: str) -> None:
+    """Starlette reads headers as latin-1: a header of any bytes is a bad signature, not an
+    error."""
+    verify, raw, headers = VENDORS[vendor]()
+    [(name, value)] = [(k, v) for k, v in headers.items() if k != "content-type"]
+    prefix = value[:-64]  # "sha256 ", "sha256=" or nothing, then 64 hex digits
+    for odd in ("é" * 64, value[-64:-1] + "\u00ff", "\ud800" * 64):
+        with pytest.raises(BadSignature):
+            verify(raw, {name: prefix + odd}, [SECRET])
+
+
+def test_a_lever_signature_in_any_characters_is_merely_wrong() -> None:
+    _, raw, _ = _lever()
+    payload = json.loads(raw)
+    payload["signature"] = "\ud800" + "é" * 63
+    with pytest.raises(BadSignature):
+        lever.verify(json.dumps(payload).encode(), {}, [SECRET])

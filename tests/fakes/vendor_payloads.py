@@ -146,6 +146,7 @@ def lever_event(
     at: datetime,
     to_stage: str | None = None,
     archived: bool | None = None,
+    reason: str = "reason-1",
 ) -> dict[str, Any]:
     """A Lever webhook body, signed in the body: HMAC of ``token`` + ``triggeredAt``."""
     token = secrets.token_hex(24)  # 48 random characters, as Lever's
@@ -158,7 +159,7 @@ def lever_event(
     if to_stage is not None:
         data |= {"toStageId": to_stage, "fromStageId": "lead-new"}
     if archived is not None:
-        archive = {"archivedAt": triggered_at, "reason": "reason-1"}
+        archive = {"archivedAt": triggered_at, "reason": reason}
         data |= {"toArchived": archive if archived else None, "fromArchived": None}
     return {
         "triggeredAt": triggered_at,

@@ -40,6 +40,13 @@ class FakeLever:
     opportunities: dict[str, dict[str, Any]] = field(default_factory=dict)
     postings: list[dict[str, Any]] = field(default_factory=list)
     stages: list[dict[str, Any]] = field(default_factory=list)
+    #: ``GET /archive_reasons/{id}``: each reason's ``type`` is ``hired`` or ``non-hired``.
+    archive_reasons: dict[str, dict[str, Any]] = field(
+        default_factory=lambda: {
+            "reason-1": {"id": "reason-1", "text": "Not a fit", "type": "non-hired"},
+            "reason-hired": {"id": "reason-hired", "text": "Hired", "type": "hired"},
+        }
+    )
     #: Answer every request with this status (a Lever outage), or ``None``.
     down: int | None = None
     lookups: int = 0
@@ -115,9 +122,18 @@ class FakeLever:
                 return _unauthorised()
             return JSONResponse({"data": self.stages, "hasNext": False})
 
+        async def archive_reason(request: Request) -> Response:
+            if basic_user(request) != API_KEY:
+                return _unauthorised()
+            found = self.archive_reasons.get(request.path_params["id"])
+            if found is None:
+                return JSONResponse({"code": "NotFound", "message": "no archive reason"}, 404)
+            return JSONResponse({"data": found})
+
         return Starlette(
             routes=[
                 Route("/opportunities/{id}", opportunity),
+                Route("/archive_reasons/{id}", archive_reason),
                 Route("/postings", postings),
                 Route("/stages", stages),
             ]

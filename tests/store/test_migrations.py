@@ -5,15 +5,20 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from domain.ats import AtsJobMapping, AtsSystem
+from store.catalog import Catalog, JobDefinition, StageDefinition
 from store.database import create_engine, session_factory
 from store.migrate import alembic_config, upgrade
 from store.opt_outs import OptOuts
@@ -86,3 +91,34 @@ async def test_processes_starting_together_migrate_the_database_once(
         assert await revision_of(engine) == HEAD
     finally:
         await engine.dispose()
+
+
+def _downgrade(connection: Connection, config: Config, revision: str) -> None:
+    config.attributes["connection"] = connection
+    command.downgrade(config, revision)
+
+
+async def test_downgrading_the_ats_mapping_keeps_every_job_and_stage(
+    database_url: str, db_engine: AsyncEngine
+) -> None:
+    """Migration 0006 goes back without rebuilding ``jobs`` (which, on SQLite, would take its
+    stages with it through the foreign key's cascade)."""
+    job = JobDefinition(
+        name="Barista",
+        stages=[StageDefinition(id="applied", name="Applied", ats_stage_id="101")],
+        ats=AtsJobMapping(system=AtsSystem.GREENHOUSE, job_id="4021"),
+    )
+    async with session_factory(db_engine).begin() as session:
+        await Catalog(session).save_job("job-1", job, datetime.now(UTC))
+    async with db_engine.begin() as connection:
+        await connection.run_sync(_downgrade, alembic_config(database_url), "0005")
+    async with db_engine.connect() as connection:
+        stages = (await connection.exec_driver_sql("SELECT id FROM stages")).all()
+        columns = await connection.run_sync(
+            lambda sync: {c["name"] for c in inspect(sync).get_columns("jobs")}
+        )
+    assert stages == [("applied",)]
+    assert "ats_system" not in columns
+
+    await upgrade(database_url)
+    assert await revision_of(db_engine) == HEAD

@@ -19,21 +19,20 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("jobs") as jobs:
-        jobs.add_column(sa.Column("ats_system", sa.String(20), nullable=True))
-        jobs.add_column(sa.Column("ats_job_id", sa.String(200), nullable=True))
-        # One job per vendor job: a vendor event routes to exactly one job.
-        jobs.create_index("uq_jobs_ats", ["ats_system", "ats_job_id"], unique=True)
-    with op.batch_alter_table("stages") as stages:
-        stages.add_column(sa.Column("ats_stage_id", sa.String(200), nullable=True))
-        stages.create_index("uq_stages_ats_stage", ["job_id", "ats_stage_id"], unique=True)
+    # Plain ADD COLUMN and CREATE INDEX (no table rebuild on SQLite, which would cascade).
+    op.add_column("jobs", sa.Column("ats_system", sa.String(20), nullable=True))
+    op.add_column("jobs", sa.Column("ats_job_id", sa.String(200), nullable=True))
+    # One job per vendor job: a vendor event routes to exactly one job.
+    op.create_index("uq_jobs_ats", "jobs", ["ats_system", "ats_job_id"], unique=True)
+    op.add_column("stages", sa.Column("ats_stage_id", sa.String(200), nullable=True))
+    op.create_index("uq_stages_ats_stage", "stages", ["job_id", "ats_stage_id"], unique=True)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("stages") as stages:
-        stages.drop_index("uq_stages_ats_stage")
-        stages.drop_column("ats_stage_id")
-    with op.batch_alter_table("jobs") as jobs:
-        jobs.drop_index("uq_jobs_ats")
-        jobs.drop_column("ats_job_id")
-        jobs.drop_column("ats_system")
+    # Plain DROP INDEX and DROP COLUMN (SQLite 3.35+): rebuilding ``jobs`` in a batch would
+    # delete every stage through the foreign key's cascade.
+    op.drop_index("uq_stages_ats_stage", table_name="stages")
+    op.drop_column("stages", "ats_stage_id")
+    op.drop_index("uq_jobs_ats", table_name="jobs")
+    op.drop_column("jobs", "ats_job_id")
+    op.drop_column("jobs", "ats_system")
