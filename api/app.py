@@ -15,7 +15,8 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
-from api import ui
+from api import sign_in, ui
+from api.access import Access, AccessControl
 from api.bridge import CandidateBridge
 from api.dependencies import ApiContext
 from api.docs import install_docs
@@ -23,6 +24,7 @@ from api.errors import install_error_handlers
 from api.routes import (
     ats,
     ats_vendors,
+    audit,
     campaigns,
     health,
     jobs,
@@ -34,6 +36,7 @@ from api.routes import (
 from api.signatures import webhook_key
 from channels.providers import unsubscribe_links
 from config.settings import Settings
+from store.access import ApiKeys
 from store.database import create_engine, session_factory
 
 DESCRIPTION = """\
@@ -88,6 +91,10 @@ def create_app(settings: Settings, client: Client, *, engine: AsyncEngine | None
         unsubscribe_links=unsubscribe_links(settings),
     )
     install_error_handlers(app)
+    access = Access(settings, ApiKeys(app.state.context.sessions))
+    app.state.access = access
+    # Outermost: a caller who may not call a route is refused before anything reads the body.
+    app.add_middleware(AccessControl, settings=settings, access=access)
     install_docs(app)
     for router in (
         campaigns.router,
@@ -98,8 +105,10 @@ def create_app(settings: Settings, client: Client, *, engine: AsyncEngine | None
         twilio.router,
         views.router,
         health.router,
+        audit.router,
         unsubscribe.router,
         ui.router,
+        sign_in.router,
     ):
         app.include_router(router)
 

@@ -477,6 +477,7 @@ async def load_demo(
     base_url: str,
     *,
     webhook_secret: str | None = None,
+    api_key: str | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> None:
     """Create the demo company through the HTTP API at ``base_url`` and play its stories.
@@ -485,15 +486,17 @@ async def load_demo(
     30-second campaign expires on its own afterwards. Safe to run again: every event and
     webhook has a fixed id, so nothing is created twice. Requests are signed (Standard
     Webhooks) with ``webhook_secret``, by default ``ENROLMENTS_WEBHOOK_SECRET`` when set.
-    Raises ``DemoFailed`` if the server refuses a request.
+    With authentication on, ``api_key`` (an admin's) goes with every request. Raises
+    ``DemoFailed`` if the server refuses a request.
     """
     secret = (
         webhook_secret
         if webhook_secret is not None
         else os.environ.get("ENROLMENTS_WEBHOOK_SECRET")
     )
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     async with httpx.AsyncClient(
-        base_url=base_url, timeout=httpx.Timeout(60.0), transport=transport
+        base_url=base_url, timeout=httpx.Timeout(60.0), transport=transport, headers=headers
     ) as http:
         loader = DemoLoader(http=http, webhook_secret=secret or None)
         for campaign_id, campaign in CAMPAIGNS.items():

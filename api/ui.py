@@ -9,19 +9,17 @@ decided here, once, and handed to the script; the colours live in ``static/app.c
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
 
 from api.dependencies import ContextDep, SessionDep
 from api.errors import ApiError, error_responses
+from api.templating import HERE, STATIC_PATH, page_context, templates
 from domain.campaigns import CampaignKind, ChannelKind
 from domain.enrolments import StatusReason
 from domain.identity import candidate_workflow_id
@@ -30,12 +28,6 @@ from store.catalog import Catalog
 from store.schema import StageRow
 from store.views import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, RecruiterViews
 
-HERE = Path(__file__).parent
-STATIC_PATH = "/ui/static"
-#: Changes with the page's script and stylesheet, so browsers never keep an old copy.
-ASSET_VERSION = hashlib.sha256(
-    b"".join(path.read_bytes() for path in sorted((HERE / "static").iterdir()) if path.is_file())
-).hexdigest()[:12]
 #: How often the page asks for fresh data (milliseconds).
 POLL_MS = 1500
 #: Stands for the candidate id in the workflow link the script completes (URL-safe as is).
@@ -85,7 +77,6 @@ REASON_LABELS = {
 
 View = Literal["table", "kanban"]
 
-templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(tags=["recruiter UI"])
 router.mount(STATIC_PATH, StaticFiles(directory=HERE / "static"), name="ui-static")
 
@@ -136,18 +127,6 @@ def temporal_workflow_url(base_url: str, namespace: str, candidate_id: str) -> s
     return f"{base_url.rstrip('/')}/namespaces/{quote(namespace, safe='')}/workflows/" + quote(
         workflow_id, safe=""
     )
-
-
-def _page_context(request: Request, context: ContextDep) -> dict[str, Any]:
-    root = request.scope.get("root_path", "").rstrip("/")
-    return {
-        "ui_url": f"{root}/ui",
-        "static_url": f"{root}{STATIC_PATH}",
-        "api_docs_url": f"{root}/docs",
-        "asset_version": ASSET_VERSION,
-        "temporal_ui_url": context.settings.temporal_ui_url.rstrip("/"),
-        "temporal_namespace": context.client.namespace,
-    }
 
 
 async def _campaign_looks(session: SessionDep, stages: list[StageRow]) -> dict[str, CampaignLook]:
@@ -201,7 +180,7 @@ async def jobs_page(request: Request, session: SessionDep, context: ContextDep) 
         request,
         "jobs.html",
         {
-            **_page_context(request, context),
+            **page_context(request, context),
             "jobs": jobs,
             "totals": totals,
             "statuses": STATUS_LOOKS,
@@ -230,7 +209,7 @@ async def job_page(
         return templates.TemplateResponse(
             request,
             "not_found.html",
-            {**_page_context(request, context), "job_id": job_id},
+            {**page_context(request, context), "job_id": job_id},
             status_code=404,
         )
     stages = await catalog.stages(job_id)
@@ -247,7 +226,7 @@ async def job_page(
         for s in stages
     ]
     chosen: View = "kanban" if view == "kanban" else "table"
-    page = _page_context(request, context)
+    page = page_context(request, context)
     root = request.scope.get("root_path", "").rstrip("/")
     job_path = f"{root}/jobs/{quote(job_id, safe='')}"
     config = {

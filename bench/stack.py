@@ -49,6 +49,9 @@ StackMode = Literal["dev", "split"]
 
 #: High enough that the delivery queue's rate limit is never what a benchmark measures.
 UNLIMITED_DELIVERY_RATE = 10_000.0
+#: The admin key every stack the benches start accepts, and every request sends.
+BENCH_ADMIN_KEY = f"bench-{os.urandom(16).hex()}"
+BENCH_HEADERS = {"Authorization": f"Bearer {BENCH_ADMIN_KEY}"}
 BLAST_CAMPAIGN = "bench-blast"
 MULTI_MODULE_CAMPAIGN = "bench-three-modules"
 MODULES = ("welcome-video", "screening-questions", "book-a-call")
@@ -241,6 +244,8 @@ def _clean_environment() -> dict[str, str]:
     env["PYTHONUNBUFFERED"] = "1"
     # A benchmark measures throughput at any hour: quiet hours would hold it at night.
     env["ENROLMENTS_QUIET_HOURS"] = "off"
+    # The bench calls the API as an admin, with a key of its own.
+    env["ENROLMENTS_BOOTSTRAP_ADMIN_KEY"] = BENCH_ADMIN_KEY
     return env
 
 
@@ -451,7 +456,9 @@ class BenchStack:
 
     async def _wait_healthy(self, within: float = 120.0) -> None:
         deadline = time.monotonic() + within
-        async with httpx.AsyncClient(base_url=self.api_url, timeout=5.0) as http:
+        async with httpx.AsyncClient(
+            base_url=self.api_url, timeout=5.0, headers=BENCH_HEADERS
+        ) as http:
             while True:
                 for child in self._children:
                     if child.exited() is not None:
@@ -686,6 +693,7 @@ def http_client(api_url: str, concurrency: int) -> httpx.AsyncClient:
         base_url=api_url,
         timeout=httpx.Timeout(120.0),
         limits=httpx.Limits(max_connections=concurrency + 8, max_keepalive_connections=concurrency),
+        headers=BENCH_HEADERS,
     )
 
 

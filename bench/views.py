@@ -40,7 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
 from api.app import create_app
-from bench.stack import load_average, machine
+from bench.stack import BENCH_ADMIN_KEY, BENCH_HEADERS, load_average, machine
 from config.settings import Settings
 from domain.campaigns import Campaign, CampaignKind, CampaignModule, ChannelKind, ModuleType
 from domain.statuses import EnrolmentStatus
@@ -491,10 +491,13 @@ async def bench(
             async with sessions() as session:
                 stages = await Catalog(session).stages(JOB_ID)
             # The view routes never reach Temporal: the app gets no client.
-            app = create_app(Settings(database_url=url), cast(Client, None), engine=engine)
+            settings = Settings(database_url=url, bootstrap_admin_key=BENCH_ADMIN_KEY)
+            app = create_app(settings, cast(Client, None), engine=engine)
             rng = random.Random(seed)
             async with httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://bench"
+                transport=httpx.ASGITransport(app=app),
+                base_url="http://bench",
+                headers=BENCH_HEADERS,
             ) as http:
                 views = _views(sessions, http, stages, ids, rng)
                 for view in views:

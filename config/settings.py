@@ -8,7 +8,7 @@ Environment variables use the ``ENROLMENTS_`` prefix, except Temporal's own, whi
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -58,6 +58,14 @@ class Settings(BaseSettings):
     )
 
     webhook_secret: SecretStr | None = None
+    #: ``off`` opens every route to anyone who reaches the API: for local use only, and said
+    #: loudly at start. ``on`` (default): requests carry ``Authorization: Bearer <key>``.
+    auth: Literal["on", "off"] = "on"
+    #: Accepted as an admin key (automation: a first deployment, tests).
+    bootstrap_admin_key: SecretStr | None = None
+    #: The key ``enrolments import`` and ``import-jobs`` call the API with (default: the
+    #: bootstrap admin key, else the one ``enrolments dev`` keeps in the data folder).
+    api_key: SecretStr | None = None
     #: Local hours in which nothing is sent (``HH:MM-HH:MM``, or ``off``), in the candidate's
     #: time zone; ``default_timezone`` for a candidate whose zone is not known.
     quiet_hours: str = "21:00-08:00"
@@ -101,6 +109,11 @@ class Settings(BaseSettings):
     ashby_api_url: str = "https://api.ashbyhq.com"
     #: Seconds a call to a vendor's API may take.
     vendor_timeout: Annotated[float, Field(gt=0, le=60)] = 10.0
+
+    @property
+    def auth_on(self) -> bool:
+        """Whether requests must carry a key (everywhere but an explicit local opt-out)."""
+        return self.auth == "on"
 
     @property
     def twilio_configured(self) -> bool:

@@ -277,14 +277,15 @@ class CandidateThread(ApplicationEvents, SendSchedule, BaseModel):
         self._forget_old()
 
     def summary(self) -> str:
-        """One line for the Temporal UI: who this is and where each enrolment stands."""
+        """One line for the Temporal UI: which candidate (by id: no personal data leaves the
+        workflow's state in clear) and where each enrolment stands."""
         counts: dict[str, int] = {}
         for e in self.enrolments.values():
             counts[e.status] = counts.get(e.status, 0) + 1
         statuses = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no enrolments"
         holder = self.enrolments[self.holder].campaign.name if self.holder else "nobody"
         return (
-            f"Candidate {self.candidate.name or self.candidate.id}: {statuses}; "
+            f"Candidate {self.candidate.id}: {statuses}; "
             f"thread held by {holder}; {len(self.queue)} queued"
         )
 

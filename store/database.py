@@ -73,18 +73,22 @@ def create_engine(url: str | URL) -> AsyncEngine:
     engine's transactions are handed over the moment the previous one ends. (Reads queue
     too; each takes milliseconds. Separate engines and processes still meet at the file
     lock, where the busy timeout applies.) PostgreSQL connections are checked before use, so
-    the pool recovers after the server restarts.
+    the pool recovers after the server restarts. Errors never carry a statement's parameters
+    (names, numbers, message bodies): what is logged of them holds no personal data.
     """
     target = async_url(url)
     if target.get_backend_name() == "sqlite":
         file = target.database not in (None, "", ":memory:")
         engine = create_async_engine(
-            target, **({"pool_size": 1, "max_overflow": 0} if file else {})
+            target,
+            hide_parameters=True,
+            **({"pool_size": 1, "max_overflow": 0} if file else {}),
         )
         event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
         return engine
     return create_async_engine(
         target,
+        hide_parameters=True,
         pool_pre_ping=True,
         connect_args={"timeout": POSTGRES_CONNECT_TIMEOUT_S},
     )

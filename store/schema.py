@@ -5,7 +5,8 @@ Who writes what (one writer per table): the API writes configuration (``campaign
 workflow, through its projection, is the only writer of ``candidates``, ``applications``,
 ``enrolments`` and ``enrolment_events``; the delivery activity writes ``messages`` (Twilio's
 status callbacks move their delivery status forward) and ``provider_health``; the inbound-message
-webhook and the unsubscribe link write ``opt_outs``.
+webhook and the unsubscribe link write ``opt_outs``; ``enrolments keys`` writes ``api_keys``;
+whatever changes configuration, keys or candidates' data appends to ``audit_log``.
 
 Every timestamp is stored in UTC and read back as an aware UTC ``datetime`` on every database
 (see ``UtcDateTime``). ``store/migrations/versions`` must create exactly these tables, columns,
@@ -303,3 +304,29 @@ class OptOutRow(Base):
     address: Mapped[str] = mapped_column(String(320), primary_key=True)
     opted_out: Mapped[bool] = mapped_column(Boolean)
     updated_at: Mapped[datetime]
+
+
+class ApiKeyRow(Base):
+    """An API key: its id, name and role, and a hash of the key (never the key itself)."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(12), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    key_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class AuditRow(Base):
+    """Who changed configuration, keys or candidates' data, what, and when (append-only)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(300))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(300))
+    detail: Mapped[dict[str, Any]]

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from config.settings import Settings
+from domain.access import Role
 from domain.ats import AtsSystem
 from workers.commands import (
     run_api_process,
@@ -50,6 +51,7 @@ from workers.imports import (
     run_import_applications,
     run_import_jobs,
 )
+from workers.keys import run_keys
 from workers.supervision import EXIT_BAD_CONFIGURATION, EXIT_FAILED, EXIT_OK, StartupError
 
 #: Commands that never open the read model (the imports go through the HTTP API).
@@ -189,6 +191,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     log_flag(reconcile, "warning")
 
+    keys = commands.add_parser(
+        "keys",
+        help="create, list and revoke API keys",
+        description="API keys for the HTTP API and the recruiter UI (Authorization: Bearer "
+        "<key>). Roles: admin (everything), recruiter (views, UI, enrolment actions), ats "
+        "(/ats/* and unsigned webhooks). Written to the read model directly.",
+    )
+    keys_commands = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
+    create_key = keys_commands.add_parser("create", help="create a key (shown once)")
+    create_key.add_argument("--role", required=True, choices=[r.value for r in Role])
+    create_key.add_argument("--name", required=True, help="who or what holds it")
+    list_keys = keys_commands.add_parser("list", help="list the keys (never the keys themselves)")
+    revoke_key = keys_commands.add_parser("revoke", help="revoke a key at once")
+    revoke_key.add_argument("key_id", help="the key's id (enrolments keys list)")
+    for action in (create_key, list_keys, revoke_key):
+        setting_flag(action, "data_dir", Path, "folder for the default SQLite read model")
+        setting_flag(action, "database_url", str, "SQLAlchemy async URL of the read model")
+        log_flag(action, "warning")
+
     import_jobs = commands.add_parser(
         "import-jobs",
         help="create jobs mapping a vendor ATS's jobs and stages (Greenhouse, Lever, Ashby)",
@@ -234,6 +255,8 @@ def _command(args: argparse.Namespace, settings: Settings) -> Coroutine[Any, Any
         return run_setup_namespace(settings)
     if args.command == "reconcile":
         return run_reconcile_process(settings, args)
+    if args.command == "keys":
+        return run_keys(settings, args)
     api_url = getattr(args, "api_url", None) or f"http://127.0.0.1:{settings.api_port}"
     if args.command == "import-jobs":
         return run_import_jobs(settings, AtsSystem(args.vendor), api_url)

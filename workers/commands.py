@@ -24,6 +24,7 @@ from workers.supervision import (
     run_until_stopped,
     serve_http,
     stop_http,
+    warn_if_auth_is_off,
 )
 
 
@@ -45,6 +46,7 @@ async def run_api_process(settings: Settings) -> int:
     """Serve the HTTP API against the configured Temporal until SIGINT/SIGTERM."""
     shutdown = Shutdown()
     sock = bind_http_socket(settings)
+    warn_if_auth_is_off(settings)
     with shutdown.installed():
         try:
             client = await shutdown.run_unless_stopped(connect(settings, dev_server=False))

@@ -43,6 +43,8 @@ SECRET_SETTINGS = frozenset(
         "workable_secret",
         "greenhouse_api_key",
         "ashby_api_key",
+        "bootstrap_admin_key",
+        "api_key",
     }
 )
 

@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from channels.providers import describe_providers
 from config.settings import Settings
 from workers.configuration import PROGRAM, ConfigurationError, load_settings, setting_source
+from workers.keys import DEV_KEY_FILE, dev_admin_key
 from workers.supervision import (
     EXIT_OK,
     Shutdown,
@@ -33,6 +34,7 @@ from workers.supervision import (
     stop_http,
     stop_worker,
     wait_until_serving,
+    warn_if_auth_is_off,
 )
 
 if TYPE_CHECKING:
@@ -86,13 +88,20 @@ def local_api_url(settings: Settings) -> str:
     return f"http://{host}:{settings.api_port}"
 
 
-def _banner(settings: Settings, server: DevServer, *, demo: bool) -> str:
+def _banner(settings: Settings, server: DevServer, *, demo: bool, admin_key: str | None) -> str:
     api = local_api_url(settings)
     database = make_url(settings.database_url).render_as_string(hide_password=True)
+    if admin_key is None:
+        access = [f"  Recruiter UI     {api}/ui/  (authentication OFF)"]
+    else:
+        access = [
+            f"  Sign in          {api}/ui/sign-in#key={admin_key}",
+            f"  Admin key        {server.data_dir / DEV_KEY_FILE} (Authorization: Bearer <key>)",
+        ]
     lines = [
         "",
         "Enrolments is running" + (" with the demo company." if demo else "."),
-        f"  Recruiter UI     {api}/ui/",
+        *access,
         f"  HTTP API docs    {api}/docs",
         f"  Temporal Web UI  {settings.temporal_ui_url}",
         f"  Temporal gRPC    {server.address} (namespace {server.namespace})",
@@ -109,7 +118,7 @@ def _banner(settings: Settings, server: DevServer, *, demo: bool) -> str:
 async def run_dev(settings: Settings, *, demo: bool) -> int:
     """Run the whole product on this machine until SIGINT/SIGTERM, then stop it in order."""
     from config.temporal import TemporalCliMissingError
-    from store.database import create_engine
+    from store.database import create_engine, session_factory
     from workers.dev_server import DevServer, DevServerError
     from workers.worker import run_worker
 
@@ -131,6 +140,9 @@ async def run_dev(settings: Settings, *, demo: bool) -> int:
             # One engine for the API and the worker: on SQLite its one connection queues every
             # transaction of the process, so they never race for the file lock.
             engine = create_engine(settings.database_url)
+            admin_key = None
+            if settings.auth_on:
+                admin_key = await dev_admin_key(settings, session_factory(engine))
             app = create_api_app(settings, client, engine=engine)
             http = http_server(app, access_log=False)
             worker_stop = asyncio.Event()
@@ -143,8 +155,9 @@ async def run_dev(settings: Settings, *, demo: bool) -> int:
                 await shutdown.run_unless_stopped(wait_until_serving(http, serving))
                 if demo:
                     print("Loading the demo company...", flush=True)
-                    await shutdown.run_unless_stopped(load_demo_company(settings))
-                print(_banner(settings, server, demo=demo), flush=True)
+                    await shutdown.run_unless_stopped(load_demo_company(settings, admin_key))
+                warn_if_auth_is_off(settings)
+                print(_banner(settings, server, demo=demo, admin_key=admin_key), flush=True)
                 started = True
                 return await run_until_stopped(shutdown, worker, serving, watching)
             finally:
@@ -168,7 +181,7 @@ async def watch_dev_server(server: DevServer) -> None:
     raise StartupError(f"it exited with code {code}; see {server.log_path}")
 
 
-async def load_demo_company(settings: Settings) -> None:
+async def load_demo_company(settings: Settings, admin_key: str | None) -> None:
     """Create the demo company through our own HTTP API, as an ATS would."""
     secret = settings.webhook_secret
     try:
@@ -177,6 +190,7 @@ async def load_demo_company(settings: Settings) -> None:
         await load_demo(
             local_api_url(settings),
             webhook_secret=secret.get_secret_value() if secret is not None else None,
+            api_key=admin_key,
         )
     except Exception as error:
         # The stack is fine without the demo: say why it is missing and keep running.

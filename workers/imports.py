@@ -41,6 +41,7 @@ from bridges.base import vendor_client
 from bridges.importing import VendorJob
 from config.settings import Settings
 from domain.ats import AtsSystem
+from workers.keys import DEV_KEY_FILE
 
 JobLister = Callable[[httpx.AsyncClient], Awaitable[list[VendorJob]]]
 #: Vendors ``import-jobs`` reads, with the settings naming their API key and base URL.
@@ -302,12 +303,24 @@ def _error(response: httpx.Response) -> str:
 # -- the commands -------------------------------------------------------------------------------
 
 
+def calling_key(settings: Settings) -> str | None:
+    """The API key the imports call with: ``ENROLMENTS_API_KEY``, else the bootstrap admin
+    key, else the admin key ``enrolments dev`` keeps in the data folder."""
+    for secret in (settings.api_key, settings.bootstrap_admin_key):
+        if secret is not None:
+            return secret.get_secret_value()
+    kept = settings.data_dir / DEV_KEY_FILE
+    return kept.read_text().strip() if kept.is_file() else None
+
+
 def api_client(
     api_url: str, settings: Settings, transport: httpx.AsyncBaseTransport | None = None
 ) -> httpx.AsyncClient:
     """A client for the product's API; with ``ENROLMENTS_WEBHOOK_SECRET`` set it signs what it
     sends to ``/ats/...`` with Standard Webhooks headers, as the API then requires."""
     hooks = []
+    key = calling_key(settings)
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
     if settings.webhook_secret is not None:
         secret = settings.webhook_secret.get_secret_value()
 
@@ -324,6 +337,7 @@ def api_client(
     return httpx.AsyncClient(
         base_url=api_url.rstrip("/"),
         timeout=120,
+        headers=headers,
         event_hooks={"request": hooks},
         transport=transport,
     )

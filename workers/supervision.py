@@ -235,3 +235,18 @@ async def run_until_stopped(shutdown: Shutdown, *tasks: asyncio.Task[None]) -> i
                 print(f"{PROGRAM}: the {what} failed: {reason}", file=sys.stderr)
             return EXIT_FAILED
     return EXIT_OK
+
+
+AUTH_OFF_WARNING = """
+!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
+!! AUTHENTICATION IS OFF (ENROLMENTS_AUTH=off): anyone who reaches this API reads every  !!
+!! candidate's name and number and can reconfigure campaigns. For local use only.        !!
+!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
+"""
+
+
+def warn_if_auth_is_off(settings: Settings) -> None:
+    """Say it loudly, on stderr and in the log, when requests need no key."""
+    if not settings.auth_on:
+        print(AUTH_OFF_WARNING, file=sys.stderr, flush=True)
+        logging.getLogger(__name__).warning("authentication is off (ENROLMENTS_AUTH=off)")

@@ -229,7 +229,7 @@ class CandidateWorkflow:
                 retry_policy=DELIVERY_RETRY,
                 summary=(
                     f"{enrolment.campaign.channel} message {send.message_number} of "
-                    f"{enrolment.campaign.name!r} to {self._thread.candidate.name}"
+                    f"{enrolment.campaign.name!r} to candidate {self._thread.candidate.id}"
                 ),
             )
         except ActivityError as err:

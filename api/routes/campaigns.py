@@ -7,9 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
+from api.access import PrincipalDep
 from api.dependencies import SessionDep
 from api.errors import ApiError, CheckedRoute, error_responses
 from domain.campaigns import Campaign
+from store.access import record
 from store.catalog import Catalog, StoredCampaign
 
 router = APIRouter(prefix="/campaigns", tags=["configuration"], route_class=CheckedRoute)
@@ -42,7 +44,7 @@ class CampaignResource(Campaign):
     responses=error_responses(400, 413, 415, 422),
 )
 async def put_campaign(
-    campaign_id: CampaignId, campaign: Campaign, session: SessionDep
+    campaign_id: CampaignId, campaign: Campaign, session: SessionDep, who: PrincipalDep
 ) -> CampaignResource:
     """Create or replace a campaign. Enrolments already created keep their snapshot.
 
@@ -62,7 +64,10 @@ async def put_campaign(
             ],
         )
     catalog = Catalog(session)
-    await catalog.save_campaign(campaign_id, campaign, datetime.now(UTC))
+    now = datetime.now(UTC)
+    await catalog.save_campaign(campaign_id, campaign, now)
+    said = {"name": campaign.name, "kind": campaign.kind, "channel": campaign.channel}
+    record(session, who.actor, "campaign.saved", campaign_id, said, now)
     await session.commit()
     stored = await catalog.campaign(campaign_id)
     if stored is None:  # pragma: no cover - just written in this session

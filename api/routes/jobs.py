@@ -8,8 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from pydantic import BaseModel
 
+from api.access import PrincipalDep
 from api.dependencies import SessionDep
 from api.errors import ApiError, CheckedRoute, error_responses
+from store.access import record
 from store.catalog import AtsJobTaken, Catalog, Job, JobDefinition, UnknownCampaigns
 
 router = APIRouter(prefix="/jobs", tags=["configuration"], route_class=CheckedRoute)
@@ -22,7 +24,7 @@ class JobList(BaseModel):
 
 
 @router.put("/{job_id}", response_model=Job, responses=error_responses(400, 409, 413, 415, 422))
-async def put_job(job_id: JobId, job: JobDefinition, session: SessionDep) -> Job:
+async def put_job(job_id: JobId, job: JobDefinition, session: SessionDep, who: PrincipalDep) -> Job:
     """Create or replace a job and its stages (stage order = list order).
 
     Every ``campaign_id`` must name an existing campaign (422 ``unknown_campaign``). ``ats``
@@ -30,8 +32,9 @@ async def put_job(job_id: JobId, job: JobDefinition, session: SessionDep) -> Job
     the vendor's webhooks land here; a vendor job maps one job (409 ``ats_job_taken``).
     """
     catalog = Catalog(session)
+    now = datetime.now(UTC)
     try:
-        await catalog.save_job(job_id, job, datetime.now(UTC))
+        await catalog.save_job(job_id, job, now)
     except AtsJobTaken as err:
         raise ApiError(
             409,
@@ -51,6 +54,8 @@ async def put_job(job_id: JobId, job: JobDefinition, session: SessionDep) -> Job
             f"stages link campaigns that do not exist: {', '.join(err.campaign_ids)}",
             {"campaign_ids": err.campaign_ids},
         ) from err
+    stages = [{"id": s.id, "campaign_id": s.campaign_id} for s in job.stages]
+    record(session, who.actor, "job.saved", job_id, {"name": job.name, "stages": stages}, now)
     await session.commit()
     stored = await catalog.job(job_id)
     if stored is None:  # pragma: no cover - just written in this session

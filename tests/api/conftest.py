@@ -29,6 +29,7 @@ from api.app import create_app
 from api.signatures import sign_webhook
 from config.settings import Settings
 from store.database import create_engine
+from tests.keys import ADMIN_HEADERS
 from workers.worker import running_workers
 
 VALID_PHONE = "+14155550123"
@@ -191,7 +192,9 @@ def open_stack(dev_env: WorkflowEnvironment, api_database_url: str, tmp_path: Pa
             async with running_workers(dev_env.client, settings, engine):
                 app = create_app(settings, dev_env.client, engine=engine)
                 transport = httpx.ASGITransport(app=app)
-                async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+                async with httpx.AsyncClient(
+                    transport=transport, base_url="http://test", headers=ADMIN_HEADERS
+                ) as http:
                     yield Stack(http, app, settings, engine, dev_env, run_id)
         finally:
             await engine.dispose()

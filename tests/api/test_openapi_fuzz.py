@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from api.app import create_app
 from store.schema import ApplicationRow
 from tests.api.conftest import Stack, StackFactory
+from tests.keys import ADMIN_HEADERS
 
 pytestmark = pytest.mark.devserver
 
@@ -70,7 +71,7 @@ def fuzz(operation: APIOperation[Any, Any, Any, Any], mode: GenerationMode, chec
         suppress_health_check=list(HealthCheck),
     )
     def each_case(case: AnyCase) -> None:
-        check(case, case.call())
+        check(case, case.call(headers=ADMIN_HEADERS))
 
     try:
         each_case()

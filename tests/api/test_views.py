@@ -13,6 +13,7 @@ from api.app import create_app
 from config.settings import Settings
 from tests.api.conftest import INVALID_PHONE, Stack, blast_campaign
 from tests.api.test_errors import assert_error
+from tests.keys import ADMIN_HEADERS
 
 pytestmark = pytest.mark.devserver
 
@@ -191,7 +192,7 @@ async def test_health_is_503_when_a_dependency_is_down(stack: Stack, tmp_path: A
     )
     app = create_app(settings, unreachable)
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://test"
+        transport=httpx.ASGITransport(app=app), base_url="http://test", headers=ADMIN_HEADERS
     ) as http:
         response = await http.get("/healthz")
 

@@ -30,6 +30,7 @@ from api.demo import load_demo
 from config.settings import Settings
 from store.database import create_engine
 from store.migrate import upgrade
+from tests.keys import ADMIN_HEADERS, TEST_ADMIN_KEY
 from workers.worker import running_workers
 
 CHROMIUM = os.environ.get("ENROLMENTS_CHROMIUM", "/usr/bin/chromium")
@@ -52,7 +53,7 @@ class LiveStack:
 
     def http(self) -> httpx.AsyncClient:
         """A client for the product's HTTP API."""
-        return httpx.AsyncClient(base_url=self.base_url, timeout=30.0)
+        return httpx.AsyncClient(base_url=self.base_url, timeout=30.0, headers=ADMIN_HEADERS)
 
 
 def _free_socket() -> socket.socket:
@@ -111,7 +112,7 @@ def chromium_path() -> str | None:
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def demo_stack(live_stack: LiveStack) -> LiveStack:
     """The running product with the demo company loaded (once per session)."""
-    await load_demo(live_stack.base_url)
+    await load_demo(live_stack.base_url, api_key=TEST_ADMIN_KEY)
     return live_stack
 
 

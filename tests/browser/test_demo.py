@@ -16,6 +16,7 @@ from domain.statuses import EnrolmentStatus
 from store.database import create_engine
 from store.schema import ApplicationRow, EnrolmentRow
 from tests.browser.conftest import LiveStack
+from tests.keys import TEST_ADMIN_KEY
 
 EVERY_STATUS = {status.value for status in EnrolmentStatus}
 #: ``sending`` lasts only until the channel answers; the timelines show it was there.
@@ -65,7 +66,7 @@ async def test_loading_the_demo_twice_creates_nothing_twice(demo_stack: LiveStac
     before = await rows(demo_stack)
     assert before[0] >= 30
 
-    await load_demo(demo_stack.base_url)
+    await load_demo(demo_stack.base_url, api_key=TEST_ADMIN_KEY)
 
     assert await rows(demo_stack) == before
 

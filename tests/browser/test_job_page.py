@@ -18,6 +18,7 @@ import pytest_asyncio
 from playwright.async_api import Browser, Page, expect
 
 from tests.browser.conftest import DOCS, LiveStack
+from tests.keys import ADMIN_HEADERS
 
 pytestmark = [pytest.mark.browser, pytest.mark.devserver]
 
@@ -27,8 +28,11 @@ SCREENING_MODULES = ["meet-the-team", "screening-questions", "book-a-call"]
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def page(chromium: Browser) -> AsyncIterator[Page]:
+    # UI pages take the bearer header too (tests/browser/test_sign_in.py signs in by cookie).
     context = await chromium.new_context(
-        viewport={"width": 1440, "height": 900}, device_scale_factor=1
+        viewport={"width": 1440, "height": 900},
+        device_scale_factor=1,
+        extra_http_headers=ADMIN_HEADERS,
     )
     page = await context.new_page()
     try:

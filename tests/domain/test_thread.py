@@ -1178,14 +1178,12 @@ def test_only_the_most_recent_webhook_ids_are_remembered(
 def test_summary_says_who_holds_the_thread_and_how_many_wait(
     thread: CandidateThread, clock: Clock
 ) -> None:
-    assert (
-        thread.summary() == "Candidate Ada Lovelace: no enrolments; thread held by nobody; 0 queued"
-    )
+    assert thread.summary() == "Candidate cand-1: no enrolments; thread held by nobody; 0 queued"
     enrol(thread, clock, "evt-1", "app-1")
     enrol(thread, clock, "evt-2", "app-2", campaign=REJECTION)
 
     assert thread.summary() == (
-        "Candidate Ada Lovelace: 1 queued, 1 sending; thread held by Screening; 1 queued"
+        "Candidate cand-1: 1 queued, 1 sending; thread held by Screening; 1 queued"
     )
 
 

@@ -202,7 +202,8 @@ async def test_operators_find_candidates_by_search_attributes(stack: Stack) -> N
     metadata = await stack.client.get_workflow_handle(found[0]).query(
         "__temporal_workflow_metadata", result_type=WorkflowMetadata
     )
-    assert "Grace Hopper" in metadata.current_details
+    assert contact.id in metadata.current_details
+    assert "Grace Hopper" not in metadata.current_details, "ids only: no personal data"
     assert "1 delivered" in metadata.current_details
 
 

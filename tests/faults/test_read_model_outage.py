@@ -49,6 +49,7 @@ from tests.faults.conftest import (
     wait_until,
 )
 from tests.fixtures.databases import scratch_postgres_database
+from tests.keys import ADMIN_HEADERS
 from tests.workers.conftest import clean_environment, enrolments_command
 from workers.reconcile import DriftKind, find_drift, reconcile, render
 from workers.worker import running_workers
@@ -167,7 +168,9 @@ async def read_model_stack(
         async with running_workers(env.client, settings, engine, channel=channel):
             app = create_app(settings, env.client, engine=engine)
             transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://test", headers=ADMIN_HEADERS
+            ) as http:
                 campaign = (await http.put(f"/campaigns/{run}", json=REJECTION.model_dump())).json()
                 assert campaign["kind"] == "blast", campaign
                 job_id = f"job-{run}"

@@ -9,6 +9,8 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from tests.keys import TEST_ADMIN_KEY
+
 
 def enrolments_command() -> list[str]:
     """The installed ``enrolments`` entry point (or the module, if it is not installed)."""
@@ -26,6 +28,7 @@ def clean_environment(extra: Mapping[str, str] = {}) -> dict[str, str]:
         if not name.startswith(("ENROLMENTS_", "TEMPORAL_", "TWILIO_"))
     }
     environ["ENROLMENTS_QUIET_HOURS"] = "off"  # as in every test (tests/conftest.py)
+    environ["ENROLMENTS_BOOTSTRAP_ADMIN_KEY"] = TEST_ADMIN_KEY
     environ.update(extra)
     return environ
 

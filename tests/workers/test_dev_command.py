@@ -100,12 +100,20 @@ async def assert_whole_product_answers(stack: RunningStack) -> None:
     )
     assert set(REGISTRATION) <= set(listed.custom_attributes)
 
+    # The admin key dev made on its first start: kept for its owner only, in a sign-in link.
+    key_file = stack.data_dir / "admin.key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    key = key_file.read_text().strip()
+    assert f"http://127.0.0.1:{stack.api_port}/ui/sign-in#key={key}" in printed
+    api = f"http://127.0.0.1:{stack.api_port}"
     async with httpx.AsyncClient(timeout=10.0) as http:
         web_ui = await http.get(f"http://127.0.0.1:{stack.ui_port}/")
         assert web_ui.status_code == 200
-        health = await http.get(f"http://127.0.0.1:{stack.api_port}/healthz")
+        health = await http.get(f"{api}/healthz")
         assert health.status_code == 200, health.text
-        recruiter_ui = await http.get(f"http://127.0.0.1:{stack.api_port}/ui/")
+        assert (await http.get(f"{api}/jobs")).status_code == 401, "nothing open by default"
+        signed = {"Authorization": f"Bearer {key}"}
+        recruiter_ui = await http.get(f"{api}/ui/", headers=signed)
         assert recruiter_ui.status_code == 200
 
     assert (stack.data_dir / "temporal.db").is_file()

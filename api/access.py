@@ -1,0 +1,246 @@
+"""Who may call what: API keys, roles, the recruiter UI's session, CSRF.
+
+Every request passes ``AccessControl`` (ASGI middleware) before any route sees it. The
+``policy`` of its method and path says which roles may call it (``admin`` may call anything),
+or that the route checks its caller itself (a webhook's signature, an unsubscribe token) or is
+public (health, docs, the sign-in page). Nothing is open by default: a path the table does not
+name is admin-only.
+
+A caller proves who they are with ``Authorization: Bearer <api key>``, or, in the recruiter UI,
+with the session cookie its sign-in page sets (HttpOnly, SameSite=Strict; signed with the
+key's stored hash, so revoking the key ends the session). A request authenticated by the
+cookie that changes something must also carry the session's CSRF token (``X-CSRF-Token``, or
+the form field ``csrf_token`` on the UI's own forms). Missing or unknown key: 401; a key
+without the role: 403. With ``ENROLMENTS_AUTH=off`` every request is an admin's.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import Depends
+from starlette.datastructures import Headers
+from starlette.requests import HTTPConnection
+from starlette.responses import RedirectResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from api.errors import ApiError, error_json
+from config.settings import Settings
+from domain.access import Principal, Role, key_hash
+from store.access import ApiKeys
+
+logger = logging.getLogger(__name__)
+
+SESSION_COOKIE = "enrolments_session"
+SESSION_LIFETIME = timedelta(hours=12)
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+SIGN_IN_PATH = "/ui/sign-in"
+#: The principal of every request when authentication is off.
+NOBODY_CHECKED = Principal("local", "authentication off", Role.ADMIN)
+BOOTSTRAP_ID = "bootstrap"
+
+#: Paths anyone may call: they hold no candidate's data (or check a token of their own).
+PUBLIC = frozenset({"/", "/healthz", "/livez", "/readyz", "/docs", "/openapi.json", SIGN_IN_PATH})
+PUBLIC_PREFIXES = ("/docs/assets/", "/ui/static/", "/unsubscribe/")
+#: Vendor webhooks: each checks its vendor's signature (and is 404 without its secret).
+VENDOR_WEBHOOKS = frozenset({"/ats/greenhouse", "/ats/lever", "/ats/ashby", "/ats/workable"})
+#: Routes a Standard Webhooks signature admits when ``ENROLMENTS_WEBHOOK_SECRET`` is set.
+SIGNED = frozenset(
+    {
+        "/ats/events",
+        "/ats/events/batch",
+        "/webhooks/candidate-progress",
+        "/webhooks/interviewer-availability",
+    }
+)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+ADMIN_ONLY: frozenset[Role] = frozenset()
+RECRUITERS = frozenset({Role.RECRUITER})
+ATS = frozenset({Role.ATS})
+
+
+def policy(method: str, path: str, settings: Settings) -> frozenset[Role] | None:
+    """The roles that may call ``method path`` besides admins; ``None``: the route is public
+    or checks its caller itself."""
+    if path in PUBLIC or path.startswith(PUBLIC_PREFIXES) or path in VENDOR_WEBHOOKS:
+        return None
+    if path in SIGNED:
+        return None if settings.webhook_secret is not None else ATS
+    if path.startswith("/webhooks/twilio/"):
+        return None if settings.twilio_auth_token is not None else ATS
+    if path.startswith("/ats/"):
+        return ATS
+    if path.startswith("/ui/"):
+        return RECRUITERS
+    reading = method in SAFE_METHODS
+    if path.startswith(("/jobs", "/campaigns")) and reading:
+        return RECRUITERS
+    if path.startswith("/enrolments/"):
+        return RECRUITERS
+    return ADMIN_ONLY
+
+
+@dataclass(frozen=True)
+class Caller:
+    """An authenticated caller: who, the hash their session is signed with, and how they
+    proved it (``cookie`` calls that change something need the CSRF token)."""
+
+    principal: Principal
+    signing_hash: str
+    by_cookie: bool
+
+
+class Access:
+    """Reads keys and sessions."""
+
+    def __init__(self, settings: Settings, keys: ApiKeys) -> None:
+        self._settings = settings
+        self._keys = keys
+        bootstrap = settings.bootstrap_admin_key
+        self._bootstrap = bootstrap.get_secret_value() if bootstrap else None
+
+    async def from_key(self, key: str) -> tuple[Principal, str] | None:
+        """The holder of ``key`` and its hash, or ``None``."""
+        if self._bootstrap and hmac.compare_digest(key.encode(), self._bootstrap.encode()):
+            return self._bootstrap_principal()
+        return await self._keys.principal(key)
+
+    async def caller(self, connection: HTTPConnection) -> Caller | None:
+        """Who sent the request: its bearer key, else its session cookie; ``None``."""
+        authorization = connection.headers.get("authorization", "")
+        scheme, _, credentials = authorization.partition(" ")
+        if scheme.lower() == "bearer" and credentials.strip():
+            found = await self.from_key(credentials.strip())
+            return None if found is None else Caller(found[0], found[1], by_cookie=False)
+        cookie = connection.cookies.get(SESSION_COOKIE)
+        if cookie:
+            found = await self._from_session(cookie)
+            return None if found is None else Caller(found[0], found[1], by_cookie=True)
+        return None
+
+    def session_cookie(self, principal: Principal, signing_hash: str) -> str:
+        """The cookie value of a new session of ``principal`` (``id.expiry.signature``)."""
+        expires = int(time.time() + SESSION_LIFETIME.total_seconds())
+        signed = f"{principal.key_id}.{expires}"
+        return f"{signed}.{_mac(signing_hash, signed)}"
+
+    async def _from_session(self, cookie: str) -> tuple[Principal, str] | None:
+        key_id, _, rest = cookie.partition(".")
+        expires, _, signature = rest.partition(".")
+        if not expires.isdecimal() or len(expires) > 12 or int(expires) < time.time():
+            return None
+        if key_id == BOOTSTRAP_ID and self._bootstrap:
+            found: tuple[Principal, str] | None = self._bootstrap_principal()
+        else:
+            found = await self._keys.principal_by_id(key_id) if key_id.isalnum() else None
+        if found is None:
+            return None
+        expected = _mac(found[1], f"{key_id}.{expires}")
+        return found if hmac.compare_digest(expected.encode(), signature.encode()) else None
+
+    def _bootstrap_principal(self) -> tuple[Principal, str]:
+        assert self._bootstrap is not None
+        principal = Principal(BOOTSTRAP_ID, "bootstrap admin key", Role.ADMIN)
+        return principal, key_hash(self._bootstrap)
+
+
+def current_principal(connection: HTTPConnection) -> Principal:
+    """Who made the request (``AccessControl`` put them on its state)."""
+    found: Principal | None = getattr(connection.state, "principal", None)
+    if found is None:
+        raise ApiError(401, "not_authenticated", "send an API key: Authorization: Bearer <key>")
+    return found
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+def csrf_token(caller: Caller, cookie: str) -> str:
+    """The CSRF token of a cookie session: only a page of ours, which has it, can send it."""
+    return _mac(caller.signing_hash, f"csrf:{cookie}")
+
+
+def csrf_ok(caller: Caller, cookie: str | None, given: str | None) -> bool:
+    if not cookie or not given:
+        return False
+    expected = csrf_token(caller, cookie).encode()
+    return hmac.compare_digest(expected, given.encode("utf-8", "replace"))
+
+
+def _mac(signing_hash: str, message: str) -> str:
+    return hmac.new(signing_hash.encode(), message.encode(), "sha256").hexdigest()
+
+
+class AccessControl:
+    """ASGI middleware: admits a request only when its caller may call its route."""
+
+    def __init__(self, app: ASGIApp, settings: Settings, access: Access) -> None:
+        self.app = app
+        self.settings = settings
+        self.access = access
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        method, path = scope["method"], scope["path"]
+        scope.setdefault("state", {})
+        if not self.settings.auth_on:
+            scope["state"]["principal"] = NOBODY_CHECKED
+            await self.app(scope, receive, send)
+            return
+        roles = policy(method, path, self.settings)
+        connection = HTTPConnection(scope)
+        caller = await self.access.caller(connection)
+        if caller is not None:
+            scope["state"]["principal"] = caller.principal
+            scope["state"]["caller"] = caller
+        if roles is None:
+            await self.app(scope, receive, send)
+            return
+        refusal = self._refusal(method, path, roles, caller, connection)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    def _refusal(
+        self,
+        method: str,
+        path: str,
+        roles: frozenset[Role],
+        caller: Caller | None,
+        connection: HTTPConnection,
+    ) -> Response | None:
+        html = path.startswith("/ui/")
+        if caller is None:
+            if html and method in SAFE_METHODS:
+                target = path + (f"?{connection.url.query}" if connection.url.query else "")
+                return RedirectResponse(f"{SIGN_IN_PATH}?next={quote(target, safe='')}", 303)
+            return error_json(
+                401,
+                "not_authenticated",
+                "send an API key: Authorization: Bearer <key> (enrolments keys create)",
+                headers={"WWW-Authenticate": 'Bearer realm="enrolments"'},
+            )
+        if not caller.principal.may(roles):
+            wanted = " or ".join(sorted(r.value for r in roles | {Role.ADMIN}))
+            return error_json(
+                403,
+                "forbidden",
+                f"this key's role ({caller.principal.role}) may not do this: it takes {wanted}",
+            )
+        if caller.by_cookie and method not in SAFE_METHODS and not html:
+            # The UI's own forms check their form field (``csrf_ok``); scripts send the header.
+            cookie = connection.cookies.get(SESSION_COOKIE)
+            if not csrf_ok(caller, cookie, Headers(scope=connection.scope).get(CSRF_HEADER)):
+                return error_json(403, "csrf_failed", "a missing or wrong X-CSRF-Token header")
+        return None
