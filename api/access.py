@@ -80,6 +80,11 @@ def policy(method: str, path: str, settings: Settings) -> frozenset[Role] | None
         return ATS
     if path.startswith("/ui/"):
         return RECRUITERS
+    if path.startswith("/codec/"):
+        # The preflight carries no credentials; decoding reads what the views show.
+        if method == "OPTIONS":
+            return None
+        return RECRUITERS if path == "/codec/decode" else ADMIN_ONLY
     reading = method in SAFE_METHODS
     if path.startswith(("/jobs", "/campaigns")) and reading:
         return RECRUITERS
@@ -221,6 +226,8 @@ class AccessControl:
         connection: HTTPConnection,
     ) -> Response | None:
         html = path.startswith("/ui/")
+        # The codec changes nothing (and CORS admits only the Temporal UI): no CSRF token.
+        codec = path.startswith("/codec/")
         if caller is None:
             if html and method in SAFE_METHODS:
                 target = path + (f"?{connection.url.query}" if connection.url.query else "")
@@ -238,7 +245,7 @@ class AccessControl:
                 "forbidden",
                 f"this key's role ({caller.principal.role}) may not do this: it takes {wanted}",
             )
-        if caller.by_cookie and method not in SAFE_METHODS and not html:
+        if caller.by_cookie and method not in SAFE_METHODS and not html and not codec:
             # The UI's own forms check their form field (``csrf_ok``); scripts send the header.
             cookie = connection.cookies.get(SESSION_COOKIE)
             if not csrf_ok(caller, cookie, Headers(scope=connection.scope).get(CSRF_HEADER)):

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from config.encryption import parse_keys
 from domain.candidates import TimeZoneName
 from domain.timing import QuietHours
 
@@ -63,6 +64,9 @@ class Settings(BaseSettings):
     auth: Literal["on", "off"] = "on"
     #: Accepted as an admin key (automation: a first deployment, tests).
     bootstrap_admin_key: SecretStr | None = None
+    #: ``id:base64key,...``: Temporal payloads are encrypted with the first, decrypted with any
+    #: (``config.encryption``). ``enrolments dev`` makes one in the data folder when unset.
+    encryption_keys: SecretStr | None = None
     #: The key ``enrolments import`` and ``import-jobs`` call the API with (default: the
     #: bootstrap admin key, else the one ``enrolments dev`` keeps in the data folder).
     api_key: SecretStr | None = None
@@ -135,6 +139,13 @@ class Settings(BaseSettings):
     def quiet_hours_window(self) -> QuietHours | None:
         """The quiet hours as configured (``None``: ``off``)."""
         return QuietHours.parse(self.quiet_hours, self.default_timezone)
+
+    @field_validator("encryption_keys")
+    @classmethod
+    def _encryption_keys_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            parse_keys(value.get_secret_value())
+        return value
 
     @field_validator("smtp_url")
     @classmethod

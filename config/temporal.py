@@ -4,7 +4,8 @@ Production processes follow ``temporalio.envconfig``: ``TEMPORAL_ADDRESS``,
 ``TEMPORAL_NAMESPACE``, ``TEMPORAL_API_KEY``, ``TEMPORAL_TLS*``, ``TEMPORAL_PROFILE`` and the
 optional TOML config file (``TEMPORAL_CONFIG_FILE``). The embedded dev stack connects to the dev
 server it started and ignores them. Every client uses the pydantic data converter, because every
-workflow, update, signal and activity input here is a pydantic model.
+workflow, update, signal and activity input here is a pydantic model, with the encryption codec
+when keys are set.
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ from temporalio.api.operatorservice.v1 import (
 )
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, RegisterNamespaceRequest
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.envconfig import ClientConfig, ClientConnectConfig
 from temporalio.service import RPCError, RPCStatusCode
 
+from config.encryption import data_converter
 from config.settings import Settings
 
 DEV_NAMESPACE = "default"
@@ -69,14 +70,17 @@ def dev_connect_config(settings: Settings) -> ClientConnectConfig:
 
 
 async def connect_client(settings: Settings, *, dev_server: bool = False) -> Client:
-    """Connect to Temporal with the pydantic data converter.
+    """Connect to Temporal with the pydantic data converter, encrypting payloads when
+    ``ENROLMENTS_ENCRYPTION_KEYS`` is set (``config.encryption``).
 
     With ``dev_server=True`` it connects to the embedded dev server on
     ``127.0.0.1:<settings.temporal_port>``; otherwise to what ``temporalio.envconfig`` configures
     (see :func:`client_connect_config`). Raises ``RuntimeError`` if Temporal cannot be reached.
     """
     config = dev_connect_config(settings) if dev_server else client_connect_config(settings)
-    return await Client.connect(**config, data_converter=pydantic_data_converter)
+    keys = settings.encryption_keys
+    converter = data_converter(keys.get_secret_value() if keys is not None else None)
+    return await Client.connect(**config, data_converter=converter)
 
 
 def temporal_cli_path() -> Path:

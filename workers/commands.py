@@ -25,6 +25,7 @@ from workers.supervision import (
     serve_http,
     stop_http,
     warn_if_auth_is_off,
+    warn_if_payloads_are_plain,
 )
 
 
@@ -32,6 +33,7 @@ async def run_worker_process(settings: Settings) -> int:
     """Run the worker against the configured Temporal until SIGINT/SIGTERM."""
     from workers.worker import run_worker
 
+    warn_if_payloads_are_plain(settings)
     shutdown = Shutdown()
     with shutdown.installed():
         try:
@@ -47,6 +49,7 @@ async def run_api_process(settings: Settings) -> int:
     shutdown = Shutdown()
     sock = bind_http_socket(settings)
     warn_if_auth_is_off(settings)
+    warn_if_payloads_are_plain(settings)
     with shutdown.installed():
         try:
             client = await shutdown.run_unless_stopped(connect(settings, dev_server=False))

@@ -13,12 +13,14 @@ import socket
 import sys
 from typing import TYPE_CHECKING, Any
 
+from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
 from channels.providers import describe_providers
+from config.encryption import new_key_setting
 from config.settings import Settings
 from workers.configuration import PROGRAM, ConfigurationError, load_settings, setting_source
-from workers.keys import DEV_KEY_FILE, dev_admin_key
+from workers.keys import DEV_KEY_FILE, dev_admin_key, write_private
 from workers.supervision import (
     EXIT_OK,
     Shutdown,
@@ -36,6 +38,9 @@ from workers.supervision import (
     wait_until_serving,
     warn_if_auth_is_off,
 )
+
+#: Where ``enrolments dev`` keeps its payload encryption key when none is configured.
+DEV_ENCRYPTION_KEY_FILE = "encryption.key"
 
 if TYPE_CHECKING:
     from workers.dev_server import DevServer
@@ -78,6 +83,19 @@ def dev_settings(settings: Settings, overrides: dict[str, Any]) -> Settings:
                 "each port must be different"
             )
     return settings
+
+
+def with_dev_encryption_key(settings: Settings) -> Settings:
+    """``settings`` with an encryption key: the configured ones, else one kept in the data
+    folder (made on the first start, readable by its owner only)."""
+    if settings.encryption_keys is not None:
+        return settings
+    path = settings.data_dir / DEV_ENCRYPTION_KEY_FILE
+    if not path.is_file():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        write_private(path, new_key_setting("dev"))
+    keys = SecretStr(path.read_text().strip())
+    return settings.model_copy(update={"encryption_keys": keys})
 
 
 def local_api_url(settings: Settings) -> str:
@@ -123,7 +141,8 @@ async def run_dev(settings: Settings, *, demo: bool) -> int:
     from workers.worker import run_worker
 
     shutdown = Shutdown()
-    server = DevServer.from_settings(settings)
+    settings = with_dev_encryption_key(settings)
+    server = DevServer.from_settings(settings, codec_endpoint=f"{local_api_url(settings)}/codec")
     check_port_free(settings.temporal_port, "--temporal-port")
     check_port_free(settings.temporal_ui_port, "--temporal-ui-port")
     sock = bind_http_socket(settings)

@@ -78,8 +78,11 @@ class DevServer:
         cli: Path | None = None,
         log_level: str = "warn",
         search_attributes: Mapping[str, str] = REGISTRATION,
+        codec_endpoint: str | None = None,
     ) -> None:
         self.data_dir = data_dir.resolve()
+        #: The codec server the Web UI decodes payloads with (the API's ``/codec``).
+        self.codec_endpoint = codec_endpoint
         self.port = port
         self.ui_port = ui_port
         self.ip = ip
@@ -90,12 +93,13 @@ class DevServer:
         self._process: subprocess.Popen[bytes] | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> DevServer:
+    def from_settings(cls, settings: Settings, codec_endpoint: str | None = None) -> DevServer:
         """The dev server ``enrolments dev`` runs for these settings."""
         return cls(
             data_dir=settings.data_dir,
             port=settings.temporal_port,
             ui_port=settings.temporal_ui_port,
+            codec_endpoint=codec_endpoint,
         )
 
     @property
@@ -145,6 +149,8 @@ class DevServer:
         ]
         for name, value_type in self.search_attributes.items():
             command += ["--search-attribute", f"{name}={value_type}"]
+        if self.codec_endpoint is not None:
+            command += ["--ui-codec-endpoint", self.codec_endpoint]
         return command
 
     def spawn(self) -> None:

@@ -64,11 +64,12 @@ async def dev_admin_key(settings: Settings, sessions: async_sessionmaker[AsyncSe
         if await keys.principal(kept) is not None:
             return kept
     _, key = await keys.create("enrolments dev", Role.ADMIN, datetime.now(UTC))
-    _write_private(path, key)
+    write_private(path, key)
     return key
 
 
-def _write_private(path: Path, text: str) -> None:
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path``, readable and writable by its owner only."""
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w") as file:
         file.write(text + "\n")

@@ -250,3 +250,14 @@ def warn_if_auth_is_off(settings: Settings) -> None:
     if not settings.auth_on:
         print(AUTH_OFF_WARNING, file=sys.stderr, flush=True)
         logging.getLogger(__name__).warning("authentication is off (ENROLMENTS_AUTH=off)")
+
+
+def warn_if_payloads_are_plain(settings: Settings) -> None:
+    """Say so when Temporal would store candidates' data unencrypted (no keys set)."""
+    if settings.encryption_keys is None:
+        message = (
+            "ENROLMENTS_ENCRYPTION_KEYS is not set: Temporal stores candidates' names, numbers "
+            "and e-mails in clear (set id:base64key,... on every worker and API process)"
+        )
+        print(f"{PROGRAM}: warning: {message}", file=sys.stderr, flush=True)
+        logging.getLogger(__name__).warning(message)

@@ -46,6 +46,8 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/unsubscribe/email"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/audit"): {A},
+    ("POST", "/codec/decode"): {A, R},  # what the views show anyway
+    ("POST", "/codec/encode"): {A},
     ("GET", "/ui/"): {A, R},
     ("GET", "/ui/jobs/{job_id}"): {A, R},
     ("GET", "/ui/jobs/{job_id}/counts"): {A, R},

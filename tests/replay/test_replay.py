@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from config.encryption import data_converter, new_key_setting
 from workers.worker import workflow_runner
 from workflows.candidate import CandidateWorkflow
 
@@ -22,12 +22,15 @@ def test_histories_are_recorded() -> None:
     assert len(HISTORIES) >= 5
 
 
+@pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "with-keys"])
 @pytest.mark.parametrize("name", HISTORIES)
-async def test_recorded_history_replays_without_nondeterminism(name: str) -> None:
+async def test_recorded_history_replays_without_nondeterminism(name: str, encrypted: bool) -> None:
+    """Also on a worker with encryption keys: the recorded histories are from before
+    encryption, and their plain payloads decode as they are."""
     history = WorkflowHistory.from_json(f"candidate-{name}", HISTORIES[name])
     replayer = Replayer(
         workflows=[CandidateWorkflow],
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter(new_key_setting("replay") if encrypted else None),
         workflow_runner=workflow_runner(),
     )
     await replayer.replay_workflow(history)

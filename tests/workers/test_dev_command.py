@@ -103,12 +103,16 @@ async def assert_whole_product_answers(stack: RunningStack) -> None:
     # The admin key dev made on its first start: kept for its owner only, in a sign-in link.
     key_file = stack.data_dir / "admin.key"
     assert key_file.stat().st_mode & 0o777 == 0o600
+    # ...and the payload encryption key it made, which the Temporal UI decodes with via /codec.
+    assert (stack.data_dir / "encryption.key").stat().st_mode & 0o777 == 0o600
     key = key_file.read_text().strip()
     assert f"http://127.0.0.1:{stack.api_port}/ui/sign-in#key={key}" in printed
     api = f"http://127.0.0.1:{stack.api_port}"
     async with httpx.AsyncClient(timeout=10.0) as http:
         web_ui = await http.get(f"http://127.0.0.1:{stack.ui_port}/")
         assert web_ui.status_code == 200
+        ui_settings = (await http.get(f"http://127.0.0.1:{stack.ui_port}/api/v1/settings")).json()
+        assert ui_settings["Codec"]["Endpoint"] == f"http://127.0.0.1:{stack.api_port}/codec"
         health = await http.get(f"{api}/healthz")
         assert health.status_code == 200, health.text
         assert (await http.get(f"{api}/jobs")).status_code == 401, "nothing open by default"

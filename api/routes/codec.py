@@ -1,0 +1,92 @@
+"""``POST /codec/decode`` and ``/codec/encode``: Temporal's remote codec protocol, so the Temporal
+Web UI shows encrypted payloads in clear to those allowed to read them.
+
+The body is ``temporal.api.common.v1.Payloads`` in proto3 JSON (``{"payloads": [{"metadata":
+{"encoding": "<base64>"}, "data": "<base64>"}]}``), and so is the answer. Decoding needs a key
+of role recruiter or admin (the Temporal UI passes the browser's session cookie when its codec
+setting includes credentials), encoding an admin's. CORS admits the Temporal UI's origin
+(``ENROLMENTS_TEMPORAL_UI_URL``) only. Without encryption keys both pass payloads through.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Request, Response
+from google.protobuf import json_format
+from google.protobuf.message import DecodeError
+from temporalio.api.common.v1 import Payloads
+
+from api.dependencies import ContextDep
+from api.errors import ApiError, error_responses
+from config.encryption import EncryptionCodec, EncryptionKeyError, parse_keys
+
+router = APIRouter(prefix="/codec", tags=["operations"])
+
+#: Kept small: a Temporal UI page asks for a page of payloads at a time.
+MAX_PAYLOADS = 1000
+
+
+def _allowed_origin(request: Request, context: ContextDep) -> str | None:
+    parts = urlsplit(context.settings.temporal_ui_url)
+    ui_origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+    origin = request.headers.get("origin")
+    return origin if origin is not None and origin == ui_origin else None
+
+
+def _cors(response: Response, origin: str | None) -> Response:
+    if origin is not None:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Allow-Credentials"] = "true"
+        response.headers["Vary"] = "Origin"
+    return response
+
+
+@router.options("/{operation}", include_in_schema=False)
+async def preflight(operation: str, request: Request, context: ContextDep) -> Response:
+    """CORS preflight for the Temporal UI's origin."""
+    response = Response(status_code=204)
+    origin = _allowed_origin(request, context)
+    if origin is not None:
+        response.headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = (
+            "content-type, authorization, x-namespace"
+        )
+        response.headers["Access-Control-Max-Age"] = "600"
+    return _cors(response, origin)
+
+
+async def _convert(
+    request: Request, context: ContextDep, direction: Literal["encode", "decode"]
+) -> Response:
+    try:
+        payloads = json_format.Parse(await request.body(), Payloads())
+    except (json_format.ParseError, DecodeError, UnicodeDecodeError) as err:
+        raise ApiError(422, "validation_failed", f"not Payloads in proto3 JSON: {err}") from err
+    if len(payloads.payloads) > MAX_PAYLOADS:
+        raise ApiError(422, "validation_failed", f"at most {MAX_PAYLOADS} payloads at a time")
+    keys = context.settings.encryption_keys
+    if keys is not None:
+        codec = EncryptionCodec(parse_keys(keys.get_secret_value()))
+        convert = codec.encode if direction == "encode" else codec.decode
+        try:
+            converted = await convert(list(payloads.payloads))
+        except EncryptionKeyError as err:
+            raise ApiError(422, "undecryptable", str(err)) from err
+        payloads = Payloads(payloads=converted)
+    body = json_format.MessageToJson(payloads)
+    response = Response(body, media_type="application/json")
+    return _cors(response, _allowed_origin(request, context))
+
+
+@router.post("/decode", responses=error_responses(401, 403, 422))
+async def decode(request: Request, context: ContextDep) -> Response:
+    """Decrypt payloads (recruiter or admin)."""
+    return await _convert(request, context, "decode")
+
+
+@router.post("/encode", responses=error_responses(401, 403, 422))
+async def encode(request: Request, context: ContextDep) -> Response:
+    """Encrypt payloads with the current key (admin)."""
+    return await _convert(request, context, "encode")
