@@ -41,7 +41,10 @@ class DeliveryActivities:
                 category=ApplicationErrorCategory.BENIGN,
             ) from err
         except TransientDeliveryError as err:
+            # The error's text may quote the recipient: the log names the message only.
             activity.logger.warning(
-                "delivery of %s will be retried: %s", input.message.idempotency_key, err
+                "delivery of %s will be retried (%s)",
+                input.message.idempotency_key,
+                type(err).__name__,
             )
             raise

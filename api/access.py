@@ -30,7 +30,7 @@ from starlette.requests import HTTPConnection
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.errors import ApiError, error_json
+from api.errors import ApiError, error_json, outage
 from config.settings import Settings
 from domain.access import Principal, Role, key_hash
 from store.access import ApiKeys
@@ -106,9 +106,10 @@ class Caller:
 class Access:
     """Reads keys and sessions."""
 
-    def __init__(self, settings: Settings, keys: ApiKeys) -> None:
+    def __init__(self, settings: Settings, keys: ApiKeys, session_secret: bytes) -> None:
         self._settings = settings
         self._keys = keys
+        self._session_secret = session_secret
         bootstrap = settings.bootstrap_admin_key
         self._bootstrap = bootstrap.get_secret_value() if bootstrap else None
 
@@ -135,7 +136,13 @@ class Access:
         """The cookie value of a new session of ``principal`` (``id.expiry.signature``)."""
         expires = int(time.time() + SESSION_LIFETIME.total_seconds())
         signed = f"{principal.key_id}.{expires}"
-        return f"{signed}.{_mac(signing_hash, signed)}"
+        return f"{signed}.{self.mac(signing_hash, signed)}"
+
+    def mac(self, signing_hash: str, message: str) -> str:
+        """HMAC under the server's session secret and the key's hash: whoever reads the
+        database (the hash) still cannot make a session, and a revoked key's die with it."""
+        key = self._session_secret + signing_hash.encode()
+        return hmac.new(key, message.encode(), "sha256").hexdigest()
 
     async def _from_session(self, cookie: str) -> tuple[Principal, str] | None:
         key_id, _, rest = cookie.partition(".")
@@ -148,7 +155,7 @@ class Access:
             found = await self._keys.principal_by_id(key_id) if key_id.isalnum() else None
         if found is None:
             return None
-        expected = _mac(found[1], f"{key_id}.{expires}")
+        expected = self.mac(found[1], f"{key_id}.{expires}")
         return found if hmac.compare_digest(expected.encode(), signature.encode()) else None
 
     def _bootstrap_principal(self) -> tuple[Principal, str]:
@@ -168,20 +175,16 @@ def current_principal(connection: HTTPConnection) -> Principal:
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
-def csrf_token(caller: Caller, cookie: str) -> str:
+def csrf_token(access: Access, caller: Caller, cookie: str) -> str:
     """The CSRF token of a cookie session: only a page of ours, which has it, can send it."""
-    return _mac(caller.signing_hash, f"csrf:{cookie}")
+    return access.mac(caller.signing_hash, f"csrf:{cookie}")
 
 
-def csrf_ok(caller: Caller, cookie: str | None, given: str | None) -> bool:
+def csrf_ok(access: Access, caller: Caller, cookie: str | None, given: str | None) -> bool:
     if not cookie or not given:
         return False
-    expected = csrf_token(caller, cookie).encode()
+    expected = csrf_token(access, caller, cookie).encode()
     return hmac.compare_digest(expected, given.encode("utf-8", "replace"))
-
-
-def _mac(signing_hash: str, message: str) -> str:
-    return hmac.new(signing_hash.encode(), message.encode(), "sha256").hexdigest()
 
 
 class AccessControl:
@@ -193,6 +196,10 @@ class AccessControl:
         self.access = access
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            # No route takes one; nothing is open by default.
+            await send({"type": "websocket.close", "code": 1008})
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -204,7 +211,17 @@ class AccessControl:
             return
         roles = policy(method, path, self.settings)
         connection = HTTPConnection(scope)
-        caller = await self.access.caller(connection)
+        try:
+            caller = await self.access.caller(connection)
+        except Exception as err:
+            # The keys live in the read model: when it is away, say "retry", as routes do.
+            body = outage(err)
+            if body is None:
+                raise
+            logger.warning("cannot read API keys for %s %s: %s", method, path, type(err).__name__)
+            unavailable = error_json(503, body.code, body.message, headers={"Retry-After": "5"})
+            await unavailable(scope, receive, send)
+            return
         if caller is not None:
             scope["state"]["principal"] = caller.principal
             scope["state"]["caller"] = caller
@@ -248,6 +265,7 @@ class AccessControl:
         if caller.by_cookie and method not in SAFE_METHODS and not html and not codec:
             # The UI's own forms check their form field (``csrf_ok``); scripts send the header.
             cookie = connection.cookies.get(SESSION_COOKIE)
-            if not csrf_ok(caller, cookie, Headers(scope=connection.scope).get(CSRF_HEADER)):
+            given = Headers(scope=connection.scope).get(CSRF_HEADER)
+            if not csrf_ok(self.access, caller, cookie, given):
                 return error_json(403, "csrf_failed", "a missing or wrong X-CSRF-Token header")
         return None

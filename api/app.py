@@ -35,7 +35,7 @@ from api.routes import (
     webhooks,
 )
 from api.signatures import webhook_key
-from channels.providers import unsubscribe_links
+from channels.providers import kept_key, unsubscribe_links
 from config.settings import Settings
 from store.access import ApiKeys
 from store.database import create_engine, session_factory
@@ -49,6 +49,17 @@ Every error is `{"error": {"code", "message", "details"}}` with a 4xx status (50
 or the database cannot be reached). When `ENROLMENTS_WEBHOOK_SECRET` is set, `POST /ats/events`
 and the JSON webhooks require Standard Webhooks signatures.
 """
+
+
+#: Where the API keeps the secret its UI sessions are signed with when none is configured.
+SESSION_KEY_FILE = "session.key"
+
+
+def session_secret(settings: Settings) -> bytes:
+    """``ENROLMENTS_SESSION_SECRET``, else a random key kept in the data folder."""
+    if settings.session_secret is not None:
+        return settings.session_secret.get_secret_value().encode()
+    return kept_key(settings.data_dir / SESSION_KEY_FILE)
 
 
 def create_app(settings: Settings, client: Client, *, engine: AsyncEngine | None = None) -> FastAPI:
@@ -92,7 +103,7 @@ def create_app(settings: Settings, client: Client, *, engine: AsyncEngine | None
         unsubscribe_links=unsubscribe_links(settings),
     )
     install_error_handlers(app)
-    access = Access(settings, ApiKeys(app.state.context.sessions))
+    access = Access(settings, ApiKeys(app.state.context.sessions), session_secret(settings))
     app.state.access = access
     # Outermost: a caller who may not call a route is refused before anything reads the body.
     app.add_middleware(AccessControl, settings=settings, access=access)

@@ -1,7 +1,8 @@
 """The recruiter UI's sign-in and sign-out: an API key in, a session cookie out.
 
 ``GET /ui/sign-in`` shows a form that takes a key (``enrolments dev`` prints a link whose
-fragment, ``#key=...``, the page fills in and submits: the key never reaches a server log).
+fragment, ``#key=...``, the page fills in: the key never reaches a server log; signing in
+still takes a click, so no other site can sign a browser in with a key of its choosing).
 ``POST /ui/sign-in`` checks it and sets the session cookie (HttpOnly, SameSite=Strict, Secure
 over HTTPS); ``POST /ui/sign-out`` (with the session's CSRF token) clears it.
 """
@@ -64,8 +65,8 @@ async def sign_in(
 ) -> Response:
     next_page = _next_page(next)
     origin = request.headers.get("origin")
-    ours = {request.url.netloc, urlsplit(context.settings.public_url or "").netloc}
-    if origin and urlsplit(origin).netloc not in ours:
+    ours = {request.url.netloc, urlsplit(context.settings.public_url or "").netloc} - {""}
+    if origin is not None and urlsplit(origin).netloc not in ours:
         # Login CSRF: another site may not sign a browser in (as someone else).
         return _sign_in_page(
             request, context, next_page=next_page, problem="Sign in from this site.", status=403
@@ -104,7 +105,8 @@ async def sign_out(
 ) -> Response:
     caller: Caller | None = getattr(request.state, "caller", None)
     cookie = request.cookies.get(SESSION_COOKIE)
-    if caller is not None and caller.by_cookie and not csrf_ok(caller, cookie, csrf_token):
+    access: Access = request.app.state.access
+    if caller is not None and caller.by_cookie and not csrf_ok(access, caller, cookie, csrf_token):
         return Response("a missing or wrong CSRF token", status_code=403)
     response = RedirectResponse(SIGN_IN_PATH, status_code=303)
     response.delete_cookie(

@@ -37,5 +37,7 @@ def page_context(request: Request, context: ApiContext) -> dict[str, Any]:
         "temporal_namespace": context.client.namespace,
         "auth_off": not context.settings.auth_on,
         "signed_in_as": caller.principal if caller is not None else None,
-        "csrf_token": csrf_token(caller, cookie) if caller and caller.by_cookie and cookie else "",
+        "csrf_token": csrf_token(request.app.state.access, caller, cookie)
+        if caller and caller.by_cookie and cookie
+        else "",
     }

@@ -8,6 +8,7 @@ outbox, so the embedded stack needs nothing.
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 from pathlib import Path
 
@@ -38,16 +39,18 @@ def unsubscribe_links(settings: Settings) -> UnsubscribeLinks | None:
     if settings.unsubscribe_secret is not None:
         secret = settings.unsubscribe_secret.get_secret_value().encode()
     else:
-        secret = _key_in(settings.data_dir / UNSUBSCRIBE_KEY_FILE)
+        secret = kept_key(settings.data_dir / UNSUBSCRIBE_KEY_FILE)
     base = settings.public_url or f"http://{settings.api_host}:{settings.api_port}"
     return UnsubscribeLinks(secret, base)
 
 
-def _key_in(path: Path) -> bytes:
+def kept_key(path: Path) -> bytes:
+    """The random key kept in ``path``, made on first use (readable by its owner only)."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32))
-        path.chmod(0o600)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_urlsafe(32))
     return path.read_text().strip().encode()
 
 

@@ -25,7 +25,11 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.converter import DataConverter, PayloadCodec
+from temporalio.converter import (
+    DataConverter,
+    DefaultFailureConverterWithEncodedAttributes,
+    PayloadCodec,
+)
 
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
@@ -110,7 +114,7 @@ class EncryptionCodec(PayloadCodec):
         data = payload.data
         try:
             plain = cipher.decrypt(data[:NONCE_BYTES], data[NONCE_BYTES:], key_id.encode())
-        except InvalidTag:
+        except (InvalidTag, ValueError):
             raise EncryptionKeyError(
                 f"a payload under key {key_id!r} does not decrypt: altered, or another key "
                 "with that id"
@@ -119,9 +123,15 @@ class EncryptionCodec(PayloadCodec):
 
 
 def data_converter(keys: str | None) -> DataConverter:
-    """The pydantic data converter, encrypting with ``keys`` (``id:base64key,...``) when set."""
+    """The pydantic data converter, encrypting with ``keys`` (``id:base64key,...``) when set.
+
+    Failures' messages and stack traces go into an encoded payload too (they may quote a
+    number or an address), so the codec encrypts them with everything else.
+    """
     if not keys:
         return pydantic_data_converter
     return dataclasses.replace(
-        pydantic_data_converter, payload_codec=EncryptionCodec(parse_keys(keys))
+        pydantic_data_converter,
+        payload_codec=EncryptionCodec(parse_keys(keys)),
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )

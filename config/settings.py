@@ -62,8 +62,11 @@ class Settings(BaseSettings):
     #: ``off`` opens every route to anyone who reaches the API: for local use only, and said
     #: loudly at start. ``on`` (default): requests carry ``Authorization: Bearer <key>``.
     auth: Literal["on", "off"] = "on"
-    #: Accepted as an admin key (automation: a first deployment, tests).
+    #: Accepted as an admin key (automation: a first deployment, tests); 32 characters or more.
     bootstrap_admin_key: SecretStr | None = None
+    #: Signs the recruiter UI's session cookies; default: a key kept in the data folder (every
+    #: API process of a multi-host deployment must share one: set it there).
+    session_secret: SecretStr | None = None
     #: ``id:base64key,...``: Temporal payloads are encrypted with the first, decrypted with any
     #: (``config.encryption``). ``enrolments dev`` makes one in the data folder when unset.
     encryption_keys: SecretStr | None = None
@@ -139,6 +142,13 @@ class Settings(BaseSettings):
     def quiet_hours_window(self) -> QuietHours | None:
         """The quiet hours as configured (``None``: ``off``)."""
         return QuietHours.parse(self.quiet_hours, self.default_timezone)
+
+    @field_validator("bootstrap_admin_key")
+    @classmethod
+    def _bootstrap_key_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("must be 32 characters or more (it opens everything)")
+        return value
 
     @field_validator("encryption_keys")
     @classmethod

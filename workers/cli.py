@@ -298,7 +298,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                     "Temporal dev server",
                     file=sys.stderr,
                 )
-        if args.command in ("worker", "api", "reconcile"):
+        if args.command in ("worker", "api", "reconcile", "keys"):
             require_read_model(settings)
         if args.command not in WITHOUT_DATABASE:
             prepare_data_folders(settings, dev=args.command == "dev")

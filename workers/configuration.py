@@ -45,6 +45,8 @@ SECRET_SETTINGS = frozenset(
         "ashby_api_key",
         "bootstrap_admin_key",
         "api_key",
+        "encryption_keys",
+        "session_secret",
     }
 )
 

@@ -25,7 +25,8 @@ DEV_KEY_FILE = "admin.key"
 
 
 async def run_keys(settings: Settings, args: argparse.Namespace) -> int:
-    """``enrolments keys ...``: 0 when done, 1 for a key that does not exist."""
+    """``enrolments keys ...``: 0 when done, 1 for a key that does not exist. The read model
+    must exist (``enrolments migrate`` or ``dev`` made it); its schema is brought up to date."""
     await upgrade(settings.database_url)
     engine = create_engine(settings.database_url)
     try:
@@ -69,8 +70,9 @@ async def dev_admin_key(settings: Settings, sessions: async_sessionmaker[AsyncSe
 
 
 def write_private(path: Path, text: str) -> None:
-    """Write ``text`` to ``path``, readable and writable by its owner only."""
+    """Write ``text`` to ``path``, readable and writable by its owner only (an existing file
+    is narrowed before anything is written to it)."""
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)
     with os.fdopen(descriptor, "w") as file:
         file.write(text + "\n")
-    path.chmod(0o600)

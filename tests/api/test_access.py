@@ -16,6 +16,7 @@ from domain.access import Role
 from store.access import ApiKeys
 from store.database import session_factory
 from tests.api.conftest import Stack, StackFactory, blast_campaign
+from tests.keys import TEST_ADMIN_KEY
 
 pytestmark = pytest.mark.devserver
 
@@ -181,3 +182,27 @@ async def test_authentication_off_opens_everything_and_says_so(
         assert page.status_code == 200 and "Authentication off" in page.text
         warn_if_auth_is_off(stack.settings)
     assert "AUTHENTICATION IS OFF" in capsys.readouterr().err
+
+
+async def test_a_read_model_outage_while_reading_keys_is_503(
+    keyed: tuple[Stack, dict[str, str]],
+) -> None:
+    """Keys live in the read model: without it a key cannot be checked, and the caller is
+    told to retry, as every route says it."""
+    stack, keys = keyed
+    async with stack.engine.begin() as connection:  # reading keys fails, as in an outage
+        await connection.exec_driver_sql("DROP TABLE api_keys")
+    answer = await _as(stack, keys["recruiter"], "GET", "/jobs")
+    assert answer.status_code == 503, answer.text
+    assert answer.headers["retry-after"]
+
+
+async def test_sign_in_from_another_site_is_refused(stack: Stack) -> None:
+    for origin in ("http://evil.test", "null"):
+        answer = await stack.http.post(
+            "/ui/sign-in",
+            data={"key": TEST_ADMIN_KEY, "next": "/ui/"},
+            headers={"origin": origin},
+        )
+        assert answer.status_code == 403, (origin, answer.status_code)
+        assert "enrolments_session" not in answer.headers.get("set-cookie", "")

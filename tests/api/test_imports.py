@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import random
+import uuid
 from datetime import UTC, datetime
 from functools import partial
 
@@ -180,8 +181,8 @@ async def test_the_import_signs_its_batches_when_the_api_wants_signatures(
             "bulk", [{"id": "applied", "name": "Applied", "campaign_id": campaign}]
         )
         # People of their own: candidate workflows outlive a test's stack on the shared server.
-        numbers = random.sample(range(1000), 2)
-        csv_text = "name,phone\n" + "".join(f"P{n},+44 20 7946 {n:04d}\n" for n in numbers)
+        people = [uuid.uuid4().hex for _ in range(2)]
+        csv_text = "name,email\n" + "".join(f"P {p},{p}@example.com\n" for p in people)
         events, _ = read_rows(csv_text, job, "applied", datetime.now(UTC))
         refused = await stack.http.post("/ats/events/batch", json={"events": [events[0][1]]})
         assert refused.status_code == 401, "the batch endpoint wants a signature"

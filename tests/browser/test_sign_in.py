@@ -73,9 +73,14 @@ async def test_sign_in_sets_a_strict_http_only_session_and_sign_out_ends_it(
 async def test_a_sign_in_link_carries_the_key_in_its_fragment(
     live_stack: LiveStack, page: Page
 ) -> None:
-    """What ``enrolments dev`` prints: the page reads the key from ``#key=`` and signs in."""
+    """What ``enrolments dev`` prints: the page reads the key from ``#key=``, fills it in and
+    waits for the click (a link from another site must not sign a browser in by itself)."""
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
     await page.goto(f"{live_stack.base_url}/ui/sign-in#key={TEST_ADMIN_KEY}")
+    await page.wait_for_timeout(300)
+    assert page.url == f"{live_stack.base_url}/ui/sign-in", "not signed in without a click"
+    assert await page.input_value("#key") == TEST_ADMIN_KEY
+    await page.click("button[type=submit]")
     await page.wait_for_url(f"{live_stack.base_url}/ui/")
     assert not any(TEST_ADMIN_KEY in url for url in requests), "the key never is in a URL"

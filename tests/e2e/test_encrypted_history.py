@@ -47,6 +47,7 @@ async def test_the_server_keeps_no_name_number_or_email_of_a_candidate(
         phone="+14155550199",
         email="grace.hopper@example.com",
     )
+    wrong_number = CandidateContact(id=f"w-{suffix}", name="Ada Byron", phone="+9991234567")
     engine = create_engine(settings.database_url)
     try:
         async with running_workers(encrypted, settings, engine):
@@ -59,12 +60,24 @@ async def test_the_server_keeps_no_name_number_or_email_of_a_candidate(
             handle = encrypted.get_workflow_handle(candidate_workflow_id(contact.id))
             state = await handle.query("state", result_type=CandidateThread)
             assert state.candidate.name == contact.name, "the keys read it back"
+            # A failed delivery: the channel's error quotes the number it refused.
+            failed = await stack.enrol(
+                wrong_number,
+                request(wrong_number, "e2", "a2", "rejected", campaign_id="b", campaign=blast()),
+            )
+            await stack.wait_row_status(failed.enrolments[0].id, S.FAILED)
     finally:
         await engine.dispose()
 
-    history = await plain.get_workflow_handle(candidate_workflow_id(contact.id)).fetch_history()
-    raw = b"".join(event.SerializeToString() for event in history.events).lower()
-    assert len(history.events) > 5
-    for needle in (b"hopper", b"brewster", b"4155550199", b"grace.hopper", b"example.com"):
-        assert needle not in raw, needle
-    assert b"binary/encrypted" in raw
+    needles = {
+        contact.id: (b"hopper", b"brewster", b"4155550199", b"grace.hopper", b"example.com"),
+        wrong_number.id: (b"byron", b"9991234567"),
+    }
+    for candidate_id, personal in needles.items():
+        handle = plain.get_workflow_handle(candidate_workflow_id(candidate_id))
+        history = await handle.fetch_history()
+        raw = b"".join(event.SerializeToString() for event in history.events).lower()
+        assert len(history.events) > 5
+        for needle in personal:
+            assert needle not in raw, (candidate_id, needle)
+        assert b"binary/encrypted" in raw

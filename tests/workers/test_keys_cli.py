@@ -10,6 +10,9 @@ from tests.workers.conftest import run_enrolments
 
 def test_create_list_and_revoke_a_key(tmp_path: Path) -> None:
     data = ["--data-dir", str(tmp_path)]
+    nowhere = run_enrolments(["keys", "list", *data])
+    assert nowhere.returncode == 2 and "no read model" in nowhere.stderr, "never a new database"
+    assert run_enrolments(["migrate", *data]).returncode == 0
     created = run_enrolments(["keys", "create", "--role", "recruiter", "--name", "Ana", *data])
     assert created.returncode == 0, created.stderr
     [key] = re.findall(r"enr_[a-z0-9]{12}_\S+", created.stdout)
