@@ -35,7 +35,9 @@ from api.routes import (
     webhooks,
 )
 from api.signatures import webhook_key
-from channels.providers import kept_key, unsubscribe_links
+from channels.providers import unsubscribe_links
+from config.encryption import EncryptionCodec, parse_keys
+from config.private_files import kept_secret
 from config.settings import Settings
 from store.access import ApiKeys
 from store.database import create_engine, session_factory
@@ -59,7 +61,7 @@ def session_secret(settings: Settings) -> bytes:
     """``ENROLMENTS_SESSION_SECRET``, else a random key kept in the data folder."""
     if settings.session_secret is not None:
         return settings.session_secret.get_secret_value().encode()
-    return kept_key(settings.data_dir / SESSION_KEY_FILE)
+    return kept_secret(settings.data_dir / SESSION_KEY_FILE).encode()
 
 
 def create_app(settings: Settings, client: Client, *, engine: AsyncEngine | None = None) -> FastAPI:
@@ -101,6 +103,9 @@ def create_app(settings: Settings, client: Client, *, engine: AsyncEngine | None
             delivery_task_queue=settings.delivery_task_queue,
         ),
         unsubscribe_links=unsubscribe_links(settings),
+        codec=None
+        if settings.encryption_keys is None
+        else EncryptionCodec(parse_keys(settings.encryption_keys.get_secret_value())),
     )
     install_error_handlers(app)
     access = Access(settings, ApiKeys(app.state.context.sessions), session_secret(settings))

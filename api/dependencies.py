@@ -17,6 +17,7 @@ from temporalio.client import Client
 
 from api.bridge import CandidateBridge
 from channels.unsubscribe import UnsubscribeLinks
+from config.encryption import EncryptionCodec
 from config.settings import Settings
 
 
@@ -31,6 +32,8 @@ class ApiContext:
     bridge: CandidateBridge
     #: Signs and checks e-mail unsubscribe links (``None``: e-mail is not sent over SMTP).
     unsubscribe_links: UnsubscribeLinks | None = None
+    #: Encrypts and decrypts Temporal payloads for the codec server (``None``: no keys).
+    codec: EncryptionCodec | None = None
 
 
 def api_context(connection: HTTPConnection) -> ApiContext:

@@ -8,9 +8,6 @@ outbox, so the embedded stack needs nothing.
 from __future__ import annotations
 
 import logging
-import os
-import secrets
-from pathlib import Path
 
 import httpx
 
@@ -19,6 +16,7 @@ from channels.outbox import OutboxProvider
 from channels.smtp import SmtpProvider, SmtpServer
 from channels.twilio import TwilioProvider
 from channels.unsubscribe import UnsubscribeLinks
+from config.private_files import kept_secret
 from config.settings import Settings
 from domain.campaigns import ChannelKind
 
@@ -39,19 +37,9 @@ def unsubscribe_links(settings: Settings) -> UnsubscribeLinks | None:
     if settings.unsubscribe_secret is not None:
         secret = settings.unsubscribe_secret.get_secret_value().encode()
     else:
-        secret = kept_key(settings.data_dir / UNSUBSCRIBE_KEY_FILE)
+        secret = kept_secret(settings.data_dir / UNSUBSCRIBE_KEY_FILE).encode()
     base = settings.public_url or f"http://{settings.api_host}:{settings.api_port}"
     return UnsubscribeLinks(secret, base)
-
-
-def kept_key(path: Path) -> bytes:
-    """The random key kept in ``path``, made on first use (readable by its owner only)."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as file:
-            file.write(secrets.token_urlsafe(32))
-    return path.read_text().strip().encode()
 
 
 def build_providers(settings: Settings) -> dict[ChannelKind, Provider]:

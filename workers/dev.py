@@ -18,9 +18,10 @@ from sqlalchemy.engine import make_url
 
 from channels.providers import describe_providers
 from config.encryption import new_key_setting
+from config.private_files import kept_secret
 from config.settings import Settings
 from workers.configuration import PROGRAM, ConfigurationError, load_settings, setting_source
-from workers.keys import DEV_KEY_FILE, dev_admin_key, write_private
+from workers.keys import DEV_KEY_FILE, dev_admin_key
 from workers.supervision import (
     EXIT_OK,
     Shutdown,
@@ -90,12 +91,8 @@ def with_dev_encryption_key(settings: Settings) -> Settings:
     folder (made on the first start, readable by its owner only)."""
     if settings.encryption_keys is not None:
         return settings
-    path = settings.data_dir / DEV_ENCRYPTION_KEY_FILE
-    if not path.is_file():
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        write_private(path, new_key_setting("dev"))
-    keys = SecretStr(path.read_text().strip())
-    return settings.model_copy(update={"encryption_keys": keys})
+    kept = kept_secret(settings.data_dir / DEV_ENCRYPTION_KEY_FILE, lambda: new_key_setting("dev"))
+    return settings.model_copy(update={"encryption_keys": SecretStr(kept)})
 
 
 def local_api_url(settings: Settings) -> str:

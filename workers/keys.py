@@ -7,12 +7,11 @@ database can always mint the first admin key, whatever state the API is in.
 from __future__ import annotations
 
 import argparse
-import os
 from datetime import UTC, datetime
-from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from config.private_files import write_private
 from config.settings import Settings
 from domain.access import Role
 from store.access import ApiKeys, UnknownKey
@@ -67,12 +66,3 @@ async def dev_admin_key(settings: Settings, sessions: async_sessionmaker[AsyncSe
     _, key = await keys.create("enrolments dev", Role.ADMIN, datetime.now(UTC))
     write_private(path, key)
     return key
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write ``text`` to ``path``, readable and writable by its owner only (an existing file
-    is narrowed before anything is written to it)."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(descriptor, 0o600)
-    with os.fdopen(descriptor, "w") as file:
-        file.write(text + "\n")

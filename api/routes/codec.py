@@ -20,7 +20,7 @@ from temporalio.api.common.v1 import Payloads
 
 from api.dependencies import ContextDep
 from api.errors import ApiError, error_responses
-from config.encryption import EncryptionCodec, EncryptionKeyError, parse_keys
+from config.encryption import EncryptionKeyError
 
 router = APIRouter(prefix="/codec", tags=["operations"])
 
@@ -66,9 +66,8 @@ async def _convert(
         raise ApiError(422, "validation_failed", f"not Payloads in proto3 JSON: {err}") from err
     if len(payloads.payloads) > MAX_PAYLOADS:
         raise ApiError(422, "validation_failed", f"at most {MAX_PAYLOADS} payloads at a time")
-    keys = context.settings.encryption_keys
-    if keys is not None:
-        codec = EncryptionCodec(parse_keys(keys.get_secret_value()))
+    codec = context.codec
+    if codec is not None:
         convert = codec.encode if direction == "encode" else codec.decode
         try:
             converted = await convert(list(payloads.payloads))
