@@ -21,7 +21,6 @@ import os
 import platform
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -44,6 +43,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from bench.baseline import BASELINE_WORKFLOW, READY_LINE
 from config.temporal import DEV_NAMESPACE
 from workers.dev_server import DevServer, die_with_parent
+from workers.ports import free_ports
 
 StackMode = Literal["dev", "split"]
 
@@ -62,14 +62,6 @@ DELIVERY_TASK_QUEUE = "enrolments-delivery"
 
 
 # --- the machine and its processes ----------------------------------------------------------
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def load_average() -> str:
@@ -316,9 +308,7 @@ class BenchStack:
         self.keep = keep
         self.extra_env = dict(extra_env or {})
         self.data_dir = Path(tempfile.mkdtemp(prefix=f"enrolments-bench-{mode}-"))
-        self.api_port = free_port()
-        self.temporal_port = free_port()
-        self.ui_port = free_port()
+        self.api_port, self.temporal_port, self.ui_port = free_ports(3)
         self._children: list[_Child] = []
         self._dev_server: DevServer | None = None
         self.client: Client | None = None

@@ -22,6 +22,7 @@ from config.private_files import kept_secret
 from config.settings import Settings
 from workers.configuration import PROGRAM, ConfigurationError, load_settings, setting_source
 from workers.keys import DEV_KEY_FILE, dev_admin_key
+from workers.ports import free_ports
 from workers.supervision import (
     EXIT_OK,
     Shutdown,
@@ -59,18 +60,12 @@ def check_port_free(port: int, flag: str) -> None:
             ) from None
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def dev_settings(settings: Settings, overrides: dict[str, Any]) -> Settings:
     """The dev stack's settings: port 0 means "any free port"; the three ports must differ."""
     ports = {"api_port": settings.api_port, "temporal_port": settings.temporal_port}
     ports["temporal_ui_port"] = settings.temporal_ui_port
-    chosen = {name: free_port() for name, port in ports.items() if port == 0}
+    unset = [name for name, port in ports.items() if port == 0]
+    chosen = dict(zip(unset, free_ports(len(unset)), strict=True))
     if chosen:
         settings = load_settings({**overrides, **chosen})
         ports.update(chosen)

@@ -14,7 +14,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from tests.fakes.http import free_port
+from workers.ports import free_port
 
 
 @dataclass

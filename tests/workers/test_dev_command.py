@@ -23,9 +23,9 @@ from temporalio.client import Client
 from tests.workers.conftest import (
     clean_environment,
     enrolments_command,
-    free_ports,
     processes_mentioning,
 )
+from workers.ports import free_ports
 from workflows.search_attributes import REGISTRATION
 
 pytestmark = pytest.mark.devserver
