@@ -5,6 +5,8 @@ Kept apart from the implementations so workflow code imports no I/O library.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel
 
 from channels.base import OutboundMessage, SendResult
@@ -33,6 +35,11 @@ class ProjectEnrolments(BaseModel):
     candidate: CandidateContact
     enrolments: list[Enrolment]
     applications: list[ApplicationState] = []
+    #: When ``candidate``'s details were erased (``None``: they are not).
+    candidate_erased_at: datetime | None = None
+    #: Erase the candidate's personal data from the whole read model (timeline details, sent
+    #: messages) in the same transaction.
+    erase: bool = False
 
 
 class ProjectionResult(BaseModel):

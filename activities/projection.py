@@ -19,6 +19,10 @@ class ProjectionActivities:
         """Upsert the candidate, enrolments and applications (guarded by ``seq``) and append
         the enrolments' timeline entries."""
         enrolments, applications = await self._projector.project(
-            input.candidate, input.enrolments, input.applications
+            input.candidate,
+            input.enrolments,
+            input.applications,
+            candidate_erased_at=input.candidate_erased_at,
+            erase=input.erase,
         )
         return ProjectionResult(projected=enrolments, applications=applications)

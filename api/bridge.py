@@ -35,6 +35,8 @@ from domain.events import (
     EnrolmentSummary,
     EnrolRequest,
     EnrolResult,
+    ErasureRequest,
+    ErasureResult,
     InterviewerAvailability,
     ModuleProgress,
     ProgressResult,
@@ -130,6 +132,26 @@ class CandidateBridge:
         handle = self._handle(candidate_id)
         return await self._existing(
             handle.id, handle.execute_update(CandidateWorkflow.withdraw, event)
+        )
+
+    async def erase(
+        self, candidate_id: str, request: ErasureRequest, *, start: bool = False
+    ) -> ErasureResult | None:
+        """Erase the candidate's personal data in their workflow (``None``: it does not run).
+        With ``start``, a workflow is started for it first (one an operator terminated left
+        rows behind). Raises ``EnrolmentTimeout`` when no worker answers in time."""
+        workflow_id = candidate_workflow_id(candidate_id)
+        if start:
+            operation = self._start_operation(CandidateContact(id=candidate_id, name=""), None)
+            return await self._answer(
+                workflow_id,
+                self._client.execute_update_with_start_workflow(
+                    CandidateWorkflow.erase, request, start_workflow_operation=operation
+                ),
+            )
+        handle = self._handle(candidate_id)
+        return await self._existing(
+            workflow_id, handle.execute_update(CandidateWorkflow.erase, request)
         )
 
     def _start_operation(

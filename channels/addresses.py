@@ -24,7 +24,7 @@ def normalise_phone(raw: str | None, *, default_region: str | None = None) -> st
     no country, and guessing one would text the wrong person. A caller that does know the
     country may pass ``default_region`` (ISO 3166 code, e.g. ``"GB"``) for national numbers.
     Raises ``PermanentDeliveryError`` with reason ``missing_phone_number`` or
-    ``invalid_phone_number``.
+    ``invalid_phone_number``; its detail, which reaches the timeline, never quotes the number.
     """
     text = (raw or "").strip()
     if text.lower().startswith(WHATSAPP_PREFIX):
@@ -38,11 +38,11 @@ def normalise_phone(raw: str | None, *, default_region: str | None = None) -> st
     except phonenumbers.NumberParseException as err:
         raise PermanentDeliveryError(
             StatusReason.INVALID_PHONE_NUMBER,
-            f"{text!r} is not a phone number in international format (+ and country code)",
+            "the candidate's phone number is not in international format (+ and country code)",
         ) from err
     if not phonenumbers.is_valid_number(number):
         raise PermanentDeliveryError(
-            StatusReason.INVALID_PHONE_NUMBER, f"{text!r} is not a valid phone number"
+            StatusReason.INVALID_PHONE_NUMBER, "the candidate's phone number is not a valid one"
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
@@ -69,7 +69,7 @@ def normalise_email(raw: str | None) -> str:
         or not all(labels)
     ):
         raise PermanentDeliveryError(
-            StatusReason.INVALID_EMAIL, f"{text!r} is not a valid e-mail address"
+            StatusReason.INVALID_EMAIL, "the candidate's e-mail address is not a valid one"
         )
     return f"{local}@{domain.lower()}"
 

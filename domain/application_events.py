@@ -36,6 +36,7 @@ class ApplicationEvents:
     if TYPE_CHECKING:
         candidate: CandidateContact
         contact_at: datetime | None
+        erased_at: datetime | None
         rules: int
         applications: dict[str, ApplicationState]
         enrolments: dict[str, Enrolment]
@@ -58,13 +59,18 @@ class ApplicationEvents:
         An event not newer than the last one applied to the application (a repeat, however
         late, or a stale one) changes nothing and returns the enrolment it created, if the
         thread still has it. An event into the stage the application is already in is not a
-        move. A move ends every unfinished enrolment of the application's old stage.
+        move. A move ends every unfinished enrolment of the application's old stage. An event
+        that happened before the candidate was erased changes nothing either, and brings none
+        of their data back.
         """
         if self.rules < 2:
             return rules_v1.enrol(self._as_thread(), request, now)
         app = request.application
         order = (request.occurred_at, request.event_id)
         state = self.applications.get(app.id)
+        if self.erased_at is not None and request.occurred_at <= self.erased_at:
+            existing = self.enrolments.get(enrolment_id(request.event_id, app.id))
+            return [] if existing is None else [existing]
         if state is not None and not state.is_newer(order):
             if not state.placed:
                 # Withdrawn before this older event arrived: the application exists (shown as

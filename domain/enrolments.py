@@ -40,6 +40,7 @@ class StatusReason(StrEnum):
     CHANNEL_REJECTED = "channel_rejected"
     APPLICATION_WITHDRAWN = "application_withdrawn"
     LEFT_STAGE = "left_stage"
+    CANDIDATE_ERASED = "candidate_erased"
 
 
 class TimelineEntry(BaseModel):

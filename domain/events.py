@@ -158,3 +158,20 @@ class ReadModelResync(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     event_id: Identifier
+
+
+class ErasureRequest(BaseModel):
+    """Erase the candidate's personal data (``DELETE /candidates/{id}``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_id: Identifier
+
+
+class ErasureResult(BaseModel):
+    """What an erasure did: the enrolments it ended, and whether the read model is erased yet
+    (``False``: it is, once the messages in flight have returned)."""
+
+    erased_at: datetime
+    erased: bool
+    enrolments: list[EnrolmentSummary]

@@ -58,6 +58,7 @@ FINISHED_ENROLMENTS_KEPT = 100
 CANCELLATIONS: dict[StatusReason, str] = {
     StatusReason.APPLICATION_WITHDRAWN: "application withdrawn",
     StatusReason.LEFT_STAGE: "application left the stage",
+    StatusReason.CANDIDATE_ERASED: "the candidate's personal data was erased",
 }
 
 
@@ -78,6 +79,11 @@ class CandidateThread(ApplicationEvents, SendSchedule, BaseModel):
     seen_event_ids: list[str] = Field(default_factory=list)
     #: Set by ``request_resync``: the next projection writes every enrolment, not just changes.
     resync_pending: bool = False
+    #: When the candidate's personal data was last erased (``erase``): ATS events that happened
+    #: before then no longer enrol them, however late they arrive.
+    erased_at: datetime | None = None
+    #: Set by ``erase`` until the read model is erased too (once no message is in flight).
+    erasure_pending: bool = False
 
     # -- what outside events do ---------------------------------------------------------------
 
@@ -169,6 +175,40 @@ class CandidateThread(ApplicationEvents, SendSchedule, BaseModel):
         self.resync_pending = True
         return True
 
+    def erase(self, now: datetime) -> list[Enrolment]:
+        """Erase the candidate's personal data (GDPR art. 17). Returns the enrolments it ends.
+
+        Every unfinished enrolment ends (``cancelled``, ``candidate_erased``), every message no
+        delivery activity has yet is called off, and the thread keeps only the candidate's id.
+        A welcome already with the delivery activity, which the workflow calls off, ends its
+        enrolment once the activity returns (``cancel_requested``). The read model is erased
+        next, once no message is in flight (``erasure_pending``). An erased candidate can be
+        enrolled again only by an ATS event that happened after the erasure.
+        """
+        self.upgrade()
+        in_flight = {p.enrolment_id for p in self.pending_sends if p.started}
+        self.pending_sends = [p for p in self.pending_sends if p.started]
+        unfinished = [e for e in self.enrolments.values() if not e.is_finished]
+        # The queued first: cancelling one that runs frees the thread for nothing.
+        unfinished.sort(key=lambda e: e.status is not S.QUEUED)
+        ended = []
+        for enrolment in unfinished:
+            if enrolment.status is S.SENDING and enrolment.id in in_flight:
+                enrolment.cancel_requested = StatusReason.CANDIDATE_ERASED
+            else:
+                self._cancel(enrolment, now, StatusReason.CANDIDATE_ERASED)
+            ended.append(enrolment)
+        self.candidate = CandidateContact(id=self.candidate.id, name="")
+        self.contact_at = self.erased_at = now
+        self.erasure_pending = True
+        return ended
+
+    @property
+    def contact_erased_at(self) -> datetime | None:
+        """When the contact details the thread holds were erased (``None``: they are not)."""
+        erased = self.erased_at is not None and self.contact_at == self.erased_at
+        return self.erased_at if erased else None
+
     # -- what the workflow's activities report ------------------------------------------------
 
     def record_sent(self, send: PendingSend, now: datetime) -> None:
@@ -198,6 +238,19 @@ class CandidateThread(ApplicationEvents, SendSchedule, BaseModel):
             self._cancel(enrolment, now, enrolment.cancel_requested)
         else:
             enrolment.expires_at = now + enrolment.campaign.effective_expiry
+        self._dispatch(now)
+
+    def record_send_called_off(self, send: PendingSend, now: datetime) -> None:
+        """The workflow called a message off before a provider accepted it (the candidate was
+        erased): a welcome ends its enrolment."""
+        self._drop_pending(send)
+        enrolment = self.enrolments.get(send.enrolment_id)
+        if enrolment is not None:
+            if send.message_number == WELCOME_MESSAGE and enrolment.status is S.SENDING:
+                reason = enrolment.cancel_requested or StatusReason.CANDIDATE_ERASED
+                self._cancel(enrolment, now, reason)
+            else:
+                enrolment.note(now, f"{message_name(enrolment, send.message_number)} called off")
         self._dispatch(now)
 
     def record_send_failure(

@@ -1,9 +1,8 @@
 """Candidates' contact details in the read model.
 
-Both writers save them: the workflow's projection (with every enrolment change) and the API
-(so applications in a stage without a campaign have a name). Contact details have no seq of
+The candidate's workflow saves them with every projection. Contact details have no seq of
 their own: the time of the change they came with orders them, so a late write does not restore
-an old phone number.
+an old phone number, nor the details of a candidate erased since.
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Executable, Table
+from sqlalchemy import Executable, Table, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,7 +27,7 @@ def _build_upsert(dialect: Dialect) -> Executable:
         index_elements=[_CANDIDATES.c.id],
         set_={
             name: insert.excluded[name]
-            for name in ("name", "phone", "email", "timezone", "updated_at")
+            for name in ("name", "phone", "email", "timezone", "updated_at", "erased_at")
         },
         where=_CANDIDATES.c.updated_at <= insert.excluded.updated_at,
     )
@@ -37,8 +36,14 @@ def _build_upsert(dialect: Dialect) -> Executable:
 _upsert = per_dialect(_build_upsert)
 
 
-async def save_candidate(session: AsyncSession, candidate: CandidateContact, at: datetime) -> None:
-    """Store ``candidate``'s contact details as of ``at``, unless newer ones are stored."""
+async def save_candidate(
+    session: AsyncSession,
+    candidate: CandidateContact,
+    at: datetime,
+    erased_at: datetime | None = None,
+) -> None:
+    """Store ``candidate``'s contact details as of ``at``, unless newer ones are stored;
+    ``erased_at``: when they were erased (they are empty)."""
     connection = await session.connection()
     await connection.execute(
         _upsert(session),
@@ -49,5 +54,12 @@ async def save_candidate(session: AsyncSession, candidate: CandidateContact, at:
             "email": candidate.email,
             "timezone": candidate.timezone,
             "updated_at": at,
+            "erased_at": erased_at,
         },
     )
+
+
+async def candidate_known(session: AsyncSession, candidate_id: str) -> bool:
+    """Whether the read model has a row for the candidate."""
+    found = await session.scalar(select(CandidateRow.id).where(CandidateRow.id == candidate_id))
+    return found is not None

@@ -1,7 +1,14 @@
-"""Opt-outs: addresses that asked not to be messaged (STOP) until they ask again (START)."""
+"""Opt-outs: addresses that asked not to be messaged (STOP) until they ask again (START).
+
+Only a SHA-256 of each address is kept: enough to honour a STOP from a candidate whose data was
+erased, and no address to read back. (A phone number's hash can be brute-forced by someone who
+holds the table: it is pseudonymous, not anonymous, and is kept on the legal ground of
+honouring the opt-out.)
+"""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -14,8 +21,8 @@ from store.schema import OptOutRow
 class OptOuts:
     """Who opted out, by normalised address.
 
-    Addresses are compared exactly: pass them through ``channels.addresses`` first (E.164 for
-    phone numbers, so an SMS STOP also stops WhatsApp messages to that number).
+    Addresses are compared exactly (by hash): pass them through ``channels.addresses`` first
+    (E.164 for phone numbers, so an SMS STOP also stops WhatsApp messages to that number).
     """
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
@@ -25,11 +32,13 @@ class OptOuts:
         """Record that ``address`` opted out (``True``) or back in (``False``)."""
         async with self._sessions.begin() as session:
             insert = dialect_insert(session, OptOutRow).values(
-                address=address, opted_out=opted_out, updated_at=datetime.now(UTC)
+                address_hash=address_hash(address),
+                opted_out=opted_out,
+                updated_at=datetime.now(UTC),
             )
             await session.execute(
                 insert.on_conflict_do_update(
-                    index_elements=[OptOutRow.address],
+                    index_elements=[OptOutRow.address_hash],
                     set_={
                         "opted_out": insert.excluded.opted_out,
                         "updated_at": insert.excluded.updated_at,
@@ -46,6 +55,11 @@ class OptOuts:
 async def opted_out_in(session: AsyncSession, address: str) -> bool:
     """Whether nothing may be sent to ``address``, read in ``session``'s transaction."""
     opted_out = await session.scalar(
-        select(OptOutRow.opted_out).where(OptOutRow.address == address)
+        select(OptOutRow.opted_out).where(OptOutRow.address_hash == address_hash(address))
     )
     return bool(opted_out)
+
+
+def address_hash(address: str) -> str:
+    """What ``opt_outs`` keeps of a normalised address."""
+    return hashlib.sha256(address.encode()).hexdigest()

@@ -25,6 +25,7 @@ from domain.candidates import CandidateContact
 from domain.enrolments import Enrolment
 from store.candidates import save_candidate
 from store.database import dialect_insert, per_dialect
+from store.erasure import erase_personal_data
 from store.schema import ApplicationRow, EnrolmentEventRow, EnrolmentRow
 
 _ENROLMENTS = cast(Table, EnrolmentRow.__table__)
@@ -86,9 +87,13 @@ class EnrolmentProjector:
         candidate: CandidateContact,
         enrolments: Sequence[Enrolment],
         applications: Sequence[ApplicationState] = (),
+        *,
+        candidate_erased_at: datetime | None = None,
+        erase: bool = False,
     ) -> tuple[dict[str, int], dict[str, int]]:
-        """Write ``candidate``, ``enrolments`` with their ``unprojected`` timeline entries, and
-        ``applications``.
+        """Write ``candidate`` (erased at ``candidate_erased_at``, if they are), ``enrolments``
+        with their ``unprojected`` timeline entries, and ``applications``; with ``erase``, then
+        erase the candidate's personal data from the whole read model (``store.erasure``).
 
         One transaction: all of it lands or none. A row is replaced only by a write with a
         higher ``seq``; a timeline entry already stored is left as it is. Safe to repeat.
@@ -102,8 +107,8 @@ class EnrolmentProjector:
                 [e.updated_at for e in enrolments] + [a.updated_at for a in applications],
                 default=datetime.now(UTC),
             )
-            # The time of the newest change they came with orders contact details.
-            await save_candidate(session, candidate, at)
+            if candidate_erased_at is not None:
+                at = max(at, candidate_erased_at)
             if enrolments:
                 await connection.execute(
                     statements.upsert_enrolments, [_enrolment_values(e) for e in enrolments]
@@ -114,6 +119,10 @@ class EnrolmentProjector:
                     [_application_values(candidate.id, a) for a in applications],
                 )
             await self._append_timeline(session, enrolments)
+            if erase:
+                await erase_personal_data(session, candidate.id)
+            # The time of the newest change they came with orders contact details.
+            await save_candidate(session, candidate, at, candidate_erased_at)
         return (
             {enrolment.id: enrolment.seq for enrolment in enrolments},
             {application.id: application.seq for application in applications},

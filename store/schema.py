@@ -6,7 +6,9 @@ workflow, through its projection, is the only writer of ``candidates``, ``applic
 ``enrolments`` and ``enrolment_events``; the delivery activity writes ``messages`` (Twilio's
 status callbacks move their delivery status forward) and ``provider_health``; the inbound-message
 webhook and the unsubscribe link write ``opt_outs``; ``enrolments keys`` writes ``api_keys``;
-whatever changes configuration, keys or candidates' data appends to ``audit_log``.
+whatever changes configuration, keys or candidates' data appends to ``audit_log``. Erasing a
+candidate (their workflow's projection, once no message of theirs is in flight) also empties
+the bodies and recipients of their ``messages`` and redacts their timeline's details.
 
 Every timestamp is stored in UTC and read back as an aware UTC ``datetime`` on every database
 (see ``UtcDateTime``). ``store/migrations/versions`` must create exactly these tables, columns,
@@ -129,6 +131,8 @@ class CandidateRow(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     timezone: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime]
+    #: When the candidate's personal data was erased (then name, phone and e-mail are empty).
+    erased_at: Mapped[datetime | None]
 
 
 class ApplicationRow(Base):
@@ -297,11 +301,15 @@ class InboundEventRow(Base):
 
 
 class OptOutRow(Base):
-    """Addresses that replied STOP: nothing is sent to them until they reply START."""
+    """Addresses that replied STOP: nothing is sent to them until they reply START.
+
+    Kept as a SHA-256 of the normalised address (``store.opt_outs.address_hash``), never the
+    address: an erased candidate's STOP is still honoured, and nothing else of them is kept.
+    """
 
     __tablename__ = "opt_outs"
 
-    address: Mapped[str] = mapped_column(String(320), primary_key=True)
+    address_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     opted_out: Mapped[bool] = mapped_column(Boolean)
     updated_at: Mapped[datetime]
 

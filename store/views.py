@@ -61,6 +61,8 @@ class ApplicationItem(BaseModel):
     status_reason: str | None
     updated_at: datetime
     withdrawn: bool = False
+    #: The candidate's personal data was erased (``candidate_name`` is empty).
+    candidate_erased: bool = False
 
 
 class ApplicationPage(BaseModel):
@@ -79,6 +81,7 @@ class BoardCard(BaseModel):
     status_reason: str | None = None
     updated_at: datetime
     withdrawn: bool = False
+    candidate_erased: bool = False
 
 
 class BoardColumn(BaseModel):
@@ -139,6 +142,7 @@ class EnrolmentDetail(BaseModel):
     application_id: str
     candidate_id: str
     candidate_name: str | None
+    candidate_erased: bool = False
     workflow_id: str
     job_id: str
     stage_id: str
@@ -239,6 +243,7 @@ def _application_rows(keys: Subquery) -> ApplicationQuery:
                 EnrolmentRow.updated_at, ApplicationRow.updated_at, type_=UtcDateTime
             ).label("updated_at"),
             ApplicationRow.withdrawn,
+            CandidateRow.erased_at.is_not(None).label("candidate_erased"),
         )
         .select_from(keys)
         .join(ApplicationRow, ApplicationRow.id == keys.c.id)
@@ -390,9 +395,13 @@ class RecruiterViews:
         row = await self._session.get(EnrolmentRow, enrolment_id)
         if row is None:
             return None
-        candidate_name = await self._session.scalar(
-            select(CandidateRow.name).where(CandidateRow.id == row.candidate_id)
-        )
+        candidate = (
+            await self._session.execute(
+                select(CandidateRow.name, CandidateRow.erased_at).where(
+                    CandidateRow.id == row.candidate_id
+                )
+            )
+        ).one_or_none()
         events = await self._session.scalars(
             select(EnrolmentEventRow)
             .where(EnrolmentEventRow.enrolment_id == enrolment_id)
@@ -407,7 +416,8 @@ class RecruiterViews:
             id=row.id,
             application_id=row.application_id,
             candidate_id=row.candidate_id,
-            candidate_name=candidate_name,
+            candidate_name=None if candidate is None else candidate.name,
+            candidate_erased=candidate is not None and candidate.erased_at is not None,
             workflow_id=candidate_workflow_id(row.candidate_id),
             job_id=row.job_id,
             stage_id=row.stage_id,

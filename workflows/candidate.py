@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import (
@@ -34,6 +34,8 @@ with workflow.unsafe.imports_passed_through():
         EnrolmentSummary,
         EnrolRequest,
         EnrolResult,
+        ErasureRequest,
+        ErasureResult,
         InterviewerAvailability,
         ModuleProgress,
         ProgressResult,
@@ -86,6 +88,9 @@ class CandidateWorkflow:
         self._timer: tuple[datetime, asyncio.Task[None]] | None = None
         self._wakeup = False
         self._published = _published_at_start(input)
+        #: The read model was just erased: continue-as-new at once, so the candidate's data
+        #: stays only in this run's history (which the namespace's retention removes).
+        self._leave_run = False
 
     @workflow.run
     async def run(self, input: CandidateWorkflowInput) -> None:
@@ -97,7 +102,7 @@ class CandidateWorkflow:
             await self._project()
             self._arm_timer()
             self._publish()
-            if self._quiet() and self._history_is_long():
+            if self._quiet() and (self._leave_run or self._history_is_long()):
                 self._thread.upgrade()
                 workflow.continue_as_new(
                     CandidateWorkflowInput(
@@ -161,6 +166,28 @@ class CandidateWorkflow:
         released = self._thread.release_auto_match(event, workflow.now())
         await self._answer_once_projected(released)
         return [e.summary() for e in released]
+
+    @workflow.update
+    async def erase(self, request: ErasureRequest) -> ErasureResult:
+        """Erase the candidate's personal data: end their enrolments, call off every message,
+        keep only their id, then erase the read model once no message is in flight. Answers
+        when the read model is erased (or after a bounded wait: ``erased`` says which)."""
+        ended = self._thread.erase(workflow.now())
+        for delivery in self._deliveries.values():
+            delivery.cancel()
+        self._wake()
+        try:
+            await workflow.wait_condition(
+                lambda: not self._thread.erasure_pending, timeout=PROJECTION_WAIT
+            )
+        except TimeoutError:
+            workflow.logger.warning("erasure of the read model still waits for sends in flight")
+        self._wake()
+        return ErasureResult(
+            erased_at=self._thread.erased_at or workflow.now(),
+            erased=not self._thread.erasure_pending,
+            enrolments=[e.summary() for e in ended],
+        )
 
     @workflow.signal(name="withdraw_application")
     def withdraw_application(self, event: ApplicationWithdrawn) -> None:
@@ -227,14 +254,19 @@ class CandidateWorkflow:
                 else queue,
                 start_to_close_timeout=timedelta(seconds=30),
                 retry_policy=DELIVERY_RETRY,
+                # Called off (an erasure): wait until the activity surely stopped, or sent.
+                cancellation_type=workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
                 summary=(
                     f"{enrolment.campaign.channel} message {send.message_number} of "
                     f"{enrolment.campaign.name!r} to candidate {self._thread.candidate.id}"
                 ),
             )
         except ActivityError as err:
-            reason, detail = _failure_reason(err)
-            self._thread.record_send_failure(send, reason, detail, workflow.now())
+            if isinstance(err.cause, CancelledError):
+                self._thread.record_send_called_off(send, workflow.now())
+            else:
+                reason, detail = _failure_reason(err)
+                self._thread.record_send_failure(send, reason, detail, workflow.now())
         else:
             self._thread.record_sent(send, workflow.now())
         finally:
@@ -244,7 +276,9 @@ class CandidateWorkflow:
     async def _project(self) -> None:
         changed = self._thread.unprojected()
         applications = self._thread.unprojected_applications()
-        if not changed and not applications:
+        # Erase the read model once no message is in flight: a delivery records its message.
+        erase = self._thread.erasure_pending and not self._deliveries
+        if not changed and not applications and not erase:
             return
         # Rules 1 projected applications only with an enrolment change, as their recorded
         # histories did; a run that is not replaying those projects them on their own too.
@@ -255,7 +289,11 @@ class CandidateWorkflow:
         # enrolments and applications as they were together, never a newer enrolment beside an
         # older application.
         snapshot = ProjectEnrolments(
-            candidate=self._thread.candidate, enrolments=changed, applications=applications
+            candidate=self._thread.candidate,
+            enrolments=changed,
+            applications=applications,
+            candidate_erased_at=self._thread.contact_erased_at,
+            erase=erase,
         ).model_copy(deep=True)
         result = await workflow.execute_local_activity(
             PROJECT_ENROLMENTS,
@@ -269,6 +307,9 @@ class CandidateWorkflow:
             summary=f"project {len(changed)} enrolment change(s)",
         )
         self._thread.mark_projected(result.projected, result.applications)
+        if erase:
+            self._thread.erasure_pending = False
+            self._leave_run = True
 
     async def _answer_once_projected(
         self, changed: list[Enrolment], application_id: str | None = None

@@ -1,4 +1,4 @@
-"""``GET /audit`` (admin): who changed configuration or keys, what, and when."""
+"""``GET /audit`` (admin): who changed configuration or keys or erased a candidate, what, when."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ async def audit(
     before: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> AuditPage:
     """Configuration changes (``campaign.saved``, ``job.saved``), key changes
-    (``key.created``, ``key.revoked``), newest first."""
+    (``key.created``, ``key.revoked``) and erasures (``candidate.erased``), newest first."""
     found = await audit_entries(session, limit=limit + 1, before=before)
     page = found[:limit]
     return AuditPage(

@@ -159,11 +159,20 @@
   // ---- table view -----------------------------------------------------------------------------
 
   function rowKey(item) {
-    return JSON.stringify([item.stage_id, item.campaign_id, item.enrolment_id, item.status, item.status_reason, item.updated_at, item.candidate_name, item.withdrawn]);
+    return JSON.stringify([item.stage_id, item.campaign_id, item.enrolment_id, item.status, item.status_reason, item.updated_at, item.candidate_name, item.withdrawn, item.candidate_erased]);
   }
 
   function withdrawnTag(item) {
     return item.withdrawn ? el("span", { class: "tag", title: "The application was withdrawn" }, "Withdrawn") : null;
+  }
+
+  function erasedTag(item) {
+    return item.candidate_erased ? el("span", { class: "tag", title: "The candidate's personal data was erased" }, "Erased") : null;
+  }
+
+  // What a row, card or timeline calls a candidate: an erased one has no name left.
+  function candidateLabel(item, fallback) {
+    return item.candidate_erased ? "Erased candidate" : item.candidate_name || fallback;
   }
 
   function buildRow(item) {
@@ -182,7 +191,7 @@
       el("td", { "data-cell": "candidate" },
         el("div", { class: "candidate" }, avatar(item.candidate_name),
           el("div", { style: "min-width:0" },
-            el("div", { class: "candidate-line" }, el("span", { class: "candidate-name" }, item.candidate_name || item.candidate_id), withdrawnTag(item)),
+            el("div", { class: "candidate-line" }, el("span", { class: "candidate-name" }, candidateLabel(item, item.candidate_id)), withdrawnTag(item), erasedTag(item)),
             el("div", { class: "candidate-id mono" }, item.application_id)))),
       el("td", { "data-cell": "stage" }, el("span", { class: "stage-chip" }, stageName(item.stage_id))),
       el("td", { "data-cell": "campaign", class: "campaign-cell" }, campaignName(item.campaign_id) || el("span", { class: "muted" }, "—")),
@@ -322,7 +331,7 @@
   }
 
   function cardKey(card) {
-    return JSON.stringify([card.candidate_name, card.enrolment_id, card.status, card.candidate_id, card.status_reason, card.updated_at, card.withdrawn]);
+    return JSON.stringify([card.candidate_name, card.enrolment_id, card.status, card.candidate_id, card.status_reason, card.updated_at, card.withdrawn, card.candidate_erased]);
   }
 
   function fillCard(node, card, animate) {
@@ -337,7 +346,7 @@
       ? el("div", { class: "card-meta is-reason", title: card.status_reason }, reasonLabel(card.status_reason))
       : card.updated_at ? el("div", { class: "card-meta" }, timeNode(card.updated_at, "Updated ")) : null;
     node.replaceChildren(
-      el("div", { class: "card-top" }, avatar(card.candidate_name), el("span", { class: "card-name", title: card.candidate_name }, card.candidate_name || card.application_id)),
+      el("div", { class: "card-top" }, avatar(card.candidate_name), el("span", { class: "card-name", title: candidateLabel(card, card.application_id) }, candidateLabel(card, card.application_id)), withdrawnTag(card), erasedTag(card)),
       el("div", { class: "card-bottom" }, badgeHolder, el("span", { class: "card-links" }, timelineButton(card, true), workflowLink(candidateId, true))),
       meta,
     );
@@ -485,7 +494,7 @@
     }
     if (state.drawerEnrolment !== id) return;
     const candidateName = enrolment.candidate_name || (rows.get(enrolment.application_id) || cards.get(enrolment.application_id) || { item: {} }).item.candidate_name;
-    $("drawer-title").textContent = candidateName || enrolment.candidate_id || enrolment.application_id || id;
+    $("drawer-title").textContent = enrolment.candidate_erased ? "Erased candidate" : candidateName || enrolment.candidate_id || enrolment.application_id || id;
     $("drawer-sub").textContent = `${campaignName(enrolment.campaign_id) || "Campaign"} · ${stageName(enrolment.stage_id)}`;
     const statusHolder = el("dd", {});
     statusHolder.append(badge(enrolment.status));

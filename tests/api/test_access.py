@@ -47,6 +47,7 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/unsubscribe/email"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/audit"): {A},
+    ("DELETE", "/candidates/{candidate_id}"): {A},
     ("POST", "/codec/decode"): {A, R},  # what the views show anyway
     ("POST", "/codec/encode"): {A},
     ("GET", "/ui/"): {A, R},
@@ -72,8 +73,8 @@ async def keyed(open_stack: StackFactory) -> AsyncIterator[tuple[Stack, dict[str
 
 def _request(method: str, template: str) -> tuple[str, dict[str, object]]:
     path = template.replace("{campaign_id}", "c1").replace("{job_id}", "j1")
-    path = path.replace("{enrolment_id}", "enr_x")
-    if method in ("GET", "HEAD"):
+    path = path.replace("{enrolment_id}", "enr_x").replace("{candidate_id}", "cand_x")
+    if method in ("GET", "HEAD", "DELETE"):
         return path, {}
     if path.startswith(("/webhooks/twilio/", "/unsubscribe/")):
         return path, {"data": {"x": "1"}}

@@ -70,6 +70,8 @@ WRITE_ROUTES = {
     # The codec changes nothing: any JSON that reads as Payloads ({}, {"payloads": []}) is 200.
     ("POST", "/codec/decode"): {200, 413, 422},
     ("POST", "/codec/encode"): {200, 413, 422},
+    # No candidate has a drawn id: nobody to erase.
+    ("DELETE", "/candidates/{candidate_id}"): {404, 405, 413, 422},
 }
 EXAMPLES_PER_ROUTE = 100 * faults_scale()
 
@@ -334,6 +336,7 @@ async def configure_something_to_protect(stack: Stack) -> dict[tuple[str, str], 
         ("POST", "/unsubscribe/email"): {"List-Unsubscribe": "One-Click"},
         ("POST", "/codec/decode"): {"payloads": []},
         ("POST", "/codec/encode"): {"payloads": []},
+        ("DELETE", "/candidates/{candidate_id}"): {},
     }
 
 
@@ -423,6 +426,8 @@ async def test_hostile_requests_get_a_4xx_change_nothing_and_the_service_stays_u
     for route, answers in seen.items():
         if route in ("POST /unsubscribe/email", "POST /codec/decode", "POST /codec/encode"):
             must = {413, 422}  # a token of its own, or a role the suite's admin key holds
+        elif route.startswith("DELETE"):
+            must = {404, 413, 422}  # no body to read: the size, then the id
         else:
             must = {413, 401} if route.startswith("POST") else {413, 415, 422}
         assert must <= answers, (route, answers)

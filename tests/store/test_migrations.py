@@ -122,3 +122,26 @@ async def test_downgrading_the_ats_mapping_keeps_every_job_and_stage(
 
     await upgrade(database_url)
     assert await revision_of(db_engine) == HEAD
+
+
+async def test_upgrading_keeps_each_opt_out_as_a_hash_of_its_address(
+    database_url: str, db_engine: AsyncEngine
+) -> None:
+    """Migration 0008 replaces the opted-out addresses by their hashes: every STOP holds."""
+    async with db_engine.begin() as connection:
+        await connection.run_sync(_downgrade, alembic_config(database_url), "0007")
+        await connection.exec_driver_sql(
+            "INSERT INTO opt_outs (address, opted_out, updated_at) "
+            "VALUES ('+14155550123', TRUE, '2026-11-30 10:00:00+00:00'), "
+            "('ada@example.com', FALSE, '2026-11-30 11:00:00+00:00')"
+        )
+
+    await upgrade(database_url)
+
+    opt_outs = OptOuts(session_factory(db_engine))
+    assert await opt_outs.is_opted_out("+14155550123")
+    assert not await opt_outs.is_opted_out("ada@example.com")
+    async with db_engine.connect() as connection:
+        kept = (await connection.exec_driver_sql("SELECT * FROM opt_outs")).all()
+    assert len(kept) == 2
+    assert not any("+1415" in str(row) or "ada@" in str(row) for row in kept)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from store.opt_outs import OptOuts
+from store.opt_outs import OptOuts, address_hash
+from store.schema import OptOutRow
 
 PHONE = "+14155550123"
 
@@ -27,3 +29,14 @@ async def test_stop_then_start_opts_out_and_back_in(
 
     await opt_outs.set(PHONE, opted_out=False)
     assert not await opt_outs.is_opted_out(PHONE)
+
+
+async def test_only_a_hash_of_the_address_is_kept(
+    db_sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await OptOuts(db_sessions).set(PHONE, opted_out=True)
+
+    async with db_sessions() as session:
+        kept = (await session.scalars(select(OptOutRow.address_hash))).all()
+    assert kept == [address_hash(PHONE)]
+    assert PHONE[1:] not in kept[0]

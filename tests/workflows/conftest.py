@@ -114,9 +114,16 @@ class MemoryReadModel:
     rows: dict[str, Enrolment] = field(default_factory=dict)
     timeline: dict[str, dict[int, TimelineEntry]] = field(default_factory=dict)
     applications: dict[str, ApplicationState] = field(default_factory=dict)
+    #: Each candidate's contact details as last projected.
+    candidates: dict[str, CandidateContact] = field(default_factory=dict)
+    #: The candidates whose read model was erased, in the order it happened.
+    erased: list[str] = field(default_factory=list)
 
     @activity.defn(name=PROJECT_ENROLMENTS)
     async def project_enrolments(self, input: ProjectEnrolments) -> ProjectionResult:
+        self.candidates[input.candidate.id] = input.candidate
+        if input.erase:
+            self.erased.append(input.candidate.id)
         for enrolment in input.enrolments:
             current = self.rows.get(enrolment.id)
             if current is None or current.seq < enrolment.seq:
