@@ -1,6 +1,8 @@
-"""Delivering a message through the configured channel."""
+"""Delivering a message through the configured channel, counted and timed per channel."""
 
 from __future__ import annotations
+
+import time
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
@@ -12,6 +14,8 @@ from activities.contracts import (
     SendResult,
 )
 from channels.base import Channel, PermanentDeliveryError, TransientDeliveryError
+from config.logs import log_context
+from domain.metrics import MESSAGES, SEND_SECONDS
 
 
 class DeliveryActivities:
@@ -27,9 +31,17 @@ class DeliveryActivities:
         A permanent refusal fails for good (non-retryable, with the reason); anything
         transient raises so Temporal retries with backoff.
         """
+        message = input.message
+        channel = message.channel.value
+        started = time.perf_counter()
+        outcome = "retried"
         try:
-            return await self._channel.send(input.message)
+            with log_context(candidate_id=message.candidate.id, enrolment_id=message.enrolment_id):
+                result = await self._channel.send(message)
+            outcome = "duplicate" if result.duplicate else "sent"
+            return result
         except PermanentDeliveryError as err:
+            outcome = "refused"
             raise ApplicationError(
                 err.detail,
                 err.reason,
@@ -48,3 +60,11 @@ class DeliveryActivities:
                 type(err).__name__,
             )
             raise
+        finally:
+            meter = activity.metric_meter()
+            meter.create_histogram_float(
+                SEND_SECONDS, "Time to hand a message to its provider", "s"
+            ).record(time.perf_counter() - started, {"channel": channel})
+            meter.create_counter(MESSAGES, "Messages by channel and outcome").add(
+                1, {"channel": channel, "outcome": outcome}
+            )

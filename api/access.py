@@ -47,7 +47,9 @@ NOBODY_CHECKED = Principal("local", "authentication off", Role.ADMIN)
 BOOTSTRAP_ID = "bootstrap"
 
 #: Paths anyone may call: they hold no candidate's data (or check a token of their own).
-PUBLIC = frozenset({"/", "/healthz", "/livez", "/readyz", "/docs", "/openapi.json", SIGN_IN_PATH})
+PUBLIC = frozenset(
+    {"/", "/healthz", "/livez", "/readyz", "/metrics", "/docs", "/openapi.json", SIGN_IN_PATH}
+)
 PUBLIC_PREFIXES = ("/docs/assets/", "/ui/static/", "/unsubscribe/")
 #: Vendor webhooks: each checks its vendor's signature (and is 404 without its secret).
 VENDOR_WEBHOOKS = frozenset({"/ats/greenhouse", "/ats/lever", "/ats/ashby", "/ats/workable"})

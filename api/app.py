@@ -36,6 +36,7 @@ from api.routes import (
     webhooks,
 )
 from api.signatures import webhook_key
+from api.telemetry import RequestTelemetry
 from channels.providers import unsubscribe_links
 from config.encryption import EncryptionCodec, parse_keys
 from config.private_files import kept_secret
@@ -113,6 +114,8 @@ def create_app(settings: Settings, client: Client, *, engine: AsyncEngine | None
     app.state.access = access
     # Outermost: a caller who may not call a route is refused before anything reads the body.
     app.add_middleware(AccessControl, settings=settings, access=access)
+    # Outside access control: refused requests are counted too.
+    app.add_middleware(RequestTelemetry)
     install_docs(app)
     for router in (
         campaigns.router,

@@ -41,9 +41,9 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from bench.baseline import BASELINE_WORKFLOW, READY_LINE
+from config.ports import free_ports
 from config.temporal import DEV_NAMESPACE
 from workers.dev_server import DevServer, die_with_parent
-from workers.ports import free_ports
 
 StackMode = Literal["dev", "split"]
 

@@ -49,6 +49,15 @@ class Settings(BaseSettings):
     #: by bench/scale.py); an evicted one is rebuilt by replaying its history when it wakes.
     max_cached_workflows: Annotated[int, Field(ge=1)] = 750
 
+    #: Log level and format of every process (``--log-level`` wins over the level).
+    log_level: Literal["debug", "info", "warning", "error"] | None = None
+    log_format: Literal["text", "json"] = "text"
+    #: The worker's ops port: ``/metrics`` (the SDK's and the product's), ``/livez``,
+    #: ``/readyz``. Unset: none (the API's ``/metrics`` serves the embedded stack's).
+    metrics_port: Port | None = None
+    #: Seconds a stopping worker lets running deliveries finish before it cancels them.
+    graceful_shutdown_timeout: Annotated[float, Field(ge=0, le=3600)] = 30.0
+
     api_host: str = "127.0.0.1"
     api_port: Port = 8000
     temporal_port: Port = 7233

@@ -11,6 +11,7 @@ when keys are set.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 import shutil
@@ -35,6 +36,11 @@ from config.encryption import data_converter
 from config.settings import Settings
 
 DEV_NAMESPACE = "default"
+
+#: How long a health check waits for the Temporal frontend.
+HEALTH_CHECK_TIMEOUT = timedelta(seconds=3)
+
+logger = logging.getLogger(__name__)
 
 
 class TemporalCliMissingError(RuntimeError):
@@ -81,6 +87,16 @@ async def connect_client(settings: Settings, *, dev_server: bool = False) -> Cli
     keys = settings.encryption_keys
     converter = data_converter(keys.get_secret_value() if keys is not None else None)
     return await Client.connect(**config, data_converter=converter)
+
+
+async def temporal_answers(client: Client) -> bool:
+    """Whether the Temporal frontend answers its health check in time (a readiness probe)."""
+    try:
+        return await client.service_client.check_health(timeout=HEALTH_CHECK_TIMEOUT)
+    except Exception as err:
+        # A health check reports; whatever went wrong means "down".
+        logger.warning("Temporal health check failed: %s", err)
+        return False
 
 
 def temporal_cli_path() -> Path:

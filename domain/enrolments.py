@@ -50,6 +50,8 @@ class TimelineEntry(BaseModel):
     at: datetime
     status: EnrolmentStatus
     detail: str
+    #: The status before the change (``None``: the enrolment was created; the same: a note).
+    previous: EnrolmentStatus | None = None
 
 
 class Enrolment(BaseModel):
@@ -167,10 +169,10 @@ class Enrolment(BaseModel):
             self.campaign.is_blast and target in MULTI_MODULE_ONLY
         ):
             raise IllegalTransition(self.id, self.status, target)
-        self.status = target
+        previous, self.status = self.status, target
         if reason is not None:
             self.status_reason = reason
-        self._record(target, at, detail)
+        self._record(target, at, detail, previous)
 
     def nudge_number(self, nudge: int) -> int:
         """The message number of the ``nudge``-th nudge (after the campaign's own messages)."""
@@ -181,13 +183,20 @@ class Enrolment(BaseModel):
 
     def note(self, at: datetime, detail: str) -> None:
         """Add a timeline entry that does not change the status (e.g. a module completed)."""
-        self._record(self.status, at, detail)
+        self._record(self.status, at, detail, self.status)
 
-    def _record(self, status: EnrolmentStatus, at: datetime, detail: str) -> None:
+    def _record(
+        self,
+        status: EnrolmentStatus,
+        at: datetime,
+        detail: str,
+        previous: EnrolmentStatus | None = None,
+    ) -> None:
         self.seq += 1
         self.updated_at = at
         self.status_times.setdefault(status, at)
-        self.unprojected.append(TimelineEntry(seq=self.seq, at=at, status=status, detail=detail))
+        entry = TimelineEntry(seq=self.seq, at=at, status=status, detail=detail, previous=previous)
+        self.unprojected.append(entry)
 
     def summary(self) -> EnrolmentSummary:
         return EnrolmentSummary(

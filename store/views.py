@@ -471,3 +471,11 @@ class RecruiterViews:
             .order_by(EnrolmentRow.candidate_id)
         )
         return list(result.all())
+
+
+async def enrolments_by_status(session: AsyncSession) -> dict[str, int]:
+    """How many enrolments are in each status now (the metrics' gauge)."""
+    rows = await session.execute(
+        select(EnrolmentRow.status, func.count()).group_by(EnrolmentRow.status)
+    )
+    return {status: count for status, count in rows.all()}

@@ -13,7 +13,7 @@ OURS = ("domain", "workflows", "activities", "channels", "store", "api", "worker
 ALLOWED: dict[str, set[str]] = {
     "domain": set(),
     "workflows": {"domain", "activities", "channels"},
-    "activities": {"domain", "channels", "store"},
+    "activities": {"domain", "channels", "store", "config"},
     "channels": {"domain", "store", "config"},
     "store": {"domain", "channels"},
     "config": {"domain"},

@@ -23,7 +23,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from config.logs import configure_logging
 from config.settings import Settings
+from config.telemetry import install_telemetry
 from domain.access import Role
 from domain.ats import AtsSystem
 from workers.commands import (
@@ -91,10 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
     def log_flag(command: argparse.ArgumentParser, default: str) -> None:
         command.add_argument(
             "--log-level",
-            default=default,
             choices=["debug", "info", "warning", "error"],
-            help=f"log level of this process (default {default})",
+            help=f"log level of this process (default: ENROLMENTS_LOG_LEVEL, else {default})",
         )
+        command.set_defaults(default_log_level=default)
 
     dev = commands.add_parser(
         "dev",
@@ -245,6 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _command(args: argparse.Namespace, settings: Settings) -> Coroutine[Any, Any, int]:
+    if args.command in ("dev", "worker", "api"):
+        # Before the first Temporal client: it and its workers take the process's runtime.
+        install_telemetry()
     if args.command == "dev":
         return run_dev(settings, demo=args.demo)
     if args.command == "worker":
@@ -284,8 +289,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         parser.print_help()
         sys.exit(EXIT_OK)
     overrides = {name: getattr(args, name) for name in SETTING_FLAGS if hasattr(args, name)}
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    log_format = os.environ.get("ENROLMENTS_LOG_FORMAT", "text").strip().lower()
+    configure_logging(
+        str(
+            getattr(args, "log_level", None)
+            or os.environ.get("ENROLMENTS_LOG_LEVEL")
+            or getattr(args, "default_log_level", "warning")
+        ),
+        "json" if log_format == "json" else "text",
     )
     warn_about_unknown_variables(os.environ)
     try:

@@ -34,7 +34,8 @@ async def run_worker_process(settings: Settings) -> int:
     from workers.worker import run_worker
 
     warn_if_payloads_are_plain(settings)
-    shutdown = Shutdown()
+    # Running deliveries get their grace period before a second signal or the watchdog forces.
+    shutdown = Shutdown(force_after=settings.graceful_shutdown_timeout + 30.0)
     with shutdown.installed():
         try:
             client = await shutdown.run_unless_stopped(connect(settings, dev_server=False))

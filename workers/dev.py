@@ -18,11 +18,11 @@ from sqlalchemy.engine import make_url
 
 from channels.providers import describe_providers
 from config.encryption import new_key_setting
+from config.ports import free_ports
 from config.private_files import kept_secret
 from config.settings import Settings
 from workers.configuration import PROGRAM, ConfigurationError, load_settings, setting_source
 from workers.keys import DEV_KEY_FILE, dev_admin_key
-from workers.ports import free_ports
 from workers.supervision import (
     EXIT_OK,
     Shutdown,
@@ -132,7 +132,7 @@ async def run_dev(settings: Settings, *, demo: bool) -> int:
     from workers.dev_server import DevServer, DevServerError
     from workers.worker import run_worker
 
-    shutdown = Shutdown()
+    shutdown = Shutdown(force_after=settings.graceful_shutdown_timeout + 45.0)
     settings = with_dev_encryption_key(settings)
     server = DevServer.from_settings(settings, codec_endpoint=f"{local_api_url(settings)}/codec")
     check_port_free(settings.temporal_port, "--temporal-port")
@@ -173,7 +173,9 @@ async def run_dev(settings: Settings, *, demo: bool) -> int:
                 return await run_until_stopped(shutdown, worker, serving, watching)
             finally:
                 await stop_http(http, serving, grace=5.0)
-                await stop_worker(worker_stop, worker, grace=20.0)
+                await stop_worker(
+                    worker_stop, worker, grace=settings.graceful_shutdown_timeout + 5.0
+                )
                 await engine.dispose()
                 watching.cancel()
         except StopRequested:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import uvicorn
     from fastapi import FastAPI
     from sqlalchemy.ext.asyncio import AsyncEngine
+    from starlette.types import ASGIApp
     from temporalio.client import Client
 
 EXIT_OK = 0
@@ -157,7 +158,7 @@ def bind_http_socket(settings: Settings) -> socket.socket:
     return sock
 
 
-def http_server(app: FastAPI, *, access_log: bool) -> uvicorn.Server:
+def http_server(app: ASGIApp, *, access_log: bool) -> uvicorn.Server:
     import uvicorn
 
     class EmbeddedServer(uvicorn.Server):

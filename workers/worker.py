@@ -13,6 +13,7 @@ import compileall
 import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from store.database import create_engine, session_factory
 from store.messages import Messages
 from store.projection import EnrolmentProjector
 from store.provider_health import ProviderHealth
+from workers.ops import serving_ops
 from workflows.candidate import CandidateWorkflow
 from workflows.inputs import delivery_queue
 
@@ -87,6 +89,7 @@ async def running_workers(
     delivery = DeliveryActivities(
         channel or ProviderChannels(providers, Messages(sessions), ProviderHealth(sessions))
     )
+    grace = timedelta(seconds=settings.graceful_shutdown_timeout)
     workflow_worker = Worker(
         client,
         task_queue=settings.task_queue,
@@ -94,6 +97,7 @@ async def running_workers(
         activities=[projection.project_enrolments, *extra_activities],
         workflow_runner=workflow_runner(),
         max_cached_workflows=settings.max_cached_workflows,
+        graceful_shutdown_timeout=grace,
     )
     # One queue per channel; the shared one serves workflows started before those existed.
     queues = {
@@ -107,6 +111,8 @@ async def running_workers(
             task_queue=queue,
             activities=[delivery.deliver_message],
             max_task_queue_activities_per_second=rate,
+            # A stopping worker takes no new delivery and lets the running ones finish.
+            graceful_shutdown_timeout=grace,
         )
         for queue, rate in queues.items()
     ]
@@ -130,7 +136,10 @@ async def run_worker(
     """
     database = engine if engine is not None else create_engine(settings.database_url)
     try:
-        async with running_workers(client, settings, database):
+        async with (
+            running_workers(client, settings, database),
+            serving_ops(settings, client, database),
+        ):
             await stop.wait()
     finally:
         if engine is None:

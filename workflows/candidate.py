@@ -42,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
         ReadModelResync,
     )
     from domain.identity import candidate_workflow_id, idempotency_key
+    from domain.metrics import TRANSITIONS
     from domain.personalisation import Personalisation, render
     from domain.sending import WELCOME_MESSAGE, PendingSend
     from domain.thread import CandidateThread
@@ -91,6 +92,9 @@ class CandidateWorkflow:
         #: The read model was just erased: continue-as-new at once, so the candidate's data
         #: stays only in this run's history (which the namespace's retention removes).
         self._leave_run = False
+        self._transitions = workflow.metric_meter().create_counter(
+            TRANSITIONS, "Enrolment status changes, by the statuses before and after"
+        )
 
     @workflow.run
     async def run(self, input: CandidateWorkflowInput) -> None:
@@ -306,10 +310,21 @@ class CandidateWorkflow:
             local_retry_threshold=timedelta(seconds=1),
             summary=f"project {len(changed)} enrolment change(s)",
         )
+        self._count_transitions(snapshot.enrolments, result.projected)
         self._thread.mark_projected(result.projected, result.applications)
         if erase:
             self._thread.erasure_pending = False
             self._leave_run = True
+
+    def _count_transitions(self, enrolments: list[Enrolment], projected: dict[str, int]) -> None:
+        """Count each status change once, when the read model first holds it (a replay
+        records nothing: the workflow's meter drops it)."""
+        for enrolment in enrolments:
+            for entry in enrolment.unprojected:
+                if entry.status != entry.previous and entry.seq <= projected.get(enrolment.id, 0):
+                    self._transitions.add(
+                        1, {"from": entry.previous or "new", "to": entry.status.value}
+                    )
 
     async def _answer_once_projected(
         self, changed: list[Enrolment], application_id: str | None = None

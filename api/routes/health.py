@@ -1,26 +1,29 @@
-"""``GET /healthz``: can this API process reach Temporal and the database, and can the
-delivery workers reach their providers?"""
+"""Health and metrics: ``/livez`` (the process is up), ``/readyz`` (it can reach Temporal and
+the database), ``/healthz`` (readiness plus whether the delivery workers can reach their
+providers), ``/metrics`` (Prometheus text). All public: they carry counts, never ids."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
-from datetime import timedelta
 
 from fastapi import APIRouter
+from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
 from api.dependencies import ContextDep
 from api.errors import ApiError, error_responses
+from config.telemetry import exported_metrics, meter
+from config.temporal import HEALTH_CHECK_TIMEOUT, temporal_answers
+from domain.metrics import ENROLMENTS_BY_STATUS
+from domain.statuses import EnrolmentStatus
 from store.database import ping
 from store.provider_health import ProviderHealth
-
-logger = logging.getLogger(__name__)
+from store.views import enrolments_by_status
 
 router = APIRouter(tags=["operations"])
 
-#: How long each dependency may take to answer before it counts as down.
-CHECK_TIMEOUT = timedelta(seconds=3)
+#: Prometheus' text format.
+PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8"
 
 
 class Health(BaseModel):
@@ -33,21 +36,15 @@ class Health(BaseModel):
     delivery: dict[str, str] = {}
 
 
-async def _temporal_answers(context: ContextDep) -> bool:
-    try:
-        return await context.client.service_client.check_health(timeout=CHECK_TIMEOUT)
-    except Exception as err:
-        # A health check reports; whatever went wrong means "down".
-        logger.warning("Temporal health check failed: %s", err)
-        return False
+class Liveness(BaseModel):
+    status: str = "alive"
 
 
-@router.get("/healthz", response_model=Health, responses=error_responses(503))
-async def healthz(context: ContextDep) -> Health:
-    """200 when both Temporal and the database answer (``degraded``, with ``delivery``
-    saying why, when a provider cannot send); 503 (error shape) otherwise."""
+async def _ready(context: ContextDep) -> Health:
+    """The dependencies' state; raises 503 (error shape) when one is unreachable."""
     temporal, database = await asyncio.gather(
-        _temporal_answers(context), ping(context.engine, CHECK_TIMEOUT.total_seconds())
+        temporal_answers(context.client),
+        ping(context.engine, HEALTH_CHECK_TIMEOUT.total_seconds()),
     )
     health = Health(
         status="ok" if temporal and database else "unavailable",
@@ -58,6 +55,27 @@ async def healthz(context: ContextDep) -> Health:
         raise ApiError(
             503, "unhealthy", "a dependency is unreachable", health.model_dump(mode="json")
         )
+    return health
+
+
+@router.get("/livez", response_model=Liveness)
+async def livez() -> Liveness:
+    """200 while the process serves requests (restart it when this fails)."""
+    return Liveness()
+
+
+@router.get("/readyz", response_model=Health, responses=error_responses(503))
+async def readyz(context: ContextDep) -> Health:
+    """200 when both Temporal and the database answer; 503 (error shape) otherwise (send it no
+    traffic until it recovers)."""
+    return await _ready(context)
+
+
+@router.get("/healthz", response_model=Health, responses=error_responses(503))
+async def healthz(context: ContextDep) -> Health:
+    """200 when both Temporal and the database answer (``degraded``, with ``delivery``
+    saying why, when a provider cannot send); 503 (error shape) otherwise."""
+    health = await _ready(context)
     problems = await ProviderHealth(context.sessions).problems()
     if problems:
         health.status = "degraded"
@@ -65,3 +83,19 @@ async def healthz(context: ContextDep) -> Health:
             p.provider: f"{p.problem} (since {p.since.isoformat()})" for p in problems
         }
     return health
+
+
+@router.get(
+    "/metrics",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {PROMETHEUS: {}}, "description": "Prometheus text"}},
+)
+async def metrics(context: ContextDep) -> PlainTextResponse:
+    """Requests, outside events, transitions, messages, enrolments by status and, in the
+    process that runs them (the embedded stack), the SDK's worker metrics."""
+    async with context.sessions() as session:
+        counts = await enrolments_by_status(session)
+    gauge = meter().create_gauge(ENROLMENTS_BY_STATUS, "Enrolments in each status now")
+    for status in EnrolmentStatus:
+        gauge.set(counts.get(status.value, 0), {"status": status.value})
+    return PlainTextResponse(await exported_metrics(), media_type=PROMETHEUS)

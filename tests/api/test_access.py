@@ -46,6 +46,9 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/unsubscribe/email"): PUBLIC,  # its signed token
     ("POST", "/unsubscribe/email"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
+    ("GET", "/livez"): PUBLIC,
+    ("GET", "/readyz"): PUBLIC,
+    ("GET", "/metrics"): PUBLIC,  # counts only, no ids
     ("GET", "/audit"): {A},
     ("DELETE", "/candidates/{candidate_id}"): {A},
     ("POST", "/codec/decode"): {A, R},  # what the views show anyway

@@ -11,7 +11,7 @@ from typing import Any
 import uvicorn
 from starlette.requests import Request
 
-from workers.ports import free_port
+from config.ports import free_port
 
 
 @asynccontextmanager

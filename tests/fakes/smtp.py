@@ -14,7 +14,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from workers.ports import free_port
+from config.ports import free_port
 
 
 @dataclass

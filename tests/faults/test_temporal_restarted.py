@@ -16,12 +16,12 @@ import pytest
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
+from config.ports import free_ports
 from config.settings import Settings
 from store.database import create_engine
 from tests.faults.conftest import Burst, bridge_for, faults_scale, outbox_size, wait_until
 from tests.fixtures.temporal import installed_binary
 from workers.dev_server import DevServer
-from workers.ports import free_ports
 from workers.worker import running_workers
 
 pytestmark = pytest.mark.devserver

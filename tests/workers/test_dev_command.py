@@ -20,12 +20,12 @@ import pytest
 from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 from temporalio.client import Client
 
+from config.ports import free_ports
 from tests.workers.conftest import (
     clean_environment,
     enrolments_command,
     processes_mentioning,
 )
-from workers.ports import free_ports
 from workflows.search_attributes import REGISTRATION
 
 pytestmark = pytest.mark.devserver

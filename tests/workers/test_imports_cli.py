@@ -5,8 +5,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from config.ports import free_ports
 from tests.workers.conftest import run_enrolments
-from workers.ports import free_ports
 
 
 def assert_failed_in_one_line(result: subprocess.CompletedProcess[str], *mentions: str) -> None:

@@ -10,9 +10,9 @@ from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 from temporalio.client import Client
 
+from config.ports import free_ports
 from tests.workers.conftest import run_enrolments
 from workers.dev_server import DevServer
-from workers.ports import free_ports
 from workflows.search_attributes import REGISTRATION
 
 pytestmark = pytest.mark.devserver
