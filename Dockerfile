@@ -1,6 +1,6 @@
 # The enrolments processes (worker, api, migrate, setup-namespace) for docker-compose.yml or any
 # container platform. Configure with TEMPORAL_* and ENROLMENTS_* variables (see the README).
-FROM python:3.11-slim
+FROM python:3.11.11-slim-bookworm
 
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \

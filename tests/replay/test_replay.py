@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
+from temporalio.workflow import NondeterminismError
 
 from config.encryption import data_converter, new_key_setting
+from tests.replay.reordered_workflow import ReorderedCandidateWorkflow
 from workers.worker import workflow_runner
 from workflows.candidate import CandidateWorkflow
 
@@ -34,3 +36,16 @@ async def test_recorded_history_replays_without_nondeterminism(name: str, encryp
         workflow_runner=workflow_runner(),
     )
     await replayer.replay_workflow(history)
+
+
+async def test_the_gate_fails_a_change_that_is_not_deterministic() -> None:
+    """The gate above catches what would break running candidates (``reordered_workflow``)."""
+    name = next(iter(HISTORIES))
+    history = WorkflowHistory.from_json(f"candidate-{name}", HISTORIES[name])
+    replayer = Replayer(
+        workflows=[ReorderedCandidateWorkflow],
+        data_converter=data_converter(None),
+        workflow_runner=workflow_runner(),
+    )
+    with pytest.raises(NondeterminismError):
+        await replayer.replay_workflow(history)
