@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from opentelemetry.trace import SpanKind
 from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
@@ -15,6 +16,7 @@ from activities.contracts import (
 )
 from channels.base import Channel, PermanentDeliveryError, TransientDeliveryError
 from config.logs import log_context
+from config.tracing import tracer
 from domain.metrics import MESSAGES, SEND_SECONDS
 
 
@@ -36,7 +38,12 @@ class DeliveryActivities:
         started = time.perf_counter()
         outcome = "retried"
         try:
-            with log_context(candidate_id=message.candidate.id, enrolment_id=message.enrolment_id):
+            with (
+                log_context(candidate_id=message.candidate.id, enrolment_id=message.enrolment_id),
+                tracer.start_as_current_span("provider send", kind=SpanKind.CLIENT) as span,
+            ):
+                span.set_attribute("enrolments.channel", channel)
+                span.set_attribute("enrolments.enrolment_id", message.enrolment_id)
                 result = await self._channel.send(message)
             outcome = "duplicate" if result.duplicate else "sent"
             return result

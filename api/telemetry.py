@@ -16,10 +16,12 @@ import time
 import uuid
 from typing import Any
 
+from opentelemetry.trace import SpanKind
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from config.logs import log_context
 from config.telemetry import meter
+from config.tracing import tracer
 from domain.metrics import HTTP_REQUESTS, HTTP_SECONDS, WEBHOOKS
 
 REQUEST_ID_HEADER = b"x-request-id"
@@ -90,13 +92,22 @@ class RequestTelemetry:
                 message["headers"] = [*headers, (REQUEST_ID_HEADER, request_id.encode())]
             await send(message)
 
-        try:
-            with log_context(request_id=request_id):
-                await self.app(scope, receive, send_status)
-        finally:
-            self._record(scope, status, time.perf_counter() - started)
+        name = f"{scope['method']} {scope.get('path', '')}"
+        with tracer.start_as_current_span(name, kind=SpanKind.SERVER) as span:
+            span.set_attribute("http.request.method", scope["method"])
+            span.set_attribute("enrolments.request_id", request_id)
+            try:
+                with log_context(request_id=request_id):
+                    await self.app(scope, receive, send_status)
+            finally:
+                template = self._record(scope, status, time.perf_counter() - started)
+                # Named by the route, not the path: ids stay out of span names.
+                span.update_name(f"{scope['method']} {template}")
+                span.set_attribute("http.route", template)
+                span.set_attribute("http.response.status_code", status)
 
-    def _record(self, scope: Scope, status: int, seconds: float) -> None:
+    def _record(self, scope: Scope, status: int, seconds: float) -> str:
+        """Count and time the request; returns its route template."""
         route: Any = scope.get("route")
         template = getattr(route, "path", None) or "unmatched"
         labels = {"method": scope["method"], "route": template}
@@ -106,3 +117,4 @@ class RequestTelemetry:
         source = SOURCES.get(template) or SOURCES.get(scope.get("path", ""))
         if source is not None:
             self._webhooks.add(1, {"source": source, "outcome": outcome_of(status)})
+        return template

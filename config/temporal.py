@@ -34,6 +34,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from config.encryption import data_converter
 from config.settings import Settings
+from config.tracing import tracing_interceptors
 
 DEV_NAMESPACE = "default"
 
@@ -86,7 +87,9 @@ async def connect_client(settings: Settings, *, dev_server: bool = False) -> Cli
     config = dev_connect_config(settings) if dev_server else client_connect_config(settings)
     keys = settings.encryption_keys
     converter = data_converter(keys.get_secret_value() if keys is not None else None)
-    return await Client.connect(**config, data_converter=converter)
+    return await Client.connect(
+        **config, data_converter=converter, interceptors=tracing_interceptors()
+    )
 
 
 async def temporal_answers(client: Client) -> bool:

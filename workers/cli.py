@@ -26,6 +26,7 @@ from typing import Any
 from config.logs import configure_logging
 from config.settings import Settings
 from config.telemetry import install_telemetry
+from config.tracing import install_tracing
 from domain.access import Role
 from domain.ats import AtsSystem
 from workers.commands import (
@@ -248,8 +249,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _command(args: argparse.Namespace, settings: Settings) -> Coroutine[Any, Any, int]:
     if args.command in ("dev", "worker", "api"):
-        # Before the first Temporal client: it and its workers take the process's runtime.
+        # Before the first Temporal client: it and its workers take the process's runtime
+        # and, when traces are configured, the tracing interceptor.
         install_telemetry()
+        install_tracing()
     if args.command == "dev":
         return run_dev(settings, demo=args.demo)
     if args.command == "worker":

@@ -51,6 +51,8 @@ PASSTHROUGH_MODULES = (
     "activities",
     "workflows.inputs",
     "workflows.search_attributes",
+    # The tracing interceptor's workflow side (when traces are on).
+    "opentelemetry",
 )
 
 
