@@ -17,7 +17,7 @@ from activities.contracts import (
 from channels.base import Channel, PermanentDeliveryError, TransientDeliveryError
 from config.logs import log_context
 from config.tracing import tracer
-from domain.metrics import MESSAGES, SEND_SECONDS
+from domain.metrics import DESCRIPTIONS, MESSAGES, SEND_SECONDS
 
 
 class DeliveryActivities:
@@ -69,9 +69,9 @@ class DeliveryActivities:
             raise
         finally:
             meter = activity.metric_meter()
-            meter.create_histogram_float(
-                SEND_SECONDS, "Time to hand a message to its provider", "s"
-            ).record(time.perf_counter() - started, {"channel": channel})
-            meter.create_counter(MESSAGES, "Messages by channel and outcome").add(
+            meter.create_histogram_float(SEND_SECONDS, DESCRIPTIONS[SEND_SECONDS], "s").record(
+                time.perf_counter() - started, {"channel": channel}
+            )
+            meter.create_counter(MESSAGES, DESCRIPTIONS[MESSAGES]).add(
                 1, {"channel": channel, "outcome": outcome}
             )

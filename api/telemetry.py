@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from config.logs import log_context
 from config.telemetry import meter
 from config.tracing import tracer
-from domain.metrics import HTTP_REQUESTS, HTTP_SECONDS, WEBHOOKS
+from domain.metrics import DESCRIPTIONS, HTTP_REQUESTS, HTTP_SECONDS, WEBHOOKS
 
 REQUEST_ID_HEADER = b"x-request-id"
 #: A caller's request id is kept when it looks like one (no log injection through it).
@@ -70,11 +70,11 @@ class RequestTelemetry:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         metrics = meter()
-        self._requests = metrics.create_counter(HTTP_REQUESTS, "HTTP requests answered")
+        self._requests = metrics.create_counter(HTTP_REQUESTS, DESCRIPTIONS[HTTP_REQUESTS])
         self._seconds = metrics.create_histogram_float(
-            HTTP_SECONDS, "Time to answer an HTTP request", "s"
+            HTTP_SECONDS, DESCRIPTIONS[HTTP_SECONDS], "s"
         )
-        self._webhooks = metrics.create_counter(WEBHOOKS, "Outside events received, by outcome")
+        self._webhooks = metrics.create_counter(WEBHOOKS, DESCRIPTIONS[WEBHOOKS])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -19,7 +19,14 @@ from temporalio.common import MetricMeter
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
 from config.ports import free_port
-from domain.metrics import HTTP_SECONDS, SEND_SECONDS
+from domain.metrics import (
+    DESCRIPTIONS,
+    HTTP_SECONDS,
+    MESSAGES,
+    SEND_SECONDS,
+    TRANSITIONS,
+    WEBHOOKS,
+)
 
 #: Histogram buckets, in seconds: a provider call, an HTTP request.
 BUCKETS = {
@@ -56,7 +63,22 @@ def install_telemetry() -> Telemetry:
         )
         Runtime.set_default(runtime, error_if_already_set=False)
         _installed = Telemetry(runtime, f"http://{address}/metrics")
+        _announce_counters(runtime.metric_meter)
     return _installed
+
+
+def _announce_counters(metrics: MetricMeter) -> None:
+    """Export each product counter from the start, at zero: a scrape before the first event
+    finds the family (``rate()`` needs the zero, too)."""
+    metrics.create_counter(TRANSITIONS, DESCRIPTIONS[TRANSITIONS]).add(
+        0, {"from": "new", "to": "sending"}
+    )
+    metrics.create_counter(MESSAGES, DESCRIPTIONS[MESSAGES]).add(
+        0, {"channel": "sms", "outcome": "sent"}
+    )
+    metrics.create_counter(WEBHOOKS, DESCRIPTIONS[WEBHOOKS]).add(
+        0, {"source": "ats", "outcome": "accepted"}
+    )
 
 
 def meter() -> MetricMeter:

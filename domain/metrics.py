@@ -18,3 +18,14 @@ ENROLMENTS_BY_STATUS = "enrolments_by_status"
 HTTP_REQUESTS = "enrolments_http_requests"
 #: Time to answer an HTTP request, by ``method`` and ``route`` (seconds).
 HTTP_SECONDS = "enrolments_http_request_seconds"
+
+#: What each metric means (its Prometheus ``HELP``): every meter creates it with this text.
+DESCRIPTIONS = {
+    TRANSITIONS: "Enrolment status changes, by the statuses before and after",
+    MESSAGES: "Messages handed to providers, by channel and outcome",
+    SEND_SECONDS: "Time to hand a message to its provider",
+    WEBHOOKS: "Outside events received, by source and outcome",
+    ENROLMENTS_BY_STATUS: "Enrolments in each status now",
+    HTTP_REQUESTS: "HTTP requests answered",
+    HTTP_SECONDS: "Time to answer an HTTP request",
+}

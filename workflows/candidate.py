@@ -42,7 +42,7 @@ with workflow.unsafe.imports_passed_through():
         ReadModelResync,
     )
     from domain.identity import candidate_workflow_id, idempotency_key
-    from domain.metrics import TRANSITIONS
+    from domain.metrics import DESCRIPTIONS, TRANSITIONS
     from domain.personalisation import Personalisation, render
     from domain.sending import WELCOME_MESSAGE, PendingSend
     from domain.thread import CandidateThread
@@ -93,7 +93,7 @@ class CandidateWorkflow:
         #: stays only in this run's history (which the namespace's retention removes).
         self._leave_run = False
         self._transitions = workflow.metric_meter().create_counter(
-            TRANSITIONS, "Enrolment status changes, by the statuses before and after"
+            TRANSITIONS, DESCRIPTIONS[TRANSITIONS]
         )
 
     @workflow.run

@@ -14,7 +14,7 @@ from api.dependencies import ContextDep
 from api.errors import ApiError, error_responses
 from config.telemetry import exported_metrics, meter
 from config.temporal import HEALTH_CHECK_TIMEOUT, temporal_answers
-from domain.metrics import ENROLMENTS_BY_STATUS
+from domain.metrics import DESCRIPTIONS, ENROLMENTS_BY_STATUS
 from domain.statuses import EnrolmentStatus
 from store.database import ping
 from store.provider_health import ProviderHealth
@@ -95,7 +95,7 @@ async def metrics(context: ContextDep) -> PlainTextResponse:
     process that runs them (the embedded stack), the SDK's worker metrics."""
     async with context.sessions() as session:
         counts = await enrolments_by_status(session)
-    gauge = meter().create_gauge(ENROLMENTS_BY_STATUS, "Enrolments in each status now")
+    gauge = meter().create_gauge(ENROLMENTS_BY_STATUS, DESCRIPTIONS[ENROLMENTS_BY_STATUS])
     for status in EnrolmentStatus:
         gauge.set(counts.get(status.value, 0), {"status": status.value})
     return PlainTextResponse(await exported_metrics(), media_type=PROMETHEUS)

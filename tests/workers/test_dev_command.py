@@ -119,6 +119,12 @@ async def assert_whole_product_answers(stack: RunningStack) -> None:
         signed = {"Authorization": f"Bearer {key}"}
         recruiter_ui = await http.get(f"{api}/ui/", headers=signed)
         assert recruiter_ui.status_code == 200
+        assert (await http.get(f"{api}/livez")).status_code == 200
+        assert (await http.get(f"{api}/readyz")).status_code == 200
+        # One process is API and worker: its /metrics has the product's and the SDK's.
+        metrics = (await http.get(f"{api}/metrics")).text
+        assert "enrolments_transitions_total" in metrics
+        assert "temporal_worker_task_slots_available" in metrics
 
     assert (stack.data_dir / "temporal.db").is_file()
     assert (stack.data_dir / "temporal.log").is_file()
