@@ -22,6 +22,7 @@ from api.dependencies import ApiContext
 from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.routes import (
+    analytics,
     ats,
     ats_vendors,
     audit,
@@ -125,6 +126,7 @@ def create_app(settings: Settings, client: Client, *, engine: AsyncEngine | None
         webhooks.router,
         twilio.router,
         views.router,
+        analytics.router,
         health.router,
         audit.router,
         candidates.router,

@@ -5,8 +5,9 @@ real Alembic migrations), bulk-inserts one job with N applications spread over i
 statuses (plus another job a quarter its size, so the views must pick their job out), then
 times the code the API runs: ``store.views.RecruiterViews`` on a fresh session per call, and
 ``GET /jobs/{id}/applications`` / ``GET /jobs/{id}/board`` through the real ASGI app (routing,
-validation, serialisation). Prints p50/p95/p99 per (database, size, view) and PASS/FAIL against
-the targets: a Table page p95 <= 50 ms, the board p95 <= 150 ms.
+validation, serialisation), and the analytics (``store.analytics.Analytics``, and
+``GET /jobs/{id}/analytics``). Prints p50/p95/p99 per (database, size, view) and PASS/FAIL
+against the targets: a Table page p95 <= 50 ms, the board and the analytics p95 <= 150 ms.
 
     python -m bench.views --sizes 10000 100000 --databases sqlite postgres --repeat 200
 
@@ -44,6 +45,7 @@ from bench.stack import BENCH_ADMIN_KEY, BENCH_HEADERS, load_average, machine
 from config.settings import Settings
 from domain.campaigns import Campaign, CampaignKind, CampaignModule, ChannelKind, ModuleType
 from domain.statuses import EnrolmentStatus
+from store.analytics import Analytics
 from store.catalog import Catalog, InterviewSettings, JobDefinition, StageDefinition
 from store.database import create_engine, session_factory
 from store.migrate import upgrade
@@ -60,6 +62,8 @@ S = EnrolmentStatus
 #: p95 targets of issue 4, milliseconds.
 TABLE_TARGET_MS = 50.0
 BOARD_TARGET_MS = 150.0
+#: p95 target of issue 15: a campaign's or a job's funnel at 100k enrolments.
+ANALYTICS_TARGET_MS = 150.0
 
 DEFAULT_POSTGRES_URL = os.environ.get(
     "ENROLMENTS_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
@@ -278,9 +282,37 @@ def _enrolment(
         "seq": 3,
         "created_at": at,
         "updated_at": at + timedelta(minutes=5),
-        "status_times": {status.value: (at + timedelta(minutes=5)).isoformat()},
-        "delivered_at": None,
+        **_history(CAMPAIGNS[campaign_id], status, at),
         "expires_at": None,
+    }
+
+
+#: The statuses an enrolment went through to reach each one (what analytics reads).
+PATHS = {
+    S.SENDING: [S.SENDING],
+    S.QUEUED: [S.QUEUED],
+    S.AUTO_MATCH: [S.AUTO_MATCH],
+    S.DELIVERED: [S.SENDING, S.DELIVERED],
+    S.IN_PROGRESS: [S.SENDING, S.DELIVERED, S.IN_PROGRESS],
+    S.COMPLETED: [S.SENDING, S.DELIVERED, S.IN_PROGRESS, S.COMPLETED],
+    S.EXPIRED: [S.SENDING, S.DELIVERED, S.EXPIRED],
+    S.FAILED: [S.SENDING, S.FAILED],
+    S.CANCELLED: [S.QUEUED, S.CANCELLED],
+}
+
+
+def _history(campaign: Campaign, status: EnrolmentStatus, at: datetime) -> dict[str, Any]:
+    """``status_times``, ``delivered_at`` and ``modules`` of an enrolment now in ``status``."""
+    times = {s.value: at + timedelta(minutes=3 * n) for n, s in enumerate(PATHS[status])}
+    modules: dict[str, str] = {}
+    if status is S.IN_PROGRESS and campaign.modules:
+        modules[campaign.modules[0].id] = "started"
+    elif status is S.COMPLETED:
+        modules = {m.id: "completed" for m in campaign.modules}
+    return {
+        "status_times": {name: t.isoformat() for name, t in times.items()},
+        "delivered_at": times.get(S.DELIVERED.value),
+        "modules": modules,
     }
 
 
@@ -418,6 +450,13 @@ def _views(
 
         return run
 
+    def funnel(**scope: Any) -> Callable[[], Awaitable[object]]:
+        async def run() -> object:
+            async with sessions() as session:
+                return await Analytics(session).funnel(**scope)
+
+        return run
+
     def http_get(
         path: str, params: dict[str, Any] | None = None
     ) -> Callable[[], Awaitable[object]]:
@@ -454,6 +493,18 @@ def _views(
             http_get(f"/jobs/{JOB_ID}/applications", {"status": "completed"}),
         ),
         View("http_board", BOARD_TARGET_MS, http_get(f"/jobs/{JOB_ID}/board")),
+        View("analytics_campaign", ANALYTICS_TARGET_MS, funnel(campaign_id="screening")),
+        View("analytics_job", ANALYTICS_TARGET_MS, funnel(job_id=JOB_ID)),
+        View(
+            "analytics_job_last_week",
+            ANALYTICS_TARGET_MS,
+            funnel(job_id=JOB_ID, since=NOW - timedelta(days=7)),
+        ),
+        View(
+            "http_analytics_job",
+            ANALYTICS_TARGET_MS,
+            http_get(f"/jobs/{JOB_ID}/analytics"),
+        ),
     ]
 
 

@@ -185,4 +185,5 @@ def _enrolment_values(enrolment: Enrolment) -> dict[str, Any]:
         "expires_at": enrolment.expires_at,
         "next_send_at": enrolment.next_send_at,
         "next_send": enrolment.next_send,
+        "modules": {module: event.value for module, event in enrolment.modules.items()},
     }

@@ -196,11 +196,16 @@ class EnrolmentRow(Base):
     #: The next message going out for it and when: a message quiet hours hold, a nudge.
     next_send_at: Mapped[datetime | None]
     next_send: Mapped[str | None] = mapped_column(String(80))
+    #: Each module's progress, ``{"m1": "started", "m2": "completed"}`` (analytics).
+    modules: Mapped[dict[str, Any] | None]
 
     __table_args__ = (
         Index("ix_enrolments_job_stage_status", "job_id", "stage_id", "status"),
         Index("ix_enrolments_application", "application_id"),
         Index("ix_enrolments_candidate", "candidate_id"),
+        # The analytics' ranges: one campaign's or one job's enrolments by creation time.
+        Index("ix_enrolments_campaign_created", "campaign_id", "created_at"),
+        Index("ix_enrolments_job_created", "job_id", "created_at"),
     )
 
 

@@ -33,6 +33,8 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/jobs/{job_id}/applications"): {A, R},
     ("GET", "/jobs/{job_id}/board"): {A, R},
     ("GET", "/enrolments/{enrolment_id}"): {A, R},
+    ("GET", "/campaigns/{campaign_id}/analytics"): {A, R},
+    ("GET", "/jobs/{job_id}/analytics"): {A, R},
     ("POST", "/ats/events"): {A, T},
     ("POST", "/ats/events/batch"): {A, T},
     ("POST", "/webhooks/candidate-progress"): {A, T},
