@@ -22,6 +22,7 @@ from api.dependencies import ApiContext
 from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.routes import (
+    actions,
     analytics,
     ats,
     ats_vendors,
@@ -127,6 +128,7 @@ def create_app(settings: Settings, client: Client, *, engine: AsyncEngine | None
         twilio.router,
         views.router,
         analytics.router,
+        actions.router,
         health.router,
         audit.router,
         candidates.router,

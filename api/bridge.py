@@ -29,8 +29,10 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.errors import ApiError
 from domain.candidates import CandidateContact
 from domain.events import (
+    ActionResult,
     ApplicationRef,
     ApplicationWithdrawn,
+    CancelEnrolment,
     DeliveryReceipt,
     EnrolmentSummary,
     EnrolRequest,
@@ -40,6 +42,7 @@ from domain.events import (
     InterviewerAvailability,
     ModuleProgress,
     ProgressResult,
+    Reenrol,
 )
 from domain.identity import candidate_workflow_id
 from domain.thread import CandidateThread
@@ -202,6 +205,20 @@ class CandidateBridge:
         handle = self._handle(candidate_id)
         return await self._existing(
             handle.id, handle.execute_update(CandidateWorkflow.availability, event)
+        )
+
+    async def cancel(self, candidate_id: str, request: CancelEnrolment) -> ActionResult | None:
+        """A recruiter cancels an enrolment (``None``: the candidate has no workflow)."""
+        handle = self._handle(candidate_id)
+        return await self._existing(
+            handle.id, handle.execute_update(CandidateWorkflow.cancel, request)
+        )
+
+    async def reenrol(self, candidate_id: str, request: Reenrol) -> ActionResult | None:
+        """A recruiter re-enrols an enrolment (``None``: the candidate has no workflow)."""
+        handle = self._handle(candidate_id)
+        return await self._existing(
+            handle.id, handle.execute_update(CandidateWorkflow.reenrol, request)
         )
 
     async def receipt(self, candidate_id: str, event: DeliveryReceipt) -> bool:

@@ -41,6 +41,7 @@ class StatusReason(StrEnum):
     APPLICATION_WITHDRAWN = "application_withdrawn"
     LEFT_STAGE = "left_stage"
     CANDIDATE_ERASED = "candidate_erased"
+    CANCELLED_BY_RECRUITER = "cancelled_by_recruiter"
 
 
 class TimelineEntry(BaseModel):
@@ -99,6 +100,9 @@ class Enrolment(BaseModel):
     #: send reports back.
     early_failure_report: str | None = None
     early_failure_reason: StatusReason | None = None
+    #: The failed or expired enrolment a recruiter re-enrolled as this one, and back.
+    reenrolment_of: str | None = None
+    reenrolled_as: str | None = None
     unprojected: list[TimelineEntry] = Field(default_factory=list)
 
     @model_validator(mode="before")

@@ -175,3 +175,32 @@ class ErasureResult(BaseModel):
     erased_at: datetime
     erased: bool
     enrolments: list[EnrolmentSummary]
+
+
+class CancelEnrolment(BaseModel):
+    """A recruiter cancels an enrolment (``POST /enrolments/{id}/cancel``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_id: Identifier
+    enrolment_id: Identifier
+
+
+class Reenrol(BaseModel):
+    """A recruiter re-enrols a failed or expired enrolment, with corrected contact details
+    (``None``: keep the current ones)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_id: Identifier
+    enrolment_id: Identifier
+    phone: Annotated[str, Field(max_length=64)] | None = None
+    email: Annotated[str, Field(max_length=320)] | None = None
+
+
+class ActionResult(BaseModel):
+    """What a recruiter's action did: the enrolment it acted on or created, or why it was
+    refused (``refused``; nothing changed)."""
+
+    enrolment: EnrolmentSummary | None = None
+    refused: str | None = None

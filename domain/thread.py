@@ -34,13 +34,16 @@ from domain.candidates import CandidateContact
 from domain.durations import capped
 from domain.enrolments import Enrolment, StatusReason
 from domain.events import (
+    CancelEnrolment,
     DeliveryOutcome,
     DeliveryReceipt,
     InterviewerAvailability,
     ModuleProgress,
     ProgressEvent,
     ReadModelResync,
+    Reenrol,
 )
+from domain.identity import enrolment_id
 from domain.sending import WELCOME_MESSAGE, PendingSend, SendSchedule, message_name, nudge_name
 from domain.statuses import EnrolmentStatus
 
@@ -59,7 +62,11 @@ CANCELLATIONS: dict[StatusReason, str] = {
     StatusReason.APPLICATION_WITHDRAWN: "application withdrawn",
     StatusReason.LEFT_STAGE: "application left the stage",
     StatusReason.CANDIDATE_ERASED: "the candidate's personal data was erased",
+    StatusReason.CANCELLED_BY_RECRUITER: "cancelled by a recruiter",
 }
+
+#: What a recruiter may re-enrol: an enrolment that ended without reaching the candidate's end.
+REENROLLABLE = frozenset({S.FAILED, S.EXPIRED})
 
 
 class CandidateThread(ApplicationEvents, SendSchedule, BaseModel):
@@ -202,6 +209,83 @@ class CandidateThread(ApplicationEvents, SendSchedule, BaseModel):
         self.contact_at = self.erased_at = now
         self.erasure_pending = True
         return ended
+
+    def cancel_enrolment(
+        self, event: CancelEnrolment, now: datetime
+    ) -> tuple[Enrolment | None, str | None]:
+        """A recruiter cancels an unfinished enrolment: ``(enrolment, why refused)``.
+
+        One whose welcome a provider may have already ends once the send returns, as a
+        withdrawal's does. A repeated event changes nothing and answers the same.
+        """
+        enrolment = self.enrolments.get(event.enrolment_id)
+        if not self._first_sight("cancel", event.event_id):
+            return enrolment, None
+        if enrolment is None:
+            return None, "the enrolment is too old to change"
+        if enrolment.is_finished:
+            return enrolment, f"the enrolment is {enrolment.status} already"
+        reason = StatusReason.CANCELLED_BY_RECRUITER
+        in_flight = any(p.enrolment_id == enrolment.id and p.started for p in self.pending_sends)
+        if enrolment.status is S.SENDING and in_flight:
+            enrolment.cancel_requested = reason
+            enrolment.note(now, "a recruiter cancelled it: it ends once its message returns")
+        else:
+            self._cancel(enrolment, now, reason)
+        return enrolment, None
+
+    def reenrol(self, event: Reenrol, now: datetime) -> tuple[Enrolment | None, str | None]:
+        """A recruiter re-enrols a failed or expired enrolment: a new enrolment of the same
+        campaign for the same application, linked to the old one, after correcting the
+        candidate's phone or e-mail if given. ``(new enrolment, why refused)``."""
+        old = self.enrolments.get(event.enrolment_id)
+        if old is None:
+            return None, "the enrolment is too old to re-enrol"
+        new_id = enrolment_id(event.event_id, old.application_id)
+        repeated = not self._first_sight("reenrol", event.event_id)
+        if repeated and new_id in self.enrolments:
+            return self.enrolments[new_id], None  # a retry of the request that made it
+        if old.reenrolled_as is not None:
+            return None, f"it was re-enrolled already, as {old.reenrolled_as}"
+        if old.status not in REENROLLABLE:
+            return (
+                None,
+                f"only a failed or expired enrolment can be re-enrolled, not {old.status}",
+            )
+        app = self.applications.get(old.application_id)
+        if app is None or app.withdrawn or (app.job_id, app.stage_id) != (old.job_id, old.stage_id):
+            return None, "the application is no longer in the enrolment's stage"
+        changes = {k: v for k, v in (("phone", event.phone), ("email", event.email)) if v}
+        if self.contact_erased_at is not None:
+            return None, "the candidate's data was erased"
+        if changes:
+            self.candidate = self.candidate.model_copy(update=changes)
+            self.contact_at = max(now, self.contact_at or now)
+        new = Enrolment.create(
+            id=new_id,
+            ats_event_id=event.event_id,
+            application_id=old.application_id,
+            job_id=old.job_id,
+            stage_id=old.stage_id,
+            candidate_id=old.candidate_id,
+            campaign_id=old.campaign_id,
+            campaign=old.campaign,
+            job_name=old.job_name,
+            stage_name=old.stage_name,
+            quiet_hours=old.quiet_hours,
+            status=self._admission_status(),
+            at=now,
+            detail=f"re-enrolled by a recruiter after {old.id} {old.status}"
+            + (f" ({' and '.join(sorted(changes))} corrected)" if changes else ""),
+        )
+        new.reenrolment_of, old.reenrolled_as = old.id, new.id
+        self.enrolments[new.id] = new
+        self._admitted(new, now)
+        old.note(now, f"re-enrolled as {new.id}")
+        app.show_enrolment(new.id, new.status, None)
+        app.changed(now)
+        self._forget_old()
+        return new, None
 
     @property
     def contact_erased_at(self) -> datetime | None:

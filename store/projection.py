@@ -186,4 +186,5 @@ def _enrolment_values(enrolment: Enrolment) -> dict[str, Any]:
         "next_send_at": enrolment.next_send_at,
         "next_send": enrolment.next_send,
         "modules": {module: event.value for module, event in enrolment.modules.items()},
+        "reenrolment_of": enrolment.reenrolment_of,
     }

@@ -198,6 +198,8 @@ class EnrolmentRow(Base):
     next_send: Mapped[str | None] = mapped_column(String(80))
     #: Each module's progress, ``{"m1": "started", "m2": "completed"}`` (analytics).
     modules: Mapped[dict[str, Any] | None]
+    #: The failed or expired enrolment a recruiter re-enrolled as this one.
+    reenrolment_of: Mapped[str | None] = mapped_column(String(40))
 
     __table_args__ = (
         Index("ix_enrolments_job_stage_status", "job_id", "stage_id", "status"),

@@ -159,6 +159,9 @@ class EnrolmentDetail(BaseModel):
     next_send_at: datetime | None = None
     next_send: str | None = None
     status_times: dict[str, Any] = Field(default_factory=dict)
+    #: The enrolment this one re-enrolled, and the one that re-enrolled this one, if any.
+    reenrolment_of: str | None = None
+    reenrolled_as: str | None = None
     timeline: list[TimelineItem]
     messages: list[SentMessage]
 
@@ -433,6 +436,13 @@ class RecruiterViews:
             next_send_at=row.next_send_at,
             next_send=row.next_send,
             status_times=row.status_times,
+            reenrolment_of=row.reenrolment_of,
+            reenrolled_as=await self._session.scalar(
+                select(EnrolmentRow.id).where(
+                    EnrolmentRow.application_id == row.application_id,
+                    EnrolmentRow.reenrolment_of == row.id,
+                )
+            ),
             timeline=[
                 TimelineItem(seq=e.seq, at=e.at, status=e.status, detail=e.detail) for e in events
             ],

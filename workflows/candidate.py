@@ -29,7 +29,9 @@ with workflow.unsafe.imports_passed_through():
     from domain.candidates import CandidateContact
     from domain.enrolments import Enrolment, StatusReason
     from domain.events import (
+        ActionResult,
         ApplicationWithdrawn,
+        CancelEnrolment,
         DeliveryReceipt,
         EnrolmentSummary,
         EnrolRequest,
@@ -40,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
         ModuleProgress,
         ProgressResult,
         ReadModelResync,
+        Reenrol,
     )
     from domain.identity import candidate_workflow_id, idempotency_key
     from domain.metrics import DESCRIPTIONS, TRANSITIONS
@@ -191,6 +194,30 @@ class CandidateWorkflow:
             erased_at=self._thread.erased_at or workflow.now(),
             erased=not self._thread.erasure_pending,
             enrolments=[e.summary() for e in ended],
+        )
+
+    @workflow.update
+    async def cancel(self, request: CancelEnrolment) -> ActionResult:
+        """A recruiter cancels an enrolment; answers once the read model shows it."""
+        enrolment, refused = self._thread.cancel_enrolment(request, workflow.now())
+        return await self._action_answer(enrolment, refused)
+
+    @workflow.update
+    async def reenrol(self, request: Reenrol) -> ActionResult:
+        """A recruiter re-enrols a failed or expired enrolment (contact details corrected);
+        answers with the new enrolment once the read model shows it."""
+        enrolment, refused = self._thread.reenrol(request, workflow.now())
+        return await self._action_answer(enrolment, refused)
+
+    async def _action_answer(
+        self, enrolment: Enrolment | None, refused: str | None
+    ) -> ActionResult:
+        if refused is None and enrolment is not None:
+            await self._answer_once_projected([enrolment], enrolment.application_id)
+        else:
+            self._wake()
+        return ActionResult(
+            enrolment=None if enrolment is None else enrolment.summary(), refused=refused
         )
 
     @workflow.signal(name="withdraw_application")

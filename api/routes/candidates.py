@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from api.access import PrincipalDep
 from api.bridge import confirmed
-from api.dependencies import ContextDep, SessionDep
+from api.dependencies import ContextDep
 from api.errors import ApiError, error_responses
 from domain.events import EnrolmentSummary, ErasureRequest
 from store.access import record
@@ -46,7 +46,7 @@ class Erasure(BaseModel):
     responses=error_responses(401, 403, 404, 503),
 )
 async def erase_candidate(
-    candidate_id: CandidateId, context: ContextDep, session: SessionDep, who: PrincipalDep
+    candidate_id: CandidateId, context: ContextDep, who: PrincipalDep
 ) -> Erasure:
     """Erase the candidate's personal data everywhere (GDPR art. 17). Repeatable: erasing an
     erased candidate again changes nothing but the audit log."""
@@ -55,15 +55,19 @@ async def erase_candidate(
     result = await confirmed(bridge.erase(candidate_id, request))
     if result is None:
         # No workflow runs for them. Rows left by one an operator terminated are still erased.
-        if not await candidate_known(session, candidate_id):
+        # (A session of its own, closed before the workflow is asked: on SQLite the API and
+        # the projection share one connection.)
+        async with context.sessions() as session:
+            known = await candidate_known(session, candidate_id)
+        if not known:
             raise ApiError(404, "candidate_not_found", f"no candidate {candidate_id!r}")
         result = await confirmed(bridge.erase(candidate_id, request, start=True))
         if result is None:  # pragma: no cover - with start, the workflow exists
             raise ApiError(404, "candidate_not_found", f"no candidate {candidate_id!r}")
     ended = [e.id for e in result.enrolments]
     detail = {"enrolments_cancelled": ended, "read_model_erased": result.erased}
-    record(session, who.actor, "candidate.erased", candidate_id, detail, datetime.now(UTC))
-    await session.commit()
+    async with context.sessions.begin() as session:
+        record(session, who.actor, "candidate.erased", candidate_id, detail, datetime.now(UTC))
     return Erasure(
         candidate_id=candidate_id,
         erased_at=result.erased_at,

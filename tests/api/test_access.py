@@ -35,6 +35,8 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/enrolments/{enrolment_id}"): {A, R},
     ("GET", "/campaigns/{campaign_id}/analytics"): {A, R},
     ("GET", "/jobs/{job_id}/analytics"): {A, R},
+    ("POST", "/enrolments/{enrolment_id}/cancel"): {A, R},
+    ("POST", "/enrolments/{enrolment_id}/reenrol"): {A, R},
     ("POST", "/ats/events"): {A, T},
     ("POST", "/ats/events/batch"): {A, T},
     ("POST", "/webhooks/candidate-progress"): {A, T},

@@ -72,6 +72,9 @@ WRITE_ROUTES = {
     ("POST", "/codec/encode"): {200, 413, 422},
     # No candidate has a drawn id: nobody to erase.
     ("DELETE", "/candidates/{candidate_id}"): {404, 405, 413, 422},
+    # Drawn ids name no enrolment: 404 (or 4xx for a body the route refuses first).
+    ("POST", "/enrolments/{enrolment_id}/cancel"): {404, 405, 413, 415, 422},
+    ("POST", "/enrolments/{enrolment_id}/reenrol"): {400, 404, 405, 413, 415, 422},
 }
 EXAMPLES_PER_ROUTE = 100 * faults_scale()
 
@@ -337,6 +340,8 @@ async def configure_something_to_protect(stack: Stack) -> dict[tuple[str, str], 
         ("POST", "/codec/decode"): {"payloads": []},
         ("POST", "/codec/encode"): {"payloads": []},
         ("DELETE", "/candidates/{candidate_id}"): {},
+        ("POST", "/enrolments/{enrolment_id}/cancel"): {},
+        ("POST", "/enrolments/{enrolment_id}/reenrol"): {"phone": "+14155550123"},
     }
 
 
@@ -428,6 +433,10 @@ async def test_hostile_requests_get_a_4xx_change_nothing_and_the_service_stays_u
             must = {413, 422}  # a token of its own, or a role the suite's admin key holds
         elif route.startswith("DELETE"):
             must = {404, 413, 422}  # no body to read: the size, then the id
+        elif route.endswith("/cancel"):
+            must = {404, 413}
+        elif route.endswith("/reenrol"):
+            must = {413, 415, 422}
         else:
             must = {413, 401} if route.startswith("POST") else {413, 415, 422}
         assert must <= answers, (route, answers)

@@ -1,0 +1,74 @@
+"""A recruiter fixes a candidate's number and re-enrols the failed campaign; cancels another."""
+
+from __future__ import annotations
+
+from tests.api.conftest import INVALID_PHONE, VALID_PHONE, Stack, blast_campaign
+
+
+async def test_fix_the_number_and_resend_a_failed_campaign(stack: Stack) -> None:
+    campaign_id = await stack.put_campaign("thanks", blast_campaign())
+    job_id = await stack.put_job("fix", [{"id": "s1", "name": "S", "campaign_id": campaign_id}])
+    event = stack.ats_event(
+        job_id=job_id, stage_id="s1", application="a", candidate="c", phone=INVALID_PHONE
+    )
+    [failed] = await stack.send_event(event)
+    await stack.wait_for(failed["id"], "failed")
+    url = f"/enrolments/{failed['id']}/reenrol"
+
+    bad = await stack.http.post(url, json={"phone": "12345"})
+    assert bad.status_code == 422, bad.text
+    fixed = await stack.http.post(
+        url, json={"phone": VALID_PHONE}, headers={"Idempotency-Key": "fix-1"}
+    )
+    assert fixed.status_code == 201, fixed.text
+    new = fixed.json()["enrolment"]
+    assert fixed.json()["reenrolment_of"] == failed["id"]
+    retried = await stack.http.post(
+        url, json={"phone": VALID_PHONE}, headers={"Idempotency-Key": "fix-1"}
+    )
+    assert retried.json()["enrolment"]["id"] == new["id"], "a retry acts once"
+    again = await stack.http.post(url, json={})
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "not_reenrollable"
+
+    delivered = await stack.wait_for(new["id"], "delivered")
+    assert delivered["reenrolment_of"] == failed["id"]
+    assert delivered["messages"][0]["recipient"] == VALID_PHONE
+    assert (await stack.enrolment(failed["id"]))["reenrolled_as"] == new["id"]
+    table = (await stack.http.get(f"/jobs/{job_id}/applications")).json()["items"]
+    assert [(i["enrolment_id"], i["status"]) for i in table] == [(new["id"], "delivered")]
+
+    audit = (await stack.http.get("/audit")).json()["entries"]
+    assert "enrolment.reenrolled" in [e["action"] for e in audit]
+
+
+async def test_cancel_an_enrolment_that_waits(stack: Stack) -> None:
+    screening = await stack.put_campaign(
+        "screening",
+        {
+            "name": "Screening",
+            "kind": "multi_module",
+            "channel": "sms",
+            "messages": ["Hi"],
+            "modules": [{"id": "m1", "name": "Q", "type": "question"}],
+        },
+    )
+    job_id = await stack.put_job("cancel", [{"id": "s1", "name": "S", "campaign_id": screening}])
+    [running] = await stack.send_event(
+        stack.ats_event(job_id=job_id, stage_id="s1", application="a1", candidate="c")
+    )
+    [waiting] = await stack.send_event(
+        stack.ats_event(job_id=job_id, stage_id="s1", application="a2", candidate="c")
+    )
+    assert waiting["status"] == "queued"
+
+    cancelled = await stack.http.post(f"/enrolments/{waiting['id']}/cancel")
+
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["enrolment"]["status"] == "cancelled"
+    shown = await stack.enrolment(waiting["id"])
+    assert shown["status_reason"] == "cancelled_by_recruiter"
+    twice = await stack.http.post(f"/enrolments/{waiting['id']}/cancel")
+    assert twice.status_code == 409
+    assert (await stack.http.post("/enrolments/enr_nope/cancel")).status_code == 404
+    assert (await stack.enrolment(running["id"]))["status"] in ("sending", "delivered")
