@@ -21,6 +21,9 @@ from api.bridge import CandidateBridge
 from api.dependencies import ApiContext
 from api.docs import install_docs
 from api.errors import install_error_handlers
+from api.pages import analytics as analytics_page
+from api.pages import campaigns as campaigns_page
+from api.pages import enrolment as enrolment_page
 from api.routes import (
     actions,
     analytics,
@@ -135,6 +138,9 @@ def create_app(settings: Settings, client: Client, *, engine: AsyncEngine | None
         codec.router,
         unsubscribe.router,
         ui.router,
+        enrolment_page.router,
+        analytics_page.router,
+        campaigns_page.router,
         sign_in.router,
     ):
         app.include_router(router)

@@ -29,6 +29,7 @@ def page_context(request: Request, context: ApiContext) -> dict[str, Any]:
     caller: Caller | None = getattr(request.state, "caller", None)
     cookie = request.cookies.get(SESSION_COOKIE)
     return {
+        "root_url": root,
         "ui_url": f"{root}/ui",
         "static_url": f"{root}{STATIC_PATH}",
         "api_docs_url": f"{root}/docs",

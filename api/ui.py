@@ -239,6 +239,7 @@ async def job_page(
             "board": f"{job_path}/board",
             "counts": f"{root}/ui/jobs/{quote(job_id, safe='')}/counts",
             "enrolment": f"{root}/enrolments/",
+            "enrolment_page": f"{root}/ui/enrolments/",
         },
         "statuses": [look.model_dump(mode="json") for look in STATUS_LOOKS],
         "reasons": REASON_LABELS,

@@ -208,6 +208,11 @@ class Catalog:
         rows = await self._session.scalars(select(CampaignRow).where(CampaignRow.id.in_(wanted)))
         return [_stored_campaign(row) for row in rows]
 
+    async def all_campaigns(self) -> list[StoredCampaign]:
+        """Every campaign, by name."""
+        rows = await self._session.scalars(select(CampaignRow).order_by(CampaignRow.name))
+        return [_stored_campaign(row) for row in rows]
+
     async def missing_campaigns(self, campaign_ids: Iterable[str]) -> list[str]:
         """Those of ``campaign_ids`` that no campaign has, sorted."""
         wanted = set(campaign_ids)

@@ -22,8 +22,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
-from sqlalchemy import Select, Subquery, func, select, union_all
+from pydantic import BaseModel, Field, model_validator
+from sqlalchemy import ColumnElement, Select, Subquery, func, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.identity import candidate_workflow_id
@@ -63,6 +63,19 @@ class ApplicationItem(BaseModel):
     withdrawn: bool = False
     #: The candidate's personal data was erased (``candidate_name`` is empty).
     candidate_erased: bool = False
+    #: When the current enrolment reached its status, and when it expires (if it does).
+    status_since: datetime | None = None
+    expires_at: datetime | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _since(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "status_times" in data:
+            data = dict(data)
+            times = data.pop("status_times") or {}
+            status = data.get("status")
+            data.setdefault("status_since", times.get(status) if status else None)
+        return data
 
 
 class ApplicationPage(BaseModel):
@@ -194,6 +207,19 @@ ApplicationQuery = Select[*tuple[Any, ...]]
 MAX_INDEX_RANGES = 64
 
 
+def _matching(search: str) -> ColumnElement[bool]:
+    """Candidates whose name holds ``search`` (any case), or whose phone number holds its
+    digits (spaces, dashes and brackets in the stored number ignored)."""
+    name = func.lower(CandidateRow.name).contains(search.lower(), autoescape=True)
+    digits = "".join(c for c in search if c.isdigit())
+    if len(digits) < 3:
+        return name
+    phone: Any = CandidateRow.phone
+    for mark in (" ", "-", "(", ")", "."):
+        phone = func.replace(phone, mark, "")
+    return or_(name, phone.contains(digits, autoescape=True))
+
+
 def _page_keys(
     job_id: str,
     *,
@@ -202,6 +228,7 @@ def _page_keys(
     after: str | None,
     limit: int,
     range_per_status: bool = True,
+    search: str | None = None,
 ) -> Subquery:
     """The ids of one page of the job's applications, in id order: a bounded index read.
 
@@ -220,6 +247,9 @@ def _page_keys(
             query = query.where(ApplicationRow.status.in_([s.value for s in status]))
         if after is not None:
             query = query.where(ApplicationRow.id > after)
+        if search:
+            query = query.join(CandidateRow, CandidateRow.id == ApplicationRow.candidate_id)
+            query = query.where(_matching(search))
         return query.order_by(ApplicationRow.id).limit(limit)
 
     wanted = sorted(set(statuses))
@@ -247,6 +277,8 @@ def _application_rows(keys: Subquery) -> ApplicationQuery:
             ).label("updated_at"),
             ApplicationRow.withdrawn,
             CandidateRow.erased_at.is_not(None).label("candidate_erased"),
+            EnrolmentRow.expires_at,
+            EnrolmentRow.status_times,
         )
         .select_from(keys)
         .join(ApplicationRow, ApplicationRow.id == keys.c.id)
@@ -270,8 +302,10 @@ class RecruiterViews:
         stage_id: str | None = None,
         limit: int = DEFAULT_PAGE_SIZE,
         cursor: str | None = None,
+        search: str | None = None,
     ) -> ApplicationPage:
-        """One page of the job's applications in application-id order.
+        """One page of the job's applications in application-id order; ``search``: only
+        candidates whose name or phone number holds it.
 
         Raises ``InvalidCursor`` for a cursor this service did not hand out.
         """
@@ -279,7 +313,12 @@ class RecruiterViews:
         after = decode_cursor(cursor) if cursor is not None else None
         # One row beyond the page tells whether there is a next one, without counting.
         keys = _page_keys(
-            job_id, stage_id=stage_id, statuses=statuses, after=after, limit=limit + 1
+            job_id,
+            stage_id=stage_id,
+            statuses=statuses,
+            after=after,
+            limit=limit + 1,
+            search=search or None,
         )
         rows = (await self._session.execute(_application_rows(keys))).all()
         items = [ApplicationItem(**row._mapping) for row in rows[:limit]]

@@ -15,6 +15,8 @@
     view: config.view,
     status: "",
     stage: "",
+    search: "",
+    selected: new Set(), // enrolment ids ticked in the Table
     tablePages: [null], // cursors of the loaded table pages; null = first page
     tableMore: null, // next_cursor after the last loaded page
     tableLoaded: false,
@@ -122,6 +124,13 @@
   function relativeTime(iso) {
     const date = new Date(iso);
     if (Number.isNaN(date.getTime())) return iso || "";
+    const ahead = Math.round((date.getTime() - Date.now()) / 1000);
+    if (ahead > 5) {
+      // A moment to come (an expiry): "in 3 h", "in 2 days".
+      if (ahead < 3600) return `in ${Math.max(1, Math.round(ahead / 60))} min`;
+      if (ahead < 172800) return `in ${Math.round(ahead / 3600)} h`;
+      return `in ${Math.round(ahead / 86400)} days`;
+    }
     const seconds = Math.max(0, Math.round((Date.now() - date.getTime()) / 1000));
     if (seconds < 5) return "just now";
     if (seconds < 60) return `${seconds}s ago`;
@@ -141,7 +150,8 @@
       event.preventDefault();
       openDrawer(item.enrolment_id);
     };
-    const href = `${config.urls.enrolment}${encodeURIComponent(item.enrolment_id)}`;
+    // The link is the enrolment's own page (a new tab, a bookmark); a plain click opens the drawer.
+    const href = `${config.urls.enrolment_page}${encodeURIComponent(item.enrolment_id)}`;
     return compact
       ? el("a", { class: "icon-btn", href, title: "Timeline", "aria-label": "Timeline", "data-timeline": item.enrolment_id, onclick: open }, svg(ICON_TIMELINE))
       : el("a", { class: "btn ghost", href, "data-timeline": item.enrolment_id, onclick: open }, svg(ICON_TIMELINE), "Timeline");
@@ -159,7 +169,7 @@
   // ---- table view -----------------------------------------------------------------------------
 
   function rowKey(item) {
-    return JSON.stringify([item.stage_id, item.campaign_id, item.enrolment_id, item.status, item.status_reason, item.updated_at, item.candidate_name, item.withdrawn, item.candidate_erased]);
+    return JSON.stringify([item.stage_id, item.campaign_id, item.enrolment_id, item.status, item.status_reason, item.updated_at, item.candidate_name, item.withdrawn, item.candidate_erased, item.expires_at, item.status_since]);
   }
 
   function withdrawnTag(item) {
@@ -187,7 +197,21 @@
     const details = item.status_reason
       ? el("span", { class: "reason", title: item.status_reason }, reasonLabel(item.status_reason))
       : el("span", { class: "muted" }, item.status ? statusHint[item.status] || "" : "This stage sends nothing");
+    const pick = item.enrolment_id
+      ? el("input", {
+          type: "checkbox",
+          "data-select": item.enrolment_id,
+          "aria-label": `Select ${candidateLabel(item, item.candidate_id)}`,
+          checked: state.selected.has(item.enrolment_id),
+          onchange: (event) => {
+            if (event.target.checked) state.selected.add(item.enrolment_id);
+            else state.selected.delete(item.enrolment_id);
+            renderSelection();
+          },
+        })
+      : null;
     const cells = [
+      el("td", { "data-cell": "select" }, pick),
       el("td", { "data-cell": "candidate" },
         el("div", { class: "candidate" }, avatar(item.candidate_name),
           el("div", { style: "min-width:0" },
@@ -197,11 +221,13 @@
       el("td", { "data-cell": "campaign", class: "campaign-cell" }, campaignName(item.campaign_id) || el("span", { class: "muted" }, "—")),
       el("td", { "data-cell": "status" }),
       el("td", { "data-cell": "details" }, details),
+      el("td", { "data-cell": "since" }, item.status_since ? timeNode(item.status_since) : el("span", { class: "muted" }, "—")),
+      el("td", { "data-cell": "expires" }, item.expires_at ? timeNode(item.expires_at) : el("span", { class: "muted" }, "—")),
       el("td", { "data-cell": "updated" }, timeNode(item.updated_at)),
       el("td", { "data-cell": "links" }, el("div", { class: "actions" }, timelineButton(item, false), workflowLink(item.candidate_id, false))),
     ];
     // Keep the badge element when the status did not change, so nothing flickers.
-    const statusTd = cells[3];
+    const statusTd = cells[4];
     if (oldBadge && oldBadge.dataset.status === (item.status || "none")) statusTd.append(oldBadge);
     else {
       statusTd.append(badge(item.status));
@@ -214,6 +240,7 @@
     const params = new URLSearchParams();
     if (state.status) params.set("status", state.status);
     if (state.stage) params.set("stage_id", state.stage);
+    if (state.search) params.set("q", state.search);
     if (cursor) params.set("cursor", cursor);
     params.set("limit", String(config.page_size));
     const query = params.toString();
@@ -305,7 +332,52 @@
       : "0 applications";
   }
 
+  // ---- selection and bulk actions -------------------------------------------------------------
+
+  function renderSelection() {
+    const count = state.selected.size;
+    $("bulk-bar").hidden = count === 0;
+    $("bulk-count").textContent = `${count} selected`;
+  }
+
+  async function bulk(action) {
+    const ids = [...state.selected];
+    const token = document.body.dataset.csrfToken || "";
+    let done = 0;
+    const refused = [];
+    $("bulk-result").textContent = `Working on ${ids.length}…`;
+    for (const id of ids) {
+      const response = await fetch(`${config.urls.enrolment}${encodeURIComponent(id)}/${action}`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": token, "Idempotency-Key": `${action}-${id}-${Date.now()}` },
+        body: "{}",
+        credentials: "same-origin",
+      });
+      if (response.ok) done += 1;
+      else {
+        const answer = await response.json().catch(() => ({}));
+        refused.push(`${id}: ${(answer.error && answer.error.message) || response.status}`);
+      }
+    }
+    state.selected.clear();
+    document.querySelectorAll("input[data-select]").forEach((box) => { box.checked = false; });
+    renderSelection();
+    const verb = action === "cancel" ? "cancelled" : "re-enrolled";
+    $("bulk-result").textContent = `${done} ${verb}` + (refused.length ? `; ${refused.length} refused (${refused.join("; ")})` : "");
+    poll();
+  }
+
+  function exportUrl() {
+    const params = new URLSearchParams();
+    if (state.status) params.set("status", state.status);
+    if (state.stage) params.set("stage_id", state.stage);
+    if (state.search) params.set("q", state.search);
+    const query = params.toString();
+    return `${config.urls.applications}.csv${query ? `?${query}` : ""}`;
+  }
+
   function resetTable() {
+    $("export-csv").href = exportUrl();
     state.tableGeneration += 1;
     rows.forEach((entry) => entry.tr.remove());
     rows.clear();
@@ -537,7 +609,7 @@
     const url = workflowUrl(candidateId);
     $("drawer-foot").replaceChildren(
       url ? el("a", { class: "btn primary", href: url, target: "_blank", rel: "noopener", "data-workflow-link": candidateId }, svg(ICON_EXTERNAL), "Open workflow in Temporal") : null,
-      el("a", { class: "btn", href: `${config.urls.enrolment}${encodeURIComponent(id)}`, target: "_blank", rel: "noopener" }, "JSON"),
+      el("a", { class: "btn", href: `${config.urls.enrolment_page}${encodeURIComponent(id)}`, "data-enrolment-page": id }, "Open enrolment page"),
     );
   }
 
@@ -643,6 +715,19 @@
     node.addEventListener("click", () => setFilters(state.status, state.stage === node.dataset.stageFilter ? "" : node.dataset.stageFilter));
   });
   $("load-more").addEventListener("click", () => loadMore().catch((error) => setLive("stale", error)));
+  let searchTimer = null;
+  $("search").addEventListener("input", (event) => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => {
+      state.search = event.target.value.trim();
+      resetTable();
+      poll();
+    }, 250);
+  });
+  $("bulk-reenrol").addEventListener("click", () => bulk("reenrol"));
+  $("bulk-cancel").addEventListener("click", () => {
+    if (window.confirm(`Cancel ${state.selected.size} enrolment(s)? Nothing more is sent for them.`)) bulk("cancel");
+  });
   $("drawer-close").addEventListener("click", closeDrawer);
   $("drawer-scrim").addEventListener("click", closeDrawer);
   document.addEventListener("keydown", (event) => {

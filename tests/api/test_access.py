@@ -31,6 +31,7 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/jobs"): {A, R},
     ("GET", "/jobs/{job_id}"): {A, R},
     ("GET", "/jobs/{job_id}/applications"): {A, R},
+    ("GET", "/jobs/{job_id}/applications.csv"): {A, R},
     ("GET", "/jobs/{job_id}/board"): {A, R},
     ("GET", "/enrolments/{enrolment_id}"): {A, R},
     ("GET", "/campaigns/{campaign_id}/analytics"): {A, R},

@@ -1,0 +1,45 @@
+"""The Table's search and its CSV export (streamed, formula-safe, audited)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from tests.api.conftest import Stack, blast_campaign
+
+
+async def test_search_finds_by_name_or_phone_and_the_export_follows_the_filter(
+    stack: Stack,
+) -> None:
+    campaign_id = await stack.put_campaign("c", blast_campaign())
+    job_id = await stack.put_job("search", [{"id": "s1", "name": "S", "campaign_id": campaign_id}])
+    people = [("Ada Lovelace", "+1 (415) 555-0101"), ("=HYPERLINK(x)", "+14155550102")]
+    for n, (name, phone) in enumerate(people):
+        body = stack.ats_event(job_id=job_id, stage_id="s1", application=f"a{n}", candidate=f"c{n}")
+        body["candidate"] |= {"name": name, "phone": phone}
+        await stack.send_event(body)
+
+    async def found(q: str) -> list[str]:
+        page = await stack.http.get(f"/jobs/{job_id}/applications", params={"q": q})
+        assert page.status_code == 200, page.text
+        return [item["candidate_name"] for item in page.json()["items"]]
+
+    assert await found("LOVE") == ["Ada Lovelace"]
+    assert await found("4155550101") == ["Ada Lovelace"]
+    assert await found("555-0102") == ["=HYPERLINK(x)"]
+    assert await found("nobody") == []
+    assert len(await found("")) == 2
+    too_long = await stack.http.get(f"/jobs/{job_id}/applications", params={"q": "x" * 101})
+    assert too_long.status_code == 422
+
+    exported = await stack.http.get(f"/jobs/{job_id}/applications.csv")
+    assert exported.status_code == 200
+    assert exported.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    names = sorted(row["candidate_name"] for row in rows)
+    assert names == ["'=HYPERLINK(x)", "Ada Lovelace"], "a formula is quoted as text"
+    filtered = await stack.http.get(f"/jobs/{job_id}/applications.csv", params={"q": "ada"})
+    assert len(list(csv.DictReader(io.StringIO(filtered.text)))) == 1
+    assert (await stack.http.get("/jobs/nope/applications.csv")).status_code == 404
+    audit = (await stack.http.get("/audit")).json()["entries"]
+    assert [e["action"] for e in audit].count("applications.exported") == 2
