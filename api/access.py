@@ -82,7 +82,8 @@ def policy(method: str, path: str, settings: Settings) -> frozenset[Role] | None
         return ATS
     if path.startswith("/ui/"):
         # Configuration through the UI takes what it takes through the API: an admin.
-        if path.startswith("/ui/campaigns") and method not in SAFE_METHODS:
+        configuring = path.startswith("/ui/campaigns") or path == "/ui/jobs"
+        if configuring and method not in SAFE_METHODS:
             return ADMIN_ONLY
         return RECRUITERS
     if path.startswith("/codec/"):

@@ -24,6 +24,8 @@ from api.errors import install_error_handlers
 from api.pages import analytics as analytics_page
 from api.pages import campaigns as campaigns_page
 from api.pages import enrolment as enrolment_page
+from api.pages import jobs as jobs_page
+from api.pages import upload as upload_page
 from api.routes import (
     actions,
     analytics,
@@ -137,10 +139,12 @@ def create_app(settings: Settings, client: Client, *, engine: AsyncEngine | None
         candidates.router,
         codec.router,
         unsubscribe.router,
+        jobs_page.router,
         ui.router,
         enrolment_page.router,
         analytics_page.router,
         campaigns_page.router,
+        upload_page.router,
         sign_in.router,
     ):
         app.include_router(router)

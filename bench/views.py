@@ -52,6 +52,7 @@ from store.migrate import upgrade
 from store.schema import (
     ApplicationRow,
     CandidateRow,
+    EnrolmentModuleRow,
     EnrolmentRow,
     StageRow,
 )
@@ -287,6 +288,9 @@ def _enrolment(
     }
 
 
+#: Where a bench enrolment row carries its module progress until it is loaded.
+MODULES_KEY = "_modules"
+
 #: The statuses an enrolment went through to reach each one (what analytics reads).
 PATHS = {
     S.SENDING: [S.SENDING],
@@ -304,15 +308,21 @@ PATHS = {
 def _history(campaign: Campaign, status: EnrolmentStatus, at: datetime) -> dict[str, Any]:
     """``status_times``, ``delivered_at`` and ``modules`` of an enrolment now in ``status``."""
     times = {s.value: at + timedelta(minutes=3 * n) for n, s in enumerate(PATHS[status])}
-    modules: dict[str, str] = {}
+    modules: dict[str, bool] = {}
     if status is S.IN_PROGRESS and campaign.modules:
-        modules[campaign.modules[0].id] = "started"
+        modules[campaign.modules[0].id] = False
     elif status is S.COMPLETED:
-        modules = {m.id: "completed" for m in campaign.modules}
+        modules = {m.id: True for m in campaign.modules}
+    delivered = times.get(S.DELIVERED.value)
+    completed = times.get(S.COMPLETED.value)
     return {
         "status_times": {name: t.isoformat() for name, t in times.items()},
-        "delivered_at": times.get(S.DELIVERED.value),
-        "modules": modules,
+        "delivered_at": delivered,
+        "started_at": times.get(S.IN_PROGRESS.value),
+        "completed_at": completed,
+        "seconds_to_deliver": (delivered - at).total_seconds() if delivered else None,
+        "seconds_to_complete": (completed - at).total_seconds() if completed else None,
+        MODULES_KEY: modules,
     }
 
 
@@ -349,6 +359,7 @@ async def _load(engine: AsyncEngine, job_id: str, size: int, seed: int) -> list[
         "candidates": cast(Table, CandidateRow.__table__),
         "applications": cast(Table, ApplicationRow.__table__),
         "enrolments": cast(Table, EnrolmentRow.__table__),
+        "enrolment_modules": cast(Table, EnrolmentModuleRow.__table__),
     }
     batches: dict[str, list[dict[str, Any]]] = {name: [] for name in tables}
     ids: list[str] = []
@@ -364,6 +375,18 @@ async def _load(engine: AsyncEngine, job_id: str, size: int, seed: int) -> list[
             ids.append(application["id"])
             batches["candidates"].append(candidate)
             batches["applications"].append(application)
+            for enrolment in enrolments:
+                for module_id, completed in enrolment.pop(MODULES_KEY).items():
+                    batches["enrolment_modules"].append(
+                        {
+                            "enrolment_id": enrolment["id"],
+                            "module_id": module_id,
+                            "campaign_id": enrolment["campaign_id"],
+                            "job_id": enrolment["job_id"],
+                            "created_at": enrolment["created_at"],
+                            "completed": completed,
+                        }
+                    )
             batches["enrolments"].extend(enrolments)
             await flush(connection, force=False)
         await flush(connection, force=True)
@@ -452,8 +475,7 @@ def _views(
 
     def funnel(**scope: Any) -> Callable[[], Awaitable[object]]:
         async def run() -> object:
-            async with sessions() as session:
-                return await Analytics(session).funnel(**scope)
+            return await Analytics(sessions).funnel(**scope)
 
         return run
 

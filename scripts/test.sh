@@ -55,6 +55,26 @@ if [[ ! -x /usr/bin/chromium ]]; then
   fi
 fi
 
+# --- axe-core for the accessibility check (npm, pinned by tests/browser/axe/package-lock.json) ---
+AXE=tests/browser/axe
+if [[ ! -f $AXE/node_modules/axe-core/axe.min.js ]]; then
+  if ! command -v npm >/dev/null 2>&1 && [[ $CI == true || $(id -u) == 0 ]]; then
+    say "installing npm (apt)"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      npm >/dev/null
+  fi
+  if command -v npm >/dev/null 2>&1; then
+    say "installing axe-core (npm)"
+    npm ci --prefix "$AXE" --no-audit --no-fund --loglevel=error >/dev/null
+  elif [[ $CI == true ]]; then
+    echo "scripts/test.sh: npm is needed for the accessibility check (apt-get install npm)" >&2
+    exit 1
+  else
+    echo "note: npm is missing: the accessibility check will be skipped" >&2
+  fi
+fi
+
 # --- PostgreSQL on 127.0.0.1:5432 ----------------------------------------------------------------
 postgres_ready() {
   if command -v pg_isready >/dev/null 2>&1; then

@@ -1,25 +1,29 @@
 """The funnel of a campaign or a job: how many enrolments got how far, and how fast.
 
-Read from ``enrolments`` alone (each row keeps when it reached each status, and each module's
-progress), for the enrolments created in a date range, with two indexes
-(``campaign_id, created_at`` and ``job_id, created_at``) so a range is one index scan. One query
-sums the stages of the funnel and each module's starts and completions; the failure reasons are
-grouped; each median is the middle of the sorted durations, read at its offset.
+Read from indexes only. Each enrolment row carries the funnel's moments as plain columns
+(``delivered_at``, ``started_at``, ``seconds_to_deliver``, ``seconds_to_complete``, written by
+the projection), and three indexes per scope (campaign, job) cover what is read: the counts of
+the enrolments created in a date range, and each duration in order, so a median is the middle
+entry of an index walk, not a sort. Module progress lives in ``enrolment_modules``, indexed the
+same way.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Float, Select, and_, case, cast, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, and_, func, literal, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.campaigns import Campaign
 from domain.statuses import EnrolmentStatus as S
-from store.database import dialect_of
-from store.schema import CampaignRow, EnrolmentRow
+from store.schema import CampaignRow, EnrolmentModuleRow, EnrolmentRow, StageRow
+
+#: The statuses an enrolment can only be in once its message was delivered.
+AFTER_DELIVERY = (S.DELIVERED, S.IN_PROGRESS, S.COMPLETED, S.EXPIRED)
 
 
 class ModuleFunnel(BaseModel):
@@ -48,35 +52,11 @@ class Funnel(BaseModel):
     modules: list[ModuleFunnel]
 
 
-def _reached(status: S) -> ColumnElement[bool]:
-    """The enrolment reached ``status`` at some point (its time is recorded)."""
-    reached: ColumnElement[bool] = EnrolmentRow.status_times[status.value].as_string().is_not(None)
-    return reached
-
-
-def _count(condition: ColumnElement[bool]) -> ColumnElement[Any]:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
-def _seconds_between(session: AsyncSession, start: Any, end: Any) -> ColumnElement[Any]:
-    """``end - start`` in seconds, in the session's dialect."""
-    if dialect_of(session).name == "sqlite":
-        return (func.julianday(end) - func.julianday(start)) * 86400.0
-    return func.extract("epoch", end - start)
-
-
-def _completed_at(session: AsyncSession) -> Any:
-    text = EnrolmentRow.status_times[S.COMPLETED.value].as_string()
-    if dialect_of(session).name == "sqlite":
-        return text
-    return cast(text, EnrolmentRow.created_at.type)
-
-
 class Analytics:
     """Funnels over the read model."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
 
     async def funnel(
         self,
@@ -86,103 +66,187 @@ class Analytics:
         since: datetime | None = None,
         until: datetime | None = None,
     ) -> Funnel:
-        """The funnel of one campaign's or one job's enrolments created in ``[since, until)``."""
-        scope = [
-            EnrolmentRow.campaign_id == campaign_id
-            if campaign_id is not None
-            else EnrolmentRow.job_id == job_id
-        ]
-        if since is not None:
-            scope.append(EnrolmentRow.created_at >= since)
-        if until is not None:
-            scope.append(EnrolmentRow.created_at < until)
-        where = and_(*scope)
-        modules = await self._modules(where)
-        module_counts = [
-            (
-                _count(EnrolmentRow.modules[module_id].as_string().is_not(None)),
-                _count(EnrolmentRow.modules[module_id].as_string() == "completed"),
-            )
-            for module_id, _ in modules
-        ]
-        totals = (
-            await self._session.execute(
-                select(
-                    func.count(),
-                    _count(EnrolmentRow.delivered_at.is_not(None)),
-                    _count(_reached(S.IN_PROGRESS)),
-                    _count(EnrolmentRow.status == S.COMPLETED.value),
-                    _count(EnrolmentRow.status == S.EXPIRED.value),
-                    _count(EnrolmentRow.status == S.CANCELLED.value),
-                    *(column for pair in module_counts for column in pair),
-                ).where(where)
-            )
-        ).one()
-        enrolled, delivered, started, completed, expired, cancelled = (int(v) for v in totals[:6])
-        per_module = totals[6:]
-        failed = await self._session.execute(
-            select(EnrolmentRow.status_reason, func.count())
-            .where(where, EnrolmentRow.status == S.FAILED.value)
-            .group_by(EnrolmentRow.status_reason)
+        """The funnel of one campaign's or one job's enrolments created in ``[since, until)``.
+
+        Three independent parts (the counts, the medians, the modules), each on a session of
+        its own: on PostgreSQL they run at once on three connections; SQLite, with its one
+        connection, takes them in turn.
+        """
+        where = self._scope(EnrolmentRow, campaign_id, job_id, since, until)
+        (by_status, failed, started, delivered), medians, modules = await asyncio.gather(
+            self._counts(where),
+            self._medians(where),
+            self._modules(campaign_id, job_id, since, until),
         )
-        to_deliver = _seconds_between(
-            self._session, EnrolmentRow.created_at, EnrolmentRow.delivered_at
-        )
-        to_complete = _seconds_between(
-            self._session, EnrolmentRow.created_at, _completed_at(self._session)
-        )
+        completed = by_status.get(S.COMPLETED.value, 0)
+        enrolled = sum(by_status.values())
         return Funnel(
             enrolled=enrolled,
             delivered=delivered,
             started=started,
             completed=completed,
-            failed={reason or "unknown": count for reason, count in failed.all()},
-            expired=expired,
-            cancelled=cancelled,
+            failed=failed,
+            expired=by_status.get(S.EXPIRED.value, 0),
+            cancelled=by_status.get(S.CANCELLED.value, 0),
             completion_rate=round(completed / enrolled, 4) if enrolled else 0.0,
-            median_seconds_to_deliver=await self._median(
-                to_deliver, and_(where, EnrolmentRow.delivered_at.is_not(None)), delivered
-            ),
-            median_seconds_to_complete=await self._median(
-                to_complete, and_(where, EnrolmentRow.status == S.COMPLETED.value), completed
-            ),
-            modules=[
-                ModuleFunnel(
-                    id=module_id,
-                    name=name,
-                    started=int(per_module[2 * n]),
-                    completed=int(per_module[2 * n + 1]),
-                )
-                for n, (module_id, name) in enumerate(modules)
-            ],
+            median_seconds_to_deliver=medians[0],
+            median_seconds_to_complete=medians[1],
+            modules=modules,
         )
 
-    async def _modules(self, where: ColumnElement[bool]) -> list[tuple[str, str]]:
-        """``(id, name)`` of the modules of the campaigns the enrolments in scope belong to."""
-        campaign_ids = select(EnrolmentRow.campaign_id).where(where).distinct()
-        definitions = await self._session.scalars(
+    async def _counts(
+        self, where: ColumnElement[bool]
+    ) -> tuple[dict[str, int], dict[str, int], int, int]:
+        """Enrolments per status, failures per reason, and how many started and were
+        delivered. Each query is one index range: counting entries is what an index does
+        fastest."""
+        # One count per status, each a seek into (scope, status, created_at): faster than a
+        # GROUP BY walking the whole scope when a date range narrows it.
+        per_status = union_all(
+            *(
+                select(literal(status.value).label("status"), func.count().label("n")).where(
+                    where, EnrolmentRow.status == status.value
+                )
+                for status in S
+            )
+        )
+        ended = [S.EXPIRED.value, S.CANCELLED.value, S.FAILED.value]
+        async with self._sessions() as session:
+            by_status = {
+                status: int(count) for status, count in (await session.execute(per_status)).all()
+            }
+            failed = {
+                reason or "unknown": int(count)
+                for reason, count in (
+                    await session.execute(
+                        select(EnrolmentRow.status_reason, func.count())
+                        .where(where, EnrolmentRow.status == S.FAILED.value)
+                        .group_by(EnrolmentRow.status_reason)
+                    )
+                ).all()
+            }
+            # Those that ended otherwise after starting or after delivery: small ranges.
+            ended_after_start = await session.scalar(
+                select(func.count()).where(
+                    where, EnrolmentRow.status.in_(ended), EnrolmentRow.started_at.is_not(None)
+                )
+            )
+            ended_after_delivery = await session.scalar(
+                select(func.count()).where(
+                    where,
+                    EnrolmentRow.status.in_(ended[1:]),
+                    EnrolmentRow.delivered_at.is_not(None),
+                )
+            )
+        started = (
+            by_status.get(S.IN_PROGRESS.value, 0)
+            + by_status.get(S.COMPLETED.value, 0)
+            + int(ended_after_start or 0)
+        )
+        delivered = sum(by_status.get(s.value, 0) for s in AFTER_DELIVERY) + int(
+            ended_after_delivery or 0
+        )
+        return by_status, failed, started, delivered
+
+    async def _medians(self, where: ColumnElement[bool]) -> tuple[float | None, float | None]:
+        """The median seconds to deliver and to complete."""
+        async with self._sessions() as session:
+            return (
+                await self._median(session, EnrolmentRow.seconds_to_deliver, where),
+                await self._median(session, EnrolmentRow.seconds_to_complete, where),
+            )
+
+    @staticmethod
+    def _scope(
+        table: type[EnrolmentRow] | type[EnrolmentModuleRow],
+        campaign_id: str | None,
+        job_id: str | None,
+        since: datetime | None,
+        until: datetime | None,
+    ) -> ColumnElement[bool]:
+        scope = [
+            table.campaign_id == campaign_id if campaign_id is not None else table.job_id == job_id
+        ]
+        if since is not None:
+            scope.append(table.created_at >= since)
+        if until is not None:
+            scope.append(table.created_at < until)
+        return and_(*scope)
+
+    @staticmethod
+    async def _median(
+        session: AsyncSession, seconds: Any, where: ColumnElement[bool]
+    ) -> float | None:
+        """The median of ``seconds`` over the rows ``where`` selects that have it.
+
+        The index (scope, seconds, created_at) hands the values over in order: counting them
+        and reading the middle one or two walks it, without sorting.
+        """
+        known = and_(where, seconds.is_not(None))
+        count = int(await session.scalar(select(func.count()).where(known)) or 0)
+        if count == 0:
+            return None
+        middle = (
+            select(seconds)
+            .where(known)
+            .order_by(seconds)
+            .offset((count - 1) // 2)
+            .limit(1 if count % 2 else 2)
+        )
+        values = [float(v) for v in await session.scalars(middle)]
+        return round(sum(values) / len(values), 3) if values else None
+
+    async def _modules(
+        self,
+        campaign_id: str | None,
+        job_id: str | None,
+        since: datetime | None,
+        until: datetime | None,
+    ) -> list[ModuleFunnel]:
+        """Each module of the campaigns in scope: how many started it and completed it."""
+        async with self._sessions() as session:
+            return await self._module_funnels(session, campaign_id, job_id, since, until)
+
+    async def _module_funnels(
+        self,
+        session: AsyncSession,
+        campaign_id: str | None,
+        job_id: str | None,
+        since: datetime | None,
+        until: datetime | None,
+    ) -> list[ModuleFunnel]:
+        # The modules of the campaign, or of the campaigns the job's stages link.
+        campaign_ids = (
+            [campaign_id]
+            if campaign_id is not None
+            else select(StageRow.campaign_id).where(StageRow.job_id == job_id)
+        )
+        definitions = await session.scalars(
             select(CampaignRow.definition)
             .where(CampaignRow.id.in_(campaign_ids))
             .order_by(CampaignRow.id)
         )
-        found: dict[str, str] = {}
+        modules: dict[str, str] = {}
         for definition in definitions:
             for module in Campaign.model_validate(definition).modules:
-                found.setdefault(module.id, module.name)
-        return list(found.items())
-
-    async def _median(
-        self, seconds: ColumnElement[Any], where: ColumnElement[bool], count: int
-    ) -> float | None:
-        """The median of ``seconds`` over the ``count`` rows ``where`` selects."""
-        if count == 0:
-            return None
-        middle: Select[tuple[Any]] = (
-            select(cast(seconds, Float).label("s"))
+                modules.setdefault(module.id, module.name)
+        where = self._scope(EnrolmentModuleRow, campaign_id, job_id, since, until)
+        # One pass in (scope, module, completed) order: a group per module and outcome.
+        counts: dict[str, tuple[int, int]] = {}
+        progress = await session.execute(
+            select(EnrolmentModuleRow.module_id, EnrolmentModuleRow.completed, func.count())
             .where(where)
-            .order_by("s")
-            .offset((count - 1) // 2)
-            .limit(1 if count % 2 else 2)
+            .group_by(EnrolmentModuleRow.module_id, EnrolmentModuleRow.completed)
         )
-        values = [float(v) for v in await self._session.scalars(middle) if v is not None]
-        return round(sum(values) / len(values), 3) if values else None
+        for module_id, completed, count in progress.all():
+            started, done = counts.get(module_id, (0, 0))
+            counts[module_id] = (started + count, done + (count if completed else 0))
+        return [
+            ModuleFunnel(
+                id=module_id,
+                name=name,
+                started=counts.get(module_id, (0, 0))[0],
+                completed=counts.get(module_id, (0, 0))[1],
+            )
+            for module_id, name in modules.items()
+        ]

@@ -23,14 +23,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from domain.applications import ApplicationState
 from domain.candidates import CandidateContact
 from domain.enrolments import Enrolment
+from domain.events import ProgressEvent
+from domain.statuses import EnrolmentStatus
 from store.candidates import save_candidate
 from store.database import dialect_insert, per_dialect
 from store.erasure import erase_personal_data
-from store.schema import ApplicationRow, EnrolmentEventRow, EnrolmentRow
+from store.schema import ApplicationRow, EnrolmentEventRow, EnrolmentModuleRow, EnrolmentRow
 
 _ENROLMENTS = cast(Table, EnrolmentRow.__table__)
 _EVENTS = cast(Table, EnrolmentEventRow.__table__)
 _APPLICATIONS = cast(Table, ApplicationRow.__table__)
+_MODULES = cast(Table, EnrolmentModuleRow.__table__)
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class _Statements:
     upsert_enrolments: Executable
     upsert_applications: Executable
     append_timeline: Executable
+    upsert_modules: Executable
 
     @classmethod
     def for_dialect(cls, dialect: Dialect) -> _Statements:
@@ -70,7 +74,14 @@ class _Statements:
         append_timeline = event.on_conflict_do_nothing(
             index_elements=[_EVENTS.c.enrolment_id, _EVENTS.c.seq]
         )
-        return cls(upsert_enrolments, upsert_applications, append_timeline)
+        module = dialect_insert(dialect, _MODULES)
+        # A module only moves forward (started, then completed): a late write never undoes it.
+        upsert_modules = module.on_conflict_do_update(
+            index_elements=[_MODULES.c.enrolment_id, _MODULES.c.module_id],
+            set_={"completed": module.excluded.completed},
+            where=_MODULES.c.completed.is_(False),
+        )
+        return cls(upsert_enrolments, upsert_applications, append_timeline, upsert_modules)
 
 
 _statements = per_dialect(_Statements.for_dialect)
@@ -113,6 +124,9 @@ class EnrolmentProjector:
                 await connection.execute(
                     statements.upsert_enrolments, [_enrolment_values(e) for e in enrolments]
                 )
+                modules = [row for e in enrolments for row in _module_values(e)]
+                if modules:
+                    await connection.execute(statements.upsert_modules, modules)
             if applications:
                 await connection.execute(
                     statements.upsert_applications,
@@ -163,6 +177,8 @@ def _application_values(candidate_id: str, application: ApplicationState) -> dic
 
 
 def _enrolment_values(enrolment: Enrolment) -> dict[str, Any]:
+    started = enrolment.status_times.get(EnrolmentStatus.IN_PROGRESS)
+    completed = enrolment.status_times.get(EnrolmentStatus.COMPLETED)
     return {
         "id": enrolment.id,
         "ats_event_id": enrolment.ats_event_id,
@@ -185,6 +201,27 @@ def _enrolment_values(enrolment: Enrolment) -> dict[str, Any]:
         "expires_at": enrolment.expires_at,
         "next_send_at": enrolment.next_send_at,
         "next_send": enrolment.next_send,
-        "modules": {module: event.value for module, event in enrolment.modules.items()},
         "reenrolment_of": enrolment.reenrolment_of,
+        "started_at": started,
+        "completed_at": completed,
+        "seconds_to_deliver": _seconds(enrolment.created_at, enrolment.delivered_at),
+        "seconds_to_complete": _seconds(enrolment.created_at, completed),
     }
+
+
+def _seconds(start: datetime, end: datetime | None) -> float | None:
+    return None if end is None else (end - start).total_seconds()
+
+
+def _module_values(enrolment: Enrolment) -> list[dict[str, Any]]:
+    return [
+        {
+            "enrolment_id": enrolment.id,
+            "module_id": module_id,
+            "campaign_id": enrolment.campaign_id,
+            "job_id": enrolment.job_id,
+            "created_at": enrolment.created_at,
+            "completed": event is ProgressEvent.COMPLETED,
+        }
+        for module_id, event in enrolment.modules.items()
+    ]

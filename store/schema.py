@@ -25,6 +25,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     Dialect,
+    Float,
     ForeignKeyConstraint,
     Index,
     Integer,
@@ -196,18 +197,66 @@ class EnrolmentRow(Base):
     #: The next message going out for it and when: a message quiet hours hold, a nudge.
     next_send_at: Mapped[datetime | None]
     next_send: Mapped[str | None] = mapped_column(String(80))
-    #: Each module's progress, ``{"m1": "started", "m2": "completed"}`` (analytics).
-    modules: Mapped[dict[str, Any] | None]
     #: The failed or expired enrolment a recruiter re-enrolled as this one.
     reenrolment_of: Mapped[str | None] = mapped_column(String(40))
+    #: The funnel's moments, as plain columns the analytics' indexes cover: when it reached
+    #: ``in_progress`` and ``completed``, and how long delivery and completion took.
+    started_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    seconds_to_deliver: Mapped[float | None] = mapped_column(Float)
+    seconds_to_complete: Mapped[float | None] = mapped_column(Float)
 
     __table_args__ = (
         Index("ix_enrolments_job_stage_status", "job_id", "stage_id", "status"),
         Index("ix_enrolments_application", "application_id"),
         Index("ix_enrolments_candidate", "candidate_id"),
-        # The analytics' ranges: one campaign's or one job's enrolments by creation time.
-        Index("ix_enrolments_campaign_created", "campaign_id", "created_at"),
-        Index("ix_enrolments_job_created", "job_id", "created_at"),
+        # The analytics read indexes only: a campaign's or a job's enrolments by creation
+        # time with what the funnel counts, and each duration in order (for the median).
+        *(
+            index
+            for scope in ("campaign_id", "job_id")
+            for index in (
+                Index(
+                    f"ix_enrolments_{scope[:-3]}_funnel",
+                    scope,
+                    "status",
+                    "created_at",
+                    "status_reason",
+                    "delivered_at",
+                    "started_at",
+                ),
+                Index(
+                    f"ix_enrolments_{scope[:-3]}_deliver", scope, "seconds_to_deliver", "created_at"
+                ),
+                Index(
+                    f"ix_enrolments_{scope[:-3]}_complete",
+                    scope,
+                    "seconds_to_complete",
+                    "created_at",
+                ),
+            )
+        ),
+    )
+
+
+class EnrolmentModuleRow(Base):
+    """How far an enrolment got in one module (the analytics' per-module drop-off)."""
+
+    __tablename__ = "enrolment_modules"
+
+    enrolment_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    module_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    campaign_id: Mapped[str] = mapped_column(String(200))
+    job_id: Mapped[str] = mapped_column(String(200))
+    #: The enrolment's creation time (the analytics' date range).
+    created_at: Mapped[datetime]
+    completed: Mapped[bool] = mapped_column(Boolean)
+
+    __table_args__ = (
+        Index(
+            "ix_enrolment_modules_campaign", "campaign_id", "module_id", "completed", "created_at"
+        ),
+        Index("ix_enrolment_modules_job", "job_id", "module_id", "completed", "created_at"),
     )
 
 

@@ -18,9 +18,6 @@ write is validated exactly as a recruiter's request is:
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
 import re
 import sys
 import time
@@ -30,14 +27,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
-from zoneinfo import available_timezones
 
 import httpx
-import phonenumbers
 
 from api.signatures import sign_webhook
 from bridges import ashby, greenhouse, lever
 from bridges.base import vendor_client
+from bridges.candidates_csv import RowProblem, UnreadableCsv, read_rows
 from bridges.importing import VendorJob
 from config.settings import Settings
 from domain.ats import AtsSystem
@@ -146,12 +142,6 @@ async def import_jobs(
 
 
 @dataclass
-class RowProblem:
-    line: int
-    message: str
-
-
-@dataclass
 class CsvImport:
     """What an import did: events applied, rows imported before (by an earlier import of
     this or an edited file: left as they were), and each row's problem."""
@@ -159,93 +149,6 @@ class CsvImport:
     applied: int = 0
     already: int = 0
     problems: list[RowProblem] = field(default_factory=list)
-
-
-Numbered = list[tuple[int, dict[str, Any]]]
-
-
-def read_rows(
-    text: str, job_id: str, stage_id: str, at: datetime
-) -> tuple[Numbered, list[RowProblem]]:
-    """The ATS events of a CSV of candidates (with the line each came from), and the rows that
-    do not make one. ``at`` is the time the events say: the file's modification time, so that
-    importing the same file again (after an outage, say) repeats its events exactly."""
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip().lower() for h in reader.fieldnames or []]
-    if "name" not in header or not ({"phone", "email"} & set(header)):
-        raise ImportFailed(
-            "the CSV needs a header with name and phone and/or email "
-            f"(it has: {', '.join(header) or 'nothing'})"
-        )
-    zones = available_timezones()
-    events: Numbered = []
-    problems: list[RowProblem] = []
-    seen: dict[str, int] = {}
-    for row in reader:
-        line = reader.line_num
-        values = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k is not None}
-        name, phone, email = (
-            values.get("name", ""),
-            values.get("phone", ""),
-            values.get("email", ""),
-        )
-        zone = values.get("timezone") or None
-        problem = _row_problem(name, phone, email, zone, zones)
-        if problem:
-            problems.append(RowProblem(line, problem))
-            continue
-        who = phone and phonenumbers.format_number(
-            phonenumbers.parse(phone), phonenumbers.PhoneNumberFormat.E164
-        )
-        person = hashlib.sha256((who or email.lower()).encode()).hexdigest()[:20]
-        if person in seen:
-            problems.append(RowProblem(line, f"the same candidate as line {seen[person]}"))
-            continue
-        seen[person] = line
-        events.append(
-            (
-                line,
-                {
-                    "id": f"import:{job_id}:{stage_id}:{person}",
-                    "type": "application.created",
-                    "occurred_at": at.isoformat(),
-                    "application": {
-                        "id": f"import:{job_id}:{person}",
-                        "job_id": job_id,
-                        "stage_id": stage_id,
-                    },
-                    "candidate": {
-                        "id": f"import:{person}",
-                        "name": name,
-                        "phone": who or None,
-                        "email": email or None,
-                        "timezone": zone,
-                    },
-                },
-            )
-        )
-    return events, problems
-
-
-def _row_problem(
-    name: str, phone: str, email: str, zone: str | None, zones: set[str]
-) -> str | None:
-    if not name:
-        return "no name"
-    if not phone and not email:
-        return "neither a phone number nor an e-mail"
-    if phone:
-        try:
-            number = phonenumbers.parse(phone)
-        except phonenumbers.NumberParseException:
-            return f"phone {phone!r} is not a number with its country code (+44 20 7946 0018)"
-        if not phonenumbers.is_valid_number(number):
-            return f"phone {phone!r} is not a valid number"
-    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
-        return f"e-mail {email!r} is not an address"
-    if zone is not None and zone not in zones:
-        return f"time zone {zone!r} is not an IANA zone (Europe/London)"
-    return None
 
 
 async def import_applications(
@@ -378,7 +281,10 @@ async def run_import_applications(
     settings: Settings, path: Path, text: str, job_id: str, stage_id: str, api_url: str
 ) -> int:
     """``enrolments import``: 0 when every row was applied, 1 when some were not."""
-    events, problems = read_rows(text, job_id, stage_id, modified_at(path))
+    try:
+        events, problems = read_rows(text, job_id, stage_id, modified_at(path))
+    except UnreadableCsv as err:
+        raise ImportFailed(str(err)) from err
     print(f"{path.name}: {len(events)} candidate(s) to import into {job_id} / {stage_id}")
     async with api_client(api_url, settings) as api:
         try:

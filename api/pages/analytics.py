@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
-from api.dependencies import ContextDep, SessionDep
+from api.dependencies import ContextDep
 from api.templating import page_context, templates
 from api.ui import REASON_LABELS
 from store.analytics import Analytics, Funnel
@@ -64,7 +64,6 @@ def _duration(seconds: float | None) -> str:
 async def _page(
     request: Request,
     context: ContextDep,
-    session: SessionDep,
     *,
     title: str,
     back: str,
@@ -80,7 +79,7 @@ async def _page(
     end = datetime.combine(until, time.min, UTC) + timedelta(days=1) if until else None
     if start and end and start >= end:
         errors.append("The range's first day must not come after its last.")
-    funnel: Funnel = await Analytics(session).funnel(
+    funnel: Funnel = await Analytics(context.sessions).funnel(
         campaign_id=campaign_id,
         job_id=job_id,
         since=None if errors else start,
@@ -121,12 +120,12 @@ async def _page(
 async def job_analytics_page(
     request: Request,
     job_id: str,
-    session: SessionDep,
     context: ContextDep,
     since: DayParam = "",
     until: DayParam = "",
 ) -> HTMLResponse:
-    job = await Catalog(session).job(job_id)
+    async with context.sessions() as session:
+        job = await Catalog(session).job(job_id)
     if job is None:
         return templates.TemplateResponse(
             request, "not_found.html", {**page_context(request, context), "job_id": job_id}, 404
@@ -135,7 +134,6 @@ async def job_analytics_page(
     return await _page(
         request,
         context,
-        session,
         title=job.name,
         back=back,
         since_text=since,
@@ -148,12 +146,12 @@ async def job_analytics_page(
 async def campaign_analytics_page(
     request: Request,
     campaign_id: str,
-    session: SessionDep,
     context: ContextDep,
     since: DayParam = "",
     until: DayParam = "",
 ) -> HTMLResponse:
-    stored = await Catalog(session).campaign(campaign_id)
+    async with context.sessions() as session:
+        stored = await Catalog(session).campaign(campaign_id)
     if stored is None:
         return templates.TemplateResponse(
             request,
@@ -165,7 +163,6 @@ async def campaign_analytics_page(
     return await _page(
         request,
         context,
-        session,
         title=stored.campaign.name,
         back=back,
         since_text=since,

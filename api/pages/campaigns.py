@@ -103,16 +103,35 @@ def _definition(form: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
     return body, problems
 
 
+def validation_messages(err: ValidationError) -> list[str]:
+    """What the API would answer 422 for (field: why), in the same words."""
+    return [
+        f"{'.'.join(str(p) for p in error['loc']) or 'definition'}: "
+        + str(error["msg"]).removeprefix("Value error, ")
+        for error in err.errors()
+    ]
+
+
+def csrf_refused(request: Request, form: dict[str, str]) -> Response | None:
+    """403 for a form a signed-in browser posted without the session's CSRF token."""
+    caller: Caller | None = getattr(request.state, "caller", None)
+    access: Access = request.app.state.access
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if (
+        caller is not None
+        and caller.by_cookie
+        and not csrf_ok(access, caller, cookie, form.get(CSRF_FIELD))
+    ):
+        return Response("a missing or wrong CSRF token", status_code=403)
+    return None
+
+
 def _problems(body: dict[str, Any]) -> tuple[Campaign | None, list[str]]:
     """The campaign, or what the API would answer 422 for (field: why), in the same words."""
     try:
         campaign = Campaign.model_validate(body)
     except ValidationError as err:
-        return None, [
-            f"{'.'.join(str(p) for p in error['loc']) or 'campaign'}: "
-            + str(error["msg"]).removeprefix("Value error, ")
-            for error in err.errors()
-        ]
+        return None, validation_messages(err)
     return campaign, [f"{where}: {why}" for where, why in campaign.definition_problems()]
 
 
@@ -136,13 +155,13 @@ def _render(
             "channels": list(ChannelKind),
             "module_types": [t.value for t in ModuleType],
             "placeholders": PLACEHOLDERS,
-            "may_save": _may_save(request),
+            "may_save": may_save(request),
         },
         status_code=status_code,
     )
 
 
-def _may_save(request: Request) -> bool:
+def may_save(request: Request) -> bool:
     caller: Caller | None = getattr(request.state, "caller", None)
     return caller is None or caller.principal.may(frozenset({Role.ADMIN}))
 
@@ -158,7 +177,7 @@ async def campaigns_page(
         {
             **page_context(request, context),
             "campaigns": await Catalog(session).all_campaigns(),
-            "may_save": _may_save(request),
+            "may_save": may_save(request),
         },
     )
 
@@ -190,15 +209,9 @@ async def save_campaign(
     """Create or replace a campaign from the form (admins: ``api.access.policy``): 303 to the
     list, or the form again (422) with every problem listed."""
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-    caller: Caller | None = getattr(request.state, "caller", None)
-    access: Access = request.app.state.access
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if (
-        caller is not None
-        and caller.by_cookie
-        and not csrf_ok(access, caller, cookie, form.get(CSRF_FIELD))
-    ):
-        return Response("a missing or wrong CSRF token", status_code=403)
+    refused = csrf_refused(request, form)
+    if refused is not None:
+        return refused
     campaign_id = form.get("campaign_id", "").strip()
     body, errors = _definition(form)
     campaign, invalid = _problems(body)

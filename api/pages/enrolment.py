@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from api.dependencies import ContextDep, SessionDep
 from api.templating import page_context, templates
 from api.ui import REASON_LABELS, STATUS_LOOKS, temporal_workflow_url
-from domain.statuses import TERMINAL, EnrolmentStatus
+from domain.statuses import BLAST_DONE, TERMINAL, EnrolmentStatus
 from domain.thread import REENROLLABLE
 from store.catalog import Catalog
 from store.views import RecruiterViews
@@ -49,7 +49,10 @@ async def enrolment_page(
             "look": looks[status],
             "looks": looks,
             "reasons": REASON_LABELS,
-            "can_cancel": status not in TERMINAL and not detail.candidate_erased,
+            # A blast that went out is over (``Enrolment.is_finished``): nothing to cancel.
+            "can_cancel": status not in TERMINAL
+            and not (detail.campaign.get("kind") == "blast" and status in BLAST_DONE)
+            and not detail.candidate_erased,
             "can_reenrol": status in REENROLLABLE
             and detail.reenrolled_as is None
             and not detail.candidate_erased,

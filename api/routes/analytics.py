@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import AwareDatetime
 
-from api.dependencies import SessionDep
+from api.dependencies import ContextDep
 from api.errors import ApiError, CheckedRoute, error_responses
 from store.analytics import Analytics, Funnel
 from store.catalog import Catalog
@@ -41,7 +41,7 @@ def _check_range(since: AwareDatetime | None, until: AwareDatetime | None) -> No
 )
 async def campaign_analytics(
     campaign_id: Annotated[str, Path(min_length=1, max_length=200)],
-    session: SessionDep,
+    context: ContextDep,
     since: Since = None,
     until: Until = None,
 ) -> Funnel:
@@ -49,9 +49,15 @@ async def campaign_analytics(
     expired, cancelled; completion rate; median times to deliver and to complete; each
     module's starts and completions."""
     _check_range(since, until)
-    if await Catalog(session).campaign(campaign_id) is None:
+    # Each read in a session of its own, closed at once: the funnel opens its own (and on
+    # SQLite the engine has one connection).
+    async with context.sessions() as session:
+        found = await Catalog(session).campaign(campaign_id) is not None
+    if not found:
         raise ApiError(404, "campaign_not_found", f"no campaign {campaign_id!r}")
-    return await Analytics(session).funnel(campaign_id=campaign_id, since=since, until=until)
+    return await Analytics(context.sessions).funnel(
+        campaign_id=campaign_id, since=since, until=until
+    )
 
 
 @router.get(
@@ -61,12 +67,14 @@ async def campaign_analytics(
 )
 async def job_analytics(
     job_id: Annotated[str, Path(min_length=1, max_length=200)],
-    session: SessionDep,
+    context: ContextDep,
     since: Since = None,
     until: Until = None,
 ) -> Funnel:
     """The funnel of every enrolment of the job (all its stages' campaigns)."""
     _check_range(since, until)
-    if await Catalog(session).job(job_id) is None:
+    async with context.sessions() as session:
+        found = await Catalog(session).job_exists(job_id)
+    if not found:
         raise ApiError(404, "job_not_found", f"no job {job_id!r}")
-    return await Analytics(session).funnel(job_id=job_id, since=since, until=until)
+    return await Analytics(context.sessions).funnel(job_id=job_id, since=since, until=until)

@@ -9,12 +9,13 @@ from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response, StreamingResponse
 
 from api.access import PrincipalDep
 from api.dependencies import ContextDep, SessionDep
 from api.errors import ApiError, CheckedRoute, error_responses
+from api.etag import conditional_json
 from domain.statuses import EnrolmentStatus
 from store.access import record
 from store.catalog import Catalog
@@ -49,6 +50,7 @@ StatusFilter = Annotated[
     responses=error_responses(400, 404, 422),
 )
 async def job_applications(
+    request: Request,
     job_id: JobId,
     session: SessionDep,
     status: StatusFilter = None,
@@ -56,15 +58,16 @@ async def job_applications(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     cursor: Annotated[str | None, Query(max_length=1000)] = None,
     q: Search = None,
-) -> ApplicationPage:
+) -> Response:
     """The Table view: the job's applications with their current enrolment status.
 
-    Ordered by application id; pass ``next_cursor`` as ``cursor`` for the next page.
+    Ordered by application id; pass ``next_cursor`` as ``cursor`` for the next page. Answers
+    304 to an ``If-None-Match`` naming the current ``ETag``.
     """
     if not await Catalog(session).job_exists(job_id):
         raise ApiError(404, "job_not_found", f"no job {job_id!r}")
     try:
-        return await RecruiterViews(session).applications(
+        page = await RecruiterViews(session).applications(
             job_id,
             statuses=status or (),
             stage_id=stage_id,
@@ -74,6 +77,7 @@ async def job_applications(
         )
     except InvalidCursor as err:
         raise ApiError(400, "invalid_cursor", str(err)) from err
+    return conditional_json(request, page)
 
 
 #: The CSV export's columns, in order.
@@ -156,21 +160,24 @@ def _csv_line(values: Iterable[object]) -> str:
 
 @router.get("/jobs/{job_id}/board", response_model=Board, responses=error_responses(404, 422))
 async def job_board(
+    request: Request,
     job_id: JobId,
     session: SessionDep,
     status: StatusFilter = None,
     cards_per_column: Annotated[
         int, Query(ge=0, le=MAX_CARDS_PER_COLUMN)
     ] = DEFAULT_CARDS_PER_COLUMN,
-) -> Board:
-    """The Kanban view: a column per stage with its first cards and counts per status."""
+) -> Response:
+    """The Kanban view: a column per stage with its first cards and counts per status
+    (304 to an ``If-None-Match`` naming the current ``ETag``)."""
     catalog = Catalog(session)
     if not await catalog.job_exists(job_id):
         raise ApiError(404, "job_not_found", f"no job {job_id!r}")
     stages = await catalog.stages(job_id)
-    return await RecruiterViews(session).board(
+    board = await RecruiterViews(session).board(
         job_id, stages, statuses=status or (), cards_per_column=cards_per_column
     )
+    return conditional_json(request, board)
 
 
 @router.get(
@@ -179,10 +186,13 @@ async def job_board(
     responses=error_responses(404),
 )
 async def get_enrolment(
-    enrolment_id: Annotated[str, Path(min_length=1, max_length=200)], session: SessionDep
-) -> EnrolmentDetail:
-    """An enrolment with its timeline (ordered by sequence) and the messages it sent."""
+    request: Request,
+    enrolment_id: Annotated[str, Path(min_length=1, max_length=200)],
+    session: SessionDep,
+) -> Response:
+    """An enrolment with its timeline (ordered by sequence) and the messages it sent (304 to
+    an ``If-None-Match`` naming the current ``ETag``)."""
     detail = await RecruiterViews(session).enrolment(enrolment_id)
     if detail is None:
         raise ApiError(404, "enrolment_not_found", f"no enrolment {enrolment_id!r}")
-    return detail
+    return conditional_json(request, detail)

@@ -43,3 +43,23 @@ async def test_search_finds_by_name_or_phone_and_the_export_follows_the_filter(
     assert (await stack.http.get("/jobs/nope/applications.csv")).status_code == 404
     audit = (await stack.http.get("/audit")).json()["entries"]
     assert [e["action"] for e in audit].count("applications.exported") == 2
+
+
+async def test_polled_views_answer_304_when_nothing_changed(stack: Stack) -> None:
+    campaign_id = await stack.put_campaign("c", blast_campaign())
+    job_id = await stack.put_job("etag", [{"id": "s1", "name": "S", "campaign_id": campaign_id}])
+    [enrolment] = await stack.send_event(
+        stack.ats_event(job_id=job_id, stage_id="s1", application="a", candidate="c")
+    )
+    await stack.wait_for(enrolment["id"], "delivered")
+    for path in (
+        f"/jobs/{job_id}/applications",
+        f"/jobs/{job_id}/board",
+        f"/enrolments/{enrolment['id']}",
+    ):
+        first = await stack.http.get(path)
+        etag = first.headers["etag"]
+        again = await stack.http.get(path, headers={"If-None-Match": etag})
+        assert (again.status_code, again.content) == (304, b""), path
+        stale = await stack.http.get(path, headers={"If-None-Match": '"old"'})
+        assert stale.status_code == 200 and stale.json() == first.json(), path

@@ -13,10 +13,11 @@ import httpx
 import pytest
 
 from bridges import greenhouse
+from bridges.candidates_csv import read_rows
 from domain.ats import AtsSystem
 from tests.api.conftest import Stack, StackFactory, blast_campaign
 from tests.fakes.vendors import API_KEY, FakeAshby, FakeGreenhouse, FakeLever, running
-from workers.imports import api_client, import_applications, import_jobs, read_rows
+from workers.imports import api_client, import_applications, import_jobs
 
 pytestmark = pytest.mark.devserver
 

@@ -214,6 +214,17 @@ async def test_search_export_and_bulk_cancel_in_the_table(
         row = page.locator(f'tr:has(input[data-select="{queued["id"]}"]) .badge')
         await expect(row).to_have_attribute("data-status", "cancelled", timeout=10_000)
 
+    # Sorting by a column header: ascending, then descending, said to assistive technology.
+    await page.fill("#search", "")
+    await expect(rows).to_have_count(4)
+    header = page.locator('th:has(button[data-sort="candidate"])')
+    await page.click('button[data-sort="candidate"]')
+    await expect(rows.first.locator(".candidate-name")).to_have_text("Marie Curie")
+    await expect(header).to_have_attribute("aria-sort", "ascending")
+    await page.click('button[data-sort="candidate"]')
+    await expect(rows.first.locator(".candidate-name")).to_have_text("Niels Bohr")
+    await expect(header).to_have_attribute("aria-sort", "descending")
+
 
 async def test_the_analytics_page_draws_the_funnel(
     demo_stack: LiveStack, page: Page, artifacts: Path
@@ -230,3 +241,76 @@ async def test_the_analytics_page_draws_the_funnel(
     await page.fill('input[name="since"]', tomorrow)
     await page.click("#range-form button[type=submit]")
     await expect(page.locator('[data-testid="enrolled"]')).to_have_text("0")
+
+
+async def test_upload_a_csv_of_candidates_with_per_row_errors(
+    live_stack: LiveStack, page: Page, tmp_path: Path, artifacts: Path
+) -> None:
+    campaign_id = f"up-{uuid.uuid4().hex[:6]}"
+    blast = {"name": "Hello", "kind": "blast", "channel": "sms", "messages": ["Hello!"]}
+    await api(live_stack, "PUT", f"/campaigns/{campaign_id}", blast)
+    job = f"upload-job-{uuid.uuid4().hex[:6]}"
+    stages = [{"id": "s1", "name": "Applied", "campaign_id": campaign_id}]
+    await api(live_stack, "PUT", f"/jobs/{job}", {"name": "Upload", "stages": stages})
+    tag = uuid.uuid4().hex[:4]
+    rows = ["name,phone,email"]
+    rows += [f"Person {n} {tag},+1415555{n:04d},p{n}.{tag}@example.org" for n in range(250)]
+    rows += [",+14155559999,", "No Contact,,", "Bad Phone,12345,"]
+    csv_file = tmp_path / "candidates.csv"
+    csv_file.write_text("\n".join(rows) + "\n")
+
+    await page.goto(f"{live_stack.base_url}/ui/jobs/{job}/upload")
+    await page.set_input_files("#upload-file", str(csv_file))
+    await page.click("#upload-form button[type=submit]")
+    summary = page.locator("#upload-summary")
+    await expect(summary).to_have_text(
+        "Done. 250 enrolled, 0 imported before, 3 not imported.", timeout=60_000
+    )
+    problems = page.locator("#upload-problems tbody tr")
+    await expect(problems).to_have_count(3)
+    await expect(problems.first).to_contain_text("252")  # the file's own line numbers
+    await expect(problems.first).to_contain_text("no name")
+    await page.screenshot(path=artifacts / "upload.png", full_page=True)
+    keep(artifacts, "upload.png")
+
+    await page.click("#upload-form button[type=submit]")  # the same file again
+    await expect(summary).to_have_text(
+        "Done. 250 enrolled, 0 imported before, 3 not imported.", timeout=60_000
+    )
+    answer = await api(live_stack, "GET", f"/jobs/{job}/applications?limit=500")
+    assert len(answer["items"]) == 250, "uploading the same file twice creates nothing twice"
+
+
+async def test_create_and_edit_a_job_in_the_admin(live_stack: LiveStack, page: Page) -> None:
+    campaign_id = f"jobform-{uuid.uuid4().hex[:6]}"
+    blast = {"name": "Thanks", "kind": "blast", "channel": "sms", "messages": ["Thanks!"]}
+    await api(live_stack, "PUT", f"/campaigns/{campaign_id}", blast)
+    job = f"form-job-{uuid.uuid4().hex[:6]}"
+    await page.goto(f"{live_stack.base_url}/ui/jobs/new")
+    await page.fill("input[name=job_id]", job)
+    await page.fill("input[name=name]", "Forklift driver")
+    await page.fill(
+        "textarea[name=stages]",
+        "applied | Applied | nope | - | -\nscreen | Screen | - | auto-match",
+    )
+    await page.click("#job-form button[type=submit]")
+    await expect(page.locator("#form-errors")).to_contain_text("nope")
+    await page.fill(
+        "textarea[name=stages]",
+        f"applied | Applied | {campaign_id} | - | 101\nscreen | Screen | - | auto-match",
+    )
+    await page.select_option("select[name=ats_system]", "greenhouse")
+    await page.fill("input[name=ats_job_id]", f"gh-{job}")
+    await page.click("#job-form button[type=submit]")
+    await page.wait_for_url(f"**/ui/jobs/{job}")
+    stored = await api(live_stack, "GET", f"/jobs/{job}")
+    assert [(s["id"], s["campaign_id"], s["ats_stage_id"]) for s in stored["stages"]] == [
+        ("applied", campaign_id, "101"),
+        ("screen", None, None),
+    ]
+    assert stored["stages"][1]["interview_settings"] == {"auto_match": True}
+    assert stored["ats"] == {"system": "greenhouse", "job_id": f"gh-{job}"}
+    await page.goto(f"{live_stack.base_url}/ui/jobs/{job}/edit")
+    await expect(page.locator("textarea[name=stages]")).to_have_value(
+        f"applied | Applied | {campaign_id} | - | 101\nscreen | Screen | - | auto-match | -"
+    )

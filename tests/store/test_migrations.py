@@ -22,7 +22,7 @@ from store.catalog import Catalog, JobDefinition, StageDefinition
 from store.database import create_engine, session_factory
 from store.migrate import alembic_config, upgrade
 from store.opt_outs import OptOuts
-from store.schema import Base
+from store.schema import Base, EnrolmentRow
 
 HEAD = ScriptDirectory.from_config(alembic_config("sqlite:///unused.db")).get_current_head()
 
@@ -145,3 +145,50 @@ async def test_upgrading_keeps_each_opt_out_as_a_hash_of_its_address(
         kept = (await connection.exec_driver_sql("SELECT * FROM opt_outs")).all()
     assert len(kept) == 2
     assert not any("+1415" in str(row) or "ada@" in str(row) for row in kept)
+
+
+async def test_upgrading_fills_the_funnel_columns_of_enrolments_projected_before(
+    database_url: str, db_engine: AsyncEngine
+) -> None:
+    """Migration 0009 reads each enrolment's ``status_times`` into the columns analytics read."""
+    async with db_engine.begin() as connection:
+        await connection.run_sync(_downgrade, alembic_config(database_url), "0008")
+    created = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+    times = {
+        "sending": "2026-11-30T10:00:00+00:00",
+        "delivered": "2026-11-30T10:00:30+00:00",
+        "in_progress": "2026-11-30T11:00:00+00:00",
+        "completed": "2026-11-30T12:00:00+00:00",
+    }
+    async with session_factory(db_engine).begin() as session:
+        await session.execute(
+            EnrolmentRow.__table__.insert().values(  # type: ignore[attr-defined]
+                id="enr_old",
+                ats_event_id="e",
+                application_id="a",
+                candidate_id="c",
+                job_id="j",
+                stage_id="s",
+                campaign_id="cmp",
+                campaign={},
+                status="completed",
+                status_reason=None,
+                seq=4,
+                created_at=created,
+                updated_at=created,
+                status_times=times,
+                delivered_at=datetime(2026, 11, 30, 10, 0, 30, tzinfo=UTC),
+                expires_at=None,
+                next_send_at=None,
+                next_send=None,
+            )
+        )
+
+    await upgrade(database_url)
+
+    async with session_factory(db_engine)() as session:
+        row = await session.get(EnrolmentRow, "enr_old")
+    assert row is not None
+    assert row.started_at == datetime(2026, 11, 30, 11, 0, tzinfo=UTC)
+    assert row.completed_at == datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    assert (row.seconds_to_deliver, row.seconds_to_complete) == (30.0, 7200.0)
