@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from starlette.templating import _TemplateResponse
 
 from api.access import SESSION_COOKIE, Caller, csrf_token
 from api.dependencies import ApiContext
@@ -42,3 +43,15 @@ def page_context(request: Request, context: ApiContext) -> dict[str, Any]:
         if caller and caller.by_cookie and cookie
         else "",
     }
+
+
+def not_found_page(
+    request: Request, context: ApiContext, what: str, name: str
+) -> _TemplateResponse:
+    """The 404 page for a ``what`` (job, campaign, enrolment) called ``name``."""
+    return templates.TemplateResponse(
+        request,
+        "not_found.html",
+        {**page_context(request, context), "what": what, "name": name},
+        status_code=404,
+    )

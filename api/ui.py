@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from api.dependencies import ContextDep, SessionDep
 from api.errors import ApiError, error_responses
-from api.templating import HERE, STATIC_PATH, page_context, templates
+from api.templating import HERE, STATIC_PATH, not_found_page, page_context, templates
 from domain.campaigns import CampaignKind, ChannelKind
 from domain.enrolments import StatusReason
 from domain.identity import candidate_workflow_id
@@ -206,12 +206,7 @@ async def job_page(
     catalog = Catalog(session)
     job = await catalog.job(job_id)
     if job is None:
-        return templates.TemplateResponse(
-            request,
-            "not_found.html",
-            {**page_context(request, context), "job_id": job_id},
-            status_code=404,
-        )
+        return not_found_page(request, context, "job", job_id)
     stages = await catalog.stages(job_id)
     campaigns = await _campaign_looks(session, stages)
     counts = await _job_counts(session, job_id, stages)

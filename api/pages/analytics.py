@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
 from api.dependencies import ContextDep
-from api.templating import page_context, templates
+from api.templating import not_found_page, page_context, templates
 from api.ui import REASON_LABELS
 from store.analytics import Analytics, Funnel
 from store.catalog import Catalog
@@ -127,9 +127,7 @@ async def job_analytics_page(
     async with context.sessions() as session:
         job = await Catalog(session).job(job_id)
     if job is None:
-        return templates.TemplateResponse(
-            request, "not_found.html", {**page_context(request, context), "job_id": job_id}, 404
-        )
+        return not_found_page(request, context, "job", job_id)
     back = f"{page_context(request, context)['ui_url']}/jobs/{job_id}"
     return await _page(
         request,
@@ -153,12 +151,7 @@ async def campaign_analytics_page(
     async with context.sessions() as session:
         stored = await Catalog(session).campaign(campaign_id)
     if stored is None:
-        return templates.TemplateResponse(
-            request,
-            "not_found.html",
-            {**page_context(request, context), "what": "campaign", "job_id": campaign_id},
-            404,
-        )
+        return not_found_page(request, context, "campaign", campaign_id)
     back = f"{page_context(request, context)['ui_url']}/campaigns/{campaign_id}"
     return await _page(
         request,

@@ -16,10 +16,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from api.access import CSRF_FIELD, SESSION_COOKIE, Access, Caller, PrincipalDep, csrf_ok
+from api.access import PrincipalDep
 from api.dependencies import ContextDep, SessionDep
-from api.templating import page_context, templates
-from domain.access import Role
+from api.pages.forms import (
+    IDENTIFIER,
+    csrf_refused,
+    may_save,
+    render_form,
+    validation_messages,
+)
+from api.templating import not_found_page, page_context, templates
 from domain.campaigns import Campaign, CampaignKind, ChannelKind, ModuleType
 from domain.durations import format_duration
 from domain.personalisation import PLACEHOLDERS
@@ -27,9 +33,6 @@ from store.access import record
 from store.catalog import Catalog
 
 router = APIRouter(tags=["recruiter UI"], include_in_schema=False)
-
-#: A campaign id as the API takes it in a path, and as a form can type it.
-CAMPAIGN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
 
 
 def _form_values(campaign: Campaign | None) -> dict[str, str]:
@@ -103,29 +106,6 @@ def _definition(form: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
     return body, problems
 
 
-def validation_messages(err: ValidationError) -> list[str]:
-    """What the API would answer 422 for (field: why), in the same words."""
-    return [
-        f"{'.'.join(str(p) for p in error['loc']) or 'definition'}: "
-        + str(error["msg"]).removeprefix("Value error, ")
-        for error in err.errors()
-    ]
-
-
-def csrf_refused(request: Request, form: dict[str, str]) -> Response | None:
-    """403 for a form a signed-in browser posted without the session's CSRF token."""
-    caller: Caller | None = getattr(request.state, "caller", None)
-    access: Access = request.app.state.access
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if (
-        caller is not None
-        and caller.by_cookie
-        and not csrf_ok(access, caller, cookie, form.get(CSRF_FIELD))
-    ):
-        return Response("a missing or wrong CSRF token", status_code=403)
-    return None
-
-
 def _problems(body: dict[str, Any]) -> tuple[Campaign | None, list[str]]:
     """The campaign, or what the API would answer 422 for (field: why), in the same words."""
     try:
@@ -143,27 +123,16 @@ def _render(
     errors: list[str],
     status_code: int = 200,
 ) -> HTMLResponse:
-    return templates.TemplateResponse(
-        request,
-        "campaign_form.html",
-        {
-            **page_context(request, context),
-            "campaign_id": campaign_id,
-            "form": form,
-            "errors": errors,
-            "kinds": list(CampaignKind),
-            "channels": list(ChannelKind),
-            "module_types": [t.value for t in ModuleType],
-            "placeholders": PLACEHOLDERS,
-            "may_save": may_save(request),
-        },
-        status_code=status_code,
-    )
-
-
-def may_save(request: Request) -> bool:
-    caller: Caller | None = getattr(request.state, "caller", None)
-    return caller is None or caller.principal.may(frozenset({Role.ADMIN}))
+    values = {
+        "campaign_id": campaign_id,
+        "form": form,
+        "errors": errors,
+        "kinds": list(CampaignKind),
+        "channels": list(ChannelKind),
+        "module_types": [t.value for t in ModuleType],
+        "placeholders": PLACEHOLDERS,
+    }
+    return render_form(request, context, "campaign_form.html", values, status_code)
 
 
 @router.get("/ui/campaigns", response_class=HTMLResponse)
@@ -193,12 +162,7 @@ async def edit_campaign_page(
 ) -> HTMLResponse:
     stored = await Catalog(session).campaign(campaign_id)
     if stored is None:
-        return templates.TemplateResponse(
-            request,
-            "not_found.html",
-            {**page_context(request, context), "what": "campaign", "job_id": campaign_id},
-            status_code=404,
-        )
+        return not_found_page(request, context, "campaign", campaign_id)
     return _render(request, context, campaign_id, _form_values(stored.campaign), [])
 
 
@@ -216,7 +180,7 @@ async def save_campaign(
     body, errors = _definition(form)
     campaign, invalid = _problems(body)
     errors += invalid
-    if not CAMPAIGN_ID.match(campaign_id):
+    if not IDENTIFIER.match(campaign_id):
         errors.insert(0, "id: letters, digits, '.', '_' or '-' (up to 200), starting with one")
     if errors or campaign is None:
         return _render(request, context, campaign_id or None, form, errors, status_code=422)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from api.dependencies import ContextDep, SessionDep
-from api.templating import page_context, templates
+from api.templating import not_found_page, page_context, templates
 from api.ui import REASON_LABELS, STATUS_LOOKS, temporal_workflow_url
 from domain.statuses import BLAST_DONE, TERMINAL, EnrolmentStatus
 from domain.thread import REENROLLABLE
@@ -30,12 +30,7 @@ async def enrolment_page(
     page = page_context(request, context)
     detail = await RecruiterViews(session).enrolment(enrolment_id)
     if detail is None:
-        return templates.TemplateResponse(
-            request,
-            "not_found.html",
-            {**page, "what": "enrolment", "job_id": enrolment_id},
-            status_code=404,
-        )
+        return not_found_page(request, context, "enrolment", enrolment_id)
     job = await Catalog(session).job(detail.job_id)
     status = EnrolmentStatus(detail.status)
     looks = {look.value: look for look in STATUS_LOOKS}

@@ -15,8 +15,8 @@ from pydantic import ValidationError
 
 from api.access import PrincipalDep
 from api.dependencies import ContextDep, SessionDep
-from api.pages.campaigns import CAMPAIGN_ID, csrf_refused, may_save, validation_messages
-from api.templating import page_context, templates
+from api.pages.forms import IDENTIFIER, csrf_refused, render_form, validation_messages
+from api.templating import not_found_page, page_context
 from domain.ats import AtsSystem
 from store.access import record
 from store.catalog import AtsJobTaken, Catalog, Job, JobDefinition, UnknownCampaigns
@@ -82,19 +82,13 @@ def _render(
     errors: list[str],
     status_code: int = 200,
 ) -> HTMLResponse:
-    return templates.TemplateResponse(
-        request,
-        "job_form.html",
-        {
-            **page_context(request, context),
-            "job_id": job_id,
-            "form": form,
-            "errors": errors,
-            "systems": [s.value for s in AtsSystem],
-            "may_save": may_save(request),
-        },
-        status_code=status_code,
-    )
+    values = {
+        "job_id": job_id,
+        "form": form,
+        "errors": errors,
+        "systems": [s.value for s in AtsSystem],
+    }
+    return render_form(request, context, "job_form.html", values, status_code)
 
 
 @router.get("/ui/jobs/new", response_class=HTMLResponse)
@@ -108,9 +102,7 @@ async def edit_job_page(
 ) -> HTMLResponse:
     job = await Catalog(session).job(job_id)
     if job is None:
-        return templates.TemplateResponse(
-            request, "not_found.html", {**page_context(request, context), "job_id": job_id}, 404
-        )
+        return not_found_page(request, context, "job", job_id)
     return _render(request, context, job_id, _form_values(job), [])
 
 
@@ -126,7 +118,7 @@ async def save_job(
         return refused
     job_id = form.get("job_id", "").strip()
     body, errors = _definition(form)
-    if not CAMPAIGN_ID.match(job_id):
+    if not IDENTIFIER.match(job_id):
         errors.insert(0, "id: letters, digits, '.', '_' or '-' (up to 200), starting with one")
     try:
         job = JobDefinition.model_validate(body)

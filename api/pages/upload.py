@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from api.access import CSRF_HEADER, SESSION_COOKIE, Access, Caller, csrf_ok
 from api.ats_events import AtsEvents
 from api.dependencies import ContextDep
-from api.templating import page_context, templates
+from api.templating import not_found_page, page_context, templates
 from bridges.candidates_csv import UnreadableCsv, read_rows
 from store.catalog import Catalog
 
@@ -50,9 +50,7 @@ async def upload_page(request: Request, job_id: str, context: ContextDep) -> HTM
         job = await catalog.job(job_id)
         stages = await catalog.stages(job_id) if job is not None else []
     if job is None:
-        return templates.TemplateResponse(
-            request, "not_found.html", {**page, "job_id": job_id}, status_code=404
-        )
+        return not_found_page(request, context, "job", job_id)
     return templates.TemplateResponse(
         request,
         "upload.html",
