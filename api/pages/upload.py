@@ -10,14 +10,14 @@ twice.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
 
 from api.access import CSRF_HEADER, SESSION_COOKIE, Access, Caller, csrf_ok
-from api.ats_events import AtsEvents
+from api.ats_events import AtsEvents, BatchResult
 from api.dependencies import ContextDep
 from api.templating import not_found_page, page_context, templates
 from bridges.candidates_csv import UnreadableCsv, read_rows
@@ -27,6 +27,9 @@ router = APIRouter(tags=["recruiter UI"], include_in_schema=False)
 
 #: Rows per request the page sends (the API's batch takes up to 1,000 events).
 CHUNK_ROWS = 200
+#: Refusals that say "try again" (503 answers), and how many more tries a row gets.
+PASSING = frozenset({"enrolment_timeout", "temporal_unavailable", "database_unavailable"})
+RETRIES = 2
 
 
 class RowOutcome(BaseModel):
@@ -40,6 +43,22 @@ class UploadResult(BaseModel):
     applied: int = 0
     already: int = 0
     problems: list[RowOutcome] = []
+
+
+async def _applied(
+    use_case: AtsEvents, events: list[tuple[int, dict[str, Any]]]
+) -> list[BatchResult]:
+    """Each event applied; one refused for a passing reason (no answer in time, an outage) is
+    sent again, as a caller of the API would: its id makes a repeat harmless."""
+    results = (await use_case.apply_batch([event for _, event in events])).results
+    for _ in range(RETRIES):
+        again = [n for n, r in enumerate(results) if r.error and r.error.code in PASSING]
+        if not again:
+            break
+        retried = await use_case.apply_batch([events[n][1] for n in again])
+        for n, result in zip(again, retried.results, strict=True):
+            results[n] = result
+    return results
 
 
 @router.get("/ui/jobs/{job_id}/upload", response_class=HTMLResponse)
@@ -87,8 +106,8 @@ async def upload_chunk(
     result = UploadResult(
         problems=[RowOutcome(line=p.line + offset, message=p.message) for p in problems]
     )
-    batch = await AtsEvents(context).apply_batch([event for _, event in events])
-    for (line, _), outcome in zip(events, batch.results, strict=True):
+    outcomes = await _applied(AtsEvents(context), events)
+    for (line, _), outcome in zip(events, outcomes, strict=True):
         if outcome.error is not None and outcome.error.code == "event_id_reused":
             result.already += 1
         elif outcome.error is not None:

@@ -21,6 +21,7 @@
     const rows = lines.slice(1);
     while (rows.length && !rows[rows.length - 1].trim()) rows.pop();
     const totals = { applied: 0, already: 0, refused: 0 };
+    summary.textContent = `Sending ${rows.length} rows…`;
     const body = problems.querySelector("tbody");
     body.replaceChildren();
     problems.hidden = true;
