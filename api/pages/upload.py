@@ -26,7 +26,7 @@ from store.catalog import Catalog
 router = APIRouter(tags=["recruiter UI"], include_in_schema=False)
 
 #: Rows per request the page sends (the API's batch takes up to 1,000 events).
-CHUNK_ROWS = 200
+CHUNK_ROWS = 50
 #: Refusals that say "try again" (503 answers), and how many more tries a row gets.
 PASSING = frozenset({"enrolment_timeout", "temporal_unavailable", "database_unavailable"})
 RETRIES = 2
