@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import AsyncIterator
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -20,7 +19,13 @@ from config.settings import Settings
 from config.telemetry import exported_metrics
 from config.temporal import HEALTH_CHECK_TIMEOUT, temporal_answers
 from store.database import ping
-from workers.supervision import StartupError, finish, http_server, serve_http, wait_until_serving
+from workers.supervision import (
+    bind_http_socket,
+    finish,
+    http_server,
+    serve_http,
+    wait_until_serving,
+)
 
 PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -54,21 +59,6 @@ def ops_app(client: Client, engine: AsyncEngine) -> Starlette:
     )
 
 
-def bind_ops_socket(settings: Settings, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in settings.api_host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((settings.api_host, port))
-    except OSError as error:
-        sock.close()
-        raise StartupError(
-            f"cannot listen on {settings.api_host}:{port} for the worker's metrics and health "
-            f"({error.strerror}); choose another ENROLMENTS_METRICS_PORT"
-        ) from None
-    return sock
-
-
 @contextlib.asynccontextmanager
 async def serving_ops(
     settings: Settings, client: Client, engine: AsyncEngine
@@ -77,7 +67,12 @@ async def serving_ops(
     if settings.metrics_port is None:
         yield
         return
-    sock = bind_ops_socket(settings, settings.metrics_port)
+    sock = bind_http_socket(
+        settings,
+        settings.metrics_port,
+        serving="the worker's metrics and health",
+        choose="choose another ENROLMENTS_METRICS_PORT",
+    )
     server = http_server(ops_app(client, engine), access_log=False)
     task = asyncio.create_task(serve_http(server, sock), name="worker ops port")
     try:

@@ -142,17 +142,26 @@ def create_api_app(
     return create_app(settings, client, engine=engine)
 
 
-def bind_http_socket(settings: Settings) -> socket.socket:
+def bind_http_socket(
+    settings: Settings,
+    port: int | None = None,
+    *,
+    serving: str = "the HTTP API",
+    choose: str = "choose another port with --api-port",
+) -> socket.socket:
+    """A listening socket on ``settings.api_host`` and ``port`` (default: the API's port);
+    ``StartupError`` naming what it is ``serving`` and how to ``choose`` when it is taken."""
+    port = settings.api_port if port is None else port
     family = socket.AF_INET6 if ":" in settings.api_host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((settings.api_host, settings.api_port))
+        sock.bind((settings.api_host, port))
     except OSError as error:
         sock.close()
         raise StartupError(
-            f"cannot listen on {settings.api_host}:{settings.api_port} for the HTTP API "
-            f"({error.strerror}); choose another port with --api-port"
+            f"cannot listen on {settings.api_host}:{port} for {serving} "
+            f"({error.strerror}); {choose}"
         ) from None
     sock.set_inheritable(False)
     return sock

@@ -14,8 +14,8 @@ from fastapi.responses import HTMLResponse
 from api.dependencies import ContextDep, SessionDep
 from api.templating import not_found_page, page_context, templates
 from api.ui import REASON_LABELS, STATUS_LOOKS, temporal_workflow_url
+from domain.interventions import REENROLLABLE
 from domain.statuses import BLAST_DONE, TERMINAL, EnrolmentStatus
-from domain.thread import REENROLLABLE
 from store.catalog import Catalog
 from store.views import RecruiterViews
 
