@@ -16,14 +16,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import cast
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import func, select, update
+from sqlalchemy import Executable, Table, func, select, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from channels.base import OutboundMessage
 from domain.campaigns import ChannelKind
-from store.database import Insert, dialect_insert, dialect_of
+from store.database import dialect_insert, dialect_of, per_dialect
 from store.opt_outs import opted_out_in
 from store.schema import EarlyReportRow, MessageRow
 
@@ -155,6 +157,50 @@ async def _one_at_a_time(session: AsyncSession, provider_message_id: str) -> Non
         await session.execute(select(lock))
 
 
+_MESSAGES = cast(Table, MessageRow.__table__)
+
+
+def _build_insertion(dialect: Dialect) -> Executable:
+    """A message's row, inserted unless its key (or provider id) is already stored; it returns
+    the row it inserted."""
+    # Any conflict: the outbox's provider id derives from the key, so a racing twin of this
+    # insert meets both unique indexes, and PostgreSQL checks the one not named as well.
+    return dialect_insert(dialect, _MESSAGES).on_conflict_do_nothing().returning(*_MESSAGES.c)
+
+
+_insertion = per_dialect(_build_insertion)
+
+
+def _values(
+    message: OutboundMessage,
+    provider: str,
+    recipient: str,
+    now: datetime,
+    status: MessageStatus,
+    provider_message_id: str | None = None,
+) -> dict[str, object]:
+    """A new message's row, for ``_insertion``."""
+    return {
+        "idempotency_key": message.idempotency_key,
+        "enrolment_id": message.enrolment_id,
+        "candidate_id": message.candidate.id,
+        "message_number": message.message_number,
+        "channel": message.channel.value,
+        "provider": provider,
+        "recipient": recipient,
+        "body": message.body,
+        "provider_message_id": provider_message_id,
+        "status": status.value,
+        "status_rank": STATUS_RANK[status],
+        "error_code": None,
+        "failure_reason": None,
+        "attempts": 1,
+        "attempted_at": now,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
 class Messages:
     """The ledger's reads and writes; each method is one transaction."""
 
@@ -172,18 +218,19 @@ class Messages:
         it is. Concurrent calls for one key store one row.
         """
         async with self._sessions.begin() as session:
-            inserted = await session.scalar(
-                self._insertion(session, message, provider, recipient, now, M.ATTEMPTING).returning(
-                    MessageRow
+            connection = await session.connection()
+            inserted = (
+                await connection.execute(
+                    _insertion(session), _values(message, provider, recipient, now, M.ATTEMPTING)
                 )
-            )
-            created = inserted is not None
-            row = inserted or await self._row(session, message.idempotency_key)
-            if created:
-                if await opted_out_in(session, recipient):
-                    await self._refuse(session, row, "opted_out", None, now)
-                    return Attempt(AttemptKind.OPTED_OUT, await self._stored(session, row.id))
-                return Attempt(AttemptKind.FRESH, StoredMessage.model_validate(row))
+            ).first()
+            if inserted is not None:
+                if not await opted_out_in(session, recipient):
+                    return Attempt(AttemptKind.FRESH, StoredMessage.model_validate(inserted))
+                row = await self._row(session, message.idempotency_key)
+                await self._refuse(session, row, "opted_out", None, now)
+                return Attempt(AttemptKind.OPTED_OUT, await self._stored(session, row.id))
+            row = await self._row(session, message.idempotency_key)
             stored = StoredMessage.model_validate(row)
             if stored.provider_message_id is not None:
                 return Attempt(AttemptKind.ACCEPTED, stored)
@@ -213,17 +260,16 @@ class Messages:
         async with self._sessions.begin() as session:
             # Two statements for a new message (the common case), three for a repeat.
             if not await opted_out_in(session, recipient):
-                stored = await session.scalar(
-                    self._insertion(
-                        session,
-                        message,
-                        provider,
-                        recipient,
-                        now,
-                        M.ACCEPTED,
-                        provider_message_id=f"{provider}-{message.idempotency_key}",
-                    ).returning(MessageRow)
+                connection = await session.connection()
+                values = _values(
+                    message,
+                    provider,
+                    recipient,
+                    now,
+                    M.ACCEPTED,
+                    provider_message_id=f"{provider}-{message.idempotency_key}",
                 )
+                stored = (await connection.execute(_insertion(session), values)).first()
                 if stored is not None:
                     return StoredMessage.model_validate(stored), True
             known = await session.scalar(
@@ -393,40 +439,6 @@ class Messages:
             return {(enrolment, number): count for enrolment, number, count in result}
 
     # -- helpers ----------------------------------------------------------------------------------
-
-    @staticmethod
-    def _insertion(
-        session: AsyncSession,
-        message: OutboundMessage,
-        provider: str,
-        recipient: str,
-        now: datetime,
-        status: MessageStatus,
-        provider_message_id: str | None = None,
-    ) -> Insert:
-        """The message's row, inserted unless its key (or provider id) is already stored."""
-        insert = dialect_insert(session, MessageRow).values(
-            idempotency_key=message.idempotency_key,
-            enrolment_id=message.enrolment_id,
-            candidate_id=message.candidate.id,
-            message_number=message.message_number,
-            channel=message.channel.value,
-            provider=provider,
-            recipient=recipient,
-            body=message.body,
-            provider_message_id=provider_message_id,
-            status=status.value,
-            status_rank=STATUS_RANK[status],
-            error_code=None,
-            failure_reason=None,
-            attempts=1,
-            attempted_at=now,
-            created_at=now,
-            updated_at=now,
-        )
-        # Any conflict: the outbox's provider id derives from the key, so a racing twin of this
-        # insert meets both unique indexes, and PostgreSQL checks the one not named as well.
-        return insert.on_conflict_do_nothing()
 
     @staticmethod
     async def _row(session: AsyncSession, idempotency_key: str) -> MessageRow:

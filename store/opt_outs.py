@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from store.database import dialect_insert
@@ -52,11 +53,17 @@ class OptOuts:
             return await opted_out_in(session, address)
 
 
+#: Built once: it runs before every message is stored.
+_OPT_OUTS = cast(Table, OptOutRow.__table__)
+_OPTED_OUT = select(_OPT_OUTS.c.opted_out).where(
+    _OPT_OUTS.c.address_hash == bindparam("address_hash")
+)
+
+
 async def opted_out_in(session: AsyncSession, address: str) -> bool:
     """Whether nothing may be sent to ``address``, read in ``session``'s transaction."""
-    opted_out = await session.scalar(
-        select(OptOutRow.opted_out).where(OptOutRow.address_hash == address_hash(address))
-    )
+    connection = await session.connection()
+    opted_out = await connection.scalar(_OPTED_OUT, {"address_hash": address_hash(address)})
     return bool(opted_out)
 
 

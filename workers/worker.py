@@ -20,7 +20,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 from temporalio.worker import Worker
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 import workflows
 from activities.delivery import DeliveryActivities
@@ -35,32 +34,9 @@ from store.messages import Messages
 from store.projection import EnrolmentProjector
 from store.provider_health import ProviderHealth
 from workers.ops import serving_ops
+from workers.sandbox import workflow_runner
 from workflows.candidate import CandidateWorkflow
 from workflows.inputs import delivery_queue
-
-#: Our own packages and pydantic are deterministic and side-effect free at import: pass them
-#: through the sandbox instead of re-importing them for every workflow run.
-PASSTHROUGH_MODULES = (
-    "pydantic",
-    "pydantic_core",
-    "annotated_types",
-    # The time zones of phone numbers' regions (quiet hours): data, loaded lazily on first use.
-    "phonenumbers",
-    "domain",
-    "channels",
-    "activities",
-    "workflows.inputs",
-    "workflows.search_attributes",
-    # The tracing interceptor's workflow side (when traces are on).
-    "opentelemetry",
-)
-
-
-def workflow_runner() -> SandboxedWorkflowRunner:
-    """The sandbox our workflows run in (also used by replay tests)."""
-    return SandboxedWorkflowRunner(
-        restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
-    )
 
 
 def compile_workflow_modules() -> None:
@@ -97,7 +73,7 @@ async def running_workers(
         task_queue=settings.task_queue,
         workflows=[CandidateWorkflow],
         activities=[projection.project_enrolments, *extra_activities],
-        workflow_runner=workflow_runner(),
+        workflow_runner=workflow_runner(client.data_converter),
         max_cached_workflows=settings.max_cached_workflows,
         graceful_shutdown_timeout=grace,
     )

@@ -11,7 +11,7 @@ from temporalio.workflow import NondeterminismError
 
 from config.encryption import data_converter, new_key_setting
 from tests.replay.reordered_workflow import ReorderedCandidateWorkflow
-from workers.worker import workflow_runner
+from workers.sandbox import workflow_runner
 from workflows.candidate import CandidateWorkflow
 
 HISTORIES = {
@@ -30,10 +30,11 @@ async def test_recorded_history_replays_without_nondeterminism(name: str, encryp
     """Also on a worker with encryption keys: the recorded histories are from before
     encryption, and their plain payloads decode as they are."""
     history = WorkflowHistory.from_json(f"candidate-{name}", HISTORIES[name])
+    converter = data_converter(new_key_setting("replay") if encrypted else None)
     replayer = Replayer(
         workflows=[CandidateWorkflow],
-        data_converter=data_converter(new_key_setting("replay") if encrypted else None),
-        workflow_runner=workflow_runner(),
+        data_converter=converter,
+        workflow_runner=workflow_runner(converter),
     )
     await replayer.replay_workflow(history)
 
@@ -42,10 +43,11 @@ async def test_the_gate_fails_a_change_that_is_not_deterministic() -> None:
     """The gate above catches what would break running candidates (``reordered_workflow``)."""
     name = next(iter(HISTORIES))
     history = WorkflowHistory.from_json(f"candidate-{name}", HISTORIES[name])
+    converter = data_converter(None)
     replayer = Replayer(
         workflows=[ReorderedCandidateWorkflow],
-        data_converter=data_converter(None),
-        workflow_runner=workflow_runner(),
+        data_converter=converter,
+        workflow_runner=workflow_runner(converter),
     )
     with pytest.raises(NondeterminismError):
         await replayer.replay_workflow(history)

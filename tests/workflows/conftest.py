@@ -49,7 +49,7 @@ from domain.identity import candidate_workflow_id
 from domain.statuses import EnrolmentStatus
 from domain.thread import CandidateThread
 from domain.timing import QuietHours
-from workers.worker import workflow_runner
+from workers.sandbox import workflow_runner
 from workflows.candidate import CandidateWorkflow
 from workflows.inputs import CandidateWorkflowInput, delivery_queue
 from workflows.search_attributes import at_start
@@ -279,7 +279,7 @@ class candidate_factory:
                 task_queue=self.task_queue,
                 workflows=[CandidateWorkflow],
                 activities=[self.read_model.project_enrolments, delivery],
-                workflow_runner=workflow_runner(),
+                workflow_runner=workflow_runner(env.client.data_converter),
             ),
             # Workflows started like the ATS bridge starts them send on a queue per channel.
             *(
