@@ -13,7 +13,6 @@ unreachable) exits 1 with a message (``workers/supervision.py``).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import os
 import sys
@@ -55,7 +54,13 @@ from workers.imports import (
     run_import_jobs,
 )
 from workers.keys import run_keys
-from workers.supervision import EXIT_BAD_CONFIGURATION, EXIT_FAILED, EXIT_OK, StartupError
+from workers.supervision import (
+    EXIT_BAD_CONFIGURATION,
+    EXIT_FAILED,
+    EXIT_OK,
+    StartupError,
+    run_until_complete,
+)
 
 #: Commands that never open the read model (the imports go through the HTTP API).
 WITHOUT_DATABASE = frozenset({"setup-namespace", "import-jobs", "import"})
@@ -320,7 +325,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"{PROGRAM}: {error}", file=sys.stderr)
         sys.exit(EXIT_BAD_CONFIGURATION)
     try:
-        code = asyncio.run(_command(args, settings))
+        code = run_until_complete(_command(args, settings), settings.event_loop)
     except (StartupError, ImportFailed) as error:
         print(f"{PROGRAM}: {error}", file=sys.stderr)
         code = EXIT_FAILED

@@ -15,9 +15,9 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from config.settings import Settings
 from workers.configuration import PROGRAM
@@ -165,6 +165,24 @@ def bind_http_socket(
         ) from None
     sock.set_inheritable(False)
     return sock
+
+
+def run_until_complete(main: Coroutine[Any, Any, _T], event_loop: str) -> _T:
+    """Run ``main`` on a new event loop of the kind ``event_loop`` names (``Settings``), as
+    ``asyncio.run`` does."""
+    factory: Callable[[], asyncio.AbstractEventLoop] | None = None
+    if event_loop != "asyncio":
+        try:
+            import uvloop
+        except ImportError:
+            if event_loop == "uvloop":
+                raise StartupError(
+                    "ENROLMENTS_EVENT_LOOP=uvloop, but uvloop is not installed here"
+                ) from None
+        else:
+            factory = uvloop.new_event_loop
+    with asyncio.Runner(loop_factory=factory) as runner:
+        return runner.run(main)
 
 
 def http_server(app: ASGIApp, *, access_log: bool) -> uvicorn.Server:
