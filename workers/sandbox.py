@@ -1,15 +1,15 @@
 """The sandbox our workflows run in, without a trip into it for every payload's context.
 
-temporalio (1.35) asks the sandboxed workflow instance, for every payload container of every
-activation and completion, which serialization context and which external-storage context apply:
-six asks per payload, each an ``exec`` of a code string inside the sandbox. Measured with
-``bench.profile``, that is about a sixth of the worker's Python CPU per blast (the workflow code
-itself is less). The answer is only used by a payload codec or an external storage that reads it
-(the payload *converter* runs inside the sandbox and gets its context there). Ours reads none:
-the encryption codec is the same for every workflow and command, and no external storage is
-configured. So when the data converter is like that, the instance answers "no context" itself,
-which gives the very codec the sandbox's answer would have given. A context-aware codec or any
-external storage gets the SDK's own path, unchanged.
+temporalio (1.35) asks the sandboxed workflow instance, for every payload of every activation
+and completion, which serialization context and which external-storage context apply: three asks
+on the way in, four on the way out, each an ``exec`` of a code string inside the sandbox.
+Measured with ``bench.profile``, that was about 15 % of the worker's Python CPU per blast (more
+than the workflow code itself). The answer is only used by a payload codec or an external
+storage that reads it (the payload *converter* runs inside the sandbox and gets its context
+there). Ours reads none: the encryption codec is the same for every workflow and command, and
+no external storage is configured. So when the data converter is like that, the instance answers
+"no context" itself, which gives the very codec the sandbox's answer would have given. A
+context-aware codec or any external storage gets the SDK's own path, unchanged.
 
 The sandbox itself is untouched: the workflow still runs, and is replayed, inside it.
 """
