@@ -37,9 +37,9 @@ import httpx
 
 from bench.scale import RssSampler, rss_timeline
 from bench.stack import (
-    UNLIMITED_DELIVERY_RATE,
     Application,
     BenchStack,
+    add_burst_options,
     applications,
     configure_company,
     exit_with_verdict,
@@ -48,6 +48,7 @@ from bench.stack import (
     machine,
     post_all,
     run_id,
+    stack_parser,
     verdict,
     wait_for_status,
 )
@@ -218,29 +219,20 @@ async def measure(args: argparse.Namespace) -> bool:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.batch",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--candidates", type=int, default=10_000, help="N (default 10,000)")
-    parser.add_argument(
-        "--applications", type=int, default=1, help="M applications per candidate (default 1)"
+    parser = stack_parser("bench.batch", __doc__, stack="split")
+    add_burst_options(
+        parser,
+        candidates=10_000,
+        applications=1,
+        in_flight="single events in flight",
+        timeout=3600,
     )
     parser.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="events per batch")
     parser.add_argument("--in-flight", type=int, default=1, help="batches in flight (default 1)")
     parser.add_argument(
         "--single", type=int, default=2000, help="single events, half before, half after"
     )
-    parser.add_argument(
-        "--concurrency", type=int, default=32, help="single events in flight (default 32)"
-    )
-    parser.add_argument("--stack", choices=["dev", "split"], default="split")
-    parser.add_argument("--delivery-rate", type=float, default=UNLIMITED_DELIVERY_RATE)
-    parser.add_argument("--warm-up", type=int, default=20, help="untimed events first")
     parser.add_argument("--rss-every", type=float, default=2.0, help="RSS sample interval (s)")
-    parser.add_argument("--timeout", type=float, default=3600, help="seconds per phase")
-    parser.add_argument("--keep", action="store_true", help="keep the data folder")
     return parser
 
 

@@ -28,7 +28,6 @@ from pathlib import Path
 import httpx
 
 from bench.stack import (
-    UNLIMITED_DELIVERY_RATE,
     Application,
     BenchStack,
     CpuMeter,
@@ -43,6 +42,7 @@ from bench.stack import (
     post_all,
     post_event,
     run_id,
+    stack_parser,
     verdict,
     wait_for_status,
 )
@@ -275,11 +275,7 @@ async def measure(args: argparse.Namespace) -> bool:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.latency",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = stack_parser("bench.latency", __doc__)
     parser.add_argument("--rate", type=float, help="events per second (default: half the max)")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of load")
     parser.add_argument("--skip", type=float, default=5.0, help="first seconds not counted")
@@ -287,10 +283,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--drain", type=float, default=60.0, help="wait after the last send")
     parser.add_argument("--probe-events", type=int, default=300, help="events to find the max")
     parser.add_argument("--concurrency", type=int, default=32, help="in flight for the probe")
-    parser.add_argument("--stack", choices=["dev", "split"], default="dev")
-    parser.add_argument("--delivery-rate", type=float, default=UNLIMITED_DELIVERY_RATE)
-    parser.add_argument("--warm-up", type=int, default=20, help="untimed events first")
-    parser.add_argument("--keep", action="store_true", help="keep the data folder")
     return parser
 
 

@@ -14,6 +14,7 @@ the stack stops, also on Ctrl-C. The bench process itself only generates load an
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import math
@@ -198,6 +199,42 @@ class CpuMeter:
             )
         lines.append(self.host_report())
         return "\n".join(lines)
+
+
+def stack_parser(module: str, doc: str | None, *, stack: str = "dev") -> argparse.ArgumentParser:
+    """A benchmark's parser with the options of the stack it starts (``BenchStack``)."""
+    parser = argparse.ArgumentParser(
+        prog=f"python -m {module}",
+        description=doc,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--stack", choices=["dev", "split"], default=stack)
+    parser.add_argument("--delivery-rate", type=float, default=UNLIMITED_DELIVERY_RATE)
+    parser.add_argument("--warm-up", type=int, default=20, help="untimed events first")
+    parser.add_argument("--keep", action="store_true", help="keep the data folder")
+    return parser
+
+
+def add_burst_options(
+    parser: argparse.ArgumentParser,
+    *,
+    candidates: int,
+    applications: int,
+    in_flight: str,
+    timeout: float,
+) -> None:
+    """N candidates x M applications sent as ATS events, ``--concurrency`` of them at once."""
+    parser.add_argument(
+        "--candidates", type=int, default=candidates, help=f"N (default {candidates:,})"
+    )
+    parser.add_argument(
+        "--applications",
+        type=int,
+        default=applications,
+        help=f"M applications per candidate (default {applications})",
+    )
+    parser.add_argument("--concurrency", type=int, default=32, help=f"{in_flight} (default 32)")
+    parser.add_argument("--timeout", type=float, default=timeout, help="seconds per phase")
 
 
 def exit_with_verdict(measurement: Coroutine[Any, Any, bool]) -> NoReturn:

@@ -21,11 +21,11 @@ from collections import Counter
 from dataclasses import dataclass
 
 from bench.stack import (
-    UNLIMITED_DELIVERY_RATE,
     BaselineResult,
     BenchStack,
     CpuMeter,
     Posted,
+    add_burst_options,
     applications,
     baseline_worker,
     configure_company,
@@ -37,6 +37,7 @@ from bench.stack import (
     post_all,
     run_baseline,
     run_id,
+    stack_parser,
     verdict,
     wait_for_status,
 )
@@ -205,26 +206,13 @@ async def measure(args: argparse.Namespace) -> bool:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.throughput",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    parser = stack_parser("bench.throughput", __doc__)
+    add_burst_options(
+        parser, candidates=300, applications=2, in_flight="requests / starts in flight", timeout=900
     )
-    parser.add_argument("--candidates", type=int, default=300, help="N (default 300)")
-    parser.add_argument(
-        "--applications", type=int, default=2, help="M applications per candidate (default 2)"
-    )
-    parser.add_argument(
-        "--concurrency", type=int, default=32, help="requests / starts in flight (default 32)"
-    )
-    parser.add_argument("--stack", choices=["dev", "split"], default="dev")
-    parser.add_argument("--delivery-rate", type=float, default=UNLIMITED_DELIVERY_RATE)
     parser.add_argument(
         "--rounds", type=int, default=1, help="alternate the two phases this many times"
     )
-    parser.add_argument("--warm-up", type=int, default=20, help="untimed events first")
-    parser.add_argument("--timeout", type=float, default=900, help="seconds per phase")
-    parser.add_argument("--keep", action="store_true", help="keep the data folder")
     return parser
 
 
