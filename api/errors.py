@@ -105,6 +105,12 @@ class ApiError(Exception):
         return ErrorBody(code=self.code, message=self.message, details=self.details)
 
 
+def not_found(kind: str, key: str) -> ApiError:
+    """The 404 for a path naming a ``kind`` of thing (job, campaign, enrolment) that is not
+    there: code ``<kind>_not_found``."""
+    return ApiError(404, f"{kind}_not_found", f"no {kind} {key!r}")
+
+
 class BodyTooLarge(StarletteHTTPException):
     """The request body passed ``MAX_BODY_BYTES`` while it was being read.
 

@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
 from api.dependencies import ContextDep, SessionDep
-from api.errors import ApiError, error_responses
+from api.errors import error_responses, not_found
 from api.templating import HERE, STATIC_PATH, not_found_page, page_context, templates
 from domain.campaigns import CampaignKind, ChannelKind
 from domain.enrolments import StatusReason
@@ -277,5 +277,5 @@ async def job_counts(job_id: str, session: SessionDep) -> JobCounts:
     """Counts for the live header of the job page, without loading any application."""
     catalog = Catalog(session)
     if not await catalog.job_exists(job_id):
-        raise ApiError(404, "job_not_found", f"no job {job_id!r}")
+        raise not_found("job", job_id)
     return await _job_counts(session, job_id, await catalog.stages(job_id))

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from api.access import PrincipalDep
 from api.bridge import confirmed
 from api.dependencies import ContextDep
-from api.errors import ApiError, CheckedRoute, error_responses
+from api.errors import ApiError, CheckedRoute, error_responses, not_found
 from channels.addresses import normalise_email, normalise_phone
 from channels.base import PermanentDeliveryError
 from domain.events import ActionResult, CancelEnrolment, EnrolmentSummary, Reenrol
@@ -79,7 +79,7 @@ async def _candidate_of(context: ContextDep, enrolment_id: str) -> str:
     async with context.sessions() as session:
         row = await RecruiterViews(session).enrolment_row(enrolment_id)
     if row is None:
-        raise ApiError(404, "enrolment_not_found", f"no enrolment {enrolment_id!r}")
+        raise not_found("enrolment", enrolment_id)
     return row.candidate_id
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import AwareDatetime
 
 from api.dependencies import ContextDep
-from api.errors import ApiError, CheckedRoute, error_responses
+from api.errors import ApiError, CheckedRoute, error_responses, not_found
 from store.analytics import Analytics, Funnel
 from store.catalog import Catalog
 
@@ -54,7 +54,7 @@ async def campaign_analytics(
     async with context.sessions() as session:
         found = await Catalog(session).campaign(campaign_id) is not None
     if not found:
-        raise ApiError(404, "campaign_not_found", f"no campaign {campaign_id!r}")
+        raise not_found("campaign", campaign_id)
     return await Analytics(context.sessions).funnel(
         campaign_id=campaign_id, since=since, until=until
     )
@@ -76,5 +76,5 @@ async def job_analytics(
     async with context.sessions() as session:
         found = await Catalog(session).job_exists(job_id)
     if not found:
-        raise ApiError(404, "job_not_found", f"no job {job_id!r}")
+        raise not_found("job", job_id)
     return await Analytics(context.sessions).funnel(job_id=job_id, since=since, until=until)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path
 
 from api.access import PrincipalDep
 from api.dependencies import SessionDep
-from api.errors import ApiError, CheckedRoute, error_responses
+from api.errors import ApiError, CheckedRoute, error_responses, not_found
 from domain.campaigns import Campaign
 from store.access import record
 from store.catalog import Catalog, StoredCampaign
@@ -80,5 +80,5 @@ async def get_campaign(campaign_id: CampaignId, session: SessionDep) -> Campaign
     """The stored campaign."""
     stored = await Catalog(session).campaign(campaign_id)
     if stored is None:
-        raise ApiError(404, "campaign_not_found", f"no campaign {campaign_id!r}")
+        raise not_found("campaign", campaign_id)
     return CampaignResource.of(stored)

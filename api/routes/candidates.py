@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from api.access import PrincipalDep
 from api.bridge import confirmed
 from api.dependencies import ContextDep
-from api.errors import ApiError, error_responses
+from api.errors import error_responses, not_found
 from domain.events import EnrolmentSummary, ErasureRequest
 from store.access import record
 from store.candidates import candidate_known
@@ -60,10 +60,10 @@ async def erase_candidate(
         async with context.sessions() as session:
             known = await candidate_known(session, candidate_id)
         if not known:
-            raise ApiError(404, "candidate_not_found", f"no candidate {candidate_id!r}")
+            raise not_found("candidate", candidate_id)
         result = await confirmed(bridge.erase(candidate_id, request, start=True))
         if result is None:  # pragma: no cover - with start, the workflow exists
-            raise ApiError(404, "candidate_not_found", f"no candidate {candidate_id!r}")
+            raise not_found("candidate", candidate_id)
     ended = [e.id for e in result.enrolments]
     detail = {"enrolments_cancelled": ended, "read_model_erased": result.erased}
     async with context.sessions.begin() as session:

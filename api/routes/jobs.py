@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from api.access import PrincipalDep
 from api.dependencies import SessionDep
-from api.errors import ApiError, CheckedRoute, error_responses
+from api.errors import ApiError, CheckedRoute, error_responses, not_found
 from store.access import record
 from store.catalog import AtsJobTaken, Catalog, Job, JobDefinition, UnknownCampaigns
 
@@ -74,5 +74,5 @@ async def get_job(job_id: JobId, session: SessionDep) -> Job:
     """One job with its stages."""
     job = await Catalog(session).job(job_id)
     if job is None:
-        raise ApiError(404, "job_not_found", f"no job {job_id!r}")
+        raise not_found("job", job_id)
     return job

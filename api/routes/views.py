@@ -14,7 +14,7 @@ from fastapi.responses import Response, StreamingResponse
 
 from api.access import PrincipalDep
 from api.dependencies import ContextDep, SessionDep
-from api.errors import ApiError, CheckedRoute, error_responses
+from api.errors import ApiError, CheckedRoute, error_responses, not_found
 from api.etag import conditional_json
 from domain.statuses import EnrolmentStatus
 from store.access import record
@@ -42,6 +42,7 @@ StatusFilter = Annotated[
     list[EnrolmentStatus] | None,
     Query(description="Only applications whose current enrolment has one of these statuses."),
 ]
+StageFilter = Annotated[str | None, Query(max_length=200)]
 
 
 @router.get(
@@ -54,7 +55,7 @@ async def job_applications(
     job_id: JobId,
     session: SessionDep,
     status: StatusFilter = None,
-    stage_id: Annotated[str | None, Query(max_length=200)] = None,
+    stage_id: StageFilter = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     cursor: Annotated[str | None, Query(max_length=1000)] = None,
     q: Search = None,
@@ -65,7 +66,7 @@ async def job_applications(
     304 to an ``If-None-Match`` naming the current ``ETag``.
     """
     if not await Catalog(session).job_exists(job_id):
-        raise ApiError(404, "job_not_found", f"no job {job_id!r}")
+        raise not_found("job", job_id)
     try:
         page = await RecruiterViews(session).applications(
             job_id,
@@ -107,14 +108,14 @@ async def export_applications(
     context: ContextDep,
     who: PrincipalDep,
     status: StatusFilter = None,
-    stage_id: Annotated[str | None, Query(max_length=200)] = None,
+    stage_id: StageFilter = None,
     q: Search = None,
 ) -> StreamingResponse:
     """The Table's current filter as CSV, streamed a page at a time (each page its own short
     read, so a long export never holds the database). The export is in the audit log."""
     async with context.sessions.begin() as session:
         if not await Catalog(session).job_exists(job_id):
-            raise ApiError(404, "job_not_found", f"no job {job_id!r}")
+            raise not_found("job", job_id)
         said = {"status": [s.value for s in status or ()], "stage_id": stage_id, "q": q}
         record(session, who.actor, "applications.exported", job_id, said, datetime.now(UTC))
 
@@ -172,7 +173,7 @@ async def job_board(
     (304 to an ``If-None-Match`` naming the current ``ETag``)."""
     catalog = Catalog(session)
     if not await catalog.job_exists(job_id):
-        raise ApiError(404, "job_not_found", f"no job {job_id!r}")
+        raise not_found("job", job_id)
     stages = await catalog.stages(job_id)
     board = await RecruiterViews(session).board(
         job_id, stages, statuses=status or (), cards_per_column=cards_per_column
@@ -194,5 +195,5 @@ async def get_enrolment(
     an ``If-None-Match`` naming the current ``ETag``)."""
     detail = await RecruiterViews(session).enrolment(enrolment_id)
     if detail is None:
-        raise ApiError(404, "enrolment_not_found", f"no enrolment {enrolment_id!r}")
+        raise not_found("enrolment", enrolment_id)
     return conditional_json(request, detail)

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.bridge import confirmed
 from api.dependencies import BridgeDep, ContextDep, SessionDep
-from api.errors import ApiError, error_responses
+from api.errors import ApiError, error_responses, not_found
 from api.inbound import accept_event
 from api.signatures import SignedRoute
 from domain.candidates import Identifier
@@ -93,7 +93,7 @@ async def candidate_progress(
     """
     enrolment = await RecruiterViews(session).enrolment_row(webhook.enrolment_id)
     if enrolment is None:
-        raise ApiError(404, "enrolment_not_found", f"no enrolment {webhook.enrolment_id!r}")
+        raise not_found("enrolment", webhook.enrolment_id)
     await session.commit()
     await accept_event(context, PROGRESS_SOURCE, webhook.id, webhook)
     applied = await confirmed(
