@@ -14,14 +14,16 @@ import shutil
 import socket
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
 import uvicorn
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, Page, async_playwright
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
@@ -114,6 +116,17 @@ async def demo_stack(live_stack: LiveStack) -> LiveStack:
     """The running product with the demo company loaded (once per session)."""
     await load_demo(live_stack.base_url, api_key=TEST_ADMIN_KEY)
     return live_stack
+
+
+@asynccontextmanager
+async def open_page(chromium: Browser, **options: Any) -> AsyncIterator[Page]:
+    """A page in a browser context of its own (``options``: Playwright's context options),
+    closed afterwards."""
+    context = await chromium.new_context(**options)
+    try:
+        yield await context.new_page()
+    finally:
+        await context.close()
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

@@ -17,7 +17,7 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, Page
 
-from tests.browser.conftest import LiveStack, in_ci
+from tests.browser.conftest import LiveStack, in_ci, open_page
 from tests.keys import ADMIN_HEADERS
 
 pytestmark = [pytest.mark.browser, pytest.mark.devserver]
@@ -33,14 +33,10 @@ async def page(chromium: Browser) -> AsyncIterator[Page]:
         if in_ci():
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
-    context = await chromium.new_context(
-        viewport={"width": 1280, "height": 900}, extra_http_headers=ADMIN_HEADERS
-    )
-    page = await context.new_page()
-    try:
+    async with open_page(
+        chromium, viewport={"width": 1280, "height": 900}, extra_http_headers=ADMIN_HEADERS
+    ) as page:
         yield page
-    finally:
-        await context.close()
 
 
 async def violations(page: Page) -> list[str]:

@@ -17,7 +17,7 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, Page, expect
 
-from tests.browser.conftest import DOCS, LiveStack
+from tests.browser.conftest import DOCS, LiveStack, open_page
 from tests.keys import ADMIN_HEADERS
 
 pytestmark = [pytest.mark.browser, pytest.mark.devserver]
@@ -29,16 +29,13 @@ SCREENING_MODULES = ["meet-the-team", "screening-questions", "book-a-call"]
 @pytest_asyncio.fixture(loop_scope="session")
 async def page(chromium: Browser) -> AsyncIterator[Page]:
     # UI pages take the bearer header too (tests/browser/test_sign_in.py signs in by cookie).
-    context = await chromium.new_context(
+    async with open_page(
+        chromium,
         viewport={"width": 1440, "height": 900},
         device_scale_factor=1,
         extra_http_headers=ADMIN_HEADERS,
-    )
-    page = await context.new_page()
-    try:
+    ) as page:
         yield page
-    finally:
-        await context.close()
 
 
 async def enrol_in_screen(stack: LiveStack, name: str) -> tuple[str, str]:

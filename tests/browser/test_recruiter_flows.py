@@ -16,7 +16,7 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, Page, expect
 
-from tests.browser.conftest import DOCS, LiveStack
+from tests.browser.conftest import DOCS, LiveStack, open_page
 from tests.keys import ADMIN_HEADERS
 
 pytestmark = [pytest.mark.browser, pytest.mark.devserver]
@@ -24,14 +24,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.devserver]
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def page(chromium: Browser) -> AsyncIterator[Page]:
-    context = await chromium.new_context(
-        viewport={"width": 1440, "height": 900}, extra_http_headers=ADMIN_HEADERS
-    )
-    page = await context.new_page()
-    try:
+    async with open_page(
+        chromium, viewport={"width": 1440, "height": 900}, extra_http_headers=ADMIN_HEADERS
+    ) as page:
         yield page
-    finally:
-        await context.close()
 
 
 def keep(artifacts: Path, page_name: str) -> None:
@@ -46,6 +42,18 @@ async def api(stack: LiveStack, method: str, path: str, body: Any = None) -> Any
         response = await http.request(method, path, json=body)
     assert response.status_code < 300, response.text
     return response.json()
+
+
+async def job_with_campaign(
+    stack: LiveStack, prefix: str, job_name: str, stage_name: str, campaign: dict[str, Any]
+) -> str:
+    """A new campaign and a new job whose one stage, ``s1``, links it; returns the job id."""
+    campaign_id = f"{prefix}-{uuid.uuid4().hex[:6]}"
+    await api(stack, "PUT", f"/campaigns/{campaign_id}", campaign)
+    job = f"{prefix}-job-{uuid.uuid4().hex[:6]}"
+    stages = [{"id": "s1", "name": stage_name, "campaign_id": campaign_id}]
+    await api(stack, "PUT", f"/jobs/{job}", {"name": job_name, "stages": stages})
+    return job
 
 
 async def enrol(
@@ -124,12 +132,8 @@ async def test_create_a_campaign_link_it_and_watch_an_enrolment_complete(
 async def test_fix_the_number_and_resend_a_failed_campaign(
     live_stack: LiveStack, page: Page, artifacts: Path
 ) -> None:
-    campaign_id = f"blast-{uuid.uuid4().hex[:6]}"
     blast = {"name": "Thanks", "kind": "blast", "channel": "sms", "messages": ["Thanks!"]}
-    await api(live_stack, "PUT", f"/campaigns/{campaign_id}", blast)
-    job = f"fix-job-{uuid.uuid4().hex[:6]}"
-    stages = [{"id": "s1", "name": "Applied", "campaign_id": campaign_id}]
-    await api(live_stack, "PUT", f"/jobs/{job}", {"name": "Fix", "stages": stages})
+    job = await job_with_campaign(live_stack, "fix", "Fix", "Applied", blast)
     enrolment_id = await enrol(live_stack, job, "s1", "Alan Turing", phone="+1555")
 
     await page.goto(f"{live_stack.base_url}/ui/enrolments/{enrolment_id}")
@@ -158,7 +162,6 @@ async def test_fix_the_number_and_resend_a_failed_campaign(
 async def test_search_export_and_bulk_cancel_in_the_table(
     live_stack: LiveStack, page: Page
 ) -> None:
-    screening = f"scr-{uuid.uuid4().hex[:6]}"
     campaign = {
         "name": "Screening",
         "kind": "multi_module",
@@ -166,10 +169,7 @@ async def test_search_export_and_bulk_cancel_in_the_table(
         "messages": ["Hi"],
         "modules": [{"id": "m1", "name": "Q", "type": "question"}],
     }
-    await api(live_stack, "PUT", f"/campaigns/{screening}", campaign)
-    job = f"bulk-job-{uuid.uuid4().hex[:6]}"
-    stages = [{"id": "s1", "name": "Screen", "campaign_id": screening}]
-    await api(live_stack, "PUT", f"/jobs/{job}", {"name": "Bulk", "stages": stages})
+    job = await job_with_campaign(live_stack, "bulk", "Bulk", "Screen", campaign)
     tag = uuid.uuid4().hex[:6]
     enrolled = []
     for n in range(3):  # one candidate: the first runs, the others wait as queued
@@ -246,12 +246,8 @@ async def test_the_analytics_page_draws_the_funnel(
 async def test_upload_a_csv_of_candidates_with_per_row_errors(
     live_stack: LiveStack, page: Page, tmp_path: Path, artifacts: Path
 ) -> None:
-    campaign_id = f"up-{uuid.uuid4().hex[:6]}"
     blast = {"name": "Hello", "kind": "blast", "channel": "sms", "messages": ["Hello!"]}
-    await api(live_stack, "PUT", f"/campaigns/{campaign_id}", blast)
-    job = f"upload-job-{uuid.uuid4().hex[:6]}"
-    stages = [{"id": "s1", "name": "Applied", "campaign_id": campaign_id}]
-    await api(live_stack, "PUT", f"/jobs/{job}", {"name": "Upload", "stages": stages})
+    job = await job_with_campaign(live_stack, "upload", "Upload", "Applied", blast)
     tag = uuid.uuid4().hex[:4]
     rows = ["name,phone,email"]
     rows += [f"Person {n} {tag},+1415555{n:04d},p{n}.{tag}@example.org" for n in range(60)]

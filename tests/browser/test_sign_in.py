@@ -8,7 +8,7 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, Page
 
-from tests.browser.conftest import LiveStack
+from tests.browser.conftest import LiveStack, open_page
 from tests.keys import TEST_ADMIN_KEY
 
 pytestmark = [pytest.mark.browser, pytest.mark.devserver]
@@ -16,12 +16,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.devserver]
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def page(chromium: Browser) -> AsyncIterator[Page]:
-    context = await chromium.new_context()
-    page = await context.new_page()
-    try:
+    async with open_page(chromium) as page:
         yield page
-    finally:
-        await context.close()
 
 
 async def test_sign_in_sets_a_strict_http_only_session_and_sign_out_ends_it(
