@@ -17,6 +17,7 @@ from temporalio.client import Client
 
 from api import sign_in, ui
 from api.access import Access, AccessControl
+from api.bodies import MAX_BODY_BYTES, RequestLimits
 from api.bridge import CandidateBridge
 from api.dependencies import ApiContext
 from api.docs import install_docs
@@ -117,6 +118,7 @@ def create_app(settings: Settings, client: Client, *, engine: AsyncEngine | None
         else EncryptionCodec(parse_keys(settings.encryption_keys.get_secret_value())),
     )
     install_error_handlers(app)
+    app.add_middleware(RequestLimits, max_bytes=MAX_BODY_BYTES)
     access = Access(settings, ApiKeys(app.state.context.sessions), session_secret(settings))
     app.state.access = access
     # Outermost: a caller who may not call a route is refused before anything reads the body.

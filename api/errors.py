@@ -1,23 +1,19 @@
 """Errors as values at the edge: every failure leaves as ``{"error": {code, message, details}}``.
 
 Inside, code raises ``ApiError`` (or lets FastAPI/Starlette raise theirs); the handlers here
-turn each into the JSON shape of API.md with a fitting status. The order a request is checked
-in is fixed: size (413) before anything is parsed, then the signature (401, signed routes),
-the media type (415), the syntax (400) and last the fields (422).
+turn each into the JSON shape of API.md with a fitting status. What a request body may be, and
+the order it is checked in, is ``api.bodies``.
 """
 
 from __future__ import annotations
 
-import email.message
 import logging
-import re
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
 
-from fastapi import FastAPI, params
+from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from sqlalchemy.exc import (
     DataError,
@@ -28,22 +24,13 @@ from sqlalchemy.exc import (
     ProgrammingError,
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Match
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.service import RPCError
 
 logger = logging.getLogger(__name__)
-
-#: The largest request body accepted (1 MiB): enough for any campaign or ATS event, small
-#: enough that a hostile caller cannot make the server buffer much.
-MAX_BODY_BYTES = 1024 * 1024
-
-JSON_MEDIA_TYPES = ("application/json",)
-FORM_MEDIA_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 #: The code each plain HTTP status gets when Starlette or FastAPI raise it themselves.
 _STATUS_CODES = {
@@ -82,8 +69,12 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-class ApiError(Exception):
-    """An error the edge answers with: ``status`` (4xx/503), ``code`` and a message."""
+class ApiError(StarletteHTTPException):
+    """An error the edge answers with: ``status`` (4xx/503), ``code`` and a message.
+
+    An ``HTTPException``, so that one raised while FastAPI reads a body (``api.bodies``)
+    reaches the handlers as it is instead of becoming a generic 400.
+    """
 
     def __init__(
         self,
@@ -93,12 +84,11 @@ class ApiError(Exception):
         details: Any = None,
         headers: dict[str, str] | None = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(status, message, headers)
         self.status = status
         self.code = code
         self.message = message
         self.details = details
-        self.headers = headers
 
     def body(self) -> ErrorBody:
         """The error as one result of a batch carries it."""
@@ -109,17 +99,6 @@ def not_found(kind: str, key: str) -> ApiError:
     """The 404 for a path naming a ``kind`` of thing (job, campaign, enrolment) that is not
     there: code ``<kind>_not_found``."""
     return ApiError(404, f"{kind}_not_found", f"no {kind} {key!r}")
-
-
-class BodyTooLarge(StarletteHTTPException):
-    """The request body passed ``MAX_BODY_BYTES`` while it was being read.
-
-    An ``HTTPException`` so that FastAPI's body parsing passes it on instead of turning it
-    into a generic 400.
-    """
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(status_code=413, detail=f"the request body exceeds {limit} bytes")
 
 
 def error_json(
@@ -134,152 +113,13 @@ def error_json(
     return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
 
 
-class RequestLimits:
-    """ASGI middleware: what no request may carry, refused before any route sees it.
-
-    A body over ``max_bytes`` gets 413 before it is buffered: ``Content-Length`` is checked up
-    front and the bytes actually received are counted, so a chunked or lying request is cut
-    off too. A NUL character in the path or query gets 422: no id contains one, and
-    PostgreSQL cannot even compare text holding one.
-    """
-
-    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = Headers(scope=scope).get("content-length", "")
-        # Compare digit strings by length first: int() refuses absurdly long ones.
-        if declared.isdecimal() and (len(declared) > 18 or int(declared) > self.max_bytes):
-            await _too_large(self.max_bytes)(scope, receive, send)
-            return
-        query = scope.get("query_string", b"")
-        if "\x00" in scope.get("path", "") or b"%00" in query or b"\x00" in query:
-            await _nul_refused()(scope, receive, send)
-            return
-
-        received = 0
-        started = False
-
-        async def counted_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLarge(self.max_bytes)
-            return message
-
-        async def tracked_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, counted_receive, tracked_send)
-        except BodyTooLarge:
-            if started:
-                raise
-            await _too_large(self.max_bytes)(scope, receive, send)
-
-
-def _too_large(limit: int) -> JSONResponse:
-    return error_json(
-        413, "payload_too_large", f"the request body exceeds {limit} bytes", {"limit": limit}
-    )
-
-
-def _nul_refused() -> JSONResponse:
-    return error_json(422, "invalid_character", "text may not contain NUL characters (U+0000)")
-
-
-def media_type(request: Request) -> str | None:
-    """The request's media type without parameters (``application/json``), or ``None``."""
-    raw = request.headers.get("content-type")
-    if not raw:
-        return None
-    message = email.message.Message()
-    message["content-type"] = raw
-    return message.get_content_type()
-
-
-#: A JSON ``\u0000`` escape that is not itself escaped (an even run of backslashes before it).
-_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
-
-
-def _carries_nul(body: bytes, *, form: bool) -> bool:
-    if form:
-        return b"\x00" in body or b"%00" in body
-    return _JSON_NUL.search(body) is not None
-
-
-def _accepts(accepted: Sequence[str], actual: str) -> bool:
-    structured_json = actual.startswith("application/") and actual.endswith("+json")
-    return actual in accepted or ("application/json" in accepted and structured_json)
-
-
-class CheckedRoute(APIRoute):
-    """A route that refuses a body in a media type it does not take (415) before parsing.
-
-    JSON routes take ``application/json`` (and ``+json``), form routes take form encodings.
-    Subclasses add checks that must run before parsing by overriding ``admit``.
-    """
-
-    def accepted_media_types(self) -> Sequence[str]:
-        """The media types this route's body may come in (empty: it takes no body)."""
-        if self.body_field is None:
-            return ()
-        if isinstance(self.body_field.field_info, params.Form):
-            return FORM_MEDIA_TYPES
-        return JSON_MEDIA_TYPES
-
-    async def admit(self, request: Request) -> None:
-        """Raise ``ApiError`` if the request must not reach the handler."""
-        accepted = self.accepted_media_types()
-        if not accepted:
-            return
-        actual = media_type(request)
-        if actual is None:
-            # No declared type: an empty body falls through to "field required" (422).
-            if await request.body():
-                raise ApiError(
-                    415,
-                    "unsupported_media_type",
-                    f"send the body as {accepted[0]} with a Content-Type header",
-                    {"accepted": list(accepted)},
-                )
-            return
-        if not _accepts(accepted, actual):
-            raise ApiError(
-                415,
-                "unsupported_media_type",
-                f"this endpoint takes {' or '.join(accepted)}, not {actual}",
-                {"accepted": list(accepted), "received": actual},
-            )
-        if _carries_nul(await request.body(), form=accepted == FORM_MEDIA_TYPES):
-            # PostgreSQL cannot store NUL in text: refuse it here, before a workflow sees it.
-            raise ApiError(422, "invalid_character", "text may not contain NUL characters (U+0000)")
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def checked_handler(request: Request) -> Response:
-            await self.admit(request)
-            return await handler(request)
-
-        return checked_handler
-
-
 # -- handlers -------------------------------------------------------------------------------
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    return error_json(exc.status, exc.code, exc.message, exc.details, exc.headers)
+    headers = dict(exc.headers) if exc.headers else None
+    return error_json(exc.status, exc.code, exc.message, exc.details, headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
@@ -434,4 +274,3 @@ def install_error_handlers(app: FastAPI) -> None:
     ]
     for exc_class, handler in handlers:
         app.add_exception_handler(exc_class, handler)
-    app.add_middleware(RequestLimits, max_bytes=MAX_BODY_BYTES)

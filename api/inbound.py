@@ -1,4 +1,5 @@
-"""Accepting an outside event id at the edge: the same id with another payload is a 409."""
+"""Accepting an outside event id at the edge: the same id with another payload is a 409; an
+``Idempotency-Key`` sent again with another request is a 422."""
 
 from __future__ import annotations
 
@@ -38,4 +39,27 @@ async def accept_event(
             f"event {event_id!r} was already received with a different payload; an event id "
             "names one event: send a new id for a new event",
             {"id": event_id, "first_received_at": err.received_at.isoformat()},
+        ) from err
+
+
+#: The ledger's source for recruiters' ``Idempotency-Key``s: one key names one request,
+#: whichever action or enrolment it was first sent for.
+IDEMPOTENCY_SOURCE = "idempotency-key"
+
+
+async def claim_idempotency_key(context: ApiContext, key: str, request: dict[str, Any]) -> None:
+    """Bind ``key`` to ``request`` (the action and what it acts on), or raise 422
+    ``idempotency_key_reused`` when the key came before with another request: its sender
+    would otherwise be told the first request's outcome as if it were this one's."""
+    try:
+        await InboundEvents(context.sessions).accept(
+            IDEMPOTENCY_SOURCE, key, fingerprint(request), datetime.now(UTC)
+        )
+    except EventIdReused as err:
+        raise ApiError(
+            422,
+            "idempotency_key_reused",
+            "this Idempotency-Key was sent before with another request; a key names one "
+            "request: send a new key for a new request",
+            {"first_received_at": err.received_at.isoformat()},
         ) from err

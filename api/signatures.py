@@ -28,8 +28,9 @@ from urllib.parse import urlsplit, urlunsplit
 from fastapi import Depends
 from starlette.requests import Request
 
+from api.bodies import CheckedRoute
 from api.dependencies import get_settings
-from api.errors import ApiError, CheckedRoute
+from api.errors import ApiError
 
 WEBHOOK_TOLERANCE = timedelta(minutes=5)
 WEBHOOK_SECRET_PREFIX = "whsec_"

@@ -11,15 +11,16 @@ application's events by the vendor's own time, so a late retry never moves it ba
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 from pydantic import BaseModel, ValidationError
 
 from api.ats_events import AtsCandidate, AtsEvent, AtsEvents, AtsEventType
+from api.bodies import read_json
 from api.dependencies import ApiContext
 from api.errors import ApiError
 from api.inbound import accept_event
@@ -53,8 +54,8 @@ class Vendor:
 
     system: AtsSystem
     setting: str
-    verify: Callable[[bytes, Mapping[str, str], list[str]], None]
-    parse: Callable[[bytes, datetime], Parsed]
+    verify: Callable[[bytes, Any, Mapping[str, str], list[str]], None]
+    parse: Callable[[Any, datetime], Parsed]
 
     def secrets(self, settings: Settings) -> list[str]:
         secret = getattr(settings, self.setting)
@@ -101,15 +102,23 @@ class VendorEvents:
             raise ApiError(
                 404, "bridge_not_configured", f"the {system} bridge has no secret configured"
             )
+        # Read once, by the bounded reader; reported only once the signature holds (Lever's
+        # signature is inside the body: an unreadable body carries none).
         try:
-            self._vendor.verify(raw, headers, secrets)
-            parsed = self._vendor.parse(raw, datetime.now(UTC))
+            document, unreadable = read_json(raw), None
+        except ApiError as err:
+            document, unreadable = None, err
+        try:
+            self._vendor.verify(raw, document, headers, secrets)
+            if unreadable is not None:
+                raise unreadable
+            parsed = self._vendor.parse(document, datetime.now(UTC))
         except BadSignature as err:
             raise ApiError(401, "bad_signature", f"{system}: {err}") from err
         except UnreadablePayload as err:
             raise ApiError(422, "unreadable_payload", f"{system}: {err}") from err
         if system is AtsSystem.LEVER:
-            await self._first_use_of_token(raw)
+            await self._first_use_of_token(raw, document["token"])
         answer = VendorEventsAccepted(
             accepted=0, ignored=[parsed.ignored] if parsed.ignored else [], enrolments=[]
         )
@@ -122,10 +131,9 @@ class VendorEvents:
                 answer.enrolments.extend(outcome)
         return answer
 
-    async def _first_use_of_token(self, raw: bytes) -> None:
+    async def _first_use_of_token(self, raw: bytes, token: str) -> None:
         """Lever signs ``token`` + ``triggeredAt``, not the body: a token seen before with
         another body is a captured signature carrying another event."""
-        token = json.loads(raw)["token"]
         body = {"sha256": hashlib.sha256(raw).hexdigest()}
         try:
             await accept_event(self._context, "lever-delivery", token, body)

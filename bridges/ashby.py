@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 import httpx
 from pydantic import AwareDatetime
@@ -84,14 +85,14 @@ def _value(field: _Value | None) -> str | None:
     return None if field is None else field.value
 
 
-def verify(raw: bytes, headers: Mapping[str, str], secrets: list[str]) -> None:
+def verify(raw: bytes, document: Any, headers: Mapping[str, str], secrets: list[str]) -> None:
     """Raise ``BadSignature`` unless ``Ashby-Signature: sha256=<hex>`` signs ``raw``."""
     verify_header(raw, headers, secrets, header="Ashby-Signature", algorithm=("sha256", "="))
 
 
-def parse(raw: bytes, received_at: datetime) -> Parsed:
+def parse(document: Any, received_at: datetime) -> Parsed:
     """The delivery's event (a ping and other actions: none)."""
-    hook = read_payload(_Hook, raw, "Ashby")
+    hook = read_payload(_Hook, document, "Ashby")
     if hook.action not in _ACTIONS:
         return Parsed(ignored=f"{hook.action} is not about where an application is")
     application = hook.data.application

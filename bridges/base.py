@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -92,11 +91,12 @@ class Loose(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
-def read_payload(model: type[M], raw: bytes, vendor: str) -> M:
-    """``raw`` read as ``model``; raises ``UnreadablePayload`` saying what does not fit."""
+def read_payload(model: type[M], document: Any, vendor: str) -> M:
+    """``document`` (the body, read as JSON by the HTTP edge) read as ``model``; raises
+    ``UnreadablePayload`` saying what does not fit."""
     try:
-        return model.model_validate(json.loads(raw))
-    except (ValueError, ValidationError) as err:
+        return model.model_validate(document)
+    except ValidationError as err:
         raise UnreadablePayload(f"not a {vendor} webhook: {err}") from None
 
 

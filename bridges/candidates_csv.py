@@ -19,9 +19,27 @@ from zoneinfo import available_timezones
 
 import phonenumbers
 
+#: Characters no name, number or address holds (C0 and C1 controls but tab).
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
+#: The longest cell a row may hold, in characters (a name, a number, an address, a zone).
+MAX_CELL_CHARS = 1_000
+#: The most columns a row may have (a spreadsheet's stray columns included).
+MAX_COLUMNS = 100
+
+#: How files that are not CSV text begin: compressed, or text in another encoding.
+_NOT_TEXT = (
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"PK\x03\x04", "a zip archive (an .xlsx workbook?)"),
+    (b"\xff\xfe", "UTF-16 text"),
+    (b"\xfe\xff", "UTF-16 text"),
+)
+_SAVE_AS = 'save it as "CSV UTF-8" and upload that'
+
 
 class UnreadableCsv(ValueError):
-    """The file is not a CSV of candidates (its header lacks the columns)."""
+    """The file is not a CSV of candidates: not UTF-8 text, or no header with the columns."""
 
 
 @dataclass
@@ -33,26 +51,63 @@ class RowProblem:
 Numbered = list[tuple[int, dict[str, Any]]]
 
 
+def decoded(data: bytes) -> str:
+    """``data`` as text: UTF-8 (a spreadsheet's byte-order mark dropped). Raises
+    ``UnreadableCsv`` saying what the file is instead (compressed, UTF-16, binary)."""
+    for magic, what in _NOT_TEXT:
+        if data.startswith(magic):
+            raise UnreadableCsv(f"the file is {what}, not CSV text: {_SAVE_AS}")
+    if b"\x00" in data:
+        raise UnreadableCsv(f"the file holds NUL bytes: it is binary or UTF-16, {_SAVE_AS}")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise UnreadableCsv(f"line {line} is not UTF-8 text: {_SAVE_AS}") from None
+
+
 def read_rows(
-    text: str, job_id: str, stage_id: str, at: datetime
+    data: bytes, job_id: str, stage_id: str, at: datetime
 ) -> tuple[Numbered, list[RowProblem]]:
     """The ATS events of a CSV of candidates (with the line each came from), and the rows that
     do not make one. ``at`` is the time the events say: the file's modification time, so that
-    importing the same file again (after an outage, say) repeats its events exactly."""
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip().lower() for h in reader.fieldnames or []]
+    importing the same file again (after an outage, say) repeats its events exactly.
+
+    Lines may end in CRLF, LF or CR. A row that the CSV syntax cannot read, or with a cell over
+    ``MAX_CELL_CHARS``, is a problem of its own; a file that is not UTF-8 text, or whose header
+    lacks the columns, raises ``UnreadableCsv``.
+    """
+    # newline="": the csv module reads every kind of line end itself, and keeps quoted ones.
+    reader = csv.reader(io.StringIO(decoded(data), newline=""))
+    try:
+        header = [h.strip().lower() for h in next(reader, [])]
+    except csv.Error as err:
+        raise UnreadableCsv(f"the header cannot be read as CSV: {err}") from None
     if "name" not in header or not ({"phone", "email"} & set(header)):
         raise UnreadableCsv(
             "the CSV needs a header with name and phone and/or email "
-            f"(it has: {', '.join(header) or 'nothing'})"
+            f"(it has: {', '.join(h[:40] for h in header[:MAX_COLUMNS]) or 'nothing'})"
         )
     zones = available_timezones()
     events: Numbered = []
     problems: list[RowProblem] = []
     seen: dict[str, int] = {}
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:
+            # Past the csv module's own limit (far past ours), or broken quoting.
+            problems.append(RowProblem(reader.line_num, _unreadable_row()))
+            continue
         line = reader.line_num
-        values = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k is not None}
+        if not any(cell.strip() for cell in row):
+            continue  # a blank line
+        if len(row) > MAX_COLUMNS or any(len(cell) > MAX_CELL_CHARS for cell in row):
+            problems.append(RowProblem(line, _unreadable_row()))
+            continue
+        values = {k: v.strip() for k, v in zip(header, row, strict=False)}
         name, phone, email = (
             values.get("name", ""),
             values.get("phone", ""),
@@ -96,11 +151,20 @@ def read_rows(
     return events, problems
 
 
+def _unreadable_row() -> str:
+    return (
+        f"the row cannot be read: broken quoting, over {MAX_COLUMNS} columns, or a cell over "
+        f"{MAX_CELL_CHARS:,} characters"
+    )
+
+
 def _row_problem(
     name: str, phone: str, email: str, zone: str | None, zones: set[str]
 ) -> str | None:
     if not name:
         return "no name"
+    if any(_CONTROL.search(value) for value in (name, phone, email, zone or "")):
+        return "a cell holds control characters"
     if not phone and not email:
         return "neither a phone number nor an e-mail"
     if phone:

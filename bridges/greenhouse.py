@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 import httpx
 from pydantic import AwareDatetime, Field
@@ -115,14 +116,14 @@ _CURRENT_STAGE = {
 _READ = _CURRENT_STAGE | {"new_candidate_application", "reject_candidate", "hire_candidate"}
 
 
-def verify(raw: bytes, headers: Mapping[str, str], secrets: list[str]) -> None:
+def verify(raw: bytes, document: Any, headers: Mapping[str, str], secrets: list[str]) -> None:
     """Raise ``BadSignature`` unless ``Signature: sha256 <hex>`` signs ``raw``."""
     verify_header(raw, headers, secrets, header="Signature", algorithm=("sha256", " "))
 
 
-def parse(raw: bytes, received_at: datetime) -> Parsed:
+def parse(document: Any, received_at: datetime) -> Parsed:
     """The events of one web hook delivery."""
-    hook = read_payload(_Hook, raw, "Greenhouse")
+    hook = read_payload(_Hook, document, "Greenhouse")
     action = hook.action
     if action == "delete_candidate":
         return _deleted_candidate(hook.payload.person, received_at)

@@ -32,7 +32,6 @@ https://help.lever.co/hc/en-us/articles/4402565460237.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -89,22 +88,21 @@ class _Hook(Loose):
     data: _Data = _Data()
 
 
-def verify(raw: bytes, headers: Mapping[str, str], secrets: list[str]) -> None:
-    """Raise ``BadSignature`` unless the body's ``signature`` signs ``token`` + ``triggeredAt``."""
-    try:
-        body = json.loads(raw)
-        token, triggered_at, given = body["token"], body["triggeredAt"], body["signature"]
-    except (ValueError, KeyError, TypeError):
-        raise BadSignature("no token, triggeredAt and signature in the body") from None
+def verify(raw: bytes, document: Any, headers: Mapping[str, str], secrets: list[str]) -> None:
+    """Raise ``BadSignature`` unless the body's ``signature`` signs ``token`` + ``triggeredAt``
+    (``document`` is the body read as JSON, ``None`` when it could not be)."""
+    if not isinstance(document, dict) or not {"token", "triggeredAt", "signature"} <= set(document):
+        raise BadSignature("no token, triggeredAt and signature in the body")
+    token, triggered_at, given = document["token"], document["triggeredAt"], document["signature"]
     if not (isinstance(token, str) and isinstance(triggered_at, int) and isinstance(given, str)):
         raise BadSignature("token, triggeredAt or signature has the wrong type")
     if not signed_by_one_of(secrets, f"{token}{triggered_at}".encode(), given):
         raise BadSignature("the signature does not match any configured signature token")
 
 
-def parse(raw: bytes, received_at: datetime) -> Parsed:
+def parse(document: Any, received_at: datetime) -> Parsed:
     """The delivery's event, still without contact details (``complete`` adds them)."""
-    hook = read_payload(_Hook, raw, "Lever")
+    hook = read_payload(_Hook, document, "Lever")
     if hook.event not in _EVENTS:
         return Parsed(ignored=f"{hook.event} is not about where an application is")
     opportunity = hook.data.opportunityId

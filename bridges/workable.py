@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from pydantic import AwareDatetime
 
@@ -68,14 +69,14 @@ class _Hook(Loose):
     data: _Candidate | None = None
 
 
-def verify(raw: bytes, headers: Mapping[str, str], secrets: list[str]) -> None:
+def verify(raw: bytes, document: Any, headers: Mapping[str, str], secrets: list[str]) -> None:
     """Raise ``BadSignature`` unless ``X-Workable-Signature`` signs ``raw``."""
     verify_header(raw, headers, secrets, header="X-Workable-Signature")
 
 
-def parse(raw: bytes, received_at: datetime) -> Parsed:
+def parse(document: Any, received_at: datetime) -> Parsed:
     """The delivery's event."""
-    hook = read_payload(_Hook, raw, "Workable")
+    hook = read_payload(_Hook, document, "Workable")
     if hook.event_type not in _EVENTS:
         return Parsed(ignored=f"{hook.event_type} is not about where a candidate is")
     candidate = hook.data

@@ -204,3 +204,5 @@ class ActionResult(BaseModel):
 
     enrolment: EnrolmentSummary | None = None
     refused: str | None = None
+    #: A retry of a request already applied (its id was seen): it changed nothing now.
+    repeated: bool = False

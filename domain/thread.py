@@ -379,6 +379,11 @@ class CandidateThread(ApplicationEvents, SendSchedule, Interventions, BaseModel)
     def _of_application(self, application_id: str) -> Iterable[Enrolment]:
         return [e for e in self.enrolments.values() if e.application_id == application_id]
 
+    def has_seen(self, source: str, event_id: str) -> bool:
+        """Whether ``event_id`` of ``source`` was applied already (a retry of it changes
+        nothing)."""
+        return f"{source}:{event_id}" in self.seen_event_ids
+
     def _first_sight(self, source: str, event_id: str) -> bool:
         """Remember ``event_id`` of ``source``; ``False`` if it was already applied.
 

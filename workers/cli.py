@@ -274,8 +274,8 @@ def _command(args: argparse.Namespace, settings: Settings) -> Coroutine[Any, Any
     if args.command == "import-jobs":
         return run_import_jobs(settings, AtsSystem(args.vendor), api_url)
     if args.command == "import":
-        text = read_csv(args.csv)
-        return run_import_applications(settings, args.csv, text, args.job, args.stage, api_url)
+        data = read_csv(args.csv)
+        return run_import_applications(settings, args.csv, data, args.job, args.stage, api_url)
     return run_migrate(settings)
 
 

@@ -269,20 +269,20 @@ def modified_at(path: Path) -> datetime:
         raise ImportFailed(f"cannot read {path}: {err}") from err
 
 
-def read_csv(path: Path) -> str:
-    """The CSV's text (a spreadsheet's byte-order mark dropped)."""
+def read_csv(path: Path) -> bytes:
+    """The CSV file's bytes (``bridges.candidates_csv`` reads them as text)."""
     try:
-        return path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as err:
+        return path.read_bytes()
+    except OSError as err:
         raise ImportFailed(f"cannot read {path}: {err}") from err
 
 
 async def run_import_applications(
-    settings: Settings, path: Path, text: str, job_id: str, stage_id: str, api_url: str
+    settings: Settings, path: Path, data: bytes, job_id: str, stage_id: str, api_url: str
 ) -> int:
     """``enrolments import``: 0 when every row was applied, 1 when some were not."""
     try:
-        events, problems = read_rows(text, job_id, stage_id, modified_at(path))
+        events, problems = read_rows(data, job_id, stage_id, modified_at(path))
     except UnreadableCsv as err:
         raise ImportFailed(str(err)) from err
     print(f"{path.name}: {len(events)} candidate(s) to import into {job_id} / {stage_id}")

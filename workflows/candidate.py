@@ -199,25 +199,29 @@ class CandidateWorkflow:
     @workflow.update
     async def cancel(self, request: CancelEnrolment) -> ActionResult:
         """A recruiter cancels an enrolment; answers once the read model shows it."""
+        repeated = self._thread.has_seen("cancel", request.event_id)
         enrolment, refused = self._thread.cancel_enrolment(request, workflow.now())
-        return await self._action_answer(enrolment, refused)
+        return await self._action_answer(enrolment, refused, repeated)
 
     @workflow.update
     async def reenrol(self, request: Reenrol) -> ActionResult:
         """A recruiter re-enrols a failed or expired enrolment (contact details corrected);
         answers with the new enrolment once the read model shows it."""
+        repeated = self._thread.has_seen("reenrol", request.event_id)
         enrolment, refused = self._thread.reenrol(request, workflow.now())
-        return await self._action_answer(enrolment, refused)
+        return await self._action_answer(enrolment, refused, repeated)
 
     async def _action_answer(
-        self, enrolment: Enrolment | None, refused: str | None
+        self, enrolment: Enrolment | None, refused: str | None, repeated: bool
     ) -> ActionResult:
         if refused is None and enrolment is not None:
             await self._answer_once_projected([enrolment], enrolment.application_id)
         else:
             self._wake()
         return ActionResult(
-            enrolment=None if enrolment is None else enrolment.summary(), refused=refused
+            enrolment=None if enrolment is None else enrolment.summary(),
+            refused=refused,
+            repeated=repeated,
         )
 
     @workflow.signal(name="withdraw_application")

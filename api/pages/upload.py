@@ -95,10 +95,9 @@ async def upload_chunk(
     given = request.headers.get(CSRF_HEADER)
     if caller is not None and caller.by_cookie and not csrf_ok(access, caller, cookie, given):
         return JSONResponse({"error": {"code": "csrf_failed", "message": "no CSRF token"}}, 403)
-    text = (await request.body()).decode("utf-8-sig", errors="replace")
     at = (modified_at or datetime.now(UTC)).astimezone(UTC)
     try:
-        events, problems = read_rows(text, job_id, stage_id, at)
+        events, problems = read_rows(await request.body(), job_id, stage_id, at)
     except UnreadableCsv as err:
         body = {"error": {"code": "unreadable_csv", "message": str(err)}}
         return JSONResponse(body, status_code=422)

@@ -17,9 +17,11 @@ from fastapi import APIRouter, Header, Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.access import PrincipalDep
+from api.bodies import CheckedRoute
 from api.bridge import confirmed
 from api.dependencies import ContextDep
-from api.errors import ApiError, CheckedRoute, error_responses, not_found
+from api.errors import ApiError, error_responses, not_found
+from api.inbound import claim_idempotency_key
 from channels.addresses import normalise_email, normalise_phone
 from channels.base import PermanentDeliveryError
 from domain.events import ActionResult, CancelEnrolment, EnrolmentSummary, Reenrol
@@ -83,12 +85,14 @@ async def _candidate_of(context: ContextDep, enrolment_id: str) -> str:
     return row.candidate_id
 
 
-def _answered(result: ActionResult | None, code: str) -> EnrolmentSummary:
+def _answered(result: ActionResult | None, code: str) -> tuple[EnrolmentSummary, bool]:
+    """The enrolment the workflow acted on and whether the request was a repeat (nothing to
+    audit again); 404 without a workflow, 409 ``code`` when it refused."""
     if result is None or (result.enrolment is None and result.refused is None):
         raise ApiError(404, "enrolment_not_found", "the candidate's workflow does not run")
     if result.refused is not None or result.enrolment is None:
         raise ApiError(409, code, result.refused or "refused")
-    return result.enrolment
+    return result.enrolment, result.repeated
 
 
 @router.post(
@@ -105,14 +109,17 @@ async def cancel_enrolment(
     """Cancel an unfinished enrolment (``cancelled_by_recruiter``); one whose message is with
     a provider right now ends once the send returns. 409 ``not_cancellable`` when it ended."""
     candidate_id = await _candidate_of(context, enrolment_id)
+    detail = {"enrolment_id": enrolment_id}
+    if idempotency_key is not None:
+        await claim_idempotency_key(context, idempotency_key, {"cancel": detail})
     request = CancelEnrolment(
         event_id=idempotency_key or f"cancel-{uuid.uuid4()}", enrolment_id=enrolment_id
     )
     result = await confirmed(context.bridge.cancel(candidate_id, request))
-    enrolment = _answered(result, "not_cancellable")
-    detail = {"enrolment_id": enrolment_id}
-    async with context.sessions.begin() as session:
-        record(session, who.actor, "enrolment.cancelled", candidate_id, detail, datetime.now(UTC))
+    enrolment, repeated = _answered(result, "not_cancellable")
+    if not repeated:
+        async with context.sessions.begin() as session:
+            record(session, who.actor, "enrolment.cancelled", candidate_id, detail, _now())
     return ActionAnswer(enrolment=enrolment)
 
 
@@ -136,6 +143,9 @@ async def reenrol(
     address that cannot be one."""
     candidate_id = await _candidate_of(context, enrolment_id)
     fixed = corrections or Corrections()
+    if idempotency_key is not None:
+        asked = {"enrolment_id": enrolment_id, **fixed.model_dump()}
+        await claim_idempotency_key(context, idempotency_key, {"reenrol": asked})
     request = Reenrol(
         event_id=idempotency_key or f"reenrol-{uuid.uuid4()}",
         enrolment_id=enrolment_id,
@@ -143,13 +153,18 @@ async def reenrol(
         email=fixed.email,
     )
     result = await confirmed(context.bridge.reenrol(candidate_id, request))
-    enrolment = _answered(result, "not_reenrollable")
-    corrected = sorted(k for k, v in fixed.model_dump().items() if v)
-    detail = {
-        "enrolment_id": enrolment_id,
-        "new_enrolment_id": enrolment.id,
-        "corrected": corrected,
-    }
-    async with context.sessions.begin() as session:
-        record(session, who.actor, "enrolment.reenrolled", candidate_id, detail, datetime.now(UTC))
+    enrolment, repeated = _answered(result, "not_reenrollable")
+    if not repeated:
+        corrected = sorted(k for k, v in fixed.model_dump().items() if v)
+        detail = {
+            "enrolment_id": enrolment_id,
+            "new_enrolment_id": enrolment.id,
+            "corrected": corrected,
+        }
+        async with context.sessions.begin() as session:
+            record(session, who.actor, "enrolment.reenrolled", candidate_id, detail, _now())
     return ActionAnswer(enrolment=enrolment, reenrolment_of=enrolment_id)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import AwareDatetime
 
+from api.bodies import CheckedRoute
 from api.dependencies import ContextDep
-from api.errors import ApiError, CheckedRoute, error_responses, not_found
+from api.errors import ApiError, error_responses, not_found
 from store.analytics import Analytics, Funnel
 from store.catalog import Catalog
 

@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from api.access import PrincipalDep
+from api.bodies import CheckedRoute
 from api.dependencies import SessionDep
-from api.errors import ApiError, CheckedRoute, error_responses, not_found
+from api.errors import ApiError, error_responses, not_found
 from domain.campaigns import Campaign
 from store.access import record
 from store.catalog import Catalog, StoredCampaign

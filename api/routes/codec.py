@@ -18,6 +18,7 @@ from google.protobuf import json_format
 from google.protobuf.message import DecodeError
 from temporalio.api.common.v1 import Payloads
 
+from api.bodies import read_json
 from api.dependencies import ContextDep
 from api.errors import ApiError, error_responses
 from config.encryption import EncryptionKeyError
@@ -60,9 +61,12 @@ async def preflight(operation: str, request: Request, context: ContextDep) -> Re
 async def _convert(
     request: Request, context: ContextDep, direction: Literal["encode", "decode"]
 ) -> Response:
+    document = read_json(await request.body())
     try:
-        payloads = json_format.Parse(await request.body(), Payloads())
-    except (json_format.ParseError, DecodeError, UnicodeDecodeError) as err:
+        if not isinstance(document, dict):
+            raise json_format.ParseError("the body is not a JSON object")
+        payloads = json_format.ParseDict(document, Payloads())
+    except (json_format.ParseError, DecodeError) as err:
         raise ApiError(422, "validation_failed", f"not Payloads in proto3 JSON: {err}") from err
     if len(payloads.payloads) > MAX_PAYLOADS:
         raise ApiError(422, "validation_failed", f"at most {MAX_PAYLOADS} payloads at a time")

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel
 
 from api.access import PrincipalDep
+from api.bodies import CheckedRoute
 from api.dependencies import SessionDep
-from api.errors import ApiError, CheckedRoute, error_responses, not_found
+from api.errors import ApiError, error_responses, not_found
 from store.access import record
 from store.catalog import AtsJobTaken, Catalog, Job, JobDefinition, UnknownCampaigns
 

@@ -21,8 +21,9 @@ from fastapi import APIRouter, Depends, Form
 from pydantic import BaseModel, StringConstraints
 from starlette.responses import Response
 
+from api.bodies import CheckedRoute
 from api.dependencies import BridgeDep, ContextDep
-from api.errors import CheckedRoute, error_responses
+from api.errors import error_responses
 from api.routes.webhooks import Accepted
 from api.signatures import verified_twilio_form
 from channels.addresses import normalise_phone

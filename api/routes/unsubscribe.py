@@ -13,8 +13,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import HTMLResponse
 
+from api.bodies import CheckedRoute
 from api.dependencies import ContextDep
-from api.errors import ApiError, CheckedRoute, error_responses
+from api.errors import ApiError, error_responses
 from channels.unsubscribe import UNSUBSCRIBE_PATH, InvalidUnsubscribeToken, UnsubscribeLinks
 from store.opt_outs import OptOuts
 

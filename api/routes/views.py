@@ -13,8 +13,9 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from api.access import PrincipalDep
+from api.bodies import CheckedRoute
 from api.dependencies import ContextDep, SessionDep
-from api.errors import ApiError, CheckedRoute, error_responses, not_found
+from api.errors import ApiError, error_responses, not_found
 from api.etag import conditional_json
 from domain.statuses import EnrolmentStatus
 from store.access import record
@@ -147,15 +148,23 @@ async def export_applications(
     )
 
 
+#: How a cell a spreadsheet would run as a formula begins (OWASP, "CSV Injection"):
+#: https://owasp.org/www-community/attacks/CSV_Injection
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """``value`` as a cell no spreadsheet runs: text that could start a formula gets a ``'``."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _csv_line(values: Iterable[object]) -> str:
     out = io.StringIO()
-    # Cells a spreadsheet would run as a formula are quoted as text (CSV injection).
-    csv.writer(out).writerow(
-        "'" + v
-        if isinstance(v, str) and v[:1] in ("=", "+", "-", "@")
-        else ("" if v is None else v)
-        for v in values
-    )
+    csv.writer(out).writerow(spreadsheet_safe(v) for v in values)
     return out.getvalue()
 
 

@@ -16,7 +16,7 @@
     const file = document.getElementById("upload-file").files[0];
     if (!file) return;
     const stage = document.getElementById("upload-stage").value;
-    const lines = (await file.text()).split(/\r?\n/);
+    const lines = (await file.text()).split(/\r\n|\r|\n/);
     const header = lines[0];
     const rows = lines.slice(1);
     while (rows.length && !rows[rows.length - 1].trim()) rows.pop();

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from tests.api.conftest import INVALID_PHONE, VALID_PHONE, Stack, blast_campaign
+import asyncio
+
+from tests.api.conftest import (
+    INVALID_PHONE,
+    VALID_PHONE,
+    Stack,
+    blast_campaign,
+    multi_module_campaign,
+)
 
 
 async def test_fix_the_number_and_resend_a_failed_campaign(stack: Stack) -> None:
@@ -72,3 +80,47 @@ async def test_cancel_an_enrolment_that_waits(stack: Stack) -> None:
     assert twice.status_code == 409
     assert (await stack.http.post("/enrolments/enr_nope/cancel")).status_code == 404
     assert (await stack.enrolment(running["id"]))["status"] in ("sending", "delivered")
+
+
+async def test_an_idempotency_key_names_one_request_even_when_two_race_with_it(
+    stack: Stack,
+) -> None:
+    screening = await stack.put_campaign("screening", multi_module_campaign())
+    job_id = await stack.put_job("keys", [{"id": "s1", "name": "S", "campaign_id": screening}])
+    enrolments = []
+    for n in range(4):
+        [enrolment] = await stack.send_event(
+            stack.ats_event(job_id=job_id, stage_id="s1", application=f"a{n}", candidate="c")
+        )
+        enrolments.append(enrolment["id"])
+    first, second, third, fourth = enrolments
+
+    done = await stack.http.post(f"/enrolments/{first}/cancel", headers={"Idempotency-Key": "K"})
+    assert done.status_code == 200, done.text
+    retried = await stack.http.post(f"/enrolments/{first}/cancel", headers={"Idempotency-Key": "K"})
+    assert retried.status_code == 200 and retried.json()["enrolment"]["id"] == first
+    reused = await stack.http.post(f"/enrolments/{second}/cancel", headers={"Idempotency-Key": "K"})
+    assert reused.status_code == 422, reused.text
+    assert reused.json()["error"]["code"] == "idempotency_key_reused"
+    assert (await stack.enrolment(second))["status"] != "cancelled", "the reused key did nothing"
+    as_reenrol = await stack.http.post(
+        f"/enrolments/{first}/reenrol", json={}, headers={"Idempotency-Key": "K"}
+    )
+    assert as_reenrol.status_code == 422, "a key of a cancel names no re-enrolment"
+
+    # Two requests racing with one new key: one acts, the other is told its key is taken.
+    raced = await asyncio.gather(
+        *(
+            stack.http.post(f"/enrolments/{e}/cancel", headers={"Idempotency-Key": "L"})
+            for e in (third, fourth)
+        )
+    )
+    assert sorted(r.status_code for r in raced) == [200, 422], [r.text for r in raced]
+    statuses = [(await stack.enrolment(e))["status"] for e in (third, fourth)]
+    assert statuses.count("cancelled") == 1, statuses
+
+    audit = (await stack.http.get("/audit")).json()["entries"]
+    cancelled = [
+        e["detail"]["enrolment_id"] for e in audit if e["action"] == "enrolment.cancelled"
+    ]
+    assert sorted(cancelled) == sorted([first, third if statuses[0] == "cancelled" else fourth])

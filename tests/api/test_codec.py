@@ -41,7 +41,9 @@ async def test_the_ui_decodes_what_the_workers_encrypt(open_stack: StackFactory)
         garbage = await stack.http.post(
             "/codec/decode", content=b"{not json", headers={"content-type": "application/json"}
         )
-        assert garbage.status_code == 422 and garbage.json()["error"]["code"] == "validation_failed"
+        assert garbage.status_code == 400 and garbage.json()["error"]["code"] == "malformed_json"
+        not_payloads = await stack.http.post("/codec/decode", json=[1, 2])
+        assert not_payloads.status_code == 422, not_payloads.text
 
 
 async def test_only_the_temporal_ui_origin_passes_cors(open_stack: StackFactory) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from api.errors import MAX_BODY_BYTES
+from api.bodies import MAX_BODY_BYTES
 from tests.api.conftest import Stack, blast_campaign
 
 pytestmark = pytest.mark.devserver

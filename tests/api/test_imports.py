@@ -132,7 +132,7 @@ async def test_a_csv_enrols_its_valid_rows_and_names_the_others(stack: Stack) ->
         "bulk", [{"id": "applied", "name": "Applied", "campaign_id": campaign}]
     )
     saved_at = datetime.now(UTC)
-    events, problems = read_rows(CSV, job, "applied", saved_at)
+    events, problems = read_rows(CSV.encode(), job, "applied", saved_at)
     assert [(p.line, p.message.split(" ")[0]) for p in problems] == [
         (3, "no"),
         (5, "phone"),
@@ -149,14 +149,15 @@ async def test_a_csv_enrols_its_valid_rows_and_names_the_others(stack: Stack) ->
     board = (await stack.http.get(f"/jobs/{job}/board")).json()
     assert board["columns"][0]["total"] == 3
 
-    again = await import_applications(read_rows(CSV, job, "applied", saved_at)[0], stack.http)
+    rows = read_rows(CSV.encode(), job, "applied", saved_at)[0]
+    again = await import_applications(rows, stack.http)
     assert (again.applied, again.already, again.problems) == (3, 0, [])
     board = (await stack.http.get(f"/jobs/{job}/board")).json()
     assert board["columns"][0]["total"] == 3, "importing the same file again enrols nobody twice"
 
     edited = CSV + "Katherine Johnson,+14155550126,,\n"
     later = await import_applications(
-        read_rows(edited, job, "applied", datetime.now(UTC))[0], stack.http
+        read_rows(edited.encode(), job, "applied", datetime.now(UTC))[0], stack.http
     )
     assert (later.applied, later.already, later.problems) == (1, 3, [])
     board = (await stack.http.get(f"/jobs/{job}/board")).json()
@@ -165,7 +166,7 @@ async def test_a_csv_enrols_its_valid_rows_and_names_the_others(stack: Stack) ->
 
 async def test_rows_for_an_unknown_stage_come_back_with_their_line(stack: Stack) -> None:
     job = await stack.put_job("bulk", [{"id": "applied", "name": "Applied"}])
-    events, _ = read_rows(CSV, job, "no-such-stage", datetime.now(UTC))
+    events, _ = read_rows(CSV.encode(), job, "no-such-stage", datetime.now(UTC))
     outcome = await import_applications(events, stack.http)
     assert outcome.applied == 0
     assert [p.line for p in outcome.problems] == [2, 4, 6]
@@ -184,7 +185,7 @@ async def test_the_import_signs_its_batches_when_the_api_wants_signatures(
         # People of their own: candidate workflows outlive a test's stack on the shared server.
         people = [uuid.uuid4().hex for _ in range(2)]
         csv_text = "name,email\n" + "".join(f"P {p},{p}@example.com\n" for p in people)
-        events, _ = read_rows(csv_text, job, "applied", datetime.now(UTC))
+        events, _ = read_rows(csv_text.encode(), job, "applied", datetime.now(UTC))
         refused = await stack.http.post("/ats/events/batch", json={"events": [events[0][1]]})
         assert refused.status_code == 401, "the batch endpoint wants a signature"
 
