@@ -9,10 +9,11 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from channels.base import OutboundMessage, SendResult
+from channels.base import SendResult
 from domain.applications import ApplicationState
 from domain.candidates import CandidateContact
 from domain.enrolments import Enrolment
+from domain.messages import OutboundMessage
 
 DELIVER_MESSAGE = "deliver_message"
 PROJECT_ENROLMENTS = "project_enrolments"

@@ -1,10 +1,8 @@
-"""Who may call what: API keys, roles, the recruiter UI's session, CSRF.
+"""Who is calling: API keys, the recruiter UI's session, CSRF tokens.
 
-Every request passes ``AccessControl`` (ASGI middleware) before any route sees it. The
-``policy`` of its method and path says which roles may call it (``admin`` may call anything),
-or that the route checks its caller itself (a webhook's signature, an unsubscribe token) or is
-public (health, docs, the sign-in page). Nothing is open by default: a path the table does not
-name is admin-only.
+Every request passes ``AccessControl`` (ASGI middleware) before any route sees it: it reads
+who the caller is and puts them on the request's state. Whether they may call the route is the
+route's own declaration (``api.permissions``).
 
 A caller proves who they are with ``Authorization: Bearer <api key>``, or, in the recruiter UI,
 with the session cookie its sign-in page sets (HttpOnly, SameSite=Strict; signed with the
@@ -21,18 +19,14 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated
-from urllib.parse import quote
 
-from fastapi import Depends
-from starlette.datastructures import Headers
 from starlette.requests import HTTPConnection
-from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.errors import ApiError, error_json, outage
+from api.errors import error_json
 from config.settings import Settings
 from domain.access import Principal, Role, key_hash
+from services.errors import outage
 from store.access import ApiKeys
 
 logger = logging.getLogger(__name__)
@@ -45,58 +39,6 @@ SIGN_IN_PATH = "/ui/sign-in"
 #: The principal of every request when authentication is off.
 NOBODY_CHECKED = Principal("local", "authentication off", Role.ADMIN)
 BOOTSTRAP_ID = "bootstrap"
-
-#: Paths anyone may call: they hold no candidate's data (or check a token of their own).
-PUBLIC = frozenset(
-    {"/", "/healthz", "/livez", "/readyz", "/metrics", "/docs", "/openapi.json", SIGN_IN_PATH}
-)
-PUBLIC_PREFIXES = ("/docs/assets/", "/ui/static/", "/unsubscribe/")
-#: Vendor webhooks: each checks its vendor's signature (and is 404 without its secret).
-VENDOR_WEBHOOKS = frozenset({"/ats/greenhouse", "/ats/lever", "/ats/ashby", "/ats/workable"})
-#: Routes a Standard Webhooks signature admits when ``ENROLMENTS_WEBHOOK_SECRET`` is set.
-SIGNED = frozenset(
-    {
-        "/ats/events",
-        "/ats/events/batch",
-        "/webhooks/candidate-progress",
-        "/webhooks/interviewer-availability",
-    }
-)
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-ADMIN_ONLY: frozenset[Role] = frozenset()
-RECRUITERS = frozenset({Role.RECRUITER})
-ATS = frozenset({Role.ATS})
-
-
-def policy(method: str, path: str, settings: Settings) -> frozenset[Role] | None:
-    """The roles that may call ``method path`` besides admins; ``None``: the route is public
-    or checks its caller itself."""
-    if path in PUBLIC or path.startswith(PUBLIC_PREFIXES) or path in VENDOR_WEBHOOKS:
-        return None
-    if path in SIGNED:
-        return None if settings.webhook_secret is not None else ATS
-    if path.startswith("/webhooks/twilio/"):
-        return None if settings.twilio_auth_token is not None else ATS
-    if path.startswith("/ats/"):
-        return ATS
-    if path.startswith("/ui/"):
-        # Configuration through the UI takes what it takes through the API: an admin.
-        configuring = path.startswith("/ui/campaigns") or path == "/ui/jobs"
-        if configuring and method not in SAFE_METHODS:
-            return ADMIN_ONLY
-        return RECRUITERS
-    if path.startswith("/codec/"):
-        # The preflight carries no credentials; decoding reads what the views show.
-        if method == "OPTIONS":
-            return None
-        return RECRUITERS if path == "/codec/decode" else ADMIN_ONLY
-    reading = method in SAFE_METHODS
-    if path.startswith(("/jobs", "/campaigns")) and reading:
-        return RECRUITERS
-    if path.startswith("/enrolments/"):
-        return RECRUITERS
-    return ADMIN_ONLY
 
 
 @dataclass(frozen=True)
@@ -170,17 +112,6 @@ class Access:
         return principal, key_hash(self._bootstrap)
 
 
-def current_principal(connection: HTTPConnection) -> Principal:
-    """Who made the request (``AccessControl`` put them on its state)."""
-    found: Principal | None = getattr(connection.state, "principal", None)
-    if found is None:
-        raise ApiError(401, "not_authenticated", "send an API key: Authorization: Bearer <key>")
-    return found
-
-
-PrincipalDep = Annotated[Principal, Depends(current_principal)]
-
-
 def csrf_token(access: Access, caller: Caller, cookie: str) -> str:
     """The CSRF token of a cookie session: only a page of ours, which has it, can send it."""
     return access.mac(caller.signing_hash, f"csrf:{cookie}")
@@ -194,7 +125,7 @@ def csrf_ok(access: Access, caller: Caller, cookie: str | None, given: str | Non
 
 
 class AccessControl:
-    """ASGI middleware: admits a request only when its caller may call its route."""
+    """ASGI middleware: reads who sent each request (its key or session) onto its state."""
 
     def __init__(self, app: ASGIApp, settings: Settings, access: Access) -> None:
         self.app = app
@@ -209,21 +140,19 @@ class AccessControl:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        method, path = scope["method"], scope["path"]
         scope.setdefault("state", {})
         if not self.settings.auth_on:
             scope["state"]["principal"] = NOBODY_CHECKED
             await self.app(scope, receive, send)
             return
-        roles = policy(method, path, self.settings)
-        connection = HTTPConnection(scope)
         try:
-            caller = await self.access.caller(connection)
+            caller = await self.access.caller(HTTPConnection(scope))
         except Exception as err:
             # The keys live in the read model: when it is away, say "retry", as routes do.
             body = outage(err)
             if body is None:
                 raise
+            method, path = scope["method"], scope["path"]
             logger.warning("cannot read API keys for %s %s: %s", method, path, type(err).__name__)
             unavailable = error_json(503, body.code, body.message, headers={"Retry-After": "5"})
             await unavailable(scope, receive, send)
@@ -231,47 +160,4 @@ class AccessControl:
         if caller is not None:
             scope["state"]["principal"] = caller.principal
             scope["state"]["caller"] = caller
-        if roles is None:
-            await self.app(scope, receive, send)
-            return
-        refusal = self._refusal(method, path, roles, caller, connection)
-        if refusal is not None:
-            await refusal(scope, receive, send)
-            return
         await self.app(scope, receive, send)
-
-    def _refusal(
-        self,
-        method: str,
-        path: str,
-        roles: frozenset[Role],
-        caller: Caller | None,
-        connection: HTTPConnection,
-    ) -> Response | None:
-        html = path.startswith("/ui/")
-        # The codec changes nothing (and CORS admits only the Temporal UI): no CSRF token.
-        codec = path.startswith("/codec/")
-        if caller is None:
-            if html and method in SAFE_METHODS:
-                target = path + (f"?{connection.url.query}" if connection.url.query else "")
-                return RedirectResponse(f"{SIGN_IN_PATH}?next={quote(target, safe='')}", 303)
-            return error_json(
-                401,
-                "not_authenticated",
-                "send an API key: Authorization: Bearer <key> (enrolments keys create)",
-                headers={"WWW-Authenticate": 'Bearer realm="enrolments"'},
-            )
-        if not caller.principal.may(roles):
-            wanted = " or ".join(sorted(r.value for r in roles | {Role.ADMIN}))
-            return error_json(
-                403,
-                "forbidden",
-                f"this key's role ({caller.principal.role}) may not do this: it takes {wanted}",
-            )
-        if caller.by_cookie and method not in SAFE_METHODS and not html and not codec:
-            # The UI's own forms check their form field (``csrf_ok``); scripts send the header.
-            cookie = connection.cookies.get(SESSION_COOKIE)
-            given = Headers(scope=connection.scope).get(CSRF_HEADER)
-            if not csrf_ok(self.access, caller, cookie, given):
-                return error_json(403, "csrf_failed", "a missing or wrong X-CSRF-Token header")
-        return None

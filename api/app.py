@@ -1,7 +1,7 @@
 """The ASGI app: configuration, the ATS bridge, webhooks, recruiter views and pages.
 
 ``create_app`` wires everything once: settings, the Temporal client, the database engine, the
-bridge to the candidates' workflows. Routers are per resource; errors all leave in one JSON
+client of the candidates' workflows. Routers are per resource; errors all leave in one JSON
 shape (``api.errors``); the OpenAPI description is served at ``/docs``.
 """
 
@@ -10,23 +10,30 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse
+from fastapi.routing import iter_route_contexts
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
-from api import sign_in, ui
 from api.access import Access, AccessControl
-from api.bodies import MAX_BODY_BYTES, RequestLimits
-from api.bridge import CandidateBridge
+from api.bodies import MAX_BODY_BYTES, CheckedRoute, RequestLimits
 from api.dependencies import ApiContext
-from api.docs import install_docs
+from api.docs import ASSETS, install_docs
 from api.errors import install_error_handlers
-from api.pages import analytics as analytics_page
-from api.pages import campaigns as campaigns_page
-from api.pages import enrolment as enrolment_page
-from api.pages import jobs as jobs_page
-from api.pages import upload as upload_page
+from api.pages import (
+    analytics as analytics_page,
+)
+from api.pages import (
+    campaign_admin,
+    enrolment,
+    job_admin,
+    job_views,
+    sign_in,
+    upload,
+)
+from api.permissions import PUBLIC_ROUTE
 from api.routes import (
     actions,
     analytics,
@@ -45,10 +52,12 @@ from api.routes import (
 )
 from api.signatures import webhook_key
 from api.telemetry import RequestTelemetry
+from api.templating import HERE, STATIC_PATH
 from channels.providers import unsubscribe_links
 from config.encryption import EncryptionCodec, parse_keys
 from config.private_files import kept_secret
 from config.settings import Settings
+from services.candidate_workflows import CandidateWorkflows
 from store.access import ApiKeys
 from store.database import create_engine, session_factory
 
@@ -107,7 +116,7 @@ def create_app(settings: Settings, client: Client, *, engine: AsyncEngine | None
         client=client,
         engine=database,
         sessions=session_factory(database),
-        bridge=CandidateBridge(
+        workflows=CandidateWorkflows(
             client,
             task_queue=settings.task_queue,
             delivery_task_queue=settings.delivery_task_queue,
@@ -141,18 +150,44 @@ def create_app(settings: Settings, client: Client, *, engine: AsyncEngine | None
         candidates.router,
         codec.router,
         unsubscribe.router,
-        jobs_page.router,
-        ui.router,
-        enrolment_page.router,
+        job_admin.router,
+        job_views.router,
+        enrolment.router,
         analytics_page.router,
-        campaigns_page.router,
-        upload_page.router,
+        campaign_admin.router,
+        upload.router,
         sign_in.router,
     ):
         app.include_router(router)
-
-    @app.get("/", include_in_schema=False)
-    async def home() -> RedirectResponse:
-        return RedirectResponse("/ui/")
-
+    app.mount(STATIC_PATH, StaticFiles(directory=HERE / "static"), name="ui-static")
+    app.include_router(home)
+    check_every_route_names_its_callers(app)
     return app
+
+
+home = APIRouter(include_in_schema=False, route_class=CheckedRoute, dependencies=[PUBLIC_ROUTE])
+
+
+@home.get("/")
+async def to_the_jobs() -> RedirectResponse:
+    """The recruiter's list of jobs is the product's home."""
+    return RedirectResponse("/ui/")
+
+
+#: What the app serves outside its routes: files, and FastAPI's own OpenAPI document.
+PUBLIC_FILES = frozenset({STATIC_PATH, ASSETS, "/openapi.json"})
+
+
+def check_every_route_names_its_callers(app: FastAPI) -> None:
+    """Refuse to build an app with a route that names no callers (``api.permissions``):
+    default deny, found at start instead of at the first request."""
+    silent = [
+        f"{', '.join(sorted(route.methods or []))} {route.path}"
+        for route in iter_route_contexts(app.routes)
+        if (
+            not isinstance(route.original_route, CheckedRoute) or route.original_route.allow is None
+        )
+        and route.path not in PUBLIC_FILES
+    ]
+    if silent:
+        raise RuntimeError(f"routes that name no callers (api.permissions): {silent}")

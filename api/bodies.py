@@ -1,10 +1,11 @@
 """What a request body may be, checked before any route reads it, and read once.
 
-The order a request is checked in is fixed: its size (413) before anything is read, then the
-signature (401, signed routes), the media type (415), the syntax (400) and last the fields
-(422). Every JSON body, whichever edge it reaches (a FastAPI route, a vendor's webhook, the
-codec server), is read by ``read_json``: at most ``MAX_BODY_BYTES``, UTF-8, nested at most
-``MAX_JSON_DEPTH`` deep. Whatever it cannot read is one error, 400 ``malformed_json``.
+The order a request is checked in is fixed: its size (413) before anything is read, then who
+may call the route (401/403, or the signature of a signed route), the media type (415), the
+syntax (400) and last the fields (422). Every JSON body, whichever edge it reaches (a FastAPI
+route, a vendor's webhook, the codec server), is read by ``read_json``: at most
+``MAX_BODY_BYTES``, UTF-8, nested at most ``MAX_JSON_DEPTH`` deep. Whatever it cannot read is
+one error, 400 ``malformed_json``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import ApiError, error_json
+from api.permissions import allow_of
 
 #: The largest request body accepted (1 MiB): enough for any campaign or ATS event, small
 #: enough that a hostile caller cannot make the server buffer much.
@@ -189,12 +191,16 @@ def _accepts(accepted: Sequence[str], actual: str) -> bool:
 
 
 class CheckedRoute(APIRoute):
-    """A route that refuses a body in a media type it does not take (415) before parsing,
-    and parses a JSON body with ``read_json``.
+    """Every route of the app: it admits only the callers its ``Allow`` names (refusing all
+    when it names none), then refuses a body in a media type it does not take (415), all
+    before parsing; a JSON body is parsed with ``read_json``.
 
     JSON routes take ``application/json`` (and ``+json``), form routes take form encodings.
-    Subclasses add checks that must run before parsing by overriding ``admit``.
     """
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(path, endpoint, **kwargs)
+        self.allow = allow_of(self.dependant)
 
     def accepted_media_types(self) -> Sequence[str]:
         """The media types this route's body may come in (empty: it takes no body)."""
@@ -236,6 +242,11 @@ class CheckedRoute(APIRoute):
 
         async def checked_handler(request: Request) -> Response:
             bounded = BoundedRequest(request.scope, request.receive)
+            if self.allow is None:
+                return error_json(403, "forbidden", "this route names no callers: nobody may")
+            refusal = await self.allow.refusal(bounded, request.app.state.context.settings)
+            if refusal is not None:
+                return refusal
             await self.admit(bounded)
             return await handler(bounded)
 

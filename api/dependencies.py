@@ -1,4 +1,4 @@
-"""What route handlers receive through ``Depends``: settings, a database session, the bridge.
+"""What route handlers receive through ``Depends``: the context, a database session.
 
 ``create_app`` puts one ``ApiContext`` on ``app.state.context``; these providers hand out its
 parts, so handlers never reach for globals.
@@ -11,25 +11,23 @@ from dataclasses import dataclass
 from typing import Annotated, cast
 
 from fastapi import Depends
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from starlette.requests import HTTPConnection
 from temporalio.client import Client
 
-from api.bridge import CandidateBridge
 from channels.unsubscribe import UnsubscribeLinks
 from config.encryption import EncryptionCodec
 from config.settings import Settings
+from services.context import Context
 
 
 @dataclass(frozen=True)
-class ApiContext:
-    """Everything the HTTP edge shares across requests, built once by ``create_app``."""
+class ApiContext(Context):
+    """What the use cases work with, plus what only the HTTP edge needs; built once by
+    ``create_app``."""
 
-    settings: Settings
     client: Client
     engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
-    bridge: CandidateBridge
     #: Signs and checks e-mail unsubscribe links (``None``: e-mail is not sent over SMTP).
     unsubscribe_links: UnsubscribeLinks | None = None
     #: Encrypts and decrypts Temporal payloads for the codec server (``None``: no keys).
@@ -37,18 +35,13 @@ class ApiContext:
 
 
 def api_context(connection: HTTPConnection) -> ApiContext:
-    """The app's shared context (settings, engine, sessions, bridge)."""
+    """The app's shared context (settings, engine, sessions, the workflows' client)."""
     return cast(ApiContext, connection.app.state.context)
 
 
 def get_settings(connection: HTTPConnection) -> Settings:
     """The settings the app was created with."""
     return api_context(connection).settings
-
-
-def get_bridge(connection: HTTPConnection) -> CandidateBridge:
-    """The bridge to the candidates' workflows."""
-    return api_context(connection).bridge
 
 
 async def get_session(connection: HTTPConnection) -> AsyncIterator[AsyncSession]:
@@ -59,5 +52,4 @@ async def get_session(connection: HTTPConnection) -> AsyncIterator[AsyncSession]
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
-BridgeDep = Annotated[CandidateBridge, Depends(get_bridge)]
 ContextDep = Annotated[ApiContext, Depends(api_context)]

@@ -13,15 +13,18 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import HTMLResponse
 from swagger_ui_bundle import swagger_ui_path
 
+from api.bodies import CheckedRoute
+from api.permissions import PUBLIC_ROUTE
+
 ASSETS = "/docs/assets"
 FAVICON = "/ui/static/favicon.svg"
 
 
 def install_docs(app: FastAPI) -> None:
     """Serve the Swagger UI page and its assets from this process (``docs_url`` must be off)."""
-    router = APIRouter(include_in_schema=False)
+    router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
 
-    @router.get("/docs")
+    @router.get("/docs", dependencies=[PUBLIC_ROUTE])
     async def docs() -> HTMLResponse:
         return get_swagger_ui_html(
             openapi_url=app.openapi_url or "/openapi.json",

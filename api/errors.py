@@ -8,7 +8,7 @@ the order it is checked in, is ``api.bodies``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -30,6 +30,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Match
 from temporalio.service import RPCError
 
+from services.errors import ErrorBody, Refused, problem, sentence
+
 logger = logging.getLogger(__name__)
 
 #: The code each plain HTTP status gets when Starlette or FastAPI raise it themselves.
@@ -47,14 +49,6 @@ _STATUS_CODES = {
 }
 
 
-class ErrorBody(BaseModel):
-    """What went wrong: a stable machine-readable ``code`` and a sentence for people."""
-
-    code: str
-    message: str
-    details: Any = None
-
-
 class ErrorResponse(BaseModel):
     """The one shape of every error response."""
 
@@ -69,10 +63,10 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-class ApiError(StarletteHTTPException):
-    """An error the edge answers with: ``status`` (4xx/503), ``code`` and a message.
+class ApiError(Refused, StarletteHTTPException):
+    """A refusal of the HTTP edge itself (a body it cannot read, a caller it does not admit).
 
-    An ``HTTPException``, so that one raised while FastAPI reads a body (``api.bodies``)
+    Also an ``HTTPException``, so that one raised while FastAPI reads a body (``api.bodies``)
     reaches the handlers as it is instead of becoming a generic 400.
     """
 
@@ -82,23 +76,11 @@ class ApiError(StarletteHTTPException):
         code: str,
         message: str,
         details: Any = None,
-        headers: dict[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
-        super().__init__(status, message, headers)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.details = details
-
-    def body(self) -> ErrorBody:
-        """The error as one result of a batch carries it."""
-        return ErrorBody(code=self.code, message=self.message, details=self.details)
-
-
-def not_found(kind: str, key: str) -> ApiError:
-    """The 404 for a path naming a ``kind`` of thing (job, campaign, enrolment) that is not
-    there: code ``<kind>_not_found``."""
-    return ApiError(404, f"{kind}_not_found", f"no {kind} {key!r}")
+        Refused.__init__(self, status, code, message, details, headers)
+        self.status_code = status
+        self.detail = message
 
 
 def error_json(
@@ -116,75 +98,18 @@ def error_json(
 # -- handlers -------------------------------------------------------------------------------
 
 
-async def _api_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ApiError)
+async def _refused(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Refused)
     headers = dict(exc.headers) if exc.headers else None
     return error_json(exc.status, exc.code, exc.message, exc.details, headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    problems = [_problem(e) for e in exc.errors()]
+    problems = [problem(e) for e in exc.errors()]
     if any(p["type"] == "json_invalid" for p in problems):
         return error_json(400, "malformed_json", "the request body is not valid JSON", problems)
-    return error_json(422, "validation_failed", _sentence(problems), problems)
-
-
-def invalid_input(errors: Any, where: str) -> ErrorBody:
-    """The ``validation_failed`` error for pydantic ``errors`` of an input read by hand (one
-    event of a batch), located under ``where``."""
-    problems = [_problem({**e, "loc": ("body", where, *e.get("loc", ()))}) for e in errors]
-    return ErrorBody(code="validation_failed", message=_sentence(problems), details=problems)
-
-
-def internal_error(exc: Exception, about: str) -> ErrorBody:
-    """A bug met while applying one item of a batch: logged whole, answered without internals
-    (the batch's other items go on)."""
-    logger.error("unexpected error applying %s", about, exc_info=exc)
-    return ErrorBody(code="internal_error", message="an unexpected error occurred")
-
-
-def outage(exc: Exception) -> ErrorBody | None:
-    """The 503 error an outage of Temporal or the database answers with; ``None`` for any
-    other exception (a bug: let it reach the handlers)."""
-    if isinstance(exc, RPCError):
-        return ErrorBody(
-            code="temporal_unavailable",
-            message="the workflow service could not be reached; retry the event",
-        )
-    unavailable = (OperationalError, InterfaceError, ConnectionError, PoolTimeoutError)
-    if isinstance(exc, unavailable) or (
-        isinstance(exc, DBAPIError) and not isinstance(exc, IntegrityError | ProgrammingError)
-    ):
-        return ErrorBody(
-            code="database_unavailable",
-            message="the database could not be reached; retry the event",
-        )
-    return None
-
-
-def _sentence(problems: list[dict[str, Any]]) -> str:
-    """The first problem, naming its field (``candidate.timezone: ...``), and how many more."""
-    if not problems:
-        return "the request does not fit the schema"
-    first = problems[0]
-    # The first part of a location says where (body, query, path); the rest names the field.
-    field = ".".join(str(part) for part in first["loc"][1:]) or str(
-        first["loc"][0] if first["loc"] else ""
-    )
-    message = first["message"].removeprefix("Value error, ")
-    more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
-    return f"{field}: {message}{more}" if field else f"{message}{more}"
-
-
-def _problem(error: Any) -> dict[str, Any]:
-    """One validation problem, without echoing the (possibly huge or hostile) input."""
-    loc = error.get("loc", ()) if isinstance(error, dict) else ()
-    return {
-        "loc": [part if isinstance(part, int) else str(part) for part in loc],
-        "message": str(error.get("msg", "")) if isinstance(error, dict) else str(error),
-        "type": str(error.get("type", "")) if isinstance(error, dict) else "invalid",
-    }
+    return error_json(422, "validation_failed", sentence(problems), problems)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -260,7 +185,7 @@ Handler = Callable[[Request, Exception], Awaitable[Response]]
 def install_error_handlers(app: FastAPI) -> None:
     """Make every error of ``app`` leave in the error shape (see the module docstring)."""
     handlers: list[tuple[type[Exception], Handler]] = [
-        (ApiError, _api_error),
+        (Refused, _refused),
         (RequestValidationError, _validation_error),
         (StarletteHTTPException, _http_error),
         (RPCError, _temporal_unavailable),

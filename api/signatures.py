@@ -28,7 +28,6 @@ from urllib.parse import urlsplit, urlunsplit
 from fastapi import Depends
 from starlette.requests import Request
 
-from api.bodies import CheckedRoute
 from api.dependencies import get_settings
 from api.errors import ApiError
 
@@ -91,24 +90,6 @@ def verify_webhook(
         if hmac.compare_digest(candidate.encode(), expected):
             return
     raise InvalidSignature("no webhook-signature matches the body")
-
-
-class SignedRoute(CheckedRoute):
-    """A JSON route that, when a webhook secret is configured, takes only signed requests.
-
-    The signature is checked on the raw body before anything is parsed, so a request that is
-    not signed gets 401 whatever else is wrong with it, and changes nothing.
-    """
-
-    async def admit(self, request: Request) -> None:
-        secret = get_settings(request).webhook_secret
-        if secret is not None:
-            body = await request.body()
-            try:
-                verify_webhook(secret.get_secret_value(), request.headers, body)
-            except InvalidSignature as err:
-                raise ApiError(401, "invalid_signature", str(err)) from err
-        await super().admit(request)
 
 
 # -- Twilio ---------------------------------------------------------------------------------

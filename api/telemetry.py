@@ -19,6 +19,7 @@ from typing import Any
 from opentelemetry.trace import SpanKind
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bridges import BRIDGES
 from config.logs import log_context
 from config.telemetry import meter
 from config.tracing import tracer
@@ -32,10 +33,7 @@ _SENSIBLE_ID = re.compile(rb"[A-Za-z0-9._:-]{1,100}")
 SOURCES = {
     "/ats/events": "ats",
     "/ats/events/batch": "ats_batch",
-    "/ats/greenhouse": "greenhouse",
-    "/ats/lever": "lever",
-    "/ats/ashby": "ashby",
-    "/ats/workable": "workable",
+    **{bridge.path: bridge.system.value for bridge in BRIDGES.values()},
     "/webhooks/candidate-progress": "candidate_progress",
     "/webhooks/interviewer-availability": "interviewer_availability",
     "/webhooks/twilio/status": "twilio_status",

@@ -33,6 +33,7 @@ from bridges.base import (
     Loose,
     Parsed,
     UnreadablePayload,
+    VendorBridge,
     VendorCandidate,
     VendorEvent,
     derived_id,
@@ -171,3 +172,14 @@ async def list_jobs(http: httpx.AsyncClient) -> list[VendorJob]:
             )
         )
     return jobs
+
+
+BRIDGE = VendorBridge(
+    system=SYSTEM,
+    verify=verify,
+    parse=parse,
+    secret_of=lambda settings: settings.ashby_secret,
+    api_key_of=lambda settings: settings.ashby_api_key,
+    api_url_of=lambda settings: settings.ashby_api_url,
+    list_jobs=list_jobs,
+)

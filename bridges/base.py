@@ -1,25 +1,29 @@
-"""What every vendor bridge reads a webhook into: ``VendorEvent``, in the vendor's own ids.
+"""What every vendor bridge is (``VendorBridge``) and reads a webhook into (``VendorEvent``, in
+the vendor's own ids).
 
-A bridge checks the vendor's signature over the raw body, then reads the payload into zero or
-more ``VendorEvent`` (an application entered a stage, or left the process), each with an id
-that is the same for every delivery of that event and the vendor's own time of it. The HTTP
-edge (``api/vendor_events.py``) maps the vendor's job and stage through the jobs' ``ats``
-mapping and hands each event to the one ATS-event use case.
+A bridge checks the vendor's signature over the raw body, then reads the payload (the body as
+JSON, read once by the HTTP edge) into zero or more ``VendorEvent`` (an application entered a
+stage, or left the process), each with an id that is the same for every delivery of that event
+and the vendor's own time of it. The use case (``services/vendor_events.py``) maps the vendor's
+job and stage through the jobs' ``ats`` mapping and hands each event to the one ATS-event use
+case. Whatever is particular to a vendor is a field of its ``VendorBridge``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
 import httpx
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
+from bridges.importing import VendorJob
+from config.settings import Settings
 from domain.ats import AtsSystem
 
 #: The vendor stage id a job maps to act on hires where the vendor reports a hire as a status,
@@ -36,6 +40,10 @@ class BadSignature(Exception):
 
 class UnreadablePayload(Exception):
     """A signed payload the bridge cannot read; the message says what is wrong."""
+
+
+class VendorUnavailable(Exception):
+    """The vendor's API did not answer what a webhook needs; the webhook should be retried."""
 
 
 class Change(StrEnum):
@@ -158,3 +166,71 @@ def vendor_client(base_url: str, api_key: str, timeout: float) -> httpx.AsyncCli
     return httpx.AsyncClient(
         base_url=base_url.rstrip("/") + "/", auth=(api_key, ""), timeout=timeout
     )
+
+
+Verify = Callable[[bytes, Any, Mapping[str, str], list[str]], None]
+Parse = Callable[[Any, datetime], Parsed]
+Complete = Callable[[VendorEvent, httpx.AsyncClient], Awaitable[VendorEvent | None]]
+ListJobs = Callable[[httpx.AsyncClient], Awaitable[list[VendorJob]]]
+
+
+def one_secret(value: str) -> list[str]:
+    """A setting holding one secret."""
+    return [value]
+
+
+def no_delivery_key(document: Any) -> str | None:
+    """A vendor whose signature covers the whole body needs no key of its own per delivery."""
+    return None
+
+
+@dataclass(frozen=True)
+class VendorBridge:
+    """One vendor ATS: everything the product does differently for it.
+
+    Its webhook arrives at ``path``; ``verify`` checks the signature with the secrets of
+    ``secret_of(settings)``, ``parse`` reads the body into events. ``complete`` reads what the
+    payload leaves out from the vendor's API (Lever's contact details); ``delivery_key`` is
+    what one delivery must carry once only (Lever signs a token, not the body); ``list_jobs``
+    reads the vendor's jobs for ``enrolments import-jobs``.
+    """
+
+    system: AtsSystem
+    verify: Verify
+    parse: Parse
+    #: The webhook secret's setting (``None`` or empty: the bridge is off: 404).
+    secret_of: Callable[[Settings], SecretStr | None]
+    #: The API key's setting and the API's base URL (``None``: the vendor has no API we use).
+    api_key_of: Callable[[Settings], SecretStr | None] = lambda settings: None
+    api_url_of: Callable[[Settings], str] = lambda settings: ""
+    #: How the secret setting's text holds one or more secrets.
+    secrets_in: Callable[[str], list[str]] = one_secret
+    delivery_key: Callable[[Any], str | None] = no_delivery_key
+    complete: Complete | None = None
+    list_jobs: ListJobs | None = None
+
+    @property
+    def path(self) -> str:
+        """Where the vendor's webhooks arrive."""
+        return f"/ats/{self.system.value}"
+
+    @property
+    def name(self) -> str:
+        """The vendor's name as people write it."""
+        return self.system.value.capitalize()
+
+    def secrets(self, settings: Settings) -> list[str]:
+        """The configured webhook secrets (empty: the bridge is off)."""
+        secret = self.secret_of(settings)
+        if secret is None or not secret.get_secret_value():
+            return []
+        return self.secrets_in(secret.get_secret_value())
+
+    def api(self, settings: Settings) -> httpx.AsyncClient | None:
+        """A client for the vendor's API (``None``: no API key is configured)."""
+        key = self.api_key_of(settings)
+        if key is None or not key.get_secret_value():
+            return None
+        return vendor_client(
+            self.api_url_of(settings), key.get_secret_value(), settings.vendor_timeout
+        )

@@ -37,6 +37,7 @@ from bridges.base import (
     Loose,
     Parsed,
     UnreadablePayload,
+    VendorBridge,
     VendorCandidate,
     VendorEvent,
     derived_id,
@@ -241,3 +242,14 @@ async def list_jobs(http: httpx.AsyncClient, per_page: int = 500) -> list[Vendor
             )
         url = response.links.get("next", {}).get("url")
     return jobs
+
+
+BRIDGE = VendorBridge(
+    system=SYSTEM,
+    verify=verify,
+    parse=parse,
+    secret_of=lambda settings: settings.greenhouse_secret,
+    api_key_of=lambda settings: settings.greenhouse_api_key,
+    api_url_of=lambda settings: settings.greenhouse_api_url,
+    list_jobs=list_jobs,
+)

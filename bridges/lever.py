@@ -46,8 +46,10 @@ from bridges.base import (
     Loose,
     Parsed,
     UnreadablePayload,
+    VendorBridge,
     VendorCandidate,
     VendorEvent,
+    VendorUnavailable,
     derived_id,
     first_of,
     mobile_first,
@@ -67,7 +69,7 @@ _EVENTS = {
 }
 
 
-class LeverUnavailable(Exception):
+class LeverUnavailable(VendorUnavailable):
     """Lever's API did not answer the contact lookup; the webhook should be retried."""
 
 
@@ -238,3 +240,27 @@ async def list_jobs(http: httpx.AsyncClient) -> list[VendorJob]:
         if not body.get("hasNext") or not body.get("next"):
             return jobs
         params = {"limit": "100", "offset": body["next"]}
+
+
+def _tokens(value: str) -> list[str]:
+    """Lever signs each webhook with that webhook's own token: one, or several comma-separated."""
+    return [token.strip() for token in value.split(",") if token.strip()]
+
+
+def _token(document: Any) -> str | None:
+    """What signs a delivery (``verify`` checked it is there): seen once with one body only."""
+    return str(document["token"])
+
+
+BRIDGE = VendorBridge(
+    system=SYSTEM,
+    verify=verify,
+    parse=parse,
+    secret_of=lambda settings: settings.lever_signature_token,
+    api_key_of=lambda settings: settings.lever_api_key,
+    api_url_of=lambda settings: settings.lever_api_url,
+    secrets_in=_tokens,
+    delivery_key=_token,
+    complete=complete,
+    list_jobs=list_jobs,
+)

@@ -33,6 +33,7 @@ from bridges.base import (
     Loose,
     Parsed,
     UnreadablePayload,
+    VendorBridge,
     VendorCandidate,
     VendorEvent,
     derived_id,
@@ -117,3 +118,11 @@ def parse(document: Any, received_at: datetime) -> Parsed:
             )
         ]
     )
+
+
+BRIDGE = VendorBridge(
+    system=SYSTEM,
+    verify=verify,
+    parse=parse,
+    secret_of=lambda settings: settings.workable_secret,
+)

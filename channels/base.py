@@ -8,32 +8,7 @@ from typing import Protocol
 
 from pydantic import BaseModel
 
-from domain.campaigns import ChannelKind
-from domain.candidates import CandidateContact
-
-
-class WhatsAppContent(BaseModel):
-    """An approved WhatsApp template (Twilio Content API) with its variables filled in."""
-
-    content_sid: str
-    variables: dict[str, str] = {}
-
-
-class OutboundMessage(BaseModel):
-    """One message to one candidate. ``idempotency_key`` makes a repeat a no-op.
-
-    ``body`` is the personalised text; ``subject`` is for e-mail; ``template`` is set for a
-    WhatsApp message that opens a conversation (it is sent instead of ``body``).
-    """
-
-    idempotency_key: str
-    enrolment_id: str
-    message_number: int
-    channel: ChannelKind
-    candidate: CandidateContact
-    body: str
-    subject: str | None = None
-    template: WhatsAppContent | None = None
+from domain.messages import OutboundMessage
 
 
 class SendResult(BaseModel):

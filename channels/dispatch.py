@@ -22,7 +22,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from channels.addresses import address_for
 from channels.base import (
     Channel,
-    OutboundMessage,
     PermanentDeliveryError,
     Provider,
     ProviderMisconfigured,
@@ -31,6 +30,7 @@ from channels.base import (
 )
 from domain.campaigns import ChannelKind
 from domain.enrolments import StatusReason
+from domain.messages import OutboundMessage
 from store.messages import UNDELIVERED, AttemptKind, Messages, StoredMessage
 from store.provider_health import ProviderHealth
 

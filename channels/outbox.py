@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from channels.base import Accepted, OutboundMessage
+from channels.base import Accepted
 from domain.enrolments import StatusReason
+from domain.messages import OutboundMessage
 
 
 class OutboxProvider:

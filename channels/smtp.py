@@ -27,7 +27,6 @@ import aiosmtplib
 
 from channels.base import (
     Accepted,
-    OutboundMessage,
     OutcomeUnknown,
     PermanentDeliveryError,
     ProviderMisconfigured,
@@ -35,6 +34,7 @@ from channels.base import (
 )
 from channels.unsubscribe import UnsubscribeLinks
 from domain.enrolments import StatusReason
+from domain.messages import OutboundMessage
 
 #: How long one SMTP conversation may take.
 SMTP_TIMEOUT = 20.0

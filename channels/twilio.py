@@ -28,7 +28,6 @@ import httpx
 from channels.addresses import WHATSAPP_PREFIX
 from channels.base import (
     Accepted,
-    OutboundMessage,
     OutcomeUnknown,
     PermanentDeliveryError,
     ProviderMisconfigured,
@@ -36,6 +35,7 @@ from channels.base import (
 )
 from domain.campaigns import ChannelKind
 from domain.enrolments import StatusReason
+from domain.messages import OutboundMessage
 
 logger = logging.getLogger(__name__)
 

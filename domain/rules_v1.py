@@ -7,8 +7,7 @@ bounded list of recent ids and cancel only unsent enrolments when an application
 application rows they keep current are written with the next enrolment change (rules 1 add no
 projection of their own).
 
-Part of ``CandidateThread``, kept apart so the current rules read on their own: it uses the
-thread's own helpers.
+Functions over ``CandidateThread``, kept apart so the current rules read on their own.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from domain import application_events
 from domain.applications import EventOrder
 from domain.enrolments import Enrolment, StatusReason
 from domain.events import ApplicationRef, ApplicationWithdrawn, EnrolRequest
@@ -34,13 +34,13 @@ def enrol(thread: CandidateThread, request: EnrolRequest, now: datetime) -> list
     existing = thread.enrolments.get(enrolment_id(request.event_id, app.id))
     if existing is not None:
         return [existing]
-    if not thread._first_sight("ats", request.event_id):
+    if not thread.first_sight("ats", request.event_id):
         return []
     thread.candidate = request.candidate
-    for other in thread._of_application(app.id):
+    for other in thread.of_application(app.id):
         if other.status in UNSENT and other.stage_id != app.stage_id:
-            thread._cancel(other, now, StatusReason.LEFT_STAGE)
-    enrolment = thread._create_enrolment(request, now)
+            thread.cancel(other, now, StatusReason.LEFT_STAGE)
+    enrolment = application_events.create_enrolment(thread, request, now)
     track(thread, app, (request.occurred_at, request.event_id), enrolment, now)
     return [] if enrolment is None else [enrolment]
 
@@ -49,14 +49,14 @@ def withdraw(
     thread: CandidateThread, event: ApplicationWithdrawn, now: datetime
 ) -> list[Enrolment]:
     """``CandidateThread.withdraw`` under rules 1."""
-    if not thread._first_sight("ats", event.event_id):
+    if not thread.first_sight("ats", event.event_id):
         return []
     changed = []
-    for enrolment in thread._of_application(event.application_id):
+    for enrolment in thread.of_application(event.application_id):
         if enrolment.status in UNSENT or (
             enrolment.id == thread.holder and enrolment.status in (S.DELIVERED, S.IN_PROGRESS)
         ):
-            thread._cancel(enrolment, now, StatusReason.APPLICATION_WITHDRAWN)
+            thread.cancel(enrolment, now, StatusReason.APPLICATION_WITHDRAWN)
             changed.append(enrolment)
         elif enrolment.status is S.SENDING:
             enrolment.cancel_requested = StatusReason.APPLICATION_WITHDRAWN
@@ -64,7 +64,7 @@ def withdraw(
     if state is not None and not state.withdrawn:
         state.withdrawn = True
         state.changed(now)
-    thread._dispatch(now)
+    thread.dispatch(now)
     return changed
 
 
@@ -78,7 +78,7 @@ def track(
     """Keep the application's row current (rules 1 do not order events: the newest wins)."""
     state = thread.applications.get(app.id)
     if state is None:
-        state = thread._new_application(app, order, now)
+        state = application_events.new_application(thread, app, order, now)
     else:
         state.place(app)
         state.apply(max(state.order, order), now)

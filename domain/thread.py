@@ -9,13 +9,16 @@ the very same methods with random event sequences.
 Rules (DESIGN.md, decision 3): at most one enrolment holds the thread. A multi-module campaign
 holds it from ``sending`` until it ends; a blast holds it only while ``sending``. Others wait as
 ``queued``, first in, first out. Messages still going out (a closing message) keep the thread
-busy so the chat never interleaves two campaigns.
+busy so the chat never interleaves two campaigns. Those rules are the methods of this class.
 
-Two parts live in modules of their own, as mixins: what ATS events do to applications
-(``domain.application_events``: ordered per application, so the thread, which sees events one
-at a time, is the only place that decides whether an event is new, a repeat or stale), when
+What each kind of event does is a module of functions over the thread, each using the thread's
+rules above and nothing private: ATS events (``domain.application_events``: ordered per
+application, so the thread, which sees events one at a time, is the only place that decides
+whether an event is new, a repeat or stale), module progress and availability
+(``domain.progress``), what the delivery activity reports (``domain.deliveries``), when
 messages go out (``domain.sending``: quiet hours, nudges), and what recruiters and admins do
-(``domain.interventions``: cancel, re-enrol, erase).
+(``domain.interventions``: cancel, re-enrol, erase). The thread's methods of the same names
+hand each event to its module, so the thread's whole API reads here.
 
 ``rules`` versions these decisions for workflows already running: a state carried over from
 before ordering (rules 1) keeps the older rules until its workflow continues-as-new, which
@@ -29,21 +32,21 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from domain.application_events import RULES, ApplicationEvents
+from domain import application_events, deliveries, interventions, progress, sending
 from domain.applications import ApplicationState
 from domain.candidates import CandidateContact
-from domain.durations import capped
 from domain.enrolments import Enrolment, StatusReason
 from domain.events import (
-    DeliveryOutcome,
+    ApplicationWithdrawn,
+    CancelEnrolment,
     DeliveryReceipt,
+    EnrolRequest,
     InterviewerAvailability,
     ModuleProgress,
-    ProgressEvent,
     ReadModelResync,
+    Reenrol,
 )
-from domain.interventions import Interventions
-from domain.sending import WELCOME_MESSAGE, PendingSend, SendSchedule, message_name, nudge_name
+from domain.sending import WELCOME_MESSAGE, PendingSend
 from domain.statuses import EnrolmentStatus
 
 S = EnrolmentStatus
@@ -65,7 +68,7 @@ CANCELLATIONS: dict[StatusReason, str] = {
 }
 
 
-class CandidateThread(ApplicationEvents, SendSchedule, Interventions, BaseModel):
+class CandidateThread(BaseModel):
     """Everything a candidate's workflow knows; carried whole across continue-as-new."""
 
     candidate: CandidateContact
@@ -88,181 +91,109 @@ class CandidateThread(ApplicationEvents, SendSchedule, Interventions, BaseModel)
     #: Set by ``erase`` until the read model is erased too (once no message is in flight).
     erasure_pending: bool = False
 
-    # -- what outside events do ---------------------------------------------------------------
-
     @classmethod
     def start(cls, candidate: CandidateContact) -> CandidateThread:
         """A new candidate's thread, on the current rules."""
-        return cls(candidate=candidate, rules=RULES)
+        return cls(candidate=candidate, rules=application_events.RULES)
+
+    # -- what outside events do (each in its module) ---------------------------------------------
+
+    def enrol(self, request: EnrolRequest, now: datetime) -> list[Enrolment]:
+        """An ATS event placed an application in a stage (``application_events.enrol``)."""
+        return application_events.enrol(self, request, now)
+
+    def withdraw(self, event: ApplicationWithdrawn, now: datetime) -> list[Enrolment]:
+        """An application was withdrawn (``application_events.withdraw``)."""
+        return application_events.withdraw(self, event, now)
+
+    def upgrade(self) -> None:
+        """Onto the current rules, at a new run (``application_events.upgrade``)."""
+        application_events.upgrade(self)
 
     def record_progress(self, event: ModuleProgress, now: datetime) -> str | None:
-        """Apply a module start/completion. Returns why it was ignored, or ``None`` if applied."""
-        if not self._first_sight("progress", event.event_id):
-            return "duplicate event"
-        enrolment = self.enrolments.get(event.enrolment_id)
-        if enrolment is None:
-            return "unknown enrolment"
-        if enrolment.campaign.is_blast:
-            return "a blast has no modules"
-        if enrolment.status not in (S.DELIVERED, S.IN_PROGRESS):
-            return f"enrolment is {enrolment.status}"
-        module = next((m for m in enrolment.campaign.modules if m.id == event.module_id), None)
-        if module is None:
-            return f"unknown module {event.module_id!r}"
-        if enrolment.modules.get(module.id) is ProgressEvent.COMPLETED:
-            return f"module {module.id!r} already completed"
-        if self.rules >= 2 and enrolment.modules.get(module.id) is event.event:
-            return f"module {module.id!r} already {event.event}"
-        enrolment.modules[module.id] = event.event
-        detail = f"module {module.name!r} {event.event}"
-        if enrolment.status is S.DELIVERED:
-            enrolment.transition(S.IN_PROGRESS, now, detail)
-        else:
-            enrolment.note(now, detail)
-        done = all(
-            enrolment.modules.get(m.id) is ProgressEvent.COMPLETED
-            for m in enrolment.campaign.modules
-        )
-        if done:
-            enrolment.transition(S.COMPLETED, now, "every module completed")
-            for n in range(WELCOME_MESSAGE + 1, len(enrolment.campaign.messages) + 1):
-                self._queue_send(enrolment, n, now)
-            self._release(enrolment, now)
-        return None
+        """A module started or completed (``progress.record_progress``)."""
+        return progress.record_progress(self, event, now)
 
     def release_auto_match(self, event: InterviewerAvailability, now: datetime) -> list[Enrolment]:
-        """Interviewer availability for a job stage: its Auto-Match enrolments go out."""
-        if not self._first_sight("availability", event.event_id):
-            return []
-        waiting = [
-            e
-            for e in self.enrolments.values()
-            if e.status is S.AUTO_MATCH
-            and (e.job_id, e.stage_id) == (event.job_id, event.stage_id)
-            and (event.received_at is None or e.status_times[S.AUTO_MATCH] <= event.received_at)
-        ]
-        for enrolment in waiting:
-            enrolment.transition(
-                self._admission_status(),
-                now,
-                f"interviewer {event.interviewer_id} shared {len(event.slots)} slot(s)",
-            )
-            self._admitted(enrolment, now)
-        return waiting
+        """Interviewer availability for a job stage (``progress.release_auto_match``)."""
+        return progress.release_auto_match(self, event, now)
 
     def record_receipt(self, event: DeliveryReceipt, now: datetime) -> str | None:
-        """A channel's delivery report. Only a failure of a welcome not yet acted on matters."""
-        if not self._first_sight("receipt", event.event_id):
-            return "duplicate event"
-        enrolment = self.enrolments.get(event.enrolment_id)
-        if enrolment is None:
-            return "unknown enrolment"
-        if event.outcome is DeliveryOutcome.DELIVERED:
-            return "delivery confirmed"
-        failure = _failure_reason(event.failure)
-        if event.message_number == WELCOME_MESSAGE and enrolment.status is S.SENDING:
-            # The carrier's callback can overtake the send's own result (both may reach the
-            # workflow in one task, signals first): act on it once the send reports back.
-            enrolment.early_failure_report = event.reason or "no reason given"
-            enrolment.early_failure_reason = failure
-            return None
-        if event.message_number != WELCOME_MESSAGE or enrolment.status is not S.DELIVERED:
-            return f"enrolment is {enrolment.status}"
-        self._fail_undelivered(enrolment, event.reason or "no reason given", now, failure)
-        return None
+        """A channel's later delivery report (``progress.record_receipt``)."""
+        return progress.record_receipt(self, event, now)
 
     def request_resync(self, event: ReadModelResync) -> bool:
-        """Ask for every enrolment to be written to the read model again (drift repair)."""
-        if not self._first_sight("resync", event.event_id):
-            return False
-        self.resync_pending = True
-        return True
+        """Write every enrolment to the read model again (``progress.request_resync``)."""
+        return progress.request_resync(self, event)
 
-    # -- what the workflow's activities report ------------------------------------------------
+    def erase(self, now: datetime) -> list[Enrolment]:
+        """Erase the candidate's personal data (``interventions.erase``)."""
+        return interventions.erase(self, now)
+
+    def cancel_enrolment(
+        self, event: CancelEnrolment, now: datetime
+    ) -> tuple[Enrolment | None, str | None]:
+        """A recruiter cancels an enrolment (``interventions.cancel_enrolment``)."""
+        return interventions.cancel_enrolment(self, event, now)
+
+    def reenrol(self, event: Reenrol, now: datetime) -> tuple[Enrolment | None, str | None]:
+        """A recruiter re-enrols an enrolment (``interventions.reenrol``)."""
+        return interventions.reenrol(self, event, now)
+
+    # -- what the workflow's activities report, and its clock -------------------------------------
 
     def record_sent(self, send: PendingSend, now: datetime) -> None:
-        """The channel accepted a message."""
-        self._drop_pending(send)
-        enrolment = self.enrolments.get(send.enrolment_id)
-        if enrolment is None or send.message_number != WELCOME_MESSAGE:
-            if enrolment is not None and (
-                enrolment.is_nudge(send.message_number) or send.not_before is not None
-            ):
-                # A nudge, or a closing message that waited: its note also moves the next
-                # scheduled send on.
-                enrolment.note(now, f"{message_name(enrolment, send.message_number)} sent")
-            self._dispatch(now)
-            return
-        enrolment.delivered_at = now
-        enrolment.transition(S.DELIVERED, now, f"{enrolment.campaign.channel} message delivered")
-        nudges = enrolment.campaign.nudges
-        if nudges is not None and not enrolment.campaign.is_blast:
-            enrolment.nudges_at = [now + capped(offset) for offset in nudges.after]
-        if enrolment.early_failure_report is not None:
-            failure = enrolment.early_failure_reason or StatusReason.UNDELIVERED
-            self._fail_undelivered(enrolment, enrolment.early_failure_report, now, failure)
-        elif enrolment.campaign.is_blast:
-            self._release(enrolment, now)
-        elif enrolment.cancel_requested is not None:
-            self._cancel(enrolment, now, enrolment.cancel_requested)
-        else:
-            enrolment.expires_at = now + enrolment.campaign.effective_expiry
-        self._dispatch(now)
+        """The channel accepted a message (``deliveries.record_sent``)."""
+        deliveries.record_sent(self, send, now)
 
     def record_send_called_off(self, send: PendingSend, now: datetime) -> None:
-        """The workflow called a message off before a provider accepted it (the candidate was
-        erased): a welcome ends its enrolment."""
-        self._drop_pending(send)
-        enrolment = self.enrolments.get(send.enrolment_id)
-        if enrolment is not None:
-            if send.message_number == WELCOME_MESSAGE and enrolment.status is S.SENDING:
-                reason = enrolment.cancel_requested or StatusReason.CANDIDATE_ERASED
-                self._cancel(enrolment, now, reason)
-            else:
-                enrolment.note(now, f"{message_name(enrolment, send.message_number)} called off")
-        self._dispatch(now)
+        """A message was called off (``deliveries.record_send_called_off``)."""
+        deliveries.record_send_called_off(self, send, now)
 
     def record_send_failure(
         self, send: PendingSend, reason: str, detail: str, now: datetime
     ) -> None:
-        """The channel refused a message for good (invalid number, opted out...)."""
-        self._drop_pending(send)
-        enrolment = self.enrolments.get(send.enrolment_id)
-        if enrolment is None:
-            self._dispatch(now)
-            return
-        if send.message_number == WELCOME_MESSAGE:
-            enrolment.transition(S.FAILED, now, detail, reason=reason)
-            self._release(enrolment, now)
-        elif enrolment.is_nudge(send.message_number):
-            name = nudge_name(enrolment, send.message_number)
-            enrolment.note(now, f"{name} not sent: {detail}")
-        else:
-            enrolment.note(now, f"closing message {send.message_number} not sent: {detail}")
-        self._dispatch(now)
+        """The channel refused a message for good (``deliveries.record_send_failure``)."""
+        deliveries.record_send_failure(self, send, reason, detail, now)
 
     def expire_due(self, now: datetime) -> list[Enrolment]:
-        """End every delivered or in-progress enrolment whose deadline has passed."""
-        due = [
-            e
-            for e in self.enrolments.values()
-            if e.expires_at is not None
-            and e.expires_at <= now
-            and e.status in (S.DELIVERED, S.IN_PROGRESS)
-        ]
-        for enrolment in due:
-            enrolment.transition(S.EXPIRED, now, "not completed before the deadline")
-            self._release(enrolment, now)
-        return due
+        """End what passed its deadline (``deliveries.expire_due``)."""
+        return deliveries.expire_due(self, now)
+
+    def schedule_nudges(self, now: datetime) -> None:
+        """Queue the nudges that are due (``sending.schedule_nudges``)."""
+        sending.schedule_nudges(self, now)
+
+    def start_sends(self, now: datetime) -> list[PendingSend]:
+        """The messages to hand to the delivery activity now (``sending.start_sends``)."""
+        return sending.start_sends(self, now)
+
+    def next_wakeup(self, now: datetime) -> datetime | None:
+        """When the workflow must next act on its own (``sending.next_wakeup``)."""
+        return sending.next_wakeup(self, now)
+
+    def next_deadline(self) -> datetime | None:
+        """The earliest expiry that can still happen (``sending.next_deadline``)."""
+        return sending.next_deadline(self)
 
     # -- what the workflow asks ----------------------------------------------------------------
+
+    def application_enrolments(self, application_id: str) -> list[Enrolment]:
+        """The application's enrolments the thread still holds, oldest first."""
+        return sorted(self.of_application(application_id), key=lambda e: e.created_at)
+
+    @property
+    def contact_erased_at(self) -> datetime | None:
+        """When the contact details the thread holds were erased (``None``: they are not)."""
+        erased = self.erased_at is not None and self.contact_at == self.erased_at
+        return self.erased_at if erased else None
 
     def unprojected(self) -> list[Enrolment]:
         """Enrolments with changes the read model has not seen yet (all of them on a resync),
         each with its next scheduled send up to date."""
         changed = [e for e in self.enrolments.values() if e.unprojected or self.resync_pending]
         for enrolment in changed:
-            enrolment.next_send_at, enrolment.next_send = self._next_send(enrolment)
+            enrolment.next_send_at, enrolment.next_send = sending.next_send(self, enrolment)
         return changed
 
     def unprojected_applications(self) -> list[ApplicationState]:
@@ -296,7 +227,7 @@ class CandidateThread(ApplicationEvents, SendSchedule, Interventions, BaseModel)
             app = self.applications.get(app_id)
             if app is not None:
                 app.projected_seq = max(app.projected_seq, seq)
-        self._forget_old()
+        self.forget_old()
 
     def summary(self) -> str:
         """One line for the Temporal UI: which candidate (by id: no personal data leaves the
@@ -313,24 +244,28 @@ class CandidateThread(ApplicationEvents, SendSchedule, Interventions, BaseModel)
 
     # -- the thread's rules --------------------------------------------------------------------
 
-    def _thread_free(self) -> bool:
+    def thread_free(self) -> bool:
+        """Nobody holds the thread and no message is going out."""
         return self.holder is None and not self.pending_sends
 
-    def _admission_status(self) -> EnrolmentStatus:
-        return S.SENDING if self._thread_free() and not self.queue else S.QUEUED
+    def admission_status(self) -> EnrolmentStatus:
+        """What a new enrolment starts as: ``sending`` on a free thread, else ``queued``."""
+        return S.SENDING if self.thread_free() and not self.queue else S.QUEUED
 
-    def _admitted(self, enrolment: Enrolment, now: datetime) -> None:
+    def admit(self, enrolment: Enrolment, now: datetime) -> None:
         """Take the thread for an enrolment now ``sending``, or join the queue if ``queued``."""
         if enrolment.status is S.SENDING:
-            self._hold(enrolment, now)
+            self.hold(enrolment, now)
         else:
             self.queue.append(enrolment.id)
 
-    def _hold(self, enrolment: Enrolment, now: datetime) -> None:
+    def hold(self, enrolment: Enrolment, now: datetime) -> None:
+        """``enrolment`` takes the thread and its welcome goes out."""
         self.holder = enrolment.id
-        self._queue_send(enrolment, WELCOME_MESSAGE, now)
+        sending.queue_send(self, enrolment, WELCOME_MESSAGE, now)
 
-    def _release(self, enrolment: Enrolment, now: datetime) -> None:
+    def release(self, enrolment: Enrolment, now: datetime) -> None:
+        """``enrolment`` no longer needs the thread (it is delivered, or it ended)."""
         if self.holder == enrolment.id:
             self.holder = None
         if enrolment.is_terminal:
@@ -343,40 +278,44 @@ class CandidateThread(ApplicationEvents, SendSchedule, Interventions, BaseModel)
                 or p.enrolment_id != enrolment.id
                 or not enrolment.is_nudge(p.message_number)
             ]
-        self._dispatch(now)
+        self.dispatch(now)
 
-    def _dispatch(self, now: datetime) -> None:
+    def dispatch(self, now: datetime) -> None:
         """Hand a free thread to the first queued enrolment."""
-        if self._thread_free() and self.queue:
+        if self.thread_free() and self.queue:
             enrolment = self.enrolments[self.queue.pop(0)]
             enrolment.transition(S.SENDING, now, "thread free: sending")
-            self._hold(enrolment, now)
+            self.hold(enrolment, now)
 
-    def _fail_undelivered(
+    def fail_undelivered(
         self,
         enrolment: Enrolment,
         report: str,
         now: datetime,
         failure: StatusReason = StatusReason.UNDELIVERED,
     ) -> None:
+        """The channel reported the welcome undelivered: the enrolment fails."""
         enrolment.transition(
             S.FAILED, now, f"channel reported the message undelivered: {report}", reason=failure
         )
-        self._release(enrolment, now)
+        self.release(enrolment, now)
 
-    def _cancel(self, enrolment: Enrolment, now: datetime, reason: StatusReason) -> None:
+    def cancel(self, enrolment: Enrolment, now: datetime, reason: StatusReason) -> None:
+        """End ``enrolment`` as ``cancelled`` for ``reason`` and free what it held."""
         if enrolment.id in self.queue:
             self.queue.remove(enrolment.id)
         if enrolment.status is S.SENDING:
             # Its welcome was still held by quiet hours: it never goes out now.
             self.pending_sends = [p for p in self.pending_sends if p.enrolment_id != enrolment.id]
         enrolment.transition(S.CANCELLED, now, CANCELLATIONS[reason], reason=reason)
-        self._release(enrolment, now)
+        self.release(enrolment, now)
 
-    def _drop_pending(self, send: PendingSend) -> None:
+    def drop_pending(self, send: PendingSend) -> None:
+        """``send`` is no longer pending (it went out, failed or was called off)."""
         self.pending_sends = [p for p in self.pending_sends if p != send]
 
-    def _of_application(self, application_id: str) -> Iterable[Enrolment]:
+    def of_application(self, application_id: str) -> Iterable[Enrolment]:
+        """The application's enrolments the thread holds."""
         return [e for e in self.enrolments.values() if e.application_id == application_id]
 
     def has_seen(self, source: str, event_id: str) -> bool:
@@ -384,7 +323,7 @@ class CandidateThread(ApplicationEvents, SendSchedule, Interventions, BaseModel)
         nothing)."""
         return f"{source}:{event_id}" in self.seen_event_ids
 
-    def _first_sight(self, source: str, event_id: str) -> bool:
+    def first_sight(self, source: str, event_id: str) -> bool:
         """Remember ``event_id`` of ``source``; ``False`` if it was already applied.
 
         Ids are kept per source (ATS, progress webhook...), so two senders' ids never collide.
@@ -396,7 +335,9 @@ class CandidateThread(ApplicationEvents, SendSchedule, Interventions, BaseModel)
         del self.seen_event_ids[:-SEEN_EVENT_IDS]
         return True
 
-    def _forget_old(self) -> None:
+    def forget_old(self) -> None:
+        """Drop the oldest finished enrolments past ``FINISHED_ENROLMENTS_KEPT`` (the read
+        model keeps them)."""
         finished = [
             e
             for e in self.enrolments.values()
@@ -407,11 +348,3 @@ class CandidateThread(ApplicationEvents, SendSchedule, Interventions, BaseModel)
         ]
         for enrolment in finished[:-FINISHED_ENROLMENTS_KEPT]:
             del self.enrolments[enrolment.id]
-
-
-def _failure_reason(value: str | None) -> StatusReason:
-    """The reason a carrier's failure report names (``undelivered`` when it names none we know)."""
-    try:
-        return StatusReason(value) if value else StatusReason.UNDELIVERED
-    except ValueError:
-        return StatusReason.UNDELIVERED

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from sqlalchemy import and_, bindparam, delete, select, update
@@ -104,15 +104,6 @@ class AtsJobTaken(ValueError):
         self.job_id = job_id
 
 
-@dataclass(frozen=True)
-class VendorRoute:
-    """Where a vendor's event about one of its jobs lands: our job, and the stage mapping the
-    vendor's stage (``None`` when no stage maps it)."""
-
-    job_id: str
-    stage_id: str | None
-
-
 class UnknownCampaigns(ValueError):
     """A job's stages link campaigns that do not exist."""
 
@@ -136,6 +127,16 @@ class Placement:
     auto_match: bool
 
 
+@dataclass(frozen=True)
+class VendorRoute:
+    """Where a vendor's event about one of its jobs lands: our job, the stage mapping the
+    vendor's stage (``None`` when no stage maps it), and that stage's placement."""
+
+    job_id: str
+    stage_id: str | None
+    placement: Placement
+
+
 _PLACEMENT = (
     select(
         JobRow.name,
@@ -153,12 +154,21 @@ _PLACEMENT = (
 
 
 _VENDOR_ROUTE = (
-    select(JobRow.id, StageRow.id)
+    select(
+        JobRow.id,
+        JobRow.name,
+        StageRow.name,
+        StageRow.id,
+        StageRow.campaign_id,
+        StageRow.auto_match,
+        CampaignRow.definition,
+    )
     .select_from(JobRow)
     .outerjoin(
         StageRow,
         and_(StageRow.job_id == JobRow.id, StageRow.ats_stage_id == bindparam("vendor_stage_id")),
     )
+    .outerjoin(CampaignRow, CampaignRow.id == StageRow.campaign_id)
     .where(
         JobRow.ats_system == bindparam("system"),
         JobRow.ats_job_id == bindparam("vendor_job_id"),
@@ -331,7 +341,8 @@ class Catalog:
         self, system: AtsSystem, vendor_job_id: str, vendor_stage_id: str | None
     ) -> VendorRoute | None:
         """The job mapping ``system``'s job ``vendor_job_id``, with the stage mapping
-        ``vendor_stage_id``; ``None`` when no job maps the vendor job. One statement."""
+        ``vendor_stage_id`` and its campaign; ``None`` when no job maps the vendor job. One
+        statement: a vendor's event reads the catalog once."""
         row = (
             await self._session.execute(
                 _VENDOR_ROUTE,
@@ -342,7 +353,10 @@ class Catalog:
                 },
             )
         ).first()
-        return None if row is None else VendorRoute(job_id=row[0], stage_id=row[1])
+        if row is None:
+            return None
+        job_id, *placed = row
+        return VendorRoute(job_id=job_id, stage_id=placed[2], placement=_placement(*placed))
 
     async def placement(self, application: ApplicationRef) -> Placement | None:
         """The stage and campaign behind ``application``'s job stage; ``None``: no such job.
@@ -355,17 +369,25 @@ class Catalog:
                 _PLACEMENT, {"job_id": application.job_id, "stage_id": application.stage_id}
             )
         ).first()
-        if row is None:
-            return None
-        job_name, stage_name, stage_id, campaign_id, auto_match, definition = row
-        return Placement(
-            job_name=job_name,
-            stage_name=stage_name or "",
-            stage_found=stage_id is not None,
-            campaign_id=campaign_id,
-            campaign=None if definition is None else Campaign.model_validate(definition),
-            auto_match=bool(auto_match),
-        )
+        return None if row is None else _placement(*row)
+
+
+def _placement(
+    job_name: str,
+    stage_name: str | None,
+    stage_id: str | None,
+    campaign_id: str | None,
+    auto_match: bool | None,
+    definition: dict[str, Any] | None,
+) -> Placement:
+    return Placement(
+        job_name=job_name,
+        stage_name=stage_name or "",
+        stage_found=stage_id is not None,
+        campaign_id=campaign_id,
+        campaign=None if definition is None else Campaign.model_validate(definition),
+        auto_match=bool(auto_match),
+    )
 
 
 def _stored_campaign(row: CampaignRow) -> StoredCampaign:

@@ -23,8 +23,8 @@ from sqlalchemy import Executable, Table, func, select, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from channels.base import OutboundMessage
 from domain.campaigns import ChannelKind
+from domain.messages import OutboundMessage
 from store.database import dialect_insert, dialect_of, per_dialect
 from store.opt_outs import opted_out_in
 from store.schema import EarlyReportRow, MessageRow

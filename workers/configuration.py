@@ -10,9 +10,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -30,24 +30,15 @@ SETTING_FLAGS: dict[str, str] = {
     "temporal_ui_port": "--temporal-ui-port",
     "delivery_rate": "--delivery-rate",
 }
+
+
+def _holds_secret(annotation: object) -> bool:
+    return annotation is SecretStr or any(_holds_secret(a) for a in get_args(annotation))
+
+
+#: Settings whose values are secrets: never echoed in an error.
 SECRET_SETTINGS = frozenset(
-    {
-        "webhook_secret",
-        "twilio_auth_token",
-        "smtp_url",
-        "unsubscribe_secret",
-        "greenhouse_secret",
-        "lever_signature_token",
-        "lever_api_key",
-        "ashby_secret",
-        "workable_secret",
-        "greenhouse_api_key",
-        "ashby_api_key",
-        "bootstrap_admin_key",
-        "api_key",
-        "encryption_keys",
-        "session_secret",
-    }
+    name for name, field in Settings.model_fields.items() if _holds_secret(field.annotation)
 )
 
 

@@ -198,7 +198,7 @@ async def load_demo_company(settings: Settings, admin_key: str | None) -> None:
     """Create the demo company through our own HTTP API, as an ATS would."""
     secret = settings.webhook_secret
     try:
-        from api.demo import load_demo
+        from workers.demo import load_demo
 
         await load_demo(
             local_api_url(settings),

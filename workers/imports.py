@@ -22,8 +22,7 @@ import re
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -31,21 +30,17 @@ from typing import Any, TextIO
 import httpx
 
 from api.signatures import sign_webhook
-from bridges import ashby, greenhouse, lever
-from bridges.base import vendor_client
-from bridges.candidates_csv import RowProblem, UnreadableCsv, read_rows
+from bridges import BRIDGES
+from bridges.base import ListJobs
 from bridges.importing import VendorJob
 from config.settings import Settings
 from domain.ats import AtsSystem
+from services.candidate_imports import ImportOutcome, UnreadableCsv, read_rows
+from services.errors import ErrorBody
 from workers.keys import DEV_KEY_FILE
 
-JobLister = Callable[[httpx.AsyncClient], Awaitable[list[VendorJob]]]
-#: Vendors ``import-jobs`` reads, with the settings naming their API key and base URL.
-IMPORTABLE: dict[AtsSystem, tuple[str, str, JobLister]] = {
-    AtsSystem.GREENHOUSE: ("greenhouse_api_key", "greenhouse_api_url", greenhouse.list_jobs),
-    AtsSystem.LEVER: ("lever_api_key", "lever_api_url", lever.list_jobs),
-    AtsSystem.ASHBY: ("ashby_api_key", "ashby_api_url", ashby.list_jobs),
-}
+#: Vendors ``import-jobs`` reads: those whose bridge lists jobs.
+IMPORTABLE = [system for system, bridge in BRIDGES.items() if bridge.list_jobs is not None]
 #: Events per ``POST /ats/events/batch`` (the endpoint takes up to 1,000).
 BATCH_SIZE = 500
 COLUMNS = ("name", "phone", "email", "timezone")
@@ -60,14 +55,11 @@ class ImportFailed(Exception):
 
 def vendor_api(settings: Settings, system: AtsSystem) -> httpx.AsyncClient:
     """A client for ``system``'s API: its base URL, Basic auth with the API key as user name."""
-    key_setting, url_setting, _ = IMPORTABLE[system]
-    key = getattr(settings, key_setting)
-    if key is None:
-        variable = f"ENROLMENTS_{key_setting.upper()}"
+    http = BRIDGES[system].api(settings)
+    if http is None:
+        variable = f"ENROLMENTS_{system.value.upper()}_API_KEY"
         raise ImportFailed(f"{variable} is not set: it is the key import-jobs reads {system} with")
-    return vendor_client(
-        str(getattr(settings, url_setting)), key.get_secret_value(), settings.vendor_timeout
-    )
+    return http
 
 
 def _slug(name: str) -> str:
@@ -111,11 +103,13 @@ async def import_jobs(
     vendor_http: httpx.AsyncClient,
     api: httpx.AsyncClient,
     out: TextIO,
-    list_jobs: JobLister | None = None,
+    list_jobs: ListJobs | None = None,
 ) -> tuple[int, int]:
     """Read ``system``'s jobs (with its bridge's ``list_jobs`` unless another is given) and
     save each through ``api``; returns how many were saved, and how many were read."""
-    list_jobs = list_jobs or IMPORTABLE[system][2]
+    list_jobs = list_jobs or BRIDGES[system].list_jobs
+    if list_jobs is None:
+        raise ImportFailed(f"import-jobs cannot read {system}'s jobs")
     try:
         jobs = await list_jobs(vendor_http)
     except httpx.HTTPError as err:
@@ -141,26 +135,16 @@ async def import_jobs(
 # -- import applications.csv ----------------------------------------------------------------------
 
 
-@dataclass
-class CsvImport:
-    """What an import did: events applied, rows imported before (by an earlier import of
-    this or an edited file: left as they were), and each row's problem."""
-
-    applied: int = 0
-    already: int = 0
-    problems: list[RowProblem] = field(default_factory=list)
-
-
 async def import_applications(
     events: Sequence[tuple[int, dict[str, Any]]],
     api: httpx.AsyncClient,
     *,
     progress: Callable[[int, int], None] = lambda done, total: None,
     batch_size: int = BATCH_SIZE,
-) -> CsvImport:
+) -> ImportOutcome:
     """Send ``events`` through ``POST /ats/events/batch``; each refused event becomes its
     row's problem."""
-    result = CsvImport()
+    result = ImportOutcome()
     for start in range(0, len(events), batch_size):
         chunk = events[start : start + batch_size]
         response = await api.post("/ats/events/batch", json={"events": [e for _, e in chunk]})
@@ -168,12 +152,7 @@ async def import_applications(
             raise ImportFailed(f"the API refused a batch: {_error(response)}")
         for (line, _), outcome in zip(chunk, response.json()["results"], strict=True):
             error = outcome.get("error")
-            if error and error["code"] == "event_id_reused":
-                result.already += 1
-            elif error:
-                result.problems.append(RowProblem(line, error["message"]))
-            else:
-                result.applied += 1
+            result.count(line, None if error is None else ErrorBody.model_validate(error))
         progress(min(start + batch_size, len(events)), len(events))
     return result
 
@@ -270,7 +249,7 @@ def modified_at(path: Path) -> datetime:
 
 
 def read_csv(path: Path) -> bytes:
-    """The CSV file's bytes (``bridges.candidates_csv`` reads them as text)."""
+    """The CSV file's bytes (``services.candidate_imports`` reads them as text)."""
     try:
         return path.read_bytes()
     except OSError as err:

@@ -24,9 +24,6 @@ with workflow.unsafe.imports_passed_through():
         ProjectionResult,
         SendResult,
     )
-    from channels.base import OutboundMessage, WhatsAppContent
-    from domain.campaigns import ChannelKind
-    from domain.candidates import CandidateContact
     from domain.enrolments import Enrolment, StatusReason
     from domain.events import (
         ActionResult,
@@ -44,10 +41,10 @@ with workflow.unsafe.imports_passed_through():
         ReadModelResync,
         Reenrol,
     )
-    from domain.identity import candidate_workflow_id, idempotency_key
+    from domain.identity import candidate_workflow_id
+    from domain.messages import outbound_message
     from domain.metrics import DESCRIPTIONS, TRANSITIONS
-    from domain.personalisation import Personalisation, render
-    from domain.sending import WELCOME_MESSAGE, PendingSend
+    from domain.sending import PendingSend
     from domain.thread import CandidateThread
     from workflows.inputs import CandidateWorkflowInput, delivery_queue
     from workflows.search_attributes import (
@@ -464,55 +461,6 @@ def _published_at_start(input: CandidateWorkflowInput) -> SearchView:
         sorted(attributes.get(JOB_IDS) or []),
         sorted(attributes.get(APPLICATION_IDS) or []),
         sorted(attributes.get(ENROLMENT_STATUSES) or []),
-    )
-
-
-def outbound_message(
-    enrolment: Enrolment, number: int, candidate: CandidateContact
-) -> OutboundMessage:
-    """The ``number``-th message of ``enrolment``, personalised for ``candidate``.
-
-    A nudge's text is the campaign's nudge message. A WhatsApp welcome or nudge goes out as the
-    campaign's approved template, when it has one: it opens the conversation, where free text
-    would be refused outside the 24-hour window.
-    """
-    campaign = enrolment.campaign
-    values = Personalisation(
-        candidate_name=candidate.name,
-        job_name=enrolment.job_name,
-        stage_name=enrolment.stage_name,
-        campaign_name=campaign.name,
-    )
-    template = None
-    nudge = enrolment.is_nudge(number)
-    if (
-        campaign.channel is ChannelKind.WHATSAPP
-        and (number == WELCOME_MESSAGE or nudge)
-        and campaign.whatsapp_template is not None
-    ):
-        template = WhatsAppContent(
-            content_sid=campaign.whatsapp_template.content_sid,
-            variables={
-                name: render(text, values)
-                for name, text in campaign.whatsapp_template.variables.items()
-            },
-        )
-    return OutboundMessage(
-        idempotency_key=idempotency_key(enrolment.id, number),
-        enrolment_id=enrolment.id,
-        message_number=number,
-        channel=campaign.channel,
-        candidate=candidate,
-        body=render(
-            campaign.nudges.message
-            if nudge and campaign.nudges is not None
-            else campaign.messages[number - 1],
-            values,
-        ),
-        subject=render(campaign.subject or campaign.name, values)
-        if campaign.channel is ChannelKind.EMAIL
-        else None,
-        template=template,
     )
 
 

@@ -14,13 +14,17 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
+from api.bodies import CheckedRoute
 from api.dependencies import ContextDep
+from api.pages.looks import REASON_LABELS
+from api.permissions import PAGES
 from api.templating import not_found_page, page_context, templates
-from api.ui import REASON_LABELS
 from store.analytics import Analytics, Funnel
 from store.catalog import Catalog
 
-router = APIRouter(tags=["recruiter UI"], include_in_schema=False)
+router = APIRouter(
+    tags=["recruiter UI"], include_in_schema=False, route_class=CheckedRoute, dependencies=[PAGES]
+)
 
 #: A day of the range (``YYYY-MM-DD``, UTC); the form sends an empty one for "no bound".
 DayParam = Annotated[str, Query(max_length=10, description="YYYY-MM-DD (UTC)")]

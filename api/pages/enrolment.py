@@ -11,15 +11,19 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from api.bodies import CheckedRoute
 from api.dependencies import ContextDep, SessionDep
+from api.pages.looks import REASON_LABELS, STATUS_LOOKS, temporal_workflow_url
+from api.permissions import PAGES
 from api.templating import not_found_page, page_context, templates
-from api.ui import REASON_LABELS, STATUS_LOOKS, temporal_workflow_url
 from domain.interventions import REENROLLABLE
 from domain.statuses import BLAST_DONE, TERMINAL, EnrolmentStatus
 from store.catalog import Catalog
 from store.views import RecruiterViews
 
-router = APIRouter(tags=["recruiter UI"], include_in_schema=False)
+router = APIRouter(
+    tags=["recruiter UI"], include_in_schema=False, route_class=CheckedRoute, dependencies=[PAGES]
+)
 
 
 @router.get("/ui/enrolments/{enrolment_id}", response_class=HTMLResponse)

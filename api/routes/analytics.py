@@ -10,11 +10,13 @@ from pydantic import AwareDatetime
 
 from api.bodies import CheckedRoute
 from api.dependencies import ContextDep
-from api.errors import ApiError, error_responses, not_found
+from api.errors import ApiError, error_responses
+from api.permissions import RECRUITERS
+from services.errors import not_found
 from store.analytics import Analytics, Funnel
 from store.catalog import Catalog
 
-router = APIRouter(tags=["analytics"], route_class=CheckedRoute)
+router = APIRouter(tags=["analytics"], route_class=CheckedRoute, dependencies=[RECRUITERS])
 
 Since = Annotated[
     AwareDatetime | None,

@@ -11,12 +11,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.ats_events import AtsEvent, AtsEventAccepted, AtsEventBatchAccepted, AtsEvents
+from api.bodies import CheckedRoute
 from api.dependencies import ContextDep
 from api.errors import error_responses
-from api.signatures import SignedRoute
+from api.permissions import SIGNED_WEBHOOK
+from services.ats_events import AtsEvent, AtsEventAccepted, AtsEventBatchAccepted, AtsEvents
 
-router = APIRouter(tags=["ATS"], route_class=SignedRoute)
+router = APIRouter(tags=["ATS"], route_class=CheckedRoute, dependencies=[SIGNED_WEBHOOK])
 
 
 @router.post(

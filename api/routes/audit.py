@@ -7,11 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from api.bodies import CheckedRoute
 from api.dependencies import SessionDep
 from api.errors import error_responses
+from api.permissions import ADMINS
 from store.access import AuditEntry, audit_entries
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], route_class=CheckedRoute, dependencies=[ADMINS])
 
 
 class AuditPage(BaseModel):

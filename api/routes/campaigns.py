@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from api.access import PrincipalDep
 from api.bodies import CheckedRoute
-from api.dependencies import SessionDep
-from api.errors import ApiError, error_responses, not_found
+from api.dependencies import ContextDep, SessionDep
+from api.errors import error_responses
+from api.permissions import RECRUITERS, Admin
 from domain.campaigns import Campaign
-from store.access import record
+from services.configuration import save_campaign
+from services.errors import not_found
 from store.catalog import Catalog, StoredCampaign
 
 router = APIRouter(prefix="/campaigns", tags=["configuration"], route_class=CheckedRoute)
@@ -45,38 +46,22 @@ class CampaignResource(Campaign):
     responses=error_responses(400, 413, 415, 422),
 )
 async def put_campaign(
-    campaign_id: CampaignId, campaign: Campaign, session: SessionDep, who: PrincipalDep
+    campaign_id: CampaignId, campaign: Campaign, context: ContextDep, who: Admin
 ) -> CampaignResource:
     """Create or replace a campaign. Enrolments already created keep their snapshot.
 
     Texts may use only the documented placeholders; durations at most P366D (422).
     """
-    problems = campaign.definition_problems()
-    if problems:
-        where, why = problems[0]
-        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
-        raise ApiError(
-            422,
-            "validation_failed",
-            f"{where}: {why}{more}",
-            [
-                {"loc": ["body", *where.split(".")], "message": why, "type": "value_error"}
-                for where, why in problems
-            ],
-        )
-    catalog = Catalog(session)
-    now = datetime.now(UTC)
-    await catalog.save_campaign(campaign_id, campaign, now)
-    said = {"name": campaign.name, "kind": campaign.kind, "channel": campaign.channel}
-    record(session, who.actor, "campaign.saved", campaign_id, said, now)
-    await session.commit()
-    stored = await catalog.campaign(campaign_id)
-    if stored is None:  # pragma: no cover - just written in this session
-        raise ApiError(409, "campaign_not_stored", f"campaign {campaign_id!r} was not stored")
+    stored = await save_campaign(context, campaign_id, campaign, who)
     return CampaignResource.of(stored)
 
 
-@router.get("/{campaign_id}", response_model=CampaignResource, responses=error_responses(404))
+@router.get(
+    "/{campaign_id}",
+    response_model=CampaignResource,
+    responses=error_responses(404),
+    dependencies=[RECRUITERS],
+)
 async def get_campaign(campaign_id: CampaignId, session: SessionDep) -> CampaignResource:
     """The stored campaign."""
     stored = await Catalog(session).campaign(campaign_id)

@@ -13,17 +13,18 @@ from __future__ import annotations
 from typing import Literal
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from google.protobuf import json_format
 from google.protobuf.message import DecodeError
 from temporalio.api.common.v1 import Payloads
 
-from api.bodies import read_json
+from api.bodies import CheckedRoute, read_json
 from api.dependencies import ContextDep
 from api.errors import ApiError, error_responses
+from api.permissions import CODEC_READERS, CODEC_WRITERS, PUBLIC_ROUTE
 from config.encryption import EncryptionKeyError
 
-router = APIRouter(prefix="/codec", tags=["operations"])
+router = APIRouter(prefix="/codec", tags=["operations"], route_class=CheckedRoute)
 
 #: Kept small: a Temporal UI page asks for a page of payloads at a time.
 MAX_PAYLOADS = 1000
@@ -44,7 +45,8 @@ def _cors(response: Response, origin: str | None) -> Response:
     return response
 
 
-@router.options("/{operation}", include_in_schema=False)
+# A preflight carries no credentials.
+@router.options("/{operation}", include_in_schema=False, dependencies=[PUBLIC_ROUTE])
 async def preflight(operation: str, request: Request, context: ContextDep) -> Response:
     """CORS preflight for the Temporal UI's origin."""
     response = Response(status_code=204)
@@ -83,13 +85,18 @@ async def _convert(
     return _cors(response, _allowed_origin(request, context))
 
 
-@router.post("/decode", responses=error_responses(401, 403, 422))
+# Decoding reads what the views show anyway.
+@router.post(
+    "/decode", responses=error_responses(401, 403, 422), dependencies=[Depends(CODEC_READERS)]
+)
 async def decode(request: Request, context: ContextDep) -> Response:
     """Decrypt payloads (recruiter or admin)."""
     return await _convert(request, context, "decode")
 
 
-@router.post("/encode", responses=error_responses(401, 403, 422))
+@router.post(
+    "/encode", responses=error_responses(401, 403, 422), dependencies=[Depends(CODEC_WRITERS)]
+)
 async def encode(request: Request, context: ContextDep) -> Response:
     """Encrypt payloads with the current key (admin)."""
     return await _convert(request, context, "encode")

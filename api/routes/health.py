@@ -10,8 +10,10 @@ from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
+from api.bodies import CheckedRoute
 from api.dependencies import ContextDep
 from api.errors import ApiError, error_responses
+from api.permissions import PUBLIC_ROUTE
 from config.telemetry import exported_metrics, meter
 from config.temporal import HEALTH_CHECK_TIMEOUT, temporal_answers
 from domain.metrics import DESCRIPTIONS, ENROLMENTS_BY_STATUS
@@ -20,7 +22,8 @@ from store.database import ping
 from store.provider_health import ProviderHealth
 from store.views import enrolments_by_status
 
-router = APIRouter(tags=["operations"])
+# Public: counts and states, never an id.
+router = APIRouter(tags=["operations"], route_class=CheckedRoute, dependencies=[PUBLIC_ROUTE])
 
 #: Prometheus' text format.
 PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8"

@@ -1,20 +1,11 @@
-"""``/webhooks/twilio``: Twilio's status callbacks and incoming messages, signed by Twilio.
+"""``/webhooks/twilio``: Twilio's status callbacks (``services.delivery_reports``) and incoming
+messages (``services.replies``), signed by Twilio.
 
-A status callback moves its message forward in the ledger (queued, sent, delivered, read;
-undelivered and failed are final); a repeated or reordered one changes nothing. When the
-welcome message of an enrolment turns out undelivered, its candidate's workflow is told, with
-the reason Twilio's ``ErrorCode`` maps to. An incoming STOP-type reply opts the sender out,
-a START-type one back in.
-
-https://www.twilio.com/docs/messaging/guides/track-outbound-message-status,
-https://help.twilio.com/articles/223134027 (opt-out keywords)
+https://www.twilio.com/docs/messaging/guides/track-outbound-message-status
 """
 
 from __future__ import annotations
 
-import logging
-import string
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form
@@ -22,32 +13,20 @@ from pydantic import BaseModel, StringConstraints
 from starlette.responses import Response
 
 from api.bodies import CheckedRoute
-from api.dependencies import BridgeDep, ContextDep
+from api.dependencies import ContextDep
 from api.errors import error_responses
+from api.permissions import TWILIO_WEBHOOK
 from api.routes.webhooks import Accepted
 from api.signatures import verified_twilio_form
-from channels.addresses import normalise_phone
-from channels.base import PermanentDeliveryError
-from channels.twilio import failure_reason
-from domain.events import DeliveryOutcome, DeliveryReceipt
-from domain.sending import WELCOME_MESSAGE
-from store.messages import UNDELIVERED, Messages, ReportOutcome
-from store.opt_outs import OptOuts
-
-logger = logging.getLogger(__name__)
+from services.delivery_reports import record_report
+from services.replies import receive_reply
 
 router = APIRouter(
     prefix="/webhooks/twilio",
     tags=["webhooks"],
     route_class=CheckedRoute,
-    dependencies=[Depends(verified_twilio_form)],
+    dependencies=[TWILIO_WEBHOOK, Depends(verified_twilio_form)],
 )
-
-#: Twilio's default opt-out and opt-in keywords.
-STOP_WORDS = frozenset(
-    {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
-)
-START_WORDS = frozenset({"START", "YES", "UNSTOP"})
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
@@ -71,15 +50,9 @@ class TwilioInboundMessage(BaseModel):
     MessageSid: TwilioText | None = None
 
 
-def keyword(body: str) -> str:
-    """A reply as a keyword: trimmed of whitespace and punctuation, upper case ("Stop." is
-    STOP)."""
-    return body.strip().strip(string.punctuation + string.whitespace).upper()
-
-
 @router.post("/status", response_model=Accepted, responses=error_responses(400, 401, 413, 415, 422))
 async def twilio_status(
-    callback: Annotated[TwilioStatusCallback, Form()], context: ContextDep, bridge: BridgeDep
+    callback: Annotated[TwilioStatusCallback, Form()], context: ContextDep
 ) -> Accepted:
     """Record how far the message got; an undelivered welcome fails its enrolment.
 
@@ -87,29 +60,8 @@ async def twilio_status(
     (telling it may have failed the first time: it applies each report once).
     """
     error_code = (callback.ErrorCode or "").strip() or None
-    report = await Messages(context.sessions).report(
-        callback.MessageSid, callback.MessageStatus, error_code, datetime.now(UTC)
-    )
-    if report.outcome is ReportOutcome.KEPT:
-        return Accepted(detail="kept until the message's send is recorded")
-    message = report.message
-    if message is None:
-        return Accepted(detail=f"status {callback.MessageStatus!r} changes nothing")
-    if message.status not in UNDELIVERED or message.message_number != WELCOME_MESSAGE:
-        return Accepted()
-    code = message.error_code
-    told = await bridge.receipt(
-        message.candidate_id,
-        DeliveryReceipt(
-            event_id=f"twilio:{callback.MessageSid}:{message.status}",
-            enrolment_id=message.enrolment_id,
-            message_number=message.message_number,
-            outcome=DeliveryOutcome.FAILED,
-            reason=f"twilio {message.status}" + (f" (error {code})" if code else ""),
-            failure=failure_reason(code),
-        ),
-    )
-    return Accepted(detail=None if told else "the candidate has no running workflow")
+    detail = await record_report(context, callback.MessageSid, callback.MessageStatus, error_code)
+    return Accepted(detail=detail)
 
 
 @router.post(
@@ -127,13 +79,5 @@ async def twilio_inbound(
 
     Answers with empty TwiML (Twilio itself sends the carrier's opt-out confirmation).
     """
-    word = keyword(message.Body)
-    opted_out = True if word in STOP_WORDS else False if word in START_WORDS else None
-    if opted_out is not None:
-        try:
-            address = normalise_phone(message.From)
-        except PermanentDeliveryError:
-            logger.info("opt-out keyword from an unusable number ignored")
-        else:
-            await OptOuts(context.sessions).set(address, opted_out)
+    await receive_reply(context, message.From, message.Body)
     return Response(EMPTY_TWIML, media_type="application/xml")

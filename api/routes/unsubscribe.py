@@ -16,10 +16,12 @@ from starlette.responses import HTMLResponse
 from api.bodies import CheckedRoute
 from api.dependencies import ContextDep
 from api.errors import ApiError, error_responses
+from api.permissions import PUBLIC_ROUTE
 from channels.unsubscribe import UNSUBSCRIBE_PATH, InvalidUnsubscribeToken, UnsubscribeLinks
-from store.opt_outs import OptOuts
+from services.replies import unsubscribe as unsubscribe_address
 
-router = APIRouter(tags=["webhooks"], route_class=CheckedRoute)
+# Public: each link carries a signed token of its own.
+router = APIRouter(tags=["webhooks"], route_class=CheckedRoute, dependencies=[PUBLIC_ROUTE])
 
 Token = Annotated[str, Query(min_length=3, max_length=1000)]
 
@@ -60,6 +62,6 @@ async def unsubscribe_page(token: Token, context: ContextDep) -> HTMLResponse:
 async def unsubscribe(token: Token, context: ContextDep) -> HTMLResponse:
     """Opt the link's address out of every e-mail (RFC 8058 one-click)."""
     address = _address(context, token)
-    await OptOuts(context.sessions).set(address, True)
+    await unsubscribe_address(context, address)
     body = f"<p>{html.escape(address)} will get no more recruiting e-mails from us.</p>"
     return HTMLResponse(PAGE.format(title="Unsubscribed", body=body))

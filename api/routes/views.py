@@ -12,12 +12,13 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
-from api.access import PrincipalDep
 from api.bodies import CheckedRoute
 from api.dependencies import ContextDep, SessionDep
-from api.errors import ApiError, error_responses, not_found
+from api.errors import ApiError, error_responses
 from api.etag import conditional_json
+from api.permissions import RECRUITERS, Recruiter
 from domain.statuses import EnrolmentStatus
+from services.errors import not_found
 from store.access import record
 from store.catalog import Catalog
 from store.views import (
@@ -32,7 +33,7 @@ from store.views import (
     RecruiterViews,
 )
 
-router = APIRouter(tags=["recruiter views"], route_class=CheckedRoute)
+router = APIRouter(tags=["recruiter views"], route_class=CheckedRoute, dependencies=[RECRUITERS])
 
 JobId = Annotated[str, Path(min_length=1, max_length=200)]
 Search = Annotated[
@@ -107,7 +108,7 @@ CSV_COLUMNS = (
 async def export_applications(
     job_id: JobId,
     context: ContextDep,
-    who: PrincipalDep,
+    who: Recruiter,
     status: StatusFilter = None,
     stage_id: StageFilter = None,
     q: Search = None,

@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from bridges import greenhouse
-from bridges.candidates_csv import read_rows
 from domain.ats import AtsSystem
+from services.candidate_imports import read_rows
 from tests.api.conftest import Stack, StackFactory, blast_campaign
 from tests.fakes.vendors import API_KEY, FakeAshby, FakeGreenhouse, FakeLever, running
 from workers.imports import api_client, import_applications, import_jobs

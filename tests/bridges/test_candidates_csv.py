@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bridges.candidates_csv import MAX_CELL_CHARS, UnreadableCsv, read_rows
+from services.candidate_imports import MAX_CELL_CHARS, UnreadableCsv, read_rows
 
 AT = datetime(2026, 12, 7, tzinfo=UTC)
 ROWS = ["name,phone", "Ada Lovelace,+14155550101", "Grace Hopper,+14155550102"]

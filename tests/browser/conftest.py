@@ -28,11 +28,11 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
-from api.demo import load_demo
 from config.settings import Settings
 from store.database import create_engine
 from store.migrate import upgrade
 from tests.keys import ADMIN_HEADERS, TEST_ADMIN_KEY
+from workers.demo import load_demo
 from workers.worker import running_workers
 
 CHROMIUM = os.environ.get("ENROLMENTS_CHROMIUM", "/usr/bin/chromium")

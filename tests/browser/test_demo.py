@@ -10,13 +10,13 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from api.demo import JOBS, load_demo
 from api.signatures import verify_webhook
 from domain.statuses import EnrolmentStatus
 from store.database import create_engine
 from store.schema import ApplicationRow, EnrolmentRow
 from tests.browser.conftest import LiveStack
 from tests.keys import TEST_ADMIN_KEY
+from workers.demo import JOBS, load_demo
 
 EVERY_STATUS = {status.value for status in EnrolmentStatus}
 #: ``sending`` lasts only until the channel answers; the timelines show it was there.

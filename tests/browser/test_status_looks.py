@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import api
-from api.ui import STATUS_LOOKS, temporal_workflow_url
+from api.pages.looks import STATUS_LOOKS, temporal_workflow_url
 from domain.statuses import EnrolmentStatus
 
 STYLESHEET = Path(api.__file__).parent / "static" / "app.css"

@@ -20,12 +20,12 @@ from temporalio.api.sdk.v1 import WorkflowMetadata
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from api.bridge import CandidateBridge
 from config.settings import Settings
 from domain.candidates import CandidateContact
 from domain.events import ApplicationRef, EnrolRequest, EnrolResult, ModuleProgress, ProgressEvent
 from domain.identity import candidate_workflow_id
 from domain.statuses import EnrolmentStatus as S
+from services.candidate_workflows import CandidateWorkflows
 from store.database import create_engine
 from store.schema import EnrolmentEventRow, EnrolmentRow, MessageRow
 from tests.fixtures.temporal import start_dev_server
@@ -45,7 +45,7 @@ class Stack:
 
     async def enrol(self, contact: CandidateContact, request: EnrolRequest) -> EnrolResult:
         assert request.candidate == contact
-        bridge = CandidateBridge(
+        bridge = CandidateWorkflows(
             self.client,
             task_queue=self.settings.task_queue,
             delivery_task_queue=self.settings.delivery_task_queue,

@@ -28,13 +28,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
-from api.bridge import CandidateBridge
 from domain.campaigns import Campaign, CampaignKind, CampaignModule, ChannelKind, ModuleType
 from domain.candidates import CandidateContact
 from domain.enrolments import StatusReason
 from domain.events import ApplicationRef, EnrolRequest, ModuleProgress, ProgressEvent
 from domain.identity import enrolment_id
 from domain.statuses import EnrolmentStatus as S
+from services.candidate_workflows import CandidateWorkflows
 from store.database import session_factory
 from store.messages import Messages
 from store.schema import EnrolmentRow, MessageRow
@@ -202,7 +202,7 @@ class Burst:
     def first_messages(self) -> int:
         return sum(1 for p in self.enrolments if 1 in p.messages)
 
-    async def push(self, bridge: CandidateBridge, *, concurrency: int = 6) -> None:
+    async def push(self, bridge: CandidateWorkflows, *, concurrency: int = 6) -> None:
         """Enrol everything, as an ATS does: each candidate's events in order, retried until
         accepted (same event id, so a retry never enrols twice)."""
         limit = asyncio.Semaphore(concurrency)
@@ -214,7 +214,7 @@ class Burst:
 
         await asyncio.gather(*(candidate(planned) for planned in self.candidates))
 
-    async def complete_modules(self, bridge: CandidateBridge, engine: AsyncEngine) -> None:
+    async def complete_modules(self, bridge: CandidateWorkflows, engine: AsyncEngine) -> None:
         """Report every module completed for the multi-module enrolments, once delivered."""
         waiting = [p for p in self.enrolments if p.modules]
         reported: set[str] = set()
@@ -288,7 +288,7 @@ SETTLE_TIMEOUT = 120.0
 
 
 async def enrol_until_accepted(
-    bridge: CandidateBridge, request: EnrolRequest, *, within: float = SETTLE_TIMEOUT
+    bridge: CandidateWorkflows, request: EnrolRequest, *, within: float = SETTLE_TIMEOUT
 ) -> None:
     """Send the enrol update until it is answered (an ATS retries a failed delivery)."""
     deadline = time.monotonic() + within
@@ -416,8 +416,8 @@ def worker_environment(
 
 def bridge_for(
     client: Client, task_queue: str, delivery_task_queue: str, *, enrol_timeout: float = 20.0
-) -> CandidateBridge:
-    return CandidateBridge(
+) -> CandidateWorkflows:
+    return CandidateWorkflows(
         client,
         task_queue=task_queue,
         delivery_task_queue=delivery_task_queue,

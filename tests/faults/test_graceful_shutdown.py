@@ -15,12 +15,13 @@ from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
-from channels.base import OutboundMessage, SendResult
+from channels.base import SendResult
 from config.settings import Settings
 from domain.campaigns import Campaign, CampaignKind, ChannelKind
 from domain.candidates import CandidateContact
 from domain.events import ApplicationRef, EnrolRequest
 from domain.identity import idempotency_key
+from domain.messages import OutboundMessage
 from domain.statuses import EnrolmentStatus as S
 from store.database import create_engine
 from tests.faults.conftest import bridge_for, read_statuses, wait_until

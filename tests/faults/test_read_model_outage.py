@@ -26,7 +26,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
-from api.bridge import CandidateBridge
 from channels.dispatch import ProviderChannels
 from channels.outbox import OutboxProvider
 from config.settings import Settings
@@ -35,6 +34,7 @@ from domain.candidates import CandidateContact
 from domain.events import ApplicationRef, EnrolRequest
 from domain.identity import enrolment_id
 from domain.statuses import EnrolmentStatus as S
+from services.candidate_workflows import CandidateWorkflows
 from store.database import create_engine, session_factory
 from store.messages import Messages
 from store.provider_health import ProviderHealth
@@ -94,7 +94,7 @@ class ReadModelStack:
     """The ASGI app and a worker on the switchable read model; deliveries go to SQLite."""
 
     http: httpx.AsyncClient
-    bridge: CandidateBridge
+    bridge: CandidateWorkflows
     settings: Settings
     engine: AsyncEngine
     channel_engine: AsyncEngine

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from channels.base import OutboundMessage
 from domain.campaigns import Campaign, CampaignKind, ChannelKind
 from domain.candidates import CandidateContact
 from domain.enrolments import Enrolment
 from domain.identity import enrolment_id, idempotency_key
+from domain.messages import OutboundMessage
 from domain.statuses import EnrolmentStatus
 
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)

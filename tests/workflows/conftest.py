@@ -25,7 +25,6 @@ from temporalio.worker import Worker
 from activities.contracts import PROJECT_ENROLMENTS, ProjectEnrolments, ProjectionResult
 from activities.delivery import DeliveryActivities
 from channels.base import (
-    OutboundMessage,
     PermanentDeliveryError,
     SendResult,
     TransientDeliveryError,
@@ -46,6 +45,7 @@ from domain.events import (
     ProgressResult,
 )
 from domain.identity import candidate_workflow_id
+from domain.messages import OutboundMessage
 from domain.statuses import EnrolmentStatus
 from domain.thread import CandidateThread
 from domain.timing import QuietHours

@@ -16,10 +16,6 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
-from api.bridge import confirmed
-from api.dependencies import ApiContext
-from api.errors import ApiError, ErrorBody, internal_error, invalid_input, outage
-from api.inbound import accept_event
 from domain.candidates import CandidateContact, Identifier, TimeZoneName
 from domain.events import (
     ApplicationRef,
@@ -29,6 +25,10 @@ from domain.events import (
 )
 from domain.identity import enrolment_id
 from domain.statuses import EnrolmentStatus
+from services.candidate_workflows import confirmed
+from services.context import Context
+from services.errors import ErrorBody, Refused, internal_error, invalid_input, outage
+from services.inbound import accept_event
 from store.catalog import Catalog, Placement
 from store.views import RecruiterViews
 
@@ -104,18 +104,23 @@ def _id_of(raw: Any) -> str | None:
 class AtsEvents:
     """Applies ATS events to the candidates' workflows."""
 
-    def __init__(self, context: ApiContext) -> None:
+    def __init__(self, context: Context) -> None:
         self._context = context
         self._sessions = context.sessions
-        self._bridge = context.bridge
+        self._workflows = context.workflows
 
     async def apply(
-        self, event: AtsEvent, source: str = ATS_SOURCE, said: dict[str, Any] | None = None
+        self,
+        event: AtsEvent,
+        source: str = ATS_SOURCE,
+        said: dict[str, Any] | None = None,
+        placement: Placement | None = None,
     ) -> AtsEventAccepted:
-        """Apply ``event``; raises ``ApiError`` for an unknown job, stage or campaign (422),
+        """Apply ``event``; raises ``Refused`` for an unknown job, stage or campaign (422),
         an event id reused with another payload (409), or no answer in time (503). ``said``
-        is what a repeat must say alike (default: the whole event)."""
-        placement = await self._placement(event)
+        is what a repeat must say alike (default: the whole event); ``placement`` what the
+        catalog says of its job stage, when the caller read it already."""
+        placement = self._checked(event, placement or await self._placement(event))
         said = event.said() if said is None else said
         if event.type is AtsEventType.APPLICATION_WITHDRAWN:
             withdrawal = ApplicationWithdrawn(
@@ -141,7 +146,7 @@ class AtsEvents:
             if campaign is not None and campaign.quiet_hours
             else None,
         )
-        result = await confirmed(self._bridge.enrol(request))
+        result = await confirmed(self._workflows.enrol(request))
         if not result.enrolments and campaign is not None:
             return AtsEventAccepted(enrolments=await self._forgotten(event))
         return AtsEventAccepted(enrolments=result.enrolments)
@@ -168,7 +173,7 @@ class AtsEvents:
                 for index, event in queue:
                     try:
                         accepted = await self.apply(event, source)
-                    except ApiError as err:
+                    except Refused as err:
                         results[index].error = err.body()
                     except Exception as err:
                         # Temporal or the database went away (or a bug): this event is not
@@ -194,17 +199,21 @@ class AtsEvents:
         to withdraw: no enrolments)."""
         await accept_event(self._context, source, withdrawal.event_id, said)
         if start:
-            result = await confirmed(self._bridge.withdraw(candidate, withdrawal))
+            result = await confirmed(self._workflows.withdraw(candidate, withdrawal))
             return AtsEventAccepted(enrolments=result.enrolments)
-        known = await confirmed(self._bridge.withdraw_existing(candidate.id, withdrawal))
+        known = await confirmed(self._workflows.withdraw_existing(candidate.id, withdrawal))
         return AtsEventAccepted(enrolments=[] if known is None else known.enrolments)
 
-    async def _placement(self, event: AtsEvent) -> Placement:
-        application = event.application
+    async def _placement(self, event: AtsEvent) -> Placement | None:
         async with self._sessions() as session:
-            placement = await Catalog(session).placement(application)
+            return await Catalog(session).placement(event.application)
+
+    @staticmethod
+    def _checked(event: AtsEvent, placement: Placement | None) -> Placement:
+        """``placement``, unless the event's job stage cannot take it (``Refused`` 422)."""
+        application = event.application
         if placement is None:
-            raise ApiError(
+            raise Refused(
                 422,
                 "unknown_job",
                 f"no job {application.job_id!r}: configure it with PUT /jobs/{{job_id}} first",
@@ -213,14 +222,14 @@ class AtsEvents:
         if event.type is AtsEventType.APPLICATION_WITHDRAWN:
             return placement  # Withdrawn from wherever it is: the stage needs no campaign.
         if not placement.stage_found:
-            raise ApiError(
+            raise Refused(
                 422,
                 "unknown_stage",
                 f"job {application.job_id!r} has no stage {application.stage_id!r}",
                 {"job_id": application.job_id, "stage_id": application.stage_id},
             )
         if placement.campaign_id is not None and placement.campaign is None:
-            raise ApiError(
+            raise Refused(
                 422,
                 "unknown_campaign",
                 f"stage {application.stage_id!r} links campaign {placement.campaign_id!r}, "

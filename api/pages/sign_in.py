@@ -24,11 +24,13 @@ from api.access import (
     Caller,
     csrf_ok,
 )
+from api.bodies import CheckedRoute
 from api.dependencies import ContextDep
+from api.permissions import PAGES, PUBLIC_ROUTE
 from api.templating import page_context, templates
 from domain.access import Role
 
-router = APIRouter(tags=["recruiter UI"], include_in_schema=False)
+router = APIRouter(tags=["recruiter UI"], include_in_schema=False, route_class=CheckedRoute)
 
 UI_ROLES = frozenset({Role.RECRUITER})
 
@@ -51,12 +53,12 @@ def _sign_in_page(
     )
 
 
-@router.get(SIGN_IN_PATH, response_class=HTMLResponse)
+@router.get(SIGN_IN_PATH, response_class=HTMLResponse, dependencies=[PUBLIC_ROUTE])
 async def sign_in_page(request: Request, context: ContextDep, next: str | None = None) -> Response:
     return _sign_in_page(request, context, next_page=_next_page(next), problem=None, status=200)
 
 
-@router.post(SIGN_IN_PATH, response_class=HTMLResponse)
+@router.post(SIGN_IN_PATH, response_class=HTMLResponse, dependencies=[PUBLIC_ROUTE])
 async def sign_in(
     request: Request,
     context: ContextDep,
@@ -97,7 +99,7 @@ async def sign_in(
     return response
 
 
-@router.post("/ui/sign-out")
+@router.post("/ui/sign-out", dependencies=[PAGES])
 async def sign_out(
     request: Request,
     context: ContextDep,

@@ -14,16 +14,21 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
+from api.bodies import CheckedRoute
 from api.dependencies import ContextDep, SessionDep
-from api.errors import error_responses, not_found
-from api.templating import HERE, STATIC_PATH, not_found_page, page_context, templates
-from domain.campaigns import CampaignKind, ChannelKind
-from domain.enrolments import StatusReason
-from domain.identity import candidate_workflow_id
-from domain.statuses import EnrolmentStatus
+from api.errors import error_responses
+from api.pages.looks import (
+    CHANNEL_LABELS,
+    KIND_LABELS,
+    REASON_LABELS,
+    STATUS_LOOKS,
+    temporal_workflow_url,
+)
+from api.permissions import PAGES
+from api.templating import not_found_page, page_context, templates
+from services.errors import not_found
 from store.catalog import Catalog
 from store.schema import StageRow
 from store.views import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, RecruiterViews
@@ -33,52 +38,9 @@ POLL_MS = 1500
 #: Stands for the candidate id in the workflow link the script completes (URL-safe as is).
 CANDIDATE_PLACEHOLDER = "__CANDIDATE_ID__"
 
-S = EnrolmentStatus
-
-
-class StatusLook(BaseModel):
-    """How a status is shown to recruiters: a readable label and a one-line hint."""
-
-    value: EnrolmentStatus
-    label: str
-    hint: str
-
-
-#: Every status in the order recruiters read a campaign's life, with its label and hint.
-STATUS_LOOKS: tuple[StatusLook, ...] = (
-    StatusLook(value=S.SENDING, label="Sending", hint="Being handed to the messaging channel"),
-    StatusLook(
-        value=S.QUEUED, label="Queued", hint="Waits for the candidate's current campaign to end"
-    ),
-    StatusLook(value=S.DELIVERED, label="Delivered", hint="The channel delivered it"),
-    StatusLook(
-        value=S.IN_PROGRESS, label="In progress", hint="The candidate is working through it"
-    ),
-    StatusLook(value=S.COMPLETED, label="Completed", hint="Every module completed"),
-    StatusLook(value=S.FAILED, label="Failed", hint="Could not be delivered"),
-    StatusLook(value=S.EXPIRED, label="Expired", hint="Not completed before the deadline"),
-    StatusLook(
-        value=S.AUTO_MATCH, label="Auto-Match", hint="Waits for an interviewer's availability"
-    ),
-    StatusLook(
-        value=S.CANCELLED, label="Cancelled", hint="Withdrawn or moved on before it was sent"
-    ),
-)
-
-KIND_LABELS = {CampaignKind.BLAST: "Blast", CampaignKind.MULTI_MODULE: "Multi-module"}
-CHANNEL_LABELS = {
-    ChannelKind.SMS: "SMS",
-    ChannelKind.WHATSAPP: "WhatsApp",
-    ChannelKind.EMAIL: "Email",
-}
-REASON_LABELS = {
-    reason.value: reason.value.replace("_", " ").capitalize() for reason in StatusReason
-}
-
 View = Literal["table", "kanban"]
 
-router = APIRouter(tags=["recruiter UI"])
-router.mount(STATIC_PATH, StaticFiles(directory=HERE / "static"), name="ui-static")
+router = APIRouter(tags=["recruiter UI"], route_class=CheckedRoute, dependencies=[PAGES])
 
 
 class CampaignLook(BaseModel):
@@ -119,14 +81,6 @@ class JobCounts(BaseModel):
     total: int
     statuses: dict[str, int]
     stages: dict[str, int]
-
-
-def temporal_workflow_url(base_url: str, namespace: str, candidate_id: str) -> str:
-    """The Temporal Web UI page of ``candidate_id``'s workflow."""
-    workflow_id = candidate_workflow_id(candidate_id)
-    return f"{base_url.rstrip('/')}/namespaces/{quote(namespace, safe='')}/workflows/" + quote(
-        workflow_id, safe=""
-    )
 
 
 async def _campaign_looks(session: SessionDep, stages: list[StageRow]) -> dict[str, CampaignLook]:

@@ -10,8 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from api.dependencies import ApiContext
-from api.errors import ApiError
+from services.context import Context
+from services.errors import Refused
 from store.inbound import AcceptedEvent, EventIdReused, InboundEvents
 
 
@@ -23,17 +23,17 @@ def fingerprint(said: dict[str, Any]) -> str:
 
 
 async def accept_event(
-    context: ApiContext, source: str, event_id: str, payload: BaseModel | dict[str, Any]
+    context: Context, source: str, event_id: str, payload: BaseModel | dict[str, Any]
 ) -> AcceptedEvent:
     """Record ``event_id`` of ``source`` in the ledger; raises a 409 ``event_id_reused``
-    ``ApiError`` when it was accepted before with a different payload."""
+    ``Refused`` when it was accepted before with a different payload."""
     said = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else payload
     try:
         return await InboundEvents(context.sessions).accept(
             source, event_id, fingerprint(said), datetime.now(UTC)
         )
     except EventIdReused as err:
-        raise ApiError(
+        raise Refused(
             409,
             "event_id_reused",
             f"event {event_id!r} was already received with a different payload; an event id "
@@ -47,7 +47,7 @@ async def accept_event(
 IDEMPOTENCY_SOURCE = "idempotency-key"
 
 
-async def claim_idempotency_key(context: ApiContext, key: str, request: dict[str, Any]) -> None:
+async def claim_idempotency_key(context: Context, key: str, request: dict[str, Any]) -> None:
     """Bind ``key`` to ``request`` (the action and what it acts on), or raise 422
     ``idempotency_key_reused`` when the key came before with another request: its sender
     would otherwise be told the first request's outcome as if it were this one's."""
@@ -56,7 +56,7 @@ async def claim_idempotency_key(context: ApiContext, key: str, request: dict[str
             IDEMPOTENCY_SOURCE, key, fingerprint(request), datetime.now(UTC)
         )
     except EventIdReused as err:
-        raise ApiError(
+        raise Refused(
             422,
             "idempotency_key_reused",
             "this Idempotency-Key was sent before with another request; a key names one "

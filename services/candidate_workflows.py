@@ -1,4 +1,5 @@
-"""The bridge from HTTP to the candidates' workflows, calling each handler by typed reference.
+"""The client of the candidates' workflows: every use case reaches a candidate through it,
+calling each handler of ``CandidateWorkflow`` by typed reference.
 
 ATS events are updates sent with update-with-start (conflict policy: use the running
 workflow): enrolling answers with the enrolment ids and their first statuses, a withdrawal with
@@ -26,7 +27,6 @@ from temporalio.client import (
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.errors import ApiError
 from domain.candidates import CandidateContact
 from domain.events import (
     ActionResult,
@@ -46,6 +46,7 @@ from domain.events import (
 )
 from domain.identity import candidate_workflow_id
 from domain.thread import CandidateThread
+from services.errors import Refused
 from workflows.candidate import CandidateWorkflow
 from workflows.inputs import CandidateWorkflowInput
 from workflows.search_attributes import at_start
@@ -70,7 +71,7 @@ async def confirmed(call: Awaitable[T]) -> T:
     try:
         return await call
     except EnrolmentTimeout as err:
-        raise ApiError(
+        raise Refused(
             503,
             "enrolment_timeout",
             "the event was not confirmed in time; send the same event again",
@@ -78,7 +79,7 @@ async def confirmed(call: Awaitable[T]) -> T:
         ) from err
 
 
-class CandidateBridge:
+class CandidateWorkflows:
     """Talks to each candidate's ``CandidateWorkflow`` (id from ``candidate_workflow_id``)."""
 
     def __init__(

@@ -1,9 +1,10 @@
-"""A CSV of candidates as ATS events: ``enrolments import`` and the recruiter UI's upload page.
+"""Importing candidates from a CSV: ``enrolments import`` and the recruiter UI's upload page.
 
 Each row (``name``, ``phone`` with its country code and/or ``email``, optional ``timezone``)
 becomes an ``application.created`` event into one job stage, with ids derived from the person
 (their E.164 number, else their e-mail), so importing the same file again repeats the same
-events and creates nothing twice. Rows that cannot be one are reported with their line.
+events and creates nothing twice. Rows that cannot be one are reported with their line. Every
+event then takes the one way in all ATS events take (``services.ats_events``).
 """
 
 from __future__ import annotations
@@ -12,12 +13,16 @@ import csv
 import hashlib
 import io
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import available_timezones
 
 import phonenumbers
+from pydantic import BaseModel
+
+from services.ats_events import AtsEvents, BatchResult
+from services.context import Context
+from services.errors import ErrorBody
 
 #: Characters no name, number or address holds (C0 and C1 controls but tab).
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
@@ -42,10 +47,34 @@ class UnreadableCsv(ValueError):
     """The file is not a CSV of candidates: not UTF-8 text, or no header with the columns."""
 
 
-@dataclass
-class RowProblem:
+class RowProblem(BaseModel):
+    """A row of the file that was not imported, and why."""
+
     line: int
     message: str
+
+
+class ImportOutcome(BaseModel):
+    """What importing rows did: rows enrolled, rows imported before, rows refused (with why)."""
+
+    applied: int = 0
+    already: int = 0
+    problems: list[RowProblem] = []
+
+    def count(self, line: int, error: ErrorBody | None) -> None:
+        """Count a row's event as its result says: applied, imported before (its id came
+        with other details: left as it was), or refused with why."""
+        if error is None:
+            self.applied += 1
+        elif error.code == "event_id_reused":
+            self.already += 1
+        else:
+            self.problems.append(RowProblem(line=line, message=error.message))
+
+
+#: Refusals that say "try again" (503 answers), and how many more tries a row gets.
+PASSING = frozenset({"enrolment_timeout", "temporal_unavailable", "database_unavailable"})
+RETRIES = 2
 
 
 Numbered = list[tuple[int, dict[str, Any]]]
@@ -99,13 +128,13 @@ def read_rows(
             break
         except csv.Error:
             # Past the csv module's own limit (far past ours), or broken quoting.
-            problems.append(RowProblem(reader.line_num, _unreadable_row()))
+            problems.append(RowProblem(line=reader.line_num, message=_unreadable_row()))
             continue
         line = reader.line_num
         if not any(cell.strip() for cell in row):
             continue  # a blank line
         if len(row) > MAX_COLUMNS or any(len(cell) > MAX_CELL_CHARS for cell in row):
-            problems.append(RowProblem(line, _unreadable_row()))
+            problems.append(RowProblem(line=line, message=_unreadable_row()))
             continue
         values = {k: v.strip() for k, v in zip(header, row, strict=False)}
         name, phone, email = (
@@ -116,14 +145,16 @@ def read_rows(
         zone = values.get("timezone") or None
         problem = _row_problem(name, phone, email, zone, zones)
         if problem:
-            problems.append(RowProblem(line, problem))
+            problems.append(RowProblem(line=line, message=problem))
             continue
         who = phone and phonenumbers.format_number(
             phonenumbers.parse(phone), phonenumbers.PhoneNumberFormat.E164
         )
         person = hashlib.sha256((who or email.lower()).encode()).hexdigest()[:20]
         if person in seen:
-            problems.append(RowProblem(line, f"the same candidate as line {seen[person]}"))
+            problems.append(
+                RowProblem(line=line, message=f"the same candidate as line {seen[person]}")
+            )
             continue
         seen[person] = line
         events.append(
@@ -149,6 +180,38 @@ def read_rows(
             )
         )
     return events, problems
+
+
+async def import_rows(
+    context: Context, data: bytes, job_id: str, stage_id: str, at: datetime, first_line: int = 1
+) -> ImportOutcome:
+    """Enrol each row of ``data`` (a CSV, or a chunk of one with its header, whose header is
+    the file's line ``first_line``) into the job stage, as ATS events of time ``at``. Raises
+    ``UnreadableCsv`` for a file that is no CSV of candidates."""
+    events, problems = read_rows(data, job_id, stage_id, at)
+    offset = first_line - 1
+    outcome = ImportOutcome(
+        problems=[RowProblem(line=p.line + offset, message=p.message) for p in problems]
+    )
+    results = await _applied(AtsEvents(context), events)
+    for (line, _), result in zip(events, results, strict=True):
+        outcome.count(line + offset, result.error)
+    outcome.problems.sort(key=lambda p: p.line)
+    return outcome
+
+
+async def _applied(use_case: AtsEvents, events: Numbered) -> list[BatchResult]:
+    """Each event applied; one refused for a passing reason (no answer in time, an outage) is
+    sent again, as a caller of the API would: its id makes a repeat harmless."""
+    results = (await use_case.apply_batch([event for _, event in events])).results
+    for _ in range(RETRIES):
+        again = [n for n, r in enumerate(results) if r.error and r.error.code in PASSING]
+        if not again:
+            break
+        retried = await use_case.apply_batch([events[n][1] for n in again])
+        for n, result in zip(again, retried.results, strict=True):
+            results[n] = result
+    return results
 
 
 def _unreadable_row() -> str:

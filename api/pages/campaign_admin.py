@@ -9,14 +9,13 @@ it is audited like the API's ``campaign.saved``.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from api.access import PrincipalDep
+from api.bodies import CheckedRoute
 from api.dependencies import ContextDep, SessionDep
 from api.pages.forms import (
     IDENTIFIER,
@@ -25,14 +24,17 @@ from api.pages.forms import (
     render_form,
     validation_messages,
 )
+from api.permissions import PAGES, AdminOnPage
 from api.templating import not_found_page, page_context, templates
 from domain.campaigns import Campaign, CampaignKind, ChannelKind, ModuleType
 from domain.durations import format_duration
 from domain.personalisation import PLACEHOLDERS
-from store.access import record
+from services.configuration import campaign_problems
+from services.configuration import save_campaign as save_campaign_definition
 from store.catalog import Catalog
 
-router = APIRouter(tags=["recruiter UI"], include_in_schema=False)
+# Recruiters see the forms; only an admin saves one (``who: AdminOnPage``).
+router = APIRouter(tags=["recruiter UI"], include_in_schema=False, route_class=CheckedRoute)
 
 
 def _form_values(campaign: Campaign | None) -> dict[str, str]:
@@ -112,7 +114,9 @@ def _problems(body: dict[str, Any]) -> tuple[Campaign | None, list[str]]:
         campaign = Campaign.model_validate(body)
     except ValidationError as err:
         return None, validation_messages(err)
-    return campaign, [f"{where}: {why}" for where, why in campaign.definition_problems()]
+    refused = campaign_problems(campaign)
+    details = refused.details if refused is not None else []
+    return campaign, [f"{'.'.join(d['loc'][1:])}: {d['message']}" for d in details]
 
 
 def _render(
@@ -135,7 +139,7 @@ def _render(
     return render_form(request, context, "campaign_form.html", values, status_code)
 
 
-@router.get("/ui/campaigns", response_class=HTMLResponse)
+@router.get("/ui/campaigns", response_class=HTMLResponse, dependencies=[PAGES])
 async def campaigns_page(
     request: Request, session: SessionDep, context: ContextDep
 ) -> HTMLResponse:
@@ -151,12 +155,12 @@ async def campaigns_page(
     )
 
 
-@router.get("/ui/campaigns/new", response_class=HTMLResponse)
+@router.get("/ui/campaigns/new", response_class=HTMLResponse, dependencies=[PAGES])
 async def new_campaign_page(request: Request, context: ContextDep) -> HTMLResponse:
     return _render(request, context, None, _form_values(None), [])
 
 
-@router.get("/ui/campaigns/{campaign_id}", response_class=HTMLResponse)
+@router.get("/ui/campaigns/{campaign_id}", response_class=HTMLResponse, dependencies=[PAGES])
 async def edit_campaign_page(
     request: Request, campaign_id: str, session: SessionDep, context: ContextDep
 ) -> HTMLResponse:
@@ -167,9 +171,7 @@ async def edit_campaign_page(
 
 
 @router.post("/ui/campaigns", response_class=HTMLResponse)
-async def save_campaign(
-    request: Request, session: SessionDep, context: ContextDep, who: PrincipalDep
-) -> Response:
+async def save_campaign(request: Request, context: ContextDep, who: AdminOnPage) -> Response:
     """Create or replace a campaign from the form (admins: ``api.access.policy``): 303 to the
     list, or the form again (422) with every problem listed."""
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
@@ -184,9 +186,5 @@ async def save_campaign(
         errors.insert(0, "id: letters, digits, '.', '_' or '-' (up to 200), starting with one")
     if errors or campaign is None:
         return _render(request, context, campaign_id or None, form, errors, status_code=422)
-    now = datetime.now(UTC)
-    await Catalog(session).save_campaign(campaign_id, campaign, now)
-    said = {"name": campaign.name, "kind": campaign.kind, "channel": campaign.channel}
-    record(session, who.actor, "campaign.saved", campaign_id, said, now)
-    await session.commit()
+    await save_campaign_definition(context, campaign_id, campaign, who)
     return RedirectResponse(f"{page_context(request, context)['ui_url']}/campaigns", 303)

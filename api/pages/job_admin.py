@@ -6,22 +6,24 @@ campaigns, a vendor job mapped twice), saved through the same catalog and audite
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from api.access import PrincipalDep
+from api.bodies import CheckedRoute
 from api.dependencies import ContextDep, SessionDep
 from api.pages.forms import IDENTIFIER, csrf_refused, render_form, validation_messages
+from api.permissions import PAGES, AdminOnPage
 from api.templating import not_found_page, page_context
 from domain.ats import AtsSystem
-from store.access import record
-from store.catalog import AtsJobTaken, Catalog, Job, JobDefinition, UnknownCampaigns
+from services.configuration import save_job as save_job_definition
+from services.errors import Refused
+from store.catalog import Catalog, Job, JobDefinition
 
-router = APIRouter(tags=["recruiter UI"], include_in_schema=False)
+# Recruiters see the forms; only an admin saves one (``who: AdminOnPage``).
+router = APIRouter(tags=["recruiter UI"], include_in_schema=False, route_class=CheckedRoute)
 
 
 def _form_values(job: Job | None) -> dict[str, str]:
@@ -91,12 +93,12 @@ def _render(
     return render_form(request, context, "job_form.html", values, status_code)
 
 
-@router.get("/ui/jobs/new", response_class=HTMLResponse)
+@router.get("/ui/jobs/new", response_class=HTMLResponse, dependencies=[PAGES])
 async def new_job_page(request: Request, context: ContextDep) -> HTMLResponse:
     return _render(request, context, None, {}, [])
 
 
-@router.get("/ui/jobs/{job_id}/edit", response_class=HTMLResponse)
+@router.get("/ui/jobs/{job_id}/edit", response_class=HTMLResponse, dependencies=[PAGES])
 async def edit_job_page(
     request: Request, job_id: str, session: SessionDep, context: ContextDep
 ) -> HTMLResponse:
@@ -107,9 +109,7 @@ async def edit_job_page(
 
 
 @router.post("/ui/jobs", response_class=HTMLResponse)
-async def save_job(
-    request: Request, session: SessionDep, context: ContextDep, who: PrincipalDep
-) -> Response:
+async def save_job(request: Request, context: ContextDep, who: AdminOnPage) -> Response:
     """Create or replace a job from the form (admins): 303 to its page, or the form again
     (422) with every problem listed."""
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
@@ -128,16 +128,8 @@ async def save_job(
         )
     if errors:
         return _render(request, context, job_id or None, form, errors, 422)
-    now = datetime.now(UTC)
     try:
-        await Catalog(session).save_job(job_id, job, now)
-    except UnknownCampaigns as err:
-        message = f"stages link campaigns that do not exist: {', '.join(err.campaign_ids)}"
-        return _render(request, context, job_id, form, [message], 422)
-    except AtsJobTaken as err:
-        message = f"{err.mapping.system} job {err.mapping.job_id!r} is mapped by {err.job_id!r}"
-        return _render(request, context, job_id, form, [message], 422)
-    stages = [{"id": s.id, "campaign_id": s.campaign_id} for s in job.stages]
-    record(session, who.actor, "job.saved", job_id, {"name": job.name, "stages": stages}, now)
-    await session.commit()
+        await save_job_definition(context, job_id, job, who)
+    except Refused as refusal:
+        return _render(request, context, job_id, form, [refusal.message], 422)
     return RedirectResponse(f"{page_context(request, context)['ui_url']}/jobs/{job_id}", 303)

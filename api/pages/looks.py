@@ -1,0 +1,67 @@
+"""How the recruiter's pages show things: each status's label and hint, the labels of campaign
+kinds, channels and reasons, and the link to a candidate's workflow in the Temporal UI.
+
+Decided here, once, for every page and handed to the scripts; the colours live in
+``static/app.css``.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from pydantic import BaseModel
+
+from domain.campaigns import CampaignKind, ChannelKind
+from domain.enrolments import StatusReason
+from domain.identity import candidate_workflow_id
+from domain.statuses import EnrolmentStatus
+
+S = EnrolmentStatus
+
+
+class StatusLook(BaseModel):
+    """How a status is shown to recruiters: a readable label and a one-line hint."""
+
+    value: EnrolmentStatus
+    label: str
+    hint: str
+
+
+#: Every status in the order recruiters read a campaign's life, with its label and hint.
+STATUS_LOOKS: tuple[StatusLook, ...] = (
+    StatusLook(value=S.SENDING, label="Sending", hint="Being handed to the messaging channel"),
+    StatusLook(
+        value=S.QUEUED, label="Queued", hint="Waits for the candidate's current campaign to end"
+    ),
+    StatusLook(value=S.DELIVERED, label="Delivered", hint="The channel delivered it"),
+    StatusLook(
+        value=S.IN_PROGRESS, label="In progress", hint="The candidate is working through it"
+    ),
+    StatusLook(value=S.COMPLETED, label="Completed", hint="Every module completed"),
+    StatusLook(value=S.FAILED, label="Failed", hint="Could not be delivered"),
+    StatusLook(value=S.EXPIRED, label="Expired", hint="Not completed before the deadline"),
+    StatusLook(
+        value=S.AUTO_MATCH, label="Auto-Match", hint="Waits for an interviewer's availability"
+    ),
+    StatusLook(
+        value=S.CANCELLED, label="Cancelled", hint="Withdrawn or moved on before it was sent"
+    ),
+)
+
+KIND_LABELS = {CampaignKind.BLAST: "Blast", CampaignKind.MULTI_MODULE: "Multi-module"}
+CHANNEL_LABELS = {
+    ChannelKind.SMS: "SMS",
+    ChannelKind.WHATSAPP: "WhatsApp",
+    ChannelKind.EMAIL: "Email",
+}
+REASON_LABELS = {
+    reason.value: reason.value.replace("_", " ").capitalize() for reason in StatusReason
+}
+
+
+def temporal_workflow_url(base_url: str, namespace: str, candidate_id: str) -> str:
+    """The Temporal Web UI page of ``candidate_id``'s workflow."""
+    workflow_id = candidate_workflow_id(candidate_id)
+    return f"{base_url.rstrip('/')}/namespaces/{quote(namespace, safe='')}/workflows/" + quote(
+        workflow_id, safe=""
+    )

@@ -1,0 +1,89 @@
+"""The messages a candidate gets: each one rendered from the enrolment's campaign snapshot.
+
+``outbound_message`` is what the workflow hands the delivery activity; ``OutboundMessage``
+is what every channel sends. Rendering is pure, so the workflow may do it.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from domain.campaigns import ChannelKind
+from domain.candidates import CandidateContact
+from domain.enrolments import Enrolment
+from domain.identity import idempotency_key
+from domain.personalisation import Personalisation, render
+from domain.sending import WELCOME_MESSAGE
+
+
+class WhatsAppContent(BaseModel):
+    """An approved WhatsApp template (Twilio Content API) with its variables filled in."""
+
+    content_sid: str
+    variables: dict[str, str] = {}
+
+
+class OutboundMessage(BaseModel):
+    """One message to one candidate. ``idempotency_key`` makes a repeat a no-op.
+
+    ``body`` is the personalised text; ``subject`` is for e-mail; ``template`` is set for a
+    WhatsApp message that opens a conversation (it is sent instead of ``body``).
+    """
+
+    idempotency_key: str
+    enrolment_id: str
+    message_number: int
+    channel: ChannelKind
+    candidate: CandidateContact
+    body: str
+    subject: str | None = None
+    template: WhatsAppContent | None = None
+
+
+def outbound_message(
+    enrolment: Enrolment, number: int, candidate: CandidateContact
+) -> OutboundMessage:
+    """The ``number``-th message of ``enrolment``, personalised for ``candidate``.
+
+    A nudge's text is the campaign's nudge message. A WhatsApp welcome or nudge goes out as the
+    campaign's approved template, when it has one: it opens the conversation, where free text
+    would be refused outside the 24-hour window.
+    """
+    campaign = enrolment.campaign
+    values = Personalisation(
+        candidate_name=candidate.name,
+        job_name=enrolment.job_name,
+        stage_name=enrolment.stage_name,
+        campaign_name=campaign.name,
+    )
+    template = None
+    nudge = enrolment.is_nudge(number)
+    if (
+        campaign.channel is ChannelKind.WHATSAPP
+        and (number == WELCOME_MESSAGE or nudge)
+        and campaign.whatsapp_template is not None
+    ):
+        template = WhatsAppContent(
+            content_sid=campaign.whatsapp_template.content_sid,
+            variables={
+                name: render(text, values)
+                for name, text in campaign.whatsapp_template.variables.items()
+            },
+        )
+    return OutboundMessage(
+        idempotency_key=idempotency_key(enrolment.id, number),
+        enrolment_id=enrolment.id,
+        message_number=number,
+        channel=campaign.channel,
+        candidate=candidate,
+        body=render(
+            campaign.nudges.message
+            if nudge and campaign.nudges is not None
+            else campaign.messages[number - 1],
+            values,
+        ),
+        subject=render(campaign.subject or campaign.name, values)
+        if campaign.channel is ChannelKind.EMAIL
+        else None,
+        template=template,
+    )
