@@ -27,6 +27,7 @@ from pathlib import Path
 
 import httpx
 
+from api.cursors import encode_cursor
 from bench.stack import (
     Application,
     BenchStack,
@@ -46,7 +47,7 @@ from bench.stack import (
     verdict,
     wait_for_status,
 )
-from store.views import MAX_PAGE_SIZE, encode_cursor
+from store.views import MAX_PAGE_SIZE
 
 TARGET_P99_S = 1.0
 JOB = "bench-latency"

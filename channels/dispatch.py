@@ -31,7 +31,8 @@ from channels.base import (
 from domain.campaigns import ChannelKind
 from domain.enrolments import StatusReason
 from domain.messages import OutboundMessage
-from store.messages import UNDELIVERED, AttemptKind, Messages, StoredMessage
+from store.message_status import UNDELIVERED, StoredMessage
+from store.messages import AttemptKind, Messages
 from store.provider_health import ProviderHealth
 
 logger = logging.getLogger(__name__)

@@ -30,7 +30,7 @@ from services.context import Context
 from services.errors import ErrorBody, Refused, internal_error, invalid_input, outage
 from services.inbound import accept_event
 from store.catalog import Catalog, Placement
-from store.views import RecruiterViews
+from store.enrolment_view import EnrolmentViews
 
 #: The ledger's name for ids of ``POST /ats/events`` (vendor bridges name their own).
 ATS_SOURCE = "ats"
@@ -242,7 +242,7 @@ class AtsEvents:
         """The enrolment a repeated event created long ago, which the workflow no longer holds
         (finished and projected): its id is derived from the event, the read model has it."""
         async with self._sessions() as session:
-            row = await RecruiterViews(session).enrolment_row(
+            row = await EnrolmentViews(session).enrolment_row(
                 enrolment_id(event.id, event.application.id)
             )
         if row is None:

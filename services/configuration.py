@@ -8,10 +8,11 @@ from datetime import UTC, datetime
 
 from domain.access import Principal
 from domain.campaigns import Campaign
+from domain.jobs import JobDefinition
 from services.context import Context
 from services.errors import Refused
 from store.access import record
-from store.catalog import AtsJobTaken, Catalog, Job, JobDefinition, StoredCampaign, UnknownCampaigns
+from store.catalog import AtsJobTaken, Catalog, Job, StoredCampaign, UnknownCampaigns
 
 
 def campaign_problems(campaign: Campaign) -> Refused | None:

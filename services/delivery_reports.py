@@ -14,7 +14,8 @@ from channels.twilio import failure_reason
 from domain.events import DeliveryOutcome, DeliveryReceipt
 from domain.sending import WELCOME_MESSAGE
 from services.context import Context
-from store.messages import UNDELIVERED, Messages, ReportOutcome
+from store.delivery_reports import DeliveryReports, ReportOutcome
+from store.message_status import UNDELIVERED
 
 
 async def record_report(
@@ -26,7 +27,7 @@ async def record_report(
     The workflow is told again when a repeated report finds the welcome already undelivered
     (telling it may have failed the first time: it applies each report once).
     """
-    report = await Messages(context.sessions).report(
+    report = await DeliveryReports(context.sessions).record(
         provider_message_id, status, error_code, datetime.now(UTC)
     )
     if report.outcome is ReportOutcome.KEPT:

@@ -21,7 +21,7 @@ from services.context import Context
 from services.errors import Refused, not_found
 from services.inbound import accept_event
 from store.catalog import Catalog
-from store.views import RecruiterViews
+from store.enrolment_view import EnrolmentViews
 
 #: The ledger's names for the ids of each kind of report.
 PROGRESS_SOURCE = "candidate-progress"
@@ -60,7 +60,7 @@ async def report_progress(context: Context, report: ModuleProgressReport) -> str
     another payload, 503 when the workflow did not answer in time.
     """
     async with context.sessions() as session:
-        enrolment = await RecruiterViews(session).enrolment_row(report.enrolment_id)
+        enrolment = await EnrolmentViews(session).enrolment_row(report.enrolment_id)
     if enrolment is None:
         raise not_found("enrolment", report.enrolment_id)
     await accept_event(context, PROGRESS_SOURCE, report.id, report)
@@ -97,7 +97,7 @@ async def report_availability(context: Context, report: AvailabilityReport) -> i
                 f"job {report.job_id!r} has no stage {report.stage_id!r}",
                 {"job_id": report.job_id, "stage_id": report.stage_id},
             )
-        candidates = await RecruiterViews(session).auto_match_candidates(
+        candidates = await EnrolmentViews(session).auto_match_candidates(
             report.job_id, report.stage_id
         )
     accepted = await accept_event(context, AVAILABILITY_SOURCE, report.id, report)

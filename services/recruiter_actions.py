@@ -24,7 +24,7 @@ from services.context import Context
 from services.errors import Refused, not_found
 from services.inbound import claim_idempotency_key
 from store.access import record
-from store.views import RecruiterViews
+from store.enrolment_view import EnrolmentViews
 
 
 class Corrections(BaseModel):
@@ -110,7 +110,7 @@ async def _candidate_of(context: Context, enrolment_id: str) -> str:
     # A session of its own, closed before the workflow is asked: on SQLite the API and the
     # projection share one connection, which an open session would hold while it waits.
     async with context.sessions() as session:
-        row = await RecruiterViews(session).enrolment_row(enrolment_id)
+        row = await EnrolmentViews(session).enrolment_row(enrolment_id)
     if row is None:
         raise not_found("enrolment", enrolment_id)
     return row.candidate_id

@@ -10,74 +10,23 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Self
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel
 from sqlalchemy import and_, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.ats import AtsJobMapping, AtsSystem
 from domain.campaigns import Campaign
-from domain.candidates import Identifier
 from domain.events import ApplicationRef
+from domain.jobs import InterviewSettings, JobDefinition, StageDefinition
 from store.database import dialect_insert
 from store.schema import (
     CampaignRow,
     JobRow,
     StageRow,
 )
-
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-
-
-class InterviewSettings(BaseModel):
-    """How a scheduling stage books interviews: Auto-Match waits for interviewer availability."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    auto_match: bool = False
-
-
-class StageDefinition(BaseModel):
-    """One stage of a job, optionally linked to the campaign its entrants are enrolled in."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: Identifier
-    name: Name
-    campaign_id: Identifier | None = None
-    interview_settings: InterviewSettings | None = None
-    #: The vendor ATS stage this stage stands for (with the job's ``ats`` mapping).
-    ats_stage_id: Identifier | None = None
-
-    @property
-    def auto_match(self) -> bool:
-        return self.interview_settings is not None and self.interview_settings.auto_match
-
-
-class JobDefinition(BaseModel):
-    """A job and its ordered stages, as a recruiter configures it (stage order = list order)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: Name
-    stages: Annotated[list[StageDefinition], Field(max_length=100)] = []
-    #: The vendor ATS job this job stands for: its bridge routes that job's events here.
-    ats: AtsJobMapping | None = None
-
-    @model_validator(mode="after")
-    def _stage_ids_unique(self) -> Self:
-        ids = [stage.id for stage in self.stages]
-        if len(set(ids)) != len(ids):
-            raise ValueError("stage ids must be unique within a job")
-        ats_ids = [stage.ats_stage_id for stage in self.stages if stage.ats_stage_id is not None]
-        if len(set(ats_ids)) != len(ats_ids):
-            raise ValueError("ats_stage_id must be unique within a job (a vendor stage maps one)")
-        return self
-
-    def campaign_ids(self) -> set[str]:
-        return {s.campaign_id for s in self.stages if s.campaign_id is not None}
 
 
 class StoredCampaign(BaseModel):
@@ -272,6 +221,10 @@ class Catalog:
             if job.ats is None:
                 raise
             raise AtsJobTaken(job.ats, "another job") from err
+        await self._save_stages(job_id, job)
+
+    async def _save_stages(self, job_id: str, job: JobDefinition) -> None:
+        """The job's stages as ``job`` lists them (those not listed any more are removed)."""
         # Stage mappings may move between stages in one request: clear them first, so the
         # one-stage-per-vendor-stage index never sees two stages holding one.
         await self._session.execute(

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TypeVar
 
-from sqlalchemy import URL, Dialect, Table, event, make_url, text
+from sqlalchemy import URL, DateTime, Dialect, Table, event, make_url, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import ArgumentError
@@ -21,9 +22,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry
-
-from store.schema import Base
+from sqlalchemy.types import TypeDecorator
 
 #: How long a SQLite writer waits for another one to finish before giving up (milliseconds).
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -124,7 +125,8 @@ def dialect_of(bind: AsyncSession | AsyncConnection | AsyncEngine | Dialect) -> 
 
 
 def dialect_insert(
-    bind: AsyncSession | AsyncConnection | AsyncEngine | Dialect, table: type[Base] | Table
+    bind: AsyncSession | AsyncConnection | AsyncEngine | Dialect,
+    table: type[DeclarativeBase] | Table,
 ) -> Insert:
     """An ``INSERT`` for ``table`` in ``bind``'s dialect, so ``on_conflict_do_update`` and
     ``on_conflict_do_nothing`` (same API on SQLite and PostgreSQL) are available."""
@@ -190,3 +192,30 @@ __all__ = [
     "session_factory",
     "sqlite_path",
 ]
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An aware timestamp, stored in UTC.
+
+    SQLite has no time zones: SQLAlchemy writes the wall-clock digits and drops the offset, and
+    reads back naive values. Converting to UTC on the way in keeps instants correct and makes
+    SQLite's text order chronological; tagging UTC on the way out gives every reader an aware
+    value (the API promises RFC 3339 with a zone). A naive value is a bug in the caller.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: the read model stores aware times only")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)

@@ -1,5 +1,5 @@
 """The message ledger: every outbound message, once per idempotency key, whichever provider
-carried it, with what the provider said of it since.
+carried it. Its one writer is the delivery activity (through ``channels.dispatch``).
 
 It is what makes a send happen exactly once. Before a provider is called the message is
 recorded as ``attempting``; the provider's id is recorded once it accepted. A retry that finds
@@ -7,8 +7,9 @@ recorded as ``attempting``; the provider's id is recorded once it accepted. A re
 was killed) and looks the message up at the provider before sending again. The outbox (the
 embedded default) is a provider whose "sending" is this very record: one transaction.
 
-Delivery statuses only move forward (``STATUS_RANK``): a repeated or late status callback
-changes nothing.
+What the provider reports later lives in ``delivery_reports`` (``store.delivery_reports``, its
+own writer); a message read here shows the further of the two statuses (``STATUS_RANK``: a
+status only moves forward).
 """
 
 from __future__ import annotations
@@ -18,92 +19,27 @@ from datetime import datetime
 from enum import StrEnum
 from typing import cast
 
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Executable, Table, func, select, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from domain.campaigns import ChannelKind
 from domain.messages import OutboundMessage
-from store.database import dialect_insert, dialect_of, per_dialect
+from store.database import dialect_insert, per_dialect
+from store.message_status import (
+    REPORTED,
+    STATUS_RANK,
+    WITH_REPORT,
+    MessageStatus,
+    StoredMessage,
+    as_it_stands,
+    one_at_a_time,
+    standing,
+    standing_message,
+)
 from store.opt_outs import opted_out_in
-from store.schema import EarlyReportRow, MessageRow
-
-
-class MessageStatus(StrEnum):
-    """Where a message is, as we and its provider know it."""
-
-    #: Handed to the provider; its answer has not been recorded (yet, or it was lost).
-    ATTEMPTING = "attempting"
-    #: The last attempt surely did not reach the provider (it will be tried again).
-    NOT_SENT = "not_sent"
-    #: Refused for good when it was sent (invalid number, opted out...).
-    REFUSED = "refused"
-    ACCEPTED = "accepted"
-    QUEUED = "queued"
-    SENDING = "sending"
-    SENT = "sent"
-    DELIVERED = "delivered"
-    READ = "read"
-    UNDELIVERED = "undelivered"
-    FAILED = "failed"
-
+from store.schema import MessageRow
 
 M = MessageStatus
-
-#: How far along each status is: a status moves only to a higher rank. Final ones share the top.
-STATUS_RANK: dict[MessageStatus, int] = {
-    M.ATTEMPTING: 0,
-    M.NOT_SENT: 0,
-    M.ACCEPTED: 1,
-    M.QUEUED: 1,
-    M.SENDING: 2,
-    M.SENT: 3,
-    M.DELIVERED: 4,
-    M.READ: 5,
-    M.UNDELIVERED: 9,
-    M.FAILED: 9,
-    M.REFUSED: 9,
-}
-#: Statuses a message ends in with the carrier's word that it did not reach the candidate.
-UNDELIVERED = frozenset({M.UNDELIVERED, M.FAILED})
-#: Statuses a provider's report may name (Twilio's, among others); anything else is ignored.
-REPORTED: dict[str, MessageStatus] = {
-    "accepted": M.ACCEPTED,
-    "scheduled": M.QUEUED,
-    "queued": M.QUEUED,
-    "sending": M.SENDING,
-    "sent": M.SENT,
-    "delivered": M.DELIVERED,
-    "read": M.READ,
-    "undelivered": M.UNDELIVERED,
-    "failed": M.FAILED,
-    "canceled": M.FAILED,
-}
-
-
-class StoredMessage(BaseModel):
-    """A message as the ledger holds it."""
-
-    model_config = ConfigDict(frozen=True, from_attributes=True)
-
-    id: int
-    idempotency_key: str
-    enrolment_id: str
-    candidate_id: str
-    message_number: int
-    channel: ChannelKind
-    provider: str
-    recipient: str
-    body: str
-    provider_message_id: str | None
-    status: MessageStatus
-    error_code: str | None
-    failure_reason: str | None
-    attempts: int
-    attempted_at: datetime
-    created_at: datetime
-    updated_at: datetime
 
 
 class AttemptKind(StrEnum):
@@ -119,42 +55,12 @@ class AttemptKind(StrEnum):
     OPTED_OUT = "opted_out"
 
 
-class ReportOutcome(StrEnum):
-    MOVED = "moved"
-    UNCHANGED = "unchanged"
-    #: No message has the id yet: the report waits for it.
-    KEPT = "kept"
-    #: A status we do not track.
-    IGNORED = "ignored"
-
-
-@dataclass(frozen=True)
-class Report:
-    """What a status report did, and the message as it now stands (none when kept or
-    ignored)."""
-
-    outcome: ReportOutcome
-    message: StoredMessage | None = None
-
-
 @dataclass(frozen=True)
 class Attempt:
     """What ``Messages.begin`` found, and what the sender must do next."""
 
     kind: AttemptKind
     message: StoredMessage
-
-
-async def _one_at_a_time(session: AsyncSession, provider_message_id: str) -> None:
-    """Serialise the transactions about one provider id: recording it, and a report of it.
-
-    Without this, on PostgreSQL (read committed) a report arriving while the id is being
-    recorded could miss the message and be kept as early, while the recording misses the
-    early report: it would never be applied. SQLite has one writer at a time already.
-    """
-    if dialect_of(session).name == "postgresql":
-        lock = func.pg_advisory_xact_lock(func.hashtext(provider_message_id))
-        await session.execute(select(lock))
 
 
 _MESSAGES = cast(Table, MessageRow.__table__)
@@ -233,7 +139,9 @@ class Messages:
             row = await self._row(session, message.idempotency_key)
             stored = StoredMessage.model_validate(row)
             if stored.provider_message_id is not None:
-                return Attempt(AttemptKind.ACCEPTED, stored)
+                # Accepted before: as it stands, a report saying it never arrived included.
+                standing_now = await standing_message(session, MessageRow.id == row.id)
+                return Attempt(AttemptKind.ACCEPTED, standing_now)
             if stored.status is M.REFUSED:
                 return Attempt(AttemptKind.REFUSED, stored)
             if stored.status is M.ATTEMPTING:
@@ -282,12 +190,12 @@ class Messages:
     ) -> StoredMessage:
         """The provider took the message and calls it ``provider_message_id``.
 
-        A status report for that id which arrived first (``report`` kept it) is applied now.
-        Returns the message as stored.
+        Returns the message as it now stands, with any report of the provider's that arrived
+        first (its callback overtook the create call's answer): an undelivered one shows.
         """
         reported = REPORTED.get(status.lower(), M.ACCEPTED)
         async with self._sessions.begin() as session:
-            await _one_at_a_time(session, provider_message_id)
+            await one_at_a_time(session, provider_message_id)
             await session.execute(
                 update(MessageRow)
                 .where(
@@ -301,16 +209,7 @@ class Messages:
                     updated_at=now,
                 )
             )
-            row = await self._row(session, idempotency_key)
-            early = await session.get(EarlyReportRow, provider_message_id)
-            if early is not None:
-                if early.status_rank > row.status_rank:
-                    row.status, row.status_rank = early.status, early.status_rank
-                    row.error_code = early.error_code
-                    row.updated_at = now
-                await session.delete(early)
-                await session.flush()
-            return StoredMessage.model_validate(row)
+            return await standing_message(session, MessageRow.idempotency_key == idempotency_key)
 
     async def not_sent(self, idempotency_key: str, now: datetime) -> None:
         """The last attempt surely did not reach the provider: the next one sends afresh."""
@@ -333,77 +232,17 @@ class Messages:
             row = await self._row(session, idempotency_key)
             await self._refuse(session, row, reason, error_code, now)
 
-    async def report(
-        self, provider_message_id: str, status: str, error_code: str | None, now: datetime
-    ) -> Report:
-        """A provider's later word on a message (a status callback).
-
-        Moves the message forward only: a repeated, late or reordered report changes nothing.
-        A report for an id no message has yet is kept, and applied when the id is recorded
-        (the callback can overtake the answer to the create call).
-        """
-        reported = REPORTED.get(status.lower())
-        if reported is None:
-            return Report(ReportOutcome.IGNORED)
-        rank = STATUS_RANK[reported]
-        async with self._sessions.begin() as session:
-            await _one_at_a_time(session, provider_message_id)
-            moved = await session.execute(
-                update(MessageRow)
-                .where(
-                    MessageRow.provider_message_id == provider_message_id,
-                    MessageRow.status_rank < rank,
-                )
-                .values(
-                    status=reported.value, status_rank=rank, error_code=error_code, updated_at=now
-                )
-                .returning(MessageRow.id)
-            )
-            row_id = moved.scalar_one_or_none()
-            if row_id is not None:
-                return Report(ReportOutcome.MOVED, await self._stored(session, row_id))
-            known = await session.scalar(
-                select(MessageRow.id).where(MessageRow.provider_message_id == provider_message_id)
-            )
-            if known is not None:
-                return Report(ReportOutcome.UNCHANGED, await self._stored(session, known))
-            insert = dialect_insert(session, EarlyReportRow).values(
-                provider_message_id=provider_message_id,
-                status=reported.value,
-                status_rank=rank,
-                error_code=error_code,
-                received_at=now,
-            )
-            await session.execute(
-                insert.on_conflict_do_update(
-                    index_elements=[EarlyReportRow.provider_message_id],
-                    set_={
-                        "status": insert.excluded.status,
-                        "status_rank": insert.excluded.status_rank,
-                        "error_code": insert.excluded.error_code,
-                    },
-                    where=EarlyReportRow.status_rank < insert.excluded.status_rank,
-                )
-            )
-            return Report(ReportOutcome.KEPT)
-
     # -- reads ------------------------------------------------------------------------------------
 
     async def get(self, idempotency_key: str) -> StoredMessage | None:
-        """The message stored under ``idempotency_key``, if any."""
+        """The message stored under ``idempotency_key``, if any, as it stands."""
         async with self._sessions() as session:
-            row = await session.scalar(
-                select(MessageRow).where(MessageRow.idempotency_key == idempotency_key)
-            )
-        return None if row is None else StoredMessage.model_validate(row)
+            return await standing(session, MessageRow.idempotency_key == idempotency_key)
 
     async def by_provider_message_id(self, provider_message_id: str) -> StoredMessage | None:
         """The message the provider calls ``provider_message_id`` (e.g. a Twilio SID), if any."""
         async with self._sessions() as session:
-            row = await session.scalar(
-                select(MessageRow).where(MessageRow.provider_message_id == provider_message_id)
-            )
-        return None if row is None else StoredMessage.model_validate(row)
+            return await standing(session, MessageRow.provider_message_id == provider_message_id)
 
     async def provider_ids_to(self, recipient: str, provider: str) -> set[str]:
         """The provider ids of every message already recorded for ``recipient``."""
@@ -418,14 +257,14 @@ class Messages:
             return {i for i in ids if i is not None}
 
     async def messages_for(self, enrolment_id: str) -> list[StoredMessage]:
-        """Every message of an enrolment, by message number."""
+        """Every message of an enrolment, by message number, as each stands."""
         async with self._sessions() as session:
-            rows = await session.scalars(
-                select(MessageRow)
-                .where(MessageRow.enrolment_id == enrolment_id)
-                .order_by(MessageRow.message_number, MessageRow.id)
+            rows = await session.execute(
+                WITH_REPORT.where(MessageRow.enrolment_id == enrolment_id).order_by(
+                    MessageRow.message_number, MessageRow.id
+                )
             )
-            return [StoredMessage.model_validate(row) for row in rows]
+            return [as_it_stands(message, report) for message, report in rows]
 
     async def count_per_message(self) -> dict[tuple[str, int], int]:
         """How many rows each ``(enrolment id, message number)`` has: 1 everywhere, or a

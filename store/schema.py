@@ -1,14 +1,9 @@
 """The read model's tables (typed SQLAlchemy 2.0). Alembic migrations create them.
 
-Who writes what (one writer per table): the API writes configuration (``campaigns``, ``jobs``,
-``stages``) and its ledger of accepted outside events (``inbound_events``); each candidate's
-workflow, through its projection, is the only writer of ``candidates``, ``applications``,
-``enrolments`` and ``enrolment_events``; the delivery activity writes ``messages`` (Twilio's
-status callbacks move their delivery status forward) and ``provider_health``; the inbound-message
-webhook and the unsubscribe link write ``opt_outs``; ``enrolments keys`` writes ``api_keys``;
-whatever changes configuration, keys or candidates' data appends to ``audit_log``. Erasing a
-candidate (their workflow's projection, once no message of theirs is in flight) also empties
-the bodies and recipients of their ``messages`` and redacts their timeline's details.
+One writer per table: each table's docstring names the one module that writes it
+(``tests/store/test_one_writer.py`` holds the code to that). Erasing a candidate (their
+workflow's projection, once no message of theirs is in flight) also empties the bodies and
+recipients of their ``messages`` and redacts their timeline's details.
 
 Every timestamp is stored in UTC and read back as an aware UTC ``datetime`` on every database
 (see ``UtcDateTime``). ``store/migrations/versions`` must create exactly these tables, columns,
@@ -17,14 +12,12 @@ constraints and indexes; ``tests/store/test_migrations.py`` compares the two.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     Boolean,
-    DateTime,
-    Dialect,
     Float,
     ForeignKeyConstraint,
     Index,
@@ -35,7 +28,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
+
+from store.database import UtcDateTime
 
 #: Deterministic constraint names, so migrations can name (and later alter) each one.
 NAMING_CONVENTION = {
@@ -47,39 +41,14 @@ NAMING_CONVENTION = {
 }
 
 
-class UtcDateTime(TypeDecorator[datetime]):
-    """An aware timestamp, stored in UTC.
-
-    SQLite has no time zones: SQLAlchemy writes the wall-clock digits and drops the offset, and
-    reads back naive values. Converting to UTC on the way in keeps instants correct and makes
-    SQLite's text order chronological; tagging UTC on the way out gives every reader an aware
-    value (the API promises RFC 3339 with a zone). A naive value is a bug in the caller.
-    """
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError(f"naive datetime {value!r}: the read model stores aware times only")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
-
-
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UtcDateTime(), dict[str, Any]: JSON}
 
 
 class CampaignRow(Base):
+    """A campaign's definition. Written by configuration only (``store.catalog``)."""
+
     __tablename__ = "campaigns"
 
     id: Mapped[str] = mapped_column(String(200), primary_key=True)
@@ -91,6 +60,8 @@ class CampaignRow(Base):
 
 
 class JobRow(Base):
+    """A job and its vendor mapping. Written by configuration only (``store.catalog``)."""
+
     __tablename__ = "jobs"
 
     id: Mapped[str] = mapped_column(String(200), primary_key=True)
@@ -104,6 +75,8 @@ class JobRow(Base):
 
 
 class StageRow(Base):
+    """A job's stage, in order. Written by configuration only (``store.catalog``)."""
+
     __tablename__ = "stages"
 
     job_id: Mapped[str] = mapped_column(String(200), primary_key=True)
@@ -122,7 +95,10 @@ class StageRow(Base):
 
 
 class CandidateRow(Base):
-    """A candidate's contact details as their workflow last saw them (raw, as the ATS sent)."""
+    """A candidate's contact details as their workflow last saw them (raw, as the ATS sent).
+
+    Written by the candidate's projection only (``store.candidates``, which erasure empties).
+    """
 
     __tablename__ = "candidates"
 
@@ -172,7 +148,11 @@ class ApplicationRow(Base):
 
 
 class EnrolmentRow(Base):
-    """An enrolment as recruiters see it; ``seq`` guards against older writes."""
+    """An enrolment as recruiters see it; ``seq`` guards against older writes.
+
+    Written by the candidate's projection only (``store.projection``); ``reconcile`` may mark a
+    drifted row stale (``store.drift``: its ``seq`` only, for the workflow to rewrite).
+    """
 
     __tablename__ = "enrolments"
 
@@ -240,7 +220,10 @@ class EnrolmentRow(Base):
 
 
 class EnrolmentModuleRow(Base):
-    """How far an enrolment got in one module (the analytics' per-module drop-off)."""
+    """How far an enrolment got in one module (the analytics' per-module drop-off).
+
+    Written by the candidate's projection only (``store.projection``).
+    """
 
     __tablename__ = "enrolment_modules"
 
@@ -261,7 +244,10 @@ class EnrolmentModuleRow(Base):
 
 
 class EnrolmentEventRow(Base):
-    """The append-only timeline: one row per change, numbered by the enrolment's ``seq``."""
+    """The append-only timeline: one row per change, numbered by the enrolment's ``seq``.
+
+    Written by the candidate's projection only (``store.projection``; erasure redacts).
+    """
 
     __tablename__ = "enrolment_events"
 
@@ -279,8 +265,9 @@ class EnrolmentEventRow(Base):
 class MessageRow(Base):
     """Every outbound message, once per idempotency key, whichever provider carried it.
 
-    Written by the delivery activity (the attempt, the provider's id or refusal) and by the
-    provider's status callbacks (the delivery status, forward only: ``status_rank``).
+    Written by the delivery activity only (``store.messages``: the attempt, the provider's id
+    or refusal); what the provider reports later is in ``delivery_reports``. Erasure blanks the
+    recipient and body (``store.erasure``), once no message of the candidate is in flight.
     """
 
     __tablename__ = "messages"
@@ -317,21 +304,30 @@ class MessageRow(Base):
     )
 
 
-class EarlyReportRow(Base):
-    """A provider's status report that arrived before its message's id was recorded (the
-    callback overtook the create call's answer): applied when the id is recorded."""
+class DeliveryReportRow(Base):
+    """How far a provider says a message got (Twilio's status callbacks), by the provider's id.
 
-    __tablename__ = "early_reports"
+    Written by the status callback only (``store.delivery_reports``), forward only
+    (``status_rank``); a report may arrive before its message's id is recorded (the callback
+    can overtake the create call's answer). A message's status is the further of its own
+    (``messages``) and its report's.
+    """
+
+    __tablename__ = "delivery_reports"
 
     provider_message_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     status: Mapped[str] = mapped_column(String(20))
     status_rank: Mapped[int] = mapped_column(Integer)
     error_code: Mapped[str | None] = mapped_column(String(20))
     received_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
 
 
 class ProviderHealthRow(Base):
-    """A provider's configuration problem, as the delivery workers last saw it."""
+    """A provider's configuration problem, as the delivery workers last saw it.
+
+    Written by the delivery workers only (``store.provider_health``).
+    """
 
     __tablename__ = "provider_health"
 
@@ -345,7 +341,8 @@ class InboundEventRow(Base):
 
     The id of an ATS event or webhook names one payload forever: the same id with another
     payload is refused (409 ``event_id_reused``), whichever candidate it would reach.
-    ``received_at`` is when the id was first accepted.
+    ``received_at`` is when the id was first accepted. Written by the API's use cases only
+    (``store.inbound``).
     """
 
     __tablename__ = "inbound_events"
@@ -361,6 +358,7 @@ class OptOutRow(Base):
 
     Kept as a SHA-256 of the normalised address (``store.opt_outs.address_hash``), never the
     address: an erased candidate's STOP is still honoured, and nothing else of them is kept.
+    Written by candidates' replies only (``store.opt_outs``).
     """
 
     __tablename__ = "opt_outs"
@@ -371,7 +369,10 @@ class OptOutRow(Base):
 
 
 class ApiKeyRow(Base):
-    """An API key: its id, name and role, and a hash of the key (never the key itself)."""
+    """An API key: its id, name and role, and a hash of the key (never the key itself).
+
+    Written by key management only (``store.access``).
+    """
 
     __tablename__ = "api_keys"
 
@@ -384,7 +385,10 @@ class ApiKeyRow(Base):
 
 
 class AuditRow(Base):
-    """Who changed configuration, keys or candidates' data, what, and when (append-only)."""
+    """Who changed configuration, keys or candidates' data, what, and when (append-only).
+
+    Written through ``store.access.record`` only, in the transaction of the change.
+    """
 
     __tablename__ = "audit_log"
 

@@ -1,4 +1,5 @@
-"""What recruiters look at: a job's Table (paginated) and Kanban board, and one enrolment.
+"""What recruiters look at: a job's Table (paginated) and Kanban board (one enrolment's page
+is ``store.enrolment_view``).
 
 Built for jobs with 100,000 applications (``bench/views.py`` times them). Every filter reads
 ``applications`` alone, whose ``status`` column mirrors the current enrolment's:
@@ -15,37 +16,27 @@ Built for jobs with 100,000 applications (``bench/views.py`` times them). Every 
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, model_validator
 from sqlalchemy import ColumnElement, Select, Subquery, func, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.identity import candidate_workflow_id
 from domain.statuses import EnrolmentStatus
+from store.database import UtcDateTime
 from store.schema import (
     ApplicationRow,
     CandidateRow,
-    EnrolmentEventRow,
     EnrolmentRow,
-    MessageRow,
     StageRow,
-    UtcDateTime,
 )
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 DEFAULT_CARDS_PER_COLUMN = 50
 MAX_CARDS_PER_COLUMN = 500
-
-
-class InvalidCursor(ValueError):
-    """A cursor that this service did not hand out."""
 
 
 class ApplicationItem(BaseModel):
@@ -78,11 +69,12 @@ class ApplicationItem(BaseModel):
         return data
 
 
-class ApplicationPage(BaseModel):
-    """A page of the Table view; pass ``next_cursor`` back for the next one (``None``: done)."""
+class TablePage(BaseModel):
+    """One page of the Table, and the application id the next page starts after (``None``:
+    this is the last page)."""
 
     items: list[ApplicationItem]
-    next_cursor: str | None
+    next_after: str | None
 
 
 class BoardCard(BaseModel):
@@ -122,80 +114,6 @@ class Board(BaseModel):
     columns: list[BoardColumn]
     counts: dict[str, int]
     total: int
-
-
-class TimelineItem(BaseModel):
-    seq: int
-    at: datetime
-    status: EnrolmentStatus
-    detail: str
-
-
-class SentMessage(BaseModel):
-    """A message of the enrolment: who carried it, its id there, how far it got and, if it
-    failed, the provider's error code."""
-
-    message_number: int
-    channel: str
-    provider: str
-    recipient: str
-    body: str
-    provider_message_id: str | None
-    status: str
-    error_code: str | None
-    failure_reason: str | None
-    sent_at: datetime
-    updated_at: datetime
-
-
-class EnrolmentDetail(BaseModel):
-    """An enrolment with its timeline (oldest first) and the messages it sent."""
-
-    id: str
-    application_id: str
-    candidate_id: str
-    candidate_name: str | None
-    candidate_erased: bool = False
-    workflow_id: str
-    job_id: str
-    stage_id: str
-    campaign_id: str
-    campaign: dict[str, Any]
-    status: EnrolmentStatus
-    status_reason: str | None
-    ats_event_id: str
-    created_at: datetime
-    updated_at: datetime
-    delivered_at: datetime | None
-    expires_at: datetime | None
-    #: The next message going out and when (held by quiet hours, or a nudge); ``None``: none.
-    next_send_at: datetime | None = None
-    next_send: str | None = None
-    status_times: dict[str, Any] = Field(default_factory=dict)
-    #: The enrolment this one re-enrolled, and the one that re-enrolled this one, if any.
-    reenrolment_of: str | None = None
-    reenrolled_as: str | None = None
-    timeline: list[TimelineItem]
-    messages: list[SentMessage]
-
-
-def encode_cursor(application_id: str) -> str:
-    """An opaque cursor that resumes after ``application_id``."""
-    raw = json.dumps({"after": application_id}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> str:
-    """The application id a cursor resumes after; raises ``InvalidCursor`` otherwise."""
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-    except (ValueError, UnicodeError, binascii.Error) as err:
-        raise InvalidCursor("the cursor is not one this service handed out") from err
-    after = data.get("after") if isinstance(data, dict) else None
-    if not isinstance(after, str):
-        raise InvalidCursor("the cursor is not one this service handed out")
-    return after
 
 
 #: The Table's row query (its columns vary in type, so the statement is loosely typed).
@@ -289,7 +207,7 @@ def _application_rows(keys: Subquery) -> ApplicationQuery:
 
 
 class RecruiterViews:
-    """Read-only queries behind the Table, the board and the enrolment page."""
+    """Read-only queries behind the Table and the board."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -301,16 +219,13 @@ class RecruiterViews:
         statuses: Sequence[EnrolmentStatus] = (),
         stage_id: str | None = None,
         limit: int = DEFAULT_PAGE_SIZE,
-        cursor: str | None = None,
+        after: str | None = None,
         search: str | None = None,
-    ) -> ApplicationPage:
-        """One page of the job's applications in application-id order; ``search``: only
-        candidates whose name or phone number holds it.
-
-        Raises ``InvalidCursor`` for a cursor this service did not hand out.
-        """
+    ) -> TablePage:
+        """One page of the job's applications in application-id order, starting after the
+        application id ``after``; ``search``: only candidates whose name or phone number
+        holds it."""
         limit = max(1, min(limit, MAX_PAGE_SIZE))
-        after = decode_cursor(cursor) if cursor is not None else None
         # One row beyond the page tells whether there is a next one, without counting.
         keys = _page_keys(
             job_id,
@@ -323,9 +238,7 @@ class RecruiterViews:
         rows = (await self._session.execute(_application_rows(keys))).all()
         items = [ApplicationItem(**row._mapping) for row in rows[:limit]]
         more = len(rows) > limit
-        return ApplicationPage(
-            items=items, next_cursor=encode_cursor(items[-1].application_id) if more else None
-        )
+        return TablePage(items=items, next_after=items[-1].application_id if more else None)
 
     async def board(
         self,
@@ -431,95 +344,6 @@ class RecruiterViews:
                 BoardCard(**{k: v for k, v in fields.items() if k != "campaign_id"})
             )
         return cards
-
-    async def enrolment(self, enrolment_id: str) -> EnrolmentDetail | None:
-        """The enrolment with its timeline ordered by ``seq`` and its sent messages."""
-        row = await self._session.get(EnrolmentRow, enrolment_id)
-        if row is None:
-            return None
-        candidate = (
-            await self._session.execute(
-                select(CandidateRow.name, CandidateRow.erased_at).where(
-                    CandidateRow.id == row.candidate_id
-                )
-            )
-        ).one_or_none()
-        events = await self._session.scalars(
-            select(EnrolmentEventRow)
-            .where(EnrolmentEventRow.enrolment_id == enrolment_id)
-            .order_by(EnrolmentEventRow.seq)
-        )
-        messages = await self._session.scalars(
-            select(MessageRow)
-            .where(MessageRow.enrolment_id == enrolment_id)
-            .order_by(MessageRow.message_number)
-        )
-        return EnrolmentDetail(
-            id=row.id,
-            application_id=row.application_id,
-            candidate_id=row.candidate_id,
-            candidate_name=None if candidate is None else candidate.name,
-            candidate_erased=candidate is not None and candidate.erased_at is not None,
-            workflow_id=candidate_workflow_id(row.candidate_id),
-            job_id=row.job_id,
-            stage_id=row.stage_id,
-            campaign_id=row.campaign_id,
-            campaign=row.campaign,
-            status=EnrolmentStatus(row.status),
-            status_reason=row.status_reason,
-            ats_event_id=row.ats_event_id,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            delivered_at=row.delivered_at,
-            expires_at=row.expires_at,
-            next_send_at=row.next_send_at,
-            next_send=row.next_send,
-            status_times=row.status_times,
-            reenrolment_of=row.reenrolment_of,
-            reenrolled_as=await self._session.scalar(
-                select(EnrolmentRow.id).where(
-                    EnrolmentRow.application_id == row.application_id,
-                    EnrolmentRow.reenrolment_of == row.id,
-                )
-            ),
-            timeline=[
-                TimelineItem(seq=e.seq, at=e.at, status=e.status, detail=e.detail) for e in events
-            ],
-            messages=[
-                SentMessage(
-                    message_number=m.message_number,
-                    channel=m.channel,
-                    provider=m.provider,
-                    recipient=m.recipient,
-                    body=m.body,
-                    provider_message_id=m.provider_message_id,
-                    status=m.status,
-                    error_code=m.error_code,
-                    failure_reason=m.failure_reason,
-                    sent_at=m.created_at,
-                    updated_at=m.updated_at,
-                )
-                for m in messages
-            ],
-        )
-
-    async def enrolment_row(self, enrolment_id: str) -> EnrolmentRow | None:
-        """The bare read-model row of an enrolment (who it belongs to, where it stands)."""
-        return await self._session.get(EnrolmentRow, enrolment_id)
-
-    async def auto_match_candidates(self, job_id: str, stage_id: str) -> list[str]:
-        """Candidates with an enrolment waiting in ``auto_match`` in this job stage."""
-        result = await self._session.scalars(
-            select(EnrolmentRow.candidate_id)
-            .where(
-                EnrolmentRow.job_id == job_id,
-                EnrolmentRow.stage_id == stage_id,
-                EnrolmentRow.status == EnrolmentStatus.AUTO_MATCH.value,
-            )
-            .distinct()
-            .order_by(EnrolmentRow.candidate_id)
-        )
-        return list(result.all())
 
 
 async def enrolments_by_status(session: AsyncSession) -> dict[str, int]:

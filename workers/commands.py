@@ -88,7 +88,8 @@ async def run_reconcile_process(settings: Settings, args: argparse.Namespace) ->
     """Compare the candidate workflows with the read model; with ``--fix`` repair the drift."""
     from datetime import timedelta
 
-    from workers.reconcile import ReconcileError, run_reconcile
+    from services.reconcile import ReconcileError
+    from workers.reconcile import run_reconcile
 
     client = await connect(settings, dev_server=False)
     try:

@@ -32,6 +32,18 @@ from typing import Any
 import httpx
 
 from api.signatures import sign_webhook
+from workers.demo_company import (
+    BACKEND,
+    CAMPAIGNS,
+    EVENTS_START,
+    JOBS,
+    NIGHT_SHIFT,
+    SCREENING_MODULES,
+    SUPPORT,
+    WAREHOUSE,
+    C,
+    DemoCandidate,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -41,213 +53,6 @@ NOT_YET_DELIVERED = frozenset({"sending", "queued", "auto_match"})
 DELIVERY_WAIT = timedelta(seconds=45)
 #: Requests in flight at once: enough to be quick, few enough for a 2-core laptop.
 CONCURRENCY = 6
-#: When the demo's ATS events happened (fixed, so a second load sends identical events).
-EVENTS_START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
-
-CAMPAIGNS: dict[str, dict[str, Any]] = {
-    "demo-application-received": {
-        "name": "Application received",
-        "kind": "blast",
-        "channel": "sms",
-        "messages": ["Thanks for applying! We have your application and will review it soon."],
-    },
-    "demo-screening": {
-        "name": "Screening chat",
-        "kind": "multi_module",
-        "channel": "whatsapp",
-        "messages": [
-            "Hi! Thanks for applying. Three quick steps and we will know each other a lot better.",
-            "That is everything, thank you! A recruiter will be in touch within two days.",
-        ],
-        "modules": [
-            {"id": "meet-the-team", "name": "Meet the team", "type": "content"},
-            {"id": "screening-questions", "name": "Screening questions", "type": "question"},
-            {"id": "book-a-call", "name": "Book a call", "type": "schedule"},
-        ],
-        "nudges": {
-            "after": ["PT20S", "PT40S"],
-            "message": "Hi {first_name}, your screening for {job_name} is still waiting for you.",
-        },
-        "expiry": "P7D",
-    },
-    "demo-interview-booking": {
-        "name": "Interview booking",
-        "kind": "multi_module",
-        "channel": "sms",
-        "messages": [
-            "Good news: you are through to the interview! Pick a slot that suits you.",
-            "You are booked in. See you then!",
-        ],
-        "modules": [{"id": "pick-a-slot", "name": "Pick an interview slot", "type": "schedule"}],
-    },
-    "demo-shift-check": {
-        "name": "Shift availability check",
-        "kind": "multi_module",
-        "channel": "sms",
-        "messages": ["Quick one before we go on: which shifts can you work? Reply in the chat."],
-        "modules": [{"id": "shifts", "name": "Which shifts can you work?", "type": "question"}],
-        "expiry": "PT30S",
-    },
-    "demo-offer": {
-        "name": "Offer letter",
-        "kind": "blast",
-        "channel": "email",
-        "messages": ["Congratulations! Your offer letter is attached. Welcome aboard."],
-    },
-    "demo-rejection": {
-        "name": "Thank you, but no",
-        "kind": "blast",
-        "channel": "email",
-        "messages": [
-            "Thank you for your time. We have decided to move forward with other candidates."
-        ],
-    },
-}
-for _campaign in CAMPAIGNS.values():
-    _campaign["quiet_hours"] = False
-CAMPAIGNS["demo-night-briefing"] = {
-    "name": "Night-shift briefing",
-    "kind": "blast",
-    "channel": "sms",
-    "messages": ["Hi {first_name}! Your first night shift starts Monday at 22:00. Welcome!"],
-}
-
-AUTO_MATCH = {"auto_match": True}
-
-JOBS: dict[str, dict[str, Any]] = {
-    "demo-backend-engineer": {
-        "name": "Senior Backend Engineer",
-        "stages": [
-            {"id": "applied", "name": "Applied", "campaign_id": "demo-application-received"},
-            {"id": "screen", "name": "Screen", "campaign_id": "demo-screening"},
-            {
-                "id": "interview",
-                "name": "Interview",
-                "campaign_id": "demo-interview-booking",
-                "interview_settings": AUTO_MATCH,
-            },
-            {"id": "offer", "name": "Offer", "campaign_id": "demo-offer"},
-            {"id": "rejected", "name": "Rejected", "campaign_id": "demo-rejection"},
-        ],
-    },
-    "demo-warehouse-associate": {
-        "name": "Warehouse Associate, Night Shift",
-        "stages": [
-            {"id": "applied", "name": "Applied", "campaign_id": "demo-shift-check"},
-            {
-                "id": "interview",
-                "name": "On-site interview",
-                "campaign_id": "demo-interview-booking",
-                "interview_settings": AUTO_MATCH,
-            },
-            {"id": "hired", "name": "Hired", "campaign_id": None},
-            {"id": "briefing", "name": "Night briefing", "campaign_id": "demo-night-briefing"},
-            {"id": "rejected", "name": "Rejected", "campaign_id": "demo-rejection"},
-        ],
-    },
-    "demo-support-specialist": {
-        "name": "Customer Support Specialist",
-        "stages": [
-            {"id": "applied", "name": "Applied", "campaign_id": None},
-            {"id": "phone-screen", "name": "Phone screen", "campaign_id": "demo-screening"},
-            {
-                "id": "interview",
-                "name": "Interview",
-                "campaign_id": "demo-interview-booking",
-                "interview_settings": AUTO_MATCH,
-            },
-            {"id": "rejected", "name": "Rejected", "campaign_id": "demo-rejection"},
-        ],
-    },
-}
-
-SCREENING_MODULES = [m["id"] for m in CAMPAIGNS["demo-screening"]["modules"]]
-BACKEND = "demo-backend-engineer"
-WAREHOUSE = "demo-warehouse-associate"
-SUPPORT = "demo-support-specialist"
-
-
-@dataclass(frozen=True)
-class DemoCandidate:
-    id: str
-    name: str
-    phone: str | None
-    timezone: str = "America/New_York"
-
-    @property
-    def email(self) -> str:
-        return self.name.lower().replace(" ", ".").replace("'", "") + "@example.com"
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "phone": self.phone,
-            "email": self.email,
-            "timezone": self.timezone,
-        }
-
-
-def _candidate(number: int, name: str, phone: str | None = None) -> DemoCandidate:
-    return DemoCandidate(
-        id=f"demo-cand-{number:02d}", name=name, phone=phone or f"+1415555{number:04d}"
-    )
-
-
-C = {
-    n: _candidate(n, name)
-    for n, name in enumerate(
-        [
-            "Ava Thompson",
-            "Liam Chen",
-            "Sofia Martinez",
-            "Noah Williams",
-            "Mia Johnson",
-            "Ethan Brown",
-            "Isabella Garcia",
-            "Lucas Davis",
-            "Amelia Wilson",
-            "Oliver Moore",
-            "Harper Taylor",
-            "James Anderson",
-            "Charlotte Thomas",
-            "Benjamin Jackson",
-            "Evelyn White",
-            "Henry Harris",
-            "Abigail Martin",
-            "Alexander Lee",
-            "Emily Clark",
-            "Daniel Lewis",
-            "Elizabeth Walker",
-            "Matthew Hall",
-            "Sofia Allen",
-            "Jackson Young",
-            "Avery King",
-            "Sebastian Wright",
-            "Ella Scott",
-            "Jack Green",
-            "Scarlett Baker",
-            "Owen Adams",
-            "Grace Nelson",
-            "Samuel Hill",
-            "Chloe Ramirez",
-            "Leo Campbell",
-        ],
-        start=1,
-    )
-}
-# Numbers no carrier can reach: their enrolments fail with a reason.
-C[11] = DemoCandidate(id="demo-cand-11", name="Harper Taylor", phone="+1 555")
-C[23] = DemoCandidate(id="demo-cand-23", name="Sofia Allen", phone="12345")
-# Eight hours apart: at any hour, one of them is in their quiet hours.
-NIGHT_SHIFT = [
-    DemoCandidate(id=f"demo-cand-{number}", name=name, phone=f"+1415555{number:04d}", timezone=zone)
-    for number, name, zone in [
-        (35, "Amara Okafor", "Europe/London"),
-        (36, "Wei Zhang", "Asia/Shanghai"),
-        (37, "Diego Alvarez", "America/Los_Angeles"),
-    ]
-]
 
 
 class DemoFailed(RuntimeError):
@@ -374,6 +179,7 @@ class DemoLoader:
 
     # -- the stories ------------------------------------------------------------------------
 
+    # long: one line per demo application, so the demo company's whole cast reads in one place.
     def stories(self) -> list[Callable[[], Awaitable[None]]]:
         """Every application's story; they run concurrently."""
         b, w, s = BACKEND, WAREHOUSE, SUPPORT

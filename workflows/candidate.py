@@ -12,19 +12,14 @@ from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import (
-        DELIVER_MESSAGE,
-        PERMANENT_DELIVERY_FAILURE,
         PROJECT_ENROLMENTS,
-        DeliverMessage,
         ProjectEnrolments,
         ProjectionResult,
-        SendResult,
     )
-    from domain.enrolments import Enrolment, StatusReason
+    from domain.enrolments import Enrolment
     from domain.events import (
         ActionResult,
         ApplicationWithdrawn,
@@ -42,19 +37,12 @@ with workflow.unsafe.imports_passed_through():
         Reenrol,
     )
     from domain.identity import candidate_workflow_id
-    from domain.messages import outbound_message
     from domain.metrics import DESCRIPTIONS, TRANSITIONS
     from domain.sending import PendingSend
     from domain.thread import CandidateThread
-    from workflows.inputs import CandidateWorkflowInput, delivery_queue
-    from workflows.search_attributes import (
-        APPLICATION_IDS,
-        CANDIDATE_ID,
-        ENROLMENT_STATUSES,
-        JOB_IDS,
-        SearchView,
-        search_view,
-    )
+    from workflows.delivery import deliver
+    from workflows.inputs import CandidateWorkflowInput
+    from workflows.search_attributes import publish, published_at_start
 
 #: The patch under which a rules-1 run projects application changes on their own.
 APPLICATION_ROWS = "project-application-rows"
@@ -62,13 +50,6 @@ APPLICATION_ROWS = "project-application-rows"
 #: How long an update waits for its change to reach the read model before answering anyway.
 PROJECTION_WAIT = timedelta(seconds=10)
 
-DELIVERY_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(minutes=5),
-    maximum_attempts=0,
-    non_retryable_error_types=[PERMANENT_DELIVERY_FAILURE],
-)
 PROJECTION_RETRY = RetryPolicy(
     initial_interval=timedelta(milliseconds=200),
     backoff_coefficient=2.0,
@@ -88,7 +69,7 @@ class CandidateWorkflow:
         self._deliveries: dict[tuple[str, int], asyncio.Task[None]] = {}
         self._timer: tuple[datetime, asyncio.Task[None]] | None = None
         self._wakeup = False
-        self._published = _published_at_start(input)
+        self._published = published_at_start(input)
         #: The read model was just erased: continue-as-new at once, so the candidate's data
         #: stays only in this run's history (which the namespace's retention removes).
         self._leave_run = False
@@ -272,35 +253,8 @@ class CandidateWorkflow:
                 self._deliveries[key] = asyncio.create_task(self._deliver(send))
 
     async def _deliver(self, send: PendingSend) -> None:
-        enrolment = self._thread.enrolments[send.enrolment_id]
-        message = outbound_message(enrolment, send.message_number, self._thread.candidate)
-        channel = enrolment.campaign.channel
-        queue = self._input.delivery_task_queue
         try:
-            await workflow.execute_activity(
-                DELIVER_MESSAGE,
-                DeliverMessage(message=message),
-                result_type=SendResult,
-                task_queue=delivery_queue(queue, channel)
-                if self._input.per_channel_queues
-                else queue,
-                start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=DELIVERY_RETRY,
-                # Called off (an erasure): wait until the activity surely stopped, or sent.
-                cancellation_type=workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-                summary=(
-                    f"{enrolment.campaign.channel} message {send.message_number} of "
-                    f"{enrolment.campaign.name!r} to candidate {self._thread.candidate.id}"
-                ),
-            )
-        except ActivityError as err:
-            if isinstance(err.cause, CancelledError):
-                self._thread.record_send_called_off(send, workflow.now())
-            else:
-                reason, detail = _failure_reason(err)
-                self._thread.record_send_failure(send, reason, detail, workflow.now())
-        else:
-            self._thread.record_sent(send, workflow.now())
+            await deliver(self._thread, send, self._input)
         finally:
             del self._deliveries[(send.enrolment_id, send.message_number)]
             self._wake()
@@ -408,33 +362,9 @@ class CandidateWorkflow:
         self._wake()
 
     def _publish(self) -> None:
-        """Current details always; search attributes when they change.
-
-        Each upsert is a history event, so status-only changes wait for sends in flight to
-        settle: one upsert per burst of changes instead of one per status. Every value stays
-        within the server's size limit, however many applications the candidate collects.
-        """
+        """Current details always; search attributes when they change (``publish``)."""
         workflow.set_current_details(self._thread.summary())
-        if not self._thread.enrolments:
-            return  # Nothing to publish yet (or only what the run started with).
-        view = search_view(self._thread)
-        if view == self._published:
-            return
-        # A new job or application is published at once, so a candidate whose message waits
-        # on the rate limit can already be found; a status-only change waits for the sends.
-        findable = view[:2] == self._published[:2]
-        if self._deliveries and findable:
-            return
-        self._published = view
-        jobs, applications, statuses = view
-        workflow.upsert_search_attributes(
-            [
-                CANDIDATE_ID.value_set(self._thread.candidate.id),
-                JOB_IDS.value_set(jobs),
-                APPLICATION_IDS.value_set(applications),
-                ENROLMENT_STATUSES.value_set(statuses),
-            ]
-        )
+        self._published = publish(self._thread, self._published, bool(self._deliveries))
 
     def _quiet(self) -> bool:
         return (
@@ -450,25 +380,3 @@ class CandidateWorkflow:
             info.is_continue_as_new_suggested()
             or info.get_current_history_length() >= self._input.event_budget
         )
-
-
-def _published_at_start(input: CandidateWorkflowInput) -> SearchView:
-    """The search attributes this run started with (nothing, for runs that set none)."""
-    if not input.search_attributes_set:
-        return ([], [], [])
-    attributes = workflow.info().typed_search_attributes
-    return (
-        sorted(attributes.get(JOB_IDS) or []),
-        sorted(attributes.get(APPLICATION_IDS) or []),
-        sorted(attributes.get(ENROLMENT_STATUSES) or []),
-    )
-
-
-def _failure_reason(err: ActivityError) -> tuple[str, str]:
-    """The reason and detail of a delivery that failed for good."""
-    cause = err.cause
-    if isinstance(cause, ApplicationError) and cause.type == PERMANENT_DELIVERY_FAILURE:
-        details = list(cause.details)
-        if len(details) >= 2:
-            return str(details[0]), str(details[1])
-    return StatusReason.PROVIDER_REJECTED, str(cause or err)

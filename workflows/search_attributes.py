@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
+from temporalio import workflow
 from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 
 from domain.events import ApplicationRef
 from domain.statuses import TERMINAL
 from domain.thread import CandidateThread
+from workflows.inputs import CandidateWorkflowInput
 
 CANDIDATE_ID = SearchAttributeKey.for_keyword("CandidateId")
 JOB_IDS = SearchAttributeKey.for_keyword_list("JobIds")
@@ -94,3 +96,46 @@ def at_start(candidate_id: str, application: ApplicationRef) -> TypedSearchAttri
             SearchAttributePair(APPLICATION_IDS, [application.id]),
         ]
     )
+
+
+def published_at_start(input: CandidateWorkflowInput) -> SearchView:
+    """The search attributes a run started with (nothing, for runs that set none). Workflow
+    code."""
+    if not input.search_attributes_set:
+        return ([], [], [])
+    attributes = workflow.info().typed_search_attributes
+    return (
+        sorted(attributes.get(JOB_IDS) or []),
+        sorted(attributes.get(APPLICATION_IDS) or []),
+        sorted(attributes.get(ENROLMENT_STATUSES) or []),
+    )
+
+
+def publish(thread: CandidateThread, published: SearchView, sends_in_flight: bool) -> SearchView:
+    """Upsert the thread's search attributes if they changed since ``published``; returns what
+    is published now. Workflow code.
+
+    Each upsert is a history event, so status-only changes wait for sends in flight to settle:
+    one upsert per burst of changes instead of one per status. Every value stays within the
+    server's size limit, however many applications the candidate collects.
+    """
+    if not thread.enrolments:
+        return published  # Nothing to publish yet (or only what the run started with).
+    view = search_view(thread)
+    if view == published:
+        return published
+    # A new job or application is published at once, so a candidate whose message waits on
+    # the rate limit can already be found; a status-only change waits for the sends.
+    findable = view[:2] == published[:2]
+    if sends_in_flight and findable:
+        return published
+    jobs, applications, statuses = view
+    workflow.upsert_search_attributes(
+        [
+            CANDIDATE_ID.value_set(thread.candidate.id),
+            JOB_IDS.value_set(jobs),
+            APPLICATION_IDS.value_set(applications),
+            ENROLMENT_STATUSES.value_set(statuses),
+        ]
+    )
+    return view

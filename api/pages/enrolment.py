@@ -19,7 +19,7 @@ from api.templating import not_found_page, page_context, templates
 from domain.interventions import REENROLLABLE
 from domain.statuses import BLAST_DONE, TERMINAL, EnrolmentStatus
 from store.catalog import Catalog
-from store.views import RecruiterViews
+from store.enrolment_view import EnrolmentViews
 
 router = APIRouter(
     tags=["recruiter UI"], include_in_schema=False, route_class=CheckedRoute, dependencies=[PAGES]
@@ -32,7 +32,7 @@ async def enrolment_page(
 ) -> HTMLResponse:
     """One enrolment: timeline, messages, next send, workflow link, actions."""
     page = page_context(request, context)
-    detail = await RecruiterViews(session).enrolment(enrolment_id)
+    detail = await EnrolmentViews(session).enrolment(enrolment_id)
     if detail is None:
         return not_found_page(request, context, "enrolment", enrolment_id)
     job = await Catalog(session).job(detail.job_id)

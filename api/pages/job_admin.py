@@ -18,9 +18,10 @@ from api.pages.forms import IDENTIFIER, csrf_refused, render_form, validation_me
 from api.permissions import PAGES, AdminOnPage
 from api.templating import not_found_page, page_context
 from domain.ats import AtsSystem
+from domain.jobs import JobDefinition
 from services.configuration import save_job as save_job_definition
 from services.errors import Refused
-from store.catalog import Catalog, Job, JobDefinition
+from store.catalog import Catalog, Job
 
 # Recruiters see the forms; only an admin saves one (``who: AdminOnPage``).
 router = APIRouter(tags=["recruiter UI"], include_in_schema=False, route_class=CheckedRoute)

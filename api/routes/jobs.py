@@ -11,9 +11,10 @@ from api.bodies import CheckedRoute
 from api.dependencies import ContextDep, SessionDep
 from api.errors import error_responses
 from api.permissions import RECRUITERS, Admin
+from domain.jobs import JobDefinition
 from services.configuration import save_job
 from services.errors import not_found
-from store.catalog import Catalog, Job, JobDefinition
+from store.catalog import Catalog, Job
 
 router = APIRouter(prefix="/jobs", tags=["configuration"], route_class=CheckedRoute)
 

@@ -11,8 +11,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
+from pydantic import BaseModel
 
 from api.bodies import CheckedRoute
+from api.cursors import InvalidCursor, decode_cursor, encode_cursor
 from api.dependencies import ContextDep, SessionDep
 from api.errors import ApiError, error_responses
 from api.etag import conditional_json
@@ -21,17 +23,24 @@ from domain.statuses import EnrolmentStatus
 from services.errors import not_found
 from store.access import record
 from store.catalog import Catalog
+from store.enrolment_view import EnrolmentDetail, EnrolmentViews
 from store.views import (
     DEFAULT_CARDS_PER_COLUMN,
     DEFAULT_PAGE_SIZE,
     MAX_CARDS_PER_COLUMN,
     MAX_PAGE_SIZE,
-    ApplicationPage,
+    ApplicationItem,
     Board,
-    EnrolmentDetail,
-    InvalidCursor,
     RecruiterViews,
 )
+
+
+class ApplicationPage(BaseModel):
+    """One page of the Table view; pass ``next_cursor`` as ``cursor`` for the next one."""
+
+    items: list[ApplicationItem]
+    next_cursor: str | None
+
 
 router = APIRouter(tags=["recruiter views"], route_class=CheckedRoute, dependencies=[RECRUITERS])
 
@@ -70,17 +79,14 @@ async def job_applications(
     if not await Catalog(session).job_exists(job_id):
         raise not_found("job", job_id)
     try:
-        page = await RecruiterViews(session).applications(
-            job_id,
-            statuses=status or (),
-            stage_id=stage_id,
-            limit=limit,
-            cursor=cursor,
-            search=q,
-        )
+        after = decode_cursor(cursor) if cursor is not None else None
     except InvalidCursor as err:
         raise ApiError(400, "invalid_cursor", str(err)) from err
-    return conditional_json(request, page)
+    page = await RecruiterViews(session).applications(
+        job_id, statuses=status or (), stage_id=stage_id, limit=limit, after=after, search=q
+    )
+    next_cursor = None if page.next_after is None else encode_cursor(page.next_after)
+    return conditional_json(request, ApplicationPage(items=page.items, next_cursor=next_cursor))
 
 
 #: The CSV export's columns, in order.
@@ -123,7 +129,7 @@ async def export_applications(
 
     async def lines() -> AsyncIterator[str]:
         yield _csv_line(CSV_COLUMNS)
-        cursor = None
+        after = None
         while True:
             async with context.sessions() as session:
                 page = await RecruiterViews(session).applications(
@@ -131,15 +137,15 @@ async def export_applications(
                     statuses=status or (),
                     stage_id=stage_id,
                     limit=MAX_PAGE_SIZE,
-                    cursor=cursor,
+                    after=after,
                     search=q,
                 )
             for item in page.items:
                 row = item.model_dump(mode="json")
                 yield _csv_line(row.get(column) for column in CSV_COLUMNS)
-            if page.next_cursor is None:
+            if page.next_after is None:
                 return
-            cursor = page.next_cursor
+            after = page.next_after
 
     filename = f"applications-{re.sub(r'[^A-Za-z0-9._-]', '_', job_id)}.csv"
     return StreamingResponse(
@@ -203,7 +209,7 @@ async def get_enrolment(
 ) -> Response:
     """An enrolment with its timeline (ordered by sequence) and the messages it sent (304 to
     an ``If-None-Match`` naming the current ``ETag``)."""
-    detail = await RecruiterViews(session).enrolment(enrolment_id)
+    detail = await EnrolmentViews(session).enrolment(enrolment_id)
     if detail is None:
         raise not_found("enrolment", enrolment_id)
     return conditional_json(request, detail)

@@ -16,7 +16,8 @@ from store.database import create_engine
 from store.schema import ApplicationRow, EnrolmentRow
 from tests.browser.conftest import LiveStack
 from tests.keys import TEST_ADMIN_KEY
-from workers.demo import JOBS, load_demo
+from workers.demo import load_demo
+from workers.demo_company import JOBS
 
 EVERY_STATUS = {status.value for status in EnrolmentStatus}
 #: ``sending`` lasts only until the channel answers; the timelines show it was there.

@@ -10,17 +10,13 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from channels.base import (
-    Accepted,
-    OutboundMessage,
-    OutcomeUnknown,
-    PermanentDeliveryError,
-    TransientDeliveryError,
-)
+from channels.base import Accepted, OutcomeUnknown, PermanentDeliveryError, TransientDeliveryError
 from channels.twilio import TwilioProvider
 from domain.campaigns import ChannelKind
 from domain.candidates import CandidateContact
 from domain.enrolments import StatusReason
+from domain.messages import OutboundMessage
+from store.delivery_reports import DeliveryReports
 from store.messages import Messages, MessageStatus
 from store.opt_outs import OptOuts
 from store.provider_health import ProviderHealth
@@ -133,7 +129,6 @@ async def test_bad_credentials_keep_the_message_waiting_and_say_so(
 async def test_a_failure_report_that_overtook_the_answer_fails_the_send(
     twilio: FakeTwilio, provider: TwilioProvider, db_sessions: Sessions
 ) -> None:
-    ledger = Messages(db_sessions)
     channels = channels_through(provider, db_sessions)
     message = welcome()
     # The carrier's report reaches us before Twilio's answer to the create call does.
@@ -141,7 +136,9 @@ async def test_a_failure_report_that_overtook_the_answer_fails_the_send(
 
     async def send_then_report(sent: OutboundMessage, recipient: str) -> Accepted:
         accepted = await real_send(sent, recipient)
-        await ledger.report(accepted.provider_message_id, "undelivered", "30007", datetime.now(UTC))
+        await DeliveryReports(db_sessions).record(
+            accepted.provider_message_id, "undelivered", "30007", datetime.now(UTC)
+        )
         return accepted
 
     provider.send = send_then_report  # type: ignore[method-assign]
@@ -162,7 +159,7 @@ async def test_a_retry_that_finds_the_message_reported_undelivered_fails_it(
         await channels.send(message)
     [sent] = twilio.messages
     # The carrier's report comes while the worker that sent it is gone.
-    await Messages(db_sessions).report(sent.sid, "undelivered", "30003", datetime.now(UTC))
+    await DeliveryReports(db_sessions).record(sent.sid, "undelivered", "30003", datetime.now(UTC))
 
     with pytest.raises(PermanentDeliveryError) as failed:
         await channels.send(message)

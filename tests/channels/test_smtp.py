@@ -8,12 +8,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from channels.base import (
-    OutboundMessage,
-    OutcomeUnknown,
-    PermanentDeliveryError,
-    TransientDeliveryError,
-)
+from channels.base import OutcomeUnknown, PermanentDeliveryError, TransientDeliveryError
 from channels.dispatch import ProviderChannels
 from channels.outbox import OutboxProvider
 from channels.smtp import InvalidSmtpUrl, SmtpProvider, SmtpServer, message_id
@@ -21,6 +16,7 @@ from channels.unsubscribe import UnsubscribeLinks
 from domain.campaigns import ChannelKind
 from domain.candidates import CandidateContact
 from domain.enrolments import StatusReason
+from domain.messages import OutboundMessage
 from store.messages import Messages
 from store.provider_health import ProviderHealth
 from tests.fakes.smtp import FakeMailServer, fake_mail_server

@@ -8,17 +8,16 @@ import uuid
 import pytest
 
 from channels.base import (
-    OutboundMessage,
     OutcomeUnknown,
     PermanentDeliveryError,
     ProviderMisconfigured,
     TransientDeliveryError,
-    WhatsAppContent,
 )
 from channels.twilio import TwilioProvider, failure_reason
 from domain.campaigns import ChannelKind
 from domain.candidates import CandidateContact
 from domain.enrolments import StatusReason
+from domain.messages import OutboundMessage, WhatsAppContent
 from tests.channels.conftest import STATUS_CALLBACK, twilio_provider
 from tests.fakes.twilio import SMS_FROM, WHATSAPP_FROM, FakeTwilio
 

@@ -15,15 +15,10 @@ from domain.candidates import CandidateContact
 from domain.enrolments import Enrolment
 from domain.statuses import EnrolmentStatus as S
 from domain.thread import CandidateThread
+from services.drift import DriftKind, DriftReport, ReconcileResult, compare_thread
+from store.drift import ReadModelEnrolment
 from tests.faults.conftest import REJECTION
-from workers.reconcile import (
-    DriftKind,
-    DriftReport,
-    ReadModelEnrolment,
-    ReconcileResult,
-    compare_thread,
-    render,
-)
+from workers.reconcile import render
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 WORKFLOW = "candidate-c1"

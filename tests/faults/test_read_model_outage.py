@@ -35,6 +35,8 @@ from domain.events import ApplicationRef, EnrolRequest
 from domain.identity import enrolment_id
 from domain.statuses import EnrolmentStatus as S
 from services.candidate_workflows import CandidateWorkflows
+from services.drift import DriftKind
+from services.reconcile import find_drift, reconcile
 from store.database import create_engine, session_factory
 from store.messages import Messages
 from store.provider_health import ProviderHealth
@@ -51,7 +53,7 @@ from tests.faults.conftest import (
 from tests.fixtures.databases import scratch_postgres_database
 from tests.keys import ADMIN_HEADERS
 from tests.workers.conftest import clean_environment, enrolments_command
-from workers.reconcile import DriftKind, find_drift, reconcile, render
+from workers.reconcile import render
 from workers.worker import running_workers
 
 pytestmark = [pytest.mark.postgres, pytest.mark.devserver]

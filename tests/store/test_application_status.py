@@ -24,10 +24,10 @@ from domain.enrolments import Enrolment
 from domain.events import ApplicationRef
 from domain.identity import enrolment_id
 from domain.statuses import EnrolmentStatus
-from store.database import create_engine, session_factory, sqlite_path
+from store.database import UtcDateTime, create_engine, session_factory, sqlite_path
 from store.migrate import alembic_config, upgrade
 from store.projection import EnrolmentProjector
-from store.schema import ApplicationRow, EnrolmentRow, UtcDateTime
+from store.schema import ApplicationRow, EnrolmentRow
 from tests.store.factories import REJECTION, START, candidate, delivered
 
 Sessions = async_sessionmaker[AsyncSession]

@@ -6,7 +6,8 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.events import ApplicationRef
-from store.catalog import Catalog, InterviewSettings, JobDefinition, Placement, StageDefinition
+from domain.jobs import InterviewSettings, JobDefinition, StageDefinition
+from store.catalog import Catalog, Placement
 from store.schema import StageRow
 from tests.store.factories import REJECTION, START
 

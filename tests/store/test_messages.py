@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from store.messages import AttemptKind, Messages, MessageStatus, ReportOutcome
+from store.delivery_reports import DeliveryReports, ReportOutcome
+from store.messages import AttemptKind, Messages, MessageStatus
 from store.opt_outs import OptOuts
 from tests.store.factories import VALID_PHONE, candidate, message
 
@@ -117,7 +118,7 @@ async def test_delivery_statuses_only_move_forward(db_sessions: Sessions) -> Non
     key = await accepted_message(ledger)
 
     outcomes = [
-        (await ledger.report("SM1", status, None, NOW)).outcome
+        (await DeliveryReports(db_sessions).record("SM1", status, None, NOW)).outcome
         for status in ("sent", "delivered", "sent", "delivered", "read", "delivered")
     ]
 
@@ -139,8 +140,8 @@ async def test_a_final_failure_keeps_its_error_code_and_nothing_follows_it(
     ledger = Messages(db_sessions)
     key = await accepted_message(ledger)
 
-    moved = await ledger.report("SM1", "undelivered", "30003", NOW)
-    late = await ledger.report("SM1", "delivered", None, NOW)
+    moved = await DeliveryReports(db_sessions).record("SM1", "undelivered", "30003", NOW)
+    late = await DeliveryReports(db_sessions).record("SM1", "delivered", None, NOW)
 
     assert moved.outcome is ReportOutcome.MOVED and late.outcome is ReportOutcome.UNCHANGED
     stored = await ledger.get(key)
@@ -155,8 +156,8 @@ async def test_a_report_that_overtakes_the_send_is_applied_when_the_id_is_record
     sms = message(candidate())
     await ledger.begin(sms, "twilio", VALID_PHONE, NOW)
 
-    kept = await ledger.report("SM9", "failed", "30007", NOW)
-    earlier = await ledger.report("SM9", "queued", None, NOW)
+    kept = await DeliveryReports(db_sessions).record("SM9", "failed", "30007", NOW)
+    earlier = await DeliveryReports(db_sessions).record("SM9", "queued", None, NOW)
     stored = await ledger.accepted(sms.idempotency_key, "SM9", "queued", NOW)
 
     assert (kept.outcome, earlier.outcome) == (ReportOutcome.KEPT, ReportOutcome.KEPT)
@@ -167,7 +168,9 @@ async def test_reports_of_statuses_we_do_not_track_are_ignored(db_sessions: Sess
     ledger = Messages(db_sessions)
     await accepted_message(ledger)
 
-    assert (await ledger.report("SM1", "receiving", None, NOW)).outcome is ReportOutcome.IGNORED
+    assert (
+        await DeliveryReports(db_sessions).record("SM1", "receiving", None, NOW)
+    ).outcome is ReportOutcome.IGNORED
 
 
 async def test_a_report_racing_the_recording_of_its_id_is_never_lost(
@@ -186,7 +189,7 @@ async def test_a_report_racing_the_recording_of_its_id_is_never_lost(
             for n, key in enumerate(keys)
             for step in (
                 ledger.accepted(key, f"SM{n}", "queued", NOW),
-                ledger.report(f"SM{n}", "failed", "30007", NOW),
+                DeliveryReports(db_sessions).record(f"SM{n}", "failed", "30007", NOW),
             )
         )
     )

@@ -18,7 +18,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.ats import AtsJobMapping, AtsSystem
-from store.catalog import Catalog, JobDefinition, StageDefinition
+from domain.jobs import JobDefinition, StageDefinition
+from store.catalog import Catalog
 from store.database import create_engine, session_factory
 from store.migrate import alembic_config, upgrade
 from store.opt_outs import OptOuts

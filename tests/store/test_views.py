@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain.jobs import JobDefinition, StageDefinition
 from domain.statuses import EnrolmentStatus
 from store import views
-from store.catalog import Catalog, JobDefinition, StageDefinition
+from store.catalog import Catalog
 from store.schema import ApplicationRow, CandidateRow, EnrolmentRow, StageRow
 from store.views import RecruiterViews
 from tests.store.factories import REJECTION, START
@@ -120,22 +121,22 @@ async def every_page(
     stage_id: str | None = None,
     limit: int = 7,
 ) -> list[tuple[str, str, str | None]]:
-    """Every item of the Table, following ``next_cursor`` to the end."""
+    """Every item of the Table, following ``next_after`` to the end."""
     seen: list[tuple[str, str, str | None]] = []
-    cursor = None
+    after = None
     while True:
         async with sessions() as session:
             page = await RecruiterViews(session).applications(
-                JOB, statuses=statuses, stage_id=stage_id, limit=limit, cursor=cursor
+                JOB, statuses=statuses, stage_id=stage_id, limit=limit, after=after
             )
         assert len(page.items) <= limit
         seen.extend(
             (item.application_id, item.stage_id, item.status.value if item.status else None)
             for item in page.items
         )
-        if page.next_cursor is None:
+        if page.next_after is None:
             return seen
-        cursor = page.next_cursor
+        after = page.next_after
 
 
 def expected(
@@ -185,7 +186,7 @@ async def test_the_table_rows_carry_the_enrolment_and_the_candidate(
     assert item.status is enrolled.status
     assert item.enrolment_id is not None and item.campaign_id == "rejection"
     assert item.candidate_name is not None and item.candidate_name.startswith("Candidate ")
-    assert page.next_cursor is None
+    assert page.next_after is None
 
 
 async def test_the_board_counts_every_application_and_shows_the_first_cards_of_each_stage(

@@ -1,0 +1,63 @@
+"""Jobs and their ordered stages, as recruiters configure them: which campaign each stage
+links, how a scheduling stage books interviews, and which vendor ATS job and stages they stand
+for."""
+
+from __future__ import annotations
+
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from domain.ats import AtsJobMapping
+from domain.candidates import Identifier
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+
+
+class InterviewSettings(BaseModel):
+    """How a scheduling stage books interviews: Auto-Match waits for interviewer availability."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    auto_match: bool = False
+
+
+class StageDefinition(BaseModel):
+    """One stage of a job, optionally linked to the campaign its entrants are enrolled in."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Identifier
+    name: Name
+    campaign_id: Identifier | None = None
+    interview_settings: InterviewSettings | None = None
+    #: The vendor ATS stage this stage stands for (with the job's ``ats`` mapping).
+    ats_stage_id: Identifier | None = None
+
+    @property
+    def auto_match(self) -> bool:
+        return self.interview_settings is not None and self.interview_settings.auto_match
+
+
+class JobDefinition(BaseModel):
+    """A job and its ordered stages, as a recruiter configures it (stage order = list order)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Name
+    stages: Annotated[list[StageDefinition], Field(max_length=100)] = []
+    #: The vendor ATS job this job stands for: its bridge routes that job's events here.
+    ats: AtsJobMapping | None = None
+
+    @model_validator(mode="after")
+    def _stage_ids_unique(self) -> Self:
+        ids = [stage.id for stage in self.stages]
+        if len(set(ids)) != len(ids):
+            raise ValueError("stage ids must be unique within a job")
+        ats_ids = [stage.ats_stage_id for stage in self.stages if stage.ats_stage_id is not None]
+        if len(set(ats_ids)) != len(ats_ids):
+            raise ValueError("ats_stage_id must be unique within a job (a vendor stage maps one)")
+        return self
+
+    def campaign_ids(self) -> set[str]:
+        return {s.campaign_id for s in self.stages if s.campaign_id is not None}

@@ -1,0 +1,171 @@
+"""One enrolment as recruiters see it: its timeline, its messages as they stand (the
+provider's reports included), who it belongs to; and the enrolments a use case looks up."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.identity import candidate_workflow_id
+from domain.statuses import EnrolmentStatus
+from store.message_status import WITH_REPORT, as_it_stands
+from store.schema import CandidateRow, EnrolmentEventRow, EnrolmentRow, MessageRow
+
+
+class TimelineItem(BaseModel):
+    seq: int
+    at: datetime
+    status: EnrolmentStatus
+    detail: str
+
+
+class SentMessage(BaseModel):
+    """A message of the enrolment: who carried it, its id there, how far it got and, if it
+    failed, the provider's error code."""
+
+    message_number: int
+    channel: str
+    provider: str
+    recipient: str
+    body: str
+    provider_message_id: str | None
+    status: str
+    error_code: str | None
+    failure_reason: str | None
+    sent_at: datetime
+    updated_at: datetime
+
+
+class EnrolmentDetail(BaseModel):
+    """An enrolment with its timeline (oldest first) and the messages it sent."""
+
+    id: str
+    application_id: str
+    candidate_id: str
+    candidate_name: str | None
+    candidate_erased: bool = False
+    workflow_id: str
+    job_id: str
+    stage_id: str
+    campaign_id: str
+    campaign: dict[str, Any]
+    status: EnrolmentStatus
+    status_reason: str | None
+    ats_event_id: str
+    created_at: datetime
+    updated_at: datetime
+    delivered_at: datetime | None
+    expires_at: datetime | None
+    #: The next message going out and when (held by quiet hours, or a nudge); ``None``: none.
+    next_send_at: datetime | None = None
+    next_send: str | None = None
+    status_times: dict[str, Any] = Field(default_factory=dict)
+    #: The enrolment this one re-enrolled, and the one that re-enrolled this one, if any.
+    reenrolment_of: str | None = None
+    reenrolled_as: str | None = None
+    timeline: list[TimelineItem]
+    messages: list[SentMessage]
+
+
+class EnrolmentViews:
+    """Read-only queries about single enrolments."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def enrolment(self, enrolment_id: str) -> EnrolmentDetail | None:
+        """The enrolment with its timeline ordered by ``seq`` and its messages as they stand."""
+        row = await self._session.get(EnrolmentRow, enrolment_id)
+        if row is None:
+            return None
+        candidate = (
+            await self._session.execute(
+                select(CandidateRow.name, CandidateRow.erased_at).where(
+                    CandidateRow.id == row.candidate_id
+                )
+            )
+        ).one_or_none()
+        return EnrolmentDetail(
+            id=row.id,
+            application_id=row.application_id,
+            candidate_id=row.candidate_id,
+            candidate_name=None if candidate is None else candidate.name,
+            candidate_erased=candidate is not None and candidate.erased_at is not None,
+            workflow_id=candidate_workflow_id(row.candidate_id),
+            job_id=row.job_id,
+            stage_id=row.stage_id,
+            campaign_id=row.campaign_id,
+            campaign=row.campaign,
+            status=EnrolmentStatus(row.status),
+            status_reason=row.status_reason,
+            ats_event_id=row.ats_event_id,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            delivered_at=row.delivered_at,
+            expires_at=row.expires_at,
+            next_send_at=row.next_send_at,
+            next_send=row.next_send,
+            status_times=row.status_times,
+            reenrolment_of=row.reenrolment_of,
+            reenrolled_as=await self._session.scalar(
+                select(EnrolmentRow.id).where(
+                    EnrolmentRow.application_id == row.application_id,
+                    EnrolmentRow.reenrolment_of == row.id,
+                )
+            ),
+            timeline=await self._timeline(enrolment_id),
+            messages=await self._messages(enrolment_id),
+        )
+
+    async def _timeline(self, enrolment_id: str) -> list[TimelineItem]:
+        events = await self._session.scalars(
+            select(EnrolmentEventRow)
+            .where(EnrolmentEventRow.enrolment_id == enrolment_id)
+            .order_by(EnrolmentEventRow.seq)
+        )
+        return [TimelineItem(seq=e.seq, at=e.at, status=e.status, detail=e.detail) for e in events]
+
+    async def _messages(self, enrolment_id: str) -> list[SentMessage]:
+        rows = await self._session.execute(
+            WITH_REPORT.where(MessageRow.enrolment_id == enrolment_id).order_by(
+                MessageRow.message_number
+            )
+        )
+        return [
+            SentMessage(
+                message_number=m.message_number,
+                channel=m.channel,
+                provider=m.provider,
+                recipient=m.recipient,
+                body=m.body,
+                provider_message_id=m.provider_message_id,
+                status=m.status,
+                error_code=m.error_code,
+                failure_reason=m.failure_reason,
+                sent_at=m.created_at,
+                updated_at=m.updated_at,
+            )
+            for m in (as_it_stands(message, report) for message, report in rows)
+        ]
+
+    async def enrolment_row(self, enrolment_id: str) -> EnrolmentRow | None:
+        """The bare read-model row of an enrolment (who it belongs to, where it stands)."""
+        return await self._session.get(EnrolmentRow, enrolment_id)
+
+    async def auto_match_candidates(self, job_id: str, stage_id: str) -> list[str]:
+        """Candidates with an enrolment waiting in ``auto_match`` in this job stage."""
+        result = await self._session.scalars(
+            select(EnrolmentRow.candidate_id)
+            .where(
+                EnrolmentRow.job_id == job_id,
+                EnrolmentRow.stage_id == stage_id,
+                EnrolmentRow.status == EnrolmentStatus.AUTO_MATCH.value,
+            )
+            .distinct()
+            .order_by(EnrolmentRow.candidate_id)
+        )
+        return list(result.all())
