@@ -72,6 +72,31 @@ and the JSON webhooks require Standard Webhooks signatures.
 """
 
 
+#: Every router, routes before pages; in an order where a more specific path comes first.
+ROUTERS = (
+    campaigns.router,
+    jobs.router,
+    ats.router,
+    ats_vendors.router,
+    webhooks.router,
+    twilio.router,
+    views.router,
+    analytics.router,
+    actions.router,
+    health.router,
+    audit.router,
+    candidates.router,
+    codec.router,
+    unsubscribe.router,
+    job_admin.router,
+    job_views.router,
+    enrolment.router,
+    analytics_page.router,
+    campaign_admin.router,
+    upload.router,
+    sign_in.router,
+)
+
 #: Where the API keeps the secret its UI sessions are signed with when none is configured.
 SESSION_KEY_FILE = "session.key"
 
@@ -111,7 +136,27 @@ def create_app(settings: Settings, client: Client, *, engine: AsyncEngine | None
         docs_url=None,  # served by api.docs, without a CDN
         redoc_url=None,
     )
-    app.state.context = ApiContext(
+    app.state.context = _context(settings, client, database)
+    install_error_handlers(app)
+    app.add_middleware(RequestLimits, max_bytes=MAX_BODY_BYTES)
+    access = Access(settings, ApiKeys(app.state.context.sessions), session_secret(settings))
+    app.state.access = access
+    # Who is calling is known before any route looks (each route then says who may call it).
+    app.add_middleware(AccessControl, settings=settings, access=access)
+    # Outside access control: refused requests are counted too.
+    app.add_middleware(RequestTelemetry)
+    install_docs(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.mount(STATIC_PATH, StaticFiles(directory=HERE / "static"), name="ui-static")
+    app.include_router(home)
+    check_every_route_names_its_callers(app)
+    return app
+
+
+def _context(settings: Settings, client: Client, database: AsyncEngine) -> ApiContext:
+    """What every request shares, built once."""
+    return ApiContext(
         settings=settings,
         client=client,
         engine=database,
@@ -126,43 +171,6 @@ def create_app(settings: Settings, client: Client, *, engine: AsyncEngine | None
         if settings.encryption_keys is None
         else EncryptionCodec(parse_keys(settings.encryption_keys.get_secret_value())),
     )
-    install_error_handlers(app)
-    app.add_middleware(RequestLimits, max_bytes=MAX_BODY_BYTES)
-    access = Access(settings, ApiKeys(app.state.context.sessions), session_secret(settings))
-    app.state.access = access
-    # Outermost: a caller who may not call a route is refused before anything reads the body.
-    app.add_middleware(AccessControl, settings=settings, access=access)
-    # Outside access control: refused requests are counted too.
-    app.add_middleware(RequestTelemetry)
-    install_docs(app)
-    for router in (
-        campaigns.router,
-        jobs.router,
-        ats.router,
-        ats_vendors.router,
-        webhooks.router,
-        twilio.router,
-        views.router,
-        analytics.router,
-        actions.router,
-        health.router,
-        audit.router,
-        candidates.router,
-        codec.router,
-        unsubscribe.router,
-        job_admin.router,
-        job_views.router,
-        enrolment.router,
-        analytics_page.router,
-        campaign_admin.router,
-        upload.router,
-        sign_in.router,
-    ):
-        app.include_router(router)
-    app.mount(STATIC_PATH, StaticFiles(directory=HERE / "static"), name="ui-static")
-    app.include_router(home)
-    check_every_route_names_its_callers(app)
-    return app
 
 
 home = APIRouter(include_in_schema=False, route_class=CheckedRoute, dependencies=[PUBLIC_ROUTE])

@@ -35,23 +35,17 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from bench.scale import RssSampler, rss_timeline
-from bench.stack import (
+from bench.load import (
     Application,
-    BenchStack,
-    add_burst_options,
     applications,
     configure_company,
-    exit_with_verdict,
     http_client,
-    load_average,
-    machine,
     post_all,
-    run_id,
-    stack_parser,
-    verdict,
     wait_for_status,
 )
+from bench.measure import exit_with_verdict, load_average, machine, verdict
+from bench.scale import RssSampler, rss_timeline
+from bench.stack import BenchStack, add_burst_options, run_id, stack_parser
 
 #: Blasts per second through the batch endpoint over blasts per second through single events.
 TARGET_RATIO = 0.9

@@ -17,19 +17,9 @@ import random
 import time
 from collections import Counter
 
-from bench.stack import (
-    BenchStack,
-    CpuMeter,
-    applications,
-    configure_company,
-    exit_with_verdict,
-    http_client,
-    machine,
-    post_all,
-    run_id,
-    verdict,
-    wait_for_status,
-)
+from bench.load import applications, configure_company, http_client, post_all, wait_for_status
+from bench.measure import CpuMeter, exit_with_verdict, machine, verdict
+from bench.stack import BenchStack, run_id
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, SMS_FROM, FakeTwilio, fake_twilio
 
 

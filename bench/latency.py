@@ -28,25 +28,18 @@ from pathlib import Path
 import httpx
 
 from api.cursors import encode_cursor
-from bench.stack import (
+from bench.load import (
     Application,
-    BenchStack,
-    CpuMeter,
     Posted,
     applications,
     configure_company,
-    exit_with_verdict,
     http_client,
-    load_average,
-    machine,
-    percentile,
     post_all,
     post_event,
-    run_id,
-    stack_parser,
-    verdict,
     wait_for_status,
 )
+from bench.measure import CpuMeter, exit_with_verdict, load_average, machine, percentile, verdict
+from bench.stack import BenchStack, run_id, stack_parser
 from store.views import MAX_PAGE_SIZE
 
 TARGET_P99_S = 1.0
@@ -198,18 +191,7 @@ async def measure(args: argparse.Namespace) -> bool:
             await post_all(http, warm, 8)
         await wait_for_status(stack, "bench-warm-up", "delivered", len(warm), within=120)
 
-        rate = args.rate
-        if rate is None:
-            load = load_average()
-            maximum = await probe_maximum(stack, args.probe_events, args.concurrency)
-            rate = maximum / 2
-            print(
-                f"latency: measured maximum {maximum:.1f} blasts/s ({args.probe_events} events, "
-                f"{args.concurrency} in flight, load avg before: {load}); running at half: "
-                f"{rate:.1f} events/s"
-            )
-        else:
-            print(f"latency: running at the given {rate:.1f} events/s")
+        rate = await _rate(stack, args)
         count = max(1, math.ceil(rate * args.duration))
         apps = applications(run_id(), JOB, count, 1)
         print(
@@ -234,7 +216,34 @@ async def measure(args: argparse.Namespace) -> bool:
                 watching.cancel()
         print(f"  load avg before: {load}; after: {load_average()}")
         times = await asyncio.to_thread(status_times, stack.read_model, JOB)
+    return _report(args, posted, lags, watcher, meter, times)
 
+
+async def _rate(stack: BenchStack, args: argparse.Namespace) -> float:
+    """The events per second to run at: the given rate, else half the measured maximum."""
+    if args.rate is not None:
+        print(f"latency: running at the given {args.rate:.1f} events/s")
+        return float(args.rate)
+    load = load_average()
+    maximum = await probe_maximum(stack, args.probe_events, args.concurrency)
+    rate = maximum / 2
+    print(
+        f"latency: measured maximum {maximum:.1f} blasts/s ({args.probe_events} events, "
+        f"{args.concurrency} in flight, load avg before: {load}); running at half: "
+        f"{rate:.1f} events/s"
+    )
+    return rate
+
+
+def _report(
+    args: argparse.Namespace,
+    posted: list[Posted],
+    lags: list[float],
+    watcher: TableWatcher,
+    meter: CpuMeter,
+    times: dict[str, dict[str, float]],
+) -> bool:
+    """Print what the open loop saw; ``True`` when the target is met."""
     began = min(p.sent for p in posted)
     counted = [p for p in posted if p.sent - began >= args.skip]
     missing = [p for p in counted if p.application.application_id not in watcher.seen]

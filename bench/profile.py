@@ -23,7 +23,9 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from bench.stack import BenchStack, configure_company, http_client, machine, run_id
+from bench.load import configure_company, http_client
+from bench.measure import machine
+from bench.stack import BenchStack, run_id
 from bench.throughput import burst, warm_up
 
 #: (category, a frame that puts a sample in it), first match from the top of the table wins.

@@ -25,23 +25,16 @@ import httpx
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
-from bench.stack import (
-    MODULES,
-    MULTI_MODULE_STAGE,
-    BenchStack,
+from bench.load import (
     applications,
     configure_company,
-    exit_with_verdict,
     http_client,
-    load_average,
-    machine,
     post_all,
     post_event,
-    rss_mib,
-    run_id,
-    verdict,
     wait_for_status,
 )
+from bench.measure import exit_with_verdict, load_average, machine, rss_mib, verdict
+from bench.stack import MODULES, MULTI_MODULE_STAGE, BenchStack, run_id
 from config.settings import Settings
 from domain.identity import candidate_workflow_id
 

@@ -20,27 +20,17 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 
-from bench.stack import (
-    BaselineResult,
-    BenchStack,
-    CpuMeter,
+from bench.bare_temporal import BaselineResult, baseline_worker, run_baseline
+from bench.load import (
     Posted,
-    add_burst_options,
     applications,
-    baseline_worker,
     configure_company,
-    exit_with_verdict,
     http_client,
-    load_average,
-    machine,
-    percentile,
     post_all,
-    run_baseline,
-    run_id,
-    stack_parser,
-    verdict,
     wait_for_status,
 )
+from bench.measure import CpuMeter, exit_with_verdict, load_average, machine, percentile, verdict
+from bench.stack import BenchStack, add_burst_options, run_id, stack_parser
 
 #: Blasts per second through the product over bare workflows per second (issue 11).
 TARGET_RATIO = 0.9

@@ -9,8 +9,8 @@ from __future__ import annotations
 import phonenumbers
 
 from channels.base import PermanentDeliveryError
-from domain.campaigns import ChannelKind
 from domain.candidates import CandidateContact
+from domain.channels import CHANNELS, AddressKind, ChannelKind
 from domain.enrolments import StatusReason
 
 #: Twilio names WhatsApp senders ``whatsapp:+E164``; the number is the same person's.
@@ -76,6 +76,6 @@ def normalise_email(raw: str | None) -> str:
 
 def address_for(channel: ChannelKind, candidate: CandidateContact) -> str:
     """Where a message on ``channel`` goes for ``candidate``, normalised and validated."""
-    if channel is ChannelKind.EMAIL:
+    if CHANNELS[channel].address is AddressKind.EMAIL:
         return normalise_email(candidate.email)
     return normalise_phone(candidate.phone)

@@ -28,7 +28,7 @@ from channels.base import (
     SendResult,
     TransientDeliveryError,
 )
-from domain.campaigns import ChannelKind
+from domain.channels import ChannelKind
 from domain.enrolments import StatusReason
 from domain.messages import OutboundMessage
 from store.message_status import UNDELIVERED, StoredMessage

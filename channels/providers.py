@@ -18,7 +18,7 @@ from channels.twilio import TwilioProvider
 from channels.unsubscribe import UnsubscribeLinks
 from config.private_files import kept_secret
 from config.settings import Settings
-from domain.campaigns import ChannelKind
+from domain.channels import CHANNELS, AddressKind, ChannelKind
 
 logger = logging.getLogger(__name__)
 
@@ -69,28 +69,37 @@ def build_providers(settings: Settings) -> dict[ChannelKind, Provider]:
                 settings.twilio_timeout, connect=min(5.0, settings.twilio_timeout)
             ),
         )
-        providers[ChannelKind.SMS] = providers[ChannelKind.WHATSAPP] = twilio
+        for kind in _reached_at(AddressKind.PHONE):
+            providers[kind] = twilio
     if settings.smtp_url is not None:
-        providers[ChannelKind.EMAIL] = SmtpProvider(
+        smtp = SmtpProvider(
             SmtpServer.from_url(settings.smtp_url.get_secret_value()),
             settings.email_from or "",
             unsubscribe_links(settings),
         )
+        for kind in _reached_at(AddressKind.EMAIL):
+            providers[kind] = smtp
     return providers
+
+
+def _reached_at(address: AddressKind) -> list[ChannelKind]:
+    """The channels a candidate is reached on at an ``address`` of this kind."""
+    return [kind for kind, traits in CHANNELS.items() if traits.address is address]
 
 
 def describe_providers(settings: Settings) -> list[str]:
     """One line per channel: where its messages go (for the dev stack's banner)."""
     lines = []
-    for channel in ChannelKind:
-        if channel is not ChannelKind.EMAIL and settings.twilio_configured:
+    for channel, traits in CHANNELS.items():
+        phone = traits.address is AddressKind.PHONE
+        if phone and settings.twilio_configured:
             sender = (
                 settings.whatsapp_from
                 if channel is ChannelKind.WHATSAPP
                 else settings.twilio_messaging_service_sid or settings.sms_from
             )
             lines.append(f"{channel.value}: Twilio (from {sender or 'no sender set'})")
-        elif channel is ChannelKind.EMAIL and settings.smtp_url is not None:
+        elif not phone and settings.smtp_url is not None:
             server = SmtpServer.from_url(settings.smtp_url.get_secret_value())
             lines.append(f"email: SMTP {server.host}:{server.port} (from {settings.email_from})")
         else:

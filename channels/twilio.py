@@ -33,7 +33,7 @@ from channels.base import (
     ProviderMisconfigured,
     TransientDeliveryError,
 )
-from domain.campaigns import ChannelKind
+from domain.channels import ChannelKind
 from domain.enrolments import StatusReason
 from domain.messages import OutboundMessage
 

@@ -103,7 +103,9 @@ class EncryptionCodec(PayloadCodec):
 
     def decrypt(self, payload: Payload) -> Payload:
         if payload.metadata.get("encoding") != ENCODING:
-            return payload  # written before encryption, or by a client without keys
+            # Written before encryption, or by a client without keys. Retire the pass-through
+            # once the namespace's retention has run since keys were set everywhere.
+            return payload
         key_id = payload.metadata.get(KEY_ID, b"").decode(errors="replace")
         cipher = self._ciphers.get(key_id)
         if cipher is None:

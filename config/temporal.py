@@ -26,6 +26,7 @@ from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
     AddSearchAttributesRequest,
     ListSearchAttributesRequest,
+    ListSearchAttributesResponse,
 )
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, RegisterNamespaceRequest
 from temporalio.client import Client
@@ -133,6 +134,45 @@ class NamespaceSetup:
     added_search_attributes: list[str] = field(default_factory=list)
 
 
+async def _register(client: Client, retention: timedelta) -> bool:
+    """Register ``client.namespace`` unless it exists; ``True`` if it was registered now."""
+    try:
+        await client.workflow_service.describe_namespace(
+            DescribeNamespaceRequest(namespace=client.namespace)
+        )
+        return False
+    except RPCError as error:
+        if error.status != RPCStatusCode.NOT_FOUND:
+            raise
+    retention_period = Duration()
+    retention_period.FromTimedelta(retention)
+    await client.workflow_service.register_namespace(
+        RegisterNamespaceRequest(
+            namespace=client.namespace, workflow_execution_retention_period=retention_period
+        )
+    )
+    return True
+
+
+async def _search_attributes(client: Client, within: float) -> ListSearchAttributesResponse:
+    """The namespace's search attributes, once it is usable (a new namespace takes a few
+    seconds to reach every frontend's cache)."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        try:
+            return await client.operator_service.list_search_attributes(
+                ListSearchAttributesRequest(namespace=client.namespace)
+            )
+        except RPCError as error:
+            if error.status != RPCStatusCode.NOT_FOUND:
+                raise
+            if asyncio.get_running_loop().time() > deadline:
+                raise NamespaceSetupError(
+                    f"namespace {client.namespace} is not usable yet"
+                ) from None
+            await asyncio.sleep(1.0)
+
+
 def _indexed_value_type(cli_type: str) -> IndexedValueType.ValueType:
     # "KeywordList" (the CLI's spelling) -> INDEXED_VALUE_TYPE_KEYWORD_LIST (the API's).
     snake = re.sub(r"(?<!^)(?=[A-Z])", "_", cli_type).upper()
@@ -153,39 +193,9 @@ async def prepare_namespace(
     ``tcld`` or the Cloud UI instead). Raises ``NamespaceSetupError`` if an attribute exists
     with another type, or the namespace is not usable ``within`` seconds.
     """
-    setup = NamespaceSetup()
+    setup = NamespaceSetup(registered_namespace=await _register(client, retention))
     namespace = client.namespace
-    try:
-        await client.workflow_service.describe_namespace(
-            DescribeNamespaceRequest(namespace=namespace)
-        )
-    except RPCError as error:
-        if error.status != RPCStatusCode.NOT_FOUND:
-            raise
-        retention_period = Duration()
-        retention_period.FromTimedelta(retention)
-        await client.workflow_service.register_namespace(
-            RegisterNamespaceRequest(
-                namespace=namespace, workflow_execution_retention_period=retention_period
-            )
-        )
-        setup.registered_namespace = True
-
-    # A new namespace takes a few seconds to reach every frontend's cache.
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        try:
-            listed = await client.operator_service.list_search_attributes(
-                ListSearchAttributesRequest(namespace=namespace)
-            )
-            break
-        except RPCError as error:
-            if error.status != RPCStatusCode.NOT_FOUND:
-                raise
-            if asyncio.get_running_loop().time() > deadline:
-                raise NamespaceSetupError(f"namespace {namespace} is not usable yet") from None
-            await asyncio.sleep(1.0)
-
+    listed = await _search_attributes(client, within)
     missing: dict[str, IndexedValueType.ValueType] = {}
     for name, cli_type in search_attributes.items():
         wanted = _indexed_value_type(cli_type)

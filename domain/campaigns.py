@@ -15,6 +15,7 @@ from pydantic import (
     model_validator,
 )
 
+from domain.channels import ChannelKind
 from domain.durations import Duration, capped, too_long
 from domain.personalisation import TemplateError, check
 
@@ -27,12 +28,6 @@ MessageText = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
 class CampaignKind(StrEnum):
     BLAST = "blast"
     MULTI_MODULE = "multi_module"
-
-
-class ChannelKind(StrEnum):
-    SMS = "sms"
-    WHATSAPP = "whatsapp"
-    EMAIL = "email"
 
 
 class ModuleType(StrEnum):

@@ -37,6 +37,7 @@ class StatusReason(StrEnum):
     EMAIL_REJECTED = "email_rejected"
     UNDELIVERED = "undelivered"
     #: A refusal recorded before providers had their own reasons (``provider_rejected`` now).
+    #: Kept for rows and states written then; never written now.
     CHANNEL_REJECTED = "channel_rejected"
     APPLICATION_WITHDRAWN = "application_withdrawn"
     LEFT_STAGE = "left_stage"
@@ -109,6 +110,7 @@ class Enrolment(BaseModel):
     @classmethod
     def _read_older_state(cls, data: Any) -> Any:
         # States carried over from before ``cancel_requested`` had a withdrawal flag instead.
+        # Retire: once every run carried over from then has continued-as-new.
         if isinstance(data, dict) and "withdraw_requested" in data:
             data = dict(data)
             if data.pop("withdraw_requested"):

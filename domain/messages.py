@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from domain.campaigns import ChannelKind
 from domain.candidates import CandidateContact
+from domain.channels import CHANNELS, ChannelKind
 from domain.enrolments import Enrolment
 from domain.identity import idempotency_key
 from domain.personalisation import Personalisation, render
@@ -59,7 +59,7 @@ def outbound_message(
     template = None
     nudge = enrolment.is_nudge(number)
     if (
-        campaign.channel is ChannelKind.WHATSAPP
+        CHANNELS[campaign.channel].opening_template
         and (number == WELCOME_MESSAGE or nudge)
         and campaign.whatsapp_template is not None
     ):
@@ -83,7 +83,7 @@ def outbound_message(
             values,
         ),
         subject=render(campaign.subject or campaign.name, values)
-        if campaign.channel is ChannelKind.EMAIL
+        if CHANNELS[campaign.channel].subject
         else None,
         template=template,
     )

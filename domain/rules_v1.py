@@ -8,6 +8,7 @@ application rows they keep current are written with the next enrolment change (r
 projection of their own).
 
 Functions over ``CandidateThread``, kept apart so the current rules read on their own.
+Retire: once no run from before 62fa5d1 remains (README, "Retiring compatibility code").
 """
 
 from __future__ import annotations

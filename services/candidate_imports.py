@@ -13,6 +13,7 @@ import csv
 import hashlib
 import io
 import re
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 from zoneinfo import available_timezones
@@ -108,40 +109,14 @@ def read_rows(
     """
     # newline="": the csv module reads every kind of line end itself, and keeps quoted ones.
     reader = csv.reader(io.StringIO(decoded(data), newline=""))
-    try:
-        header = [h.strip().lower() for h in next(reader, [])]
-    except csv.Error as err:
-        raise UnreadableCsv(f"the header cannot be read as CSV: {err}") from None
-    if "name" not in header or not ({"phone", "email"} & set(header)):
-        raise UnreadableCsv(
-            "the CSV needs a header with name and phone and/or email "
-            f"(it has: {', '.join(h[:40] for h in header[:MAX_COLUMNS]) or 'nothing'})"
-        )
+    header = _header(reader)
     zones = available_timezones()
     events: Numbered = []
     problems: list[RowProblem] = []
     seen: dict[str, int] = {}
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error:
-            # Past the csv module's own limit (far past ours), or broken quoting.
-            problems.append(RowProblem(line=reader.line_num, message=_unreadable_row()))
-            continue
-        line = reader.line_num
-        if not any(cell.strip() for cell in row):
-            continue  # a blank line
-        if len(row) > MAX_COLUMNS or any(len(cell) > MAX_CELL_CHARS for cell in row):
-            problems.append(RowProblem(line=line, message=_unreadable_row()))
-            continue
+    for line, row in _rows(reader, problems):
         values = {k: v.strip() for k, v in zip(header, row, strict=False)}
-        name, phone, email = (
-            values.get("name", ""),
-            values.get("phone", ""),
-            values.get("email", ""),
-        )
+        name, phone, email = (values.get(c, "") for c in ("name", "phone", "email"))
         zone = values.get("timezone") or None
         problem = _row_problem(name, phone, email, zone, zones)
         if problem:
@@ -152,34 +127,59 @@ def read_rows(
         )
         person = hashlib.sha256((who or email.lower()).encode()).hexdigest()[:20]
         if person in seen:
-            problems.append(
-                RowProblem(line=line, message=f"the same candidate as line {seen[person]}")
-            )
+            message = f"the same candidate as line {seen[person]}"
+            problems.append(RowProblem(line=line, message=message))
             continue
         seen[person] = line
-        events.append(
-            (
-                line,
-                {
-                    "id": f"import:{job_id}:{stage_id}:{person}",
-                    "type": "application.created",
-                    "occurred_at": at.isoformat(),
-                    "application": {
-                        "id": f"import:{job_id}:{person}",
-                        "job_id": job_id,
-                        "stage_id": stage_id,
-                    },
-                    "candidate": {
-                        "id": f"import:{person}",
-                        "name": name,
-                        "phone": who or None,
-                        "email": email or None,
-                        "timezone": zone,
-                    },
-                },
-            )
-        )
+        candidate = {"name": name, "phone": who or None, "email": email or None, "timezone": zone}
+        events.append((line, _event(job_id, stage_id, person, at, candidate)))
     return events, problems
+
+
+def _header(reader: Iterator[list[str]]) -> list[str]:
+    """The header's column names, which must include name and phone or email."""
+    try:
+        header = [h.strip().lower() for h in next(reader, [])]
+    except csv.Error as err:
+        raise UnreadableCsv(f"the header cannot be read as CSV: {err}") from None
+    if "name" not in header or not ({"phone", "email"} & set(header)):
+        raise UnreadableCsv(
+            "the CSV needs a header with name and phone and/or email "
+            f"(it has: {', '.join(h[:40] for h in header[:MAX_COLUMNS]) or 'nothing'})"
+        )
+    return header
+
+
+def _rows(reader: Any, problems: list[RowProblem]) -> Iterator[tuple[int, list[str]]]:
+    """Each row that is not blank, with its line; one that cannot be read becomes a problem."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            # Past the csv module's own limit (far past ours), or broken quoting.
+            problems.append(RowProblem(line=reader.line_num, message=_unreadable_row()))
+            continue
+        if not any(cell.strip() for cell in row):
+            continue  # a blank line
+        if len(row) > MAX_COLUMNS or any(len(cell) > MAX_CELL_CHARS for cell in row):
+            problems.append(RowProblem(line=reader.line_num, message=_unreadable_row()))
+            continue
+        yield reader.line_num, row
+
+
+def _event(
+    job_id: str, stage_id: str, person: str, at: datetime, candidate: dict[str, Any]
+) -> dict[str, Any]:
+    """The ``application.created`` event of one row, its ids derived from the person."""
+    return {
+        "id": f"import:{job_id}:{stage_id}:{person}",
+        "type": "application.created",
+        "occurred_at": at.isoformat(),
+        "application": {"id": f"import:{job_id}:{person}", "job_id": job_id, "stage_id": stage_id},
+        "candidate": {"id": f"import:{person}", **candidate},
+    }
 
 
 async def import_rows(

@@ -86,15 +86,18 @@ class VendorRoute:
     placement: Placement
 
 
+#: What a placement is read from (``_placement``'s arguments, in order).
+_PLACED = (
+    JobRow.name,
+    StageRow.name,
+    StageRow.id,
+    StageRow.campaign_id,
+    StageRow.auto_match,
+    CampaignRow.definition,
+)
+
 _PLACEMENT = (
-    select(
-        JobRow.name,
-        StageRow.name,
-        StageRow.id,
-        StageRow.campaign_id,
-        StageRow.auto_match,
-        CampaignRow.definition,
-    )
+    select(*_PLACED)
     .select_from(JobRow)
     .outerjoin(StageRow, and_(StageRow.job_id == JobRow.id, StageRow.id == bindparam("stage_id")))
     .outerjoin(CampaignRow, CampaignRow.id == StageRow.campaign_id)
@@ -103,15 +106,7 @@ _PLACEMENT = (
 
 
 _VENDOR_ROUTE = (
-    select(
-        JobRow.id,
-        JobRow.name,
-        StageRow.name,
-        StageRow.id,
-        StageRow.campaign_id,
-        StageRow.auto_match,
-        CampaignRow.definition,
-    )
+    select(JobRow.id, *_PLACED)
     .select_from(JobRow)
     .outerjoin(
         StageRow,

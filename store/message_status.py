@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.campaigns import ChannelKind
+from domain.channels import ChannelKind
 from store.database import dialect_of
 from store.schema import DeliveryReportRow, MessageRow
 

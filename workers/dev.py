@@ -125,6 +125,7 @@ def _banner(settings: Settings, server: DevServer, *, demo: bool, admin_key: str
     return "\n".join(lines)
 
 
+# long: every part of the stack starts, and stops in reverse, in one place, in order.
 async def run_dev(settings: Settings, *, demo: bool) -> int:
     """Run the whole product on this machine until SIGINT/SIGTERM, then stop it in order."""
     from config.temporal import TemporalCliMissingError

@@ -28,7 +28,7 @@ from channels.base import Channel
 from channels.dispatch import ProviderChannels
 from channels.providers import build_providers
 from config.settings import Settings
-from domain.campaigns import ChannelKind
+from domain.channels import ChannelKind
 from store.database import create_engine, session_factory
 from store.messages import Messages
 from store.projection import EnrolmentProjector

@@ -45,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.search_attributes import publish, published_at_start
 
 #: The patch under which a rules-1 run projects application changes on their own.
+#: Retire with ``domain/rules_v1.py``: deprecate the patch, then delete it.
 APPLICATION_ROWS = "project-application-rows"
 
 #: How long an update waits for its change to reach the read model before answering anyway.
@@ -202,6 +203,8 @@ class CandidateWorkflow:
             repeated=repeated,
         )
 
+    # Retire the three signals below once no run from before 62fa5d1 / e528805 remains and no
+    # client sends them (README, "Retiring compatibility code").
     @workflow.signal(name="withdraw_application")
     def withdraw_application(self, event: ApplicationWithdrawn) -> None:
         """The withdrawal as a signal, as clients before the ``withdraw`` update sent it."""

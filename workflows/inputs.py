@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from domain.campaigns import ChannelKind
+from domain.channels import ChannelKind
 from domain.thread import CandidateThread
 
 #: Continue-as-new past this many history events even if the server has not suggested it.
@@ -25,9 +25,11 @@ class CandidateWorkflowInput(BaseModel):
     #: This run's search attributes were set when it started (by the ATS bridge, or carried
     #: over by continue-as-new): the workflow publishes only changes to them. ``False`` in
     #: runs started before the bridge set any, whose histories replay with their upserts.
+    #: Retire: once no run from before abe7f5f remains (README, "Retiring compatibility code").
     search_attributes_set: bool = False
     #: Deliveries go to one task queue per channel (``delivery_queue``). ``False`` in runs
     #: started before, which keep sending on ``delivery_task_queue`` itself.
+    #: Retire: once no run from before 906120a remains.
     per_channel_queues: bool = False
 
 

@@ -26,7 +26,8 @@ from api.pages.forms import (
 )
 from api.permissions import PAGES, AdminOnPage
 from api.templating import not_found_page, page_context, templates
-from domain.campaigns import Campaign, CampaignKind, ChannelKind, ModuleType
+from domain.campaigns import Campaign, CampaignKind, ModuleType
+from domain.channels import ChannelKind
 from domain.durations import format_duration
 from domain.personalisation import PLACEHOLDERS
 from services.configuration import campaign_problems

@@ -9,7 +9,7 @@ decided here, once, and handed to the script; the colours live in ``static/app.c
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
@@ -176,34 +176,7 @@ async def job_page(
     ]
     chosen: View = "kanban" if view == "kanban" else "table"
     page = page_context(request, context)
-    root = request.scope.get("root_path", "").rstrip("/")
-    job_path = f"{root}/jobs/{quote(job_id, safe='')}"
-    config = {
-        "job_id": job_id,
-        "view": chosen,
-        "poll_ms": POLL_MS,
-        "page_size": page_size,
-        "urls": {
-            "applications": f"{job_path}/applications",
-            "board": f"{job_path}/board",
-            "counts": f"{root}/ui/jobs/{quote(job_id, safe='')}/counts",
-            "enrolment": f"{root}/enrolments/",
-            "enrolment_page": f"{root}/ui/enrolments/",
-        },
-        "statuses": [look.model_dump(mode="json") for look in STATUS_LOOKS],
-        "reasons": REASON_LABELS,
-        "kinds": {kind.value: label for kind, label in KIND_LABELS.items()},
-        "channels": {channel.value: label for channel, label in CHANNEL_LABELS.items()},
-        "stages": {s.id: {"name": s.name} for s in stage_looks},
-        "campaigns": {c.id: c.name for c in campaigns.values()},
-        "temporal": {
-            # The workflow id is derived by identity.py only; the script fills in the candidate.
-            "workflow_url": temporal_workflow_url(
-                page["temporal_ui_url"], page["temporal_namespace"], CANDIDATE_PLACEHOLDER
-            ),
-            "placeholder": CANDIDATE_PLACEHOLDER,
-        },
-    }
+    config = _script_config(request, page, job_id, chosen, page_size, stage_looks, campaigns)
     return templates.TemplateResponse(
         request,
         "job.html",
@@ -219,6 +192,46 @@ async def job_page(
             "config": config,
         },
     )
+
+
+def _script_config(
+    request: Request,
+    page: dict[str, Any],
+    job_id: str,
+    view: View,
+    page_size: int,
+    stages: list[StageLook],
+    campaigns: dict[str, CampaignLook],
+) -> dict[str, Any]:
+    """What ``static/job.js`` is handed: where to poll, how each status and label looks."""
+    root = request.scope.get("root_path", "").rstrip("/")
+    job_path = f"{root}/jobs/{quote(job_id, safe='')}"
+    return {
+        "job_id": job_id,
+        "view": view,
+        "poll_ms": POLL_MS,
+        "page_size": page_size,
+        "urls": {
+            "applications": f"{job_path}/applications",
+            "board": f"{job_path}/board",
+            "counts": f"{root}/ui/jobs/{quote(job_id, safe='')}/counts",
+            "enrolment": f"{root}/enrolments/",
+            "enrolment_page": f"{root}/ui/enrolments/",
+        },
+        "statuses": [look.model_dump(mode="json") for look in STATUS_LOOKS],
+        "reasons": REASON_LABELS,
+        "kinds": {kind.value: label for kind, label in KIND_LABELS.items()},
+        "channels": {channel.value: label for channel, label in CHANNEL_LABELS.items()},
+        "stages": {s.id: {"name": s.name} for s in stages},
+        "campaigns": {c.id: c.name for c in campaigns.values()},
+        "temporal": {
+            # The workflow id is derived by identity.py only; the script fills in the candidate.
+            "workflow_url": temporal_workflow_url(
+                page["temporal_ui_url"], page["temporal_namespace"], CANDIDATE_PLACEHOLDER
+            ),
+            "placeholder": CANDIDATE_PLACEHOLDER,
+        },
+    }
 
 
 @router.get(

@@ -11,7 +11,8 @@ from urllib.parse import quote
 
 from pydantic import BaseModel
 
-from domain.campaigns import CampaignKind, ChannelKind
+from domain.campaigns import CampaignKind
+from domain.channels import CHANNELS
 from domain.enrolments import StatusReason
 from domain.identity import candidate_workflow_id
 from domain.statuses import EnrolmentStatus
@@ -49,11 +50,7 @@ STATUS_LOOKS: tuple[StatusLook, ...] = (
 )
 
 KIND_LABELS = {CampaignKind.BLAST: "Blast", CampaignKind.MULTI_MODULE: "Multi-module"}
-CHANNEL_LABELS = {
-    ChannelKind.SMS: "SMS",
-    ChannelKind.WHATSAPP: "WhatsApp",
-    ChannelKind.EMAIL: "Email",
-}
+CHANNEL_LABELS = {kind: traits.label for kind, traits in CHANNELS.items()}
 REASON_LABELS = {
     reason.value: reason.value.replace("_", " ").capitalize() for reason in StatusReason
 }

@@ -16,7 +16,7 @@ from domain.access import Role
 from store.access import ApiKeys
 from store.database import session_factory
 from tests.api.conftest import Stack, StackFactory, blast_campaign
-from tests.keys import TEST_ADMIN_KEY
+from tests.keys import ADMIN_HEADERS, TEST_ADMIN_KEY
 
 pytestmark = pytest.mark.devserver
 
@@ -215,3 +215,46 @@ async def test_sign_in_from_another_site_is_refused(stack: Stack) -> None:
         )
         assert answer.status_code == 403, (origin, answer.status_code)
         assert "enrolments_session" not in answer.headers.get("set-cookie", "")
+
+
+async def test_a_route_that_names_no_callers_is_refused_and_the_app_will_not_start() -> None:
+    """Default deny: who may call a route is said where it is declared; a route that says
+    nothing is refused to everyone, and ``create_app`` refuses to build an app holding one."""
+    from fastapi import APIRouter, FastAPI
+
+    from api.app import check_every_route_names_its_callers
+    from api.bodies import CheckedRoute
+
+    silent = APIRouter(route_class=CheckedRoute)
+
+    @silent.get("/forgotten")
+    async def forgotten() -> dict[str, str]:
+        return {"secret": "yes"}
+
+    app = FastAPI()
+    app.include_router(silent)
+    with pytest.raises(RuntimeError, match="GET /forgotten"):
+        check_every_route_names_its_callers(app)
+    [route] = [r for r in silent.routes if isinstance(r, CheckedRoute)]
+    assert route.allow is None
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test"
+    ) as http:
+        answer = await http.get("/forgotten", headers=ADMIN_HEADERS)
+    assert answer.status_code == 403, "not even an admin"
+
+
+async def test_every_route_of_the_app_names_its_callers(stack: Stack) -> None:
+    from fastapi.routing import iter_route_contexts
+
+    from api.bodies import CheckedRoute
+
+    routes = [r for r in iter_route_contexts(stack.app.routes) if r.methods]
+    assert routes
+    silent = [
+        f"{r.methods} {r.path}"
+        for r in routes
+        if r.path != "/openapi.json"
+        and (not isinstance(r.original_route, CheckedRoute) or r.original_route.allow is None)
+    ]
+    assert silent == []

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from channels.dispatch import ProviderChannels
 from channels.outbox import OutboxProvider
 from channels.twilio import TwilioProvider
-from domain.campaigns import ChannelKind
+from domain.channels import ChannelKind
 from store.messages import Messages
 from store.provider_health import ProviderHealth
 from tests.fakes.twilio import (

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from channels.base import Accepted, OutcomeUnknown, PermanentDeliveryError, TransientDeliveryError
 from channels.twilio import TwilioProvider
-from domain.campaigns import ChannelKind
 from domain.candidates import CandidateContact
+from domain.channels import ChannelKind
 from domain.enrolments import StatusReason
 from domain.messages import OutboundMessage
 from store.delivery_reports import DeliveryReports

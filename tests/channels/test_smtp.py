@@ -13,8 +13,8 @@ from channels.dispatch import ProviderChannels
 from channels.outbox import OutboxProvider
 from channels.smtp import InvalidSmtpUrl, SmtpProvider, SmtpServer, message_id
 from channels.unsubscribe import UnsubscribeLinks
-from domain.campaigns import ChannelKind
 from domain.candidates import CandidateContact
+from domain.channels import ChannelKind
 from domain.enrolments import StatusReason
 from domain.messages import OutboundMessage
 from store.messages import Messages

@@ -14,8 +14,8 @@ from channels.base import (
     TransientDeliveryError,
 )
 from channels.twilio import TwilioProvider, failure_reason
-from domain.campaigns import ChannelKind
 from domain.candidates import CandidateContact
+from domain.channels import ChannelKind
 from domain.enrolments import StatusReason
 from domain.messages import OutboundMessage, WhatsAppContent
 from tests.channels.conftest import STATUS_CALLBACK, twilio_provider

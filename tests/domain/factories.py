@@ -5,8 +5,9 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime, timedelta
 
-from domain.campaigns import Campaign, CampaignKind, CampaignModule, ChannelKind, ModuleType
+from domain.campaigns import Campaign, CampaignKind, CampaignModule, ModuleType
 from domain.candidates import CandidateContact
+from domain.channels import ChannelKind
 from domain.events import (
     ApplicationRef,
     ApplicationWithdrawn,

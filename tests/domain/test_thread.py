@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from domain.campaigns import DEFAULT_EXPIRY, Campaign, CampaignKind, ChannelKind, Nudges
+from domain.campaigns import DEFAULT_EXPIRY, Campaign, CampaignKind, Nudges
+from domain.channels import ChannelKind
 from domain.enrolments import Enrolment, StatusReason
 from domain.events import DeliveryOutcome, ProgressEvent
 from domain.statuses import EnrolmentStatus

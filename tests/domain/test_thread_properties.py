@@ -20,7 +20,8 @@ from hypothesis.stateful import (
     rule,
 )
 
-from domain.campaigns import Campaign, CampaignKind, CampaignModule, ChannelKind, ModuleType
+from domain.campaigns import Campaign, CampaignKind, CampaignModule, ModuleType
+from domain.channels import ChannelKind
 from domain.enrolments import Enrolment, StatusReason
 from domain.events import (
     ApplicationRef,

@@ -28,8 +28,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
-from domain.campaigns import Campaign, CampaignKind, CampaignModule, ChannelKind, ModuleType
+from domain.campaigns import Campaign, CampaignKind, CampaignModule, ModuleType
 from domain.candidates import CandidateContact
+from domain.channels import ChannelKind
 from domain.enrolments import StatusReason
 from domain.events import ApplicationRef, EnrolRequest, ModuleProgress, ProgressEvent
 from domain.identity import enrolment_id

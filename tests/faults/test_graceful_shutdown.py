@@ -17,8 +17,9 @@ from temporalio.testing import WorkflowEnvironment
 
 from channels.base import SendResult
 from config.settings import Settings
-from domain.campaigns import Campaign, CampaignKind, ChannelKind
+from domain.campaigns import Campaign, CampaignKind
 from domain.candidates import CandidateContact
+from domain.channels import ChannelKind
 from domain.events import ApplicationRef, EnrolRequest
 from domain.identity import idempotency_key
 from domain.messages import OutboundMessage

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from domain.campaigns import Campaign, CampaignKind, ChannelKind
+from domain.campaigns import Campaign, CampaignKind
 from domain.candidates import CandidateContact
+from domain.channels import ChannelKind
 from domain.events import ApplicationRef, EnrolRequest
 from domain.statuses import EnrolmentStatus as S
 from store.database import create_engine

@@ -29,8 +29,8 @@ from api.app import create_app
 from channels.dispatch import ProviderChannels
 from channels.outbox import OutboxProvider
 from config.settings import Settings
-from domain.campaigns import ChannelKind
 from domain.candidates import CandidateContact
+from domain.channels import ChannelKind
 from domain.events import ApplicationRef, EnrolRequest
 from domain.identity import enrolment_id
 from domain.statuses import EnrolmentStatus as S

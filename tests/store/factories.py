@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from domain.campaigns import Campaign, CampaignKind, ChannelKind
+from domain.campaigns import Campaign, CampaignKind
 from domain.candidates import CandidateContact
+from domain.channels import ChannelKind
 from domain.enrolments import Enrolment
 from domain.identity import enrolment_id, idempotency_key
 from domain.messages import OutboundMessage

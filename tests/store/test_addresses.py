@@ -6,8 +6,8 @@ import pytest
 
 from channels.addresses import address_for, normalise_email, normalise_phone
 from channels.base import PermanentDeliveryError
-from domain.campaigns import ChannelKind
 from domain.candidates import CandidateContact
+from domain.channels import ChannelKind
 from domain.enrolments import StatusReason
 
 

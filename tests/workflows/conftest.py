@@ -31,8 +31,9 @@ from channels.base import (
 )
 from domain.application_events import RULES
 from domain.applications import ApplicationState
-from domain.campaigns import Campaign, CampaignKind, CampaignModule, ChannelKind, ModuleType
+from domain.campaigns import Campaign, CampaignKind, CampaignModule, ModuleType
 from domain.candidates import CandidateContact
+from domain.channels import ChannelKind
 from domain.enrolments import Enrolment, StatusReason, TimelineEntry
 from domain.events import (
     ApplicationRef,
