@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     event_loop: Literal["auto", "uvloop", "asyncio"] = "auto"
     #: Seconds a stopping worker lets running deliveries finish before it cancels them.
     graceful_shutdown_timeout: Annotated[float, Field(ge=0, le=3600)] = 30.0
+    #: Seconds a campaign that a withdrawal frees the candidate's thread for waits before it
+    #: goes out, so that an ATS rejecting several applications at once is seen whole first.
+    withdrawal_settle: Annotated[float, Field(ge=0, le=60)] = 3.0
 
     api_host: str = "127.0.0.1"
     api_port: Port = 8000

@@ -8,7 +8,7 @@ one; a withdrawal is final against older events; a newer event makes the applica
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from domain import rules_v1
@@ -102,6 +102,8 @@ def withdraw(
         if event.application is not None:
             state.job_id, state.stage_id = event.application.job_id, event.application.stage_id
     state.withdrawn = True
+    if event.settle > timedelta(0):
+        thread.hold_releases_until(now + event.settle)
     ended = _end_enrolments(thread, event.application_id, now, StatusReason.APPLICATION_WITHDRAWN)
     thread.dispatch(now)
     return ended

@@ -6,7 +6,7 @@ outside event it came from: the workflow applies each id at most once.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 
@@ -82,6 +82,10 @@ class ApplicationWithdrawn(BaseModel):
     application_id: Identifier
     occurred_at: AwareDatetime | None = None
     application: ApplicationRef | None = None
+    #: How long a campaign this withdrawal frees the thread for waits before it goes out, so
+    #: that a burst of withdrawals (an ATS rejecting several applications at once) is seen
+    #: whole first. Zero in events from before it existed.
+    settle: timedelta = timedelta(0)
 
 
 class ProgressEvent(StrEnum):

@@ -72,8 +72,10 @@ def start_sends(thread: CandidateThread, now: datetime) -> list[PendingSend]:
 def next_wakeup(thread: CandidateThread, now: datetime) -> datetime | None:
     """When the workflow must next act on its own: the earliest expiry, end of a quiet-hours
     hold, or nudge due."""
+    held = thread.releases_held_until
     moments = [
         *(d for d in [next_deadline(thread)] if d is not None),
+        *([held] if held is not None and held > now and thread.queue else []),
         *(p.not_before for p in thread.pending_sends if p.not_before and p.not_before > now),
         *(
             e.nudges_at[e.nudges_done]

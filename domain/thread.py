@@ -90,6 +90,9 @@ class CandidateThread(BaseModel):
     erased_at: datetime | None = None
     #: Set by ``erase`` until the read model is erased too (once no message is in flight).
     erasure_pending: bool = False
+    #: A withdrawal freed the thread: nothing queued goes out before this moment, so the rest
+    #: of a burst of withdrawals arrives first (``hold_releases_until``).
+    releases_held_until: datetime | None = None
 
     @classmethod
     def start(cls, candidate: CandidateContact) -> CandidateThread:
@@ -280,8 +283,21 @@ class CandidateThread(BaseModel):
             ]
         self.dispatch(now)
 
+    def hold_releases_until(self, moment: datetime) -> None:
+        """Send nothing queued before ``moment`` (a later hold extends an earlier one)."""
+        held = self.releases_held_until
+        self.releases_held_until = moment if held is None else max(held, moment)
+
+    def end_held_releases(self, now: datetime) -> None:
+        """Once a hold has passed, hand the free thread on as ``dispatch`` would have."""
+        if self.releases_held_until is not None and now >= self.releases_held_until:
+            self.releases_held_until = None
+            self.dispatch(now)
+
     def dispatch(self, now: datetime) -> None:
-        """Hand a free thread to the first queued enrolment."""
+        """Hand a free thread to the first queued enrolment (unless releases are held)."""
+        if self.releases_held_until is not None and now < self.releases_held_until:
+            return
         if self.thread_free() and self.queue:
             enrolment = self.enrolments[self.queue.pop(0)]
             enrolment.transition(S.SENDING, now, "thread free: sending")

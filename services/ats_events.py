@@ -10,7 +10,7 @@ model shows its effect.
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC
+from datetime import UTC, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -198,6 +198,8 @@ class AtsEvents:
         starting it unless ``start`` is false (then a candidate without a workflow has nothing
         to withdraw: no enrolments)."""
         await accept_event(self._context, source, withdrawal.event_id, said)
+        settle = timedelta(seconds=self._context.settings.withdrawal_settle)
+        withdrawal = withdrawal.model_copy(update={"settle": settle})
         if start:
             result = await confirmed(self._workflows.withdraw(candidate, withdrawal))
             return AtsEventAccepted(enrolments=result.enrolments)

@@ -82,6 +82,7 @@ class CandidateWorkflow:
     async def run(self, input: CandidateWorkflowInput) -> None:
         """Act on the state until the history is long enough to continue-as-new."""
         while True:
+            self._thread.end_held_releases(workflow.now())
             self._thread.expire_due(workflow.now())
             self._thread.schedule_nudges(workflow.now())
             self._start_deliveries()

@@ -322,3 +322,43 @@ async def test_applications_in_a_removed_stage_stay_on_the_board(stack: Stack) -
     assert [card["enrolment_id"] for card in removed["cards"]] == [enrolment["id"]]
     table = (await stack.http.get(f"/jobs/{job}/applications")).json()["items"]
     assert [item["stage_id"] for item in table] == ["rejected"]
+
+
+async def test_an_ats_rejecting_a_candidates_applications_at_once_messages_none_of_them(
+    stack: Stack,
+) -> None:
+    """Withdrawals of three applications of one candidate, sent together: the first frees the
+    thread, and neither queued campaign goes out before its own withdrawal arrives."""
+    job = await screening_job(stack)
+
+    async def trial(n: int) -> None:
+        person = f"c{n}"
+        apps = [f"a{n}-{k}" for k in range(3)]
+        enrolled = [
+            (await stack.send_event(
+                stack.ats_event(job_id=job, stage_id="screen", application=app, candidate=person)
+            ))[0]
+            for app in apps
+        ]  # fmt: skip
+        await stack.wait_for(enrolled[0]["id"], "delivered")
+        assert [e["status"] for e in enrolled[1:]] == ["queued", "queued"]
+        await race(
+            *(
+                post(
+                    stack,
+                    stack.ats_event(
+                        job_id=job,
+                        stage_id="screen",
+                        application=app,
+                        candidate=person,
+                        type="application.withdrawn",
+                    ),
+                )
+                for app in apps
+            )
+        )
+        first, *queued = [await stack.wait_for(e["id"], "cancelled") for e in enrolled]
+        assert len(first["messages"]) == 1
+        assert [shown["messages"] for shown in queued] == [[], []], "no queued one went out"
+
+    await asyncio.gather(*(trial(n) for n in range(3)))

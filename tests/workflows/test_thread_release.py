@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from temporalio.testing import WorkflowEnvironment
@@ -222,3 +222,43 @@ async def test_missing_phone_fails_with_its_own_reason(
         [enrolment] = (await candidate.enter_stage(blast())).enrolments
         thread = await candidate.wait_status(enrolment.id, S.FAILED)
         assert thread.enrolments[enrolment.id].status_reason == StatusReason.MISSING_PHONE_NUMBER
+
+
+async def test_a_burst_of_withdrawals_is_seen_whole_before_a_queued_campaign_goes_out(
+    candidate: CandidateUnderTest,
+) -> None:
+    """An ATS rejecting three applications at once sends three withdrawals a moment apart: the
+    first frees the thread, and the campaign queued behind it must not be sent before its own
+    withdrawal arrives (the settle window is a durable timer)."""
+    settle = timedelta(seconds=5)
+    [running] = (await candidate.enter_stage(multi_module())).enrolments
+    [second] = (await candidate.enter_stage(blast(), application="app-2", job="job-2")).enrolments
+    [third] = (await candidate.enter_stage(blast(), application="app-3", job="job-3")).enrolments
+    await candidate.wait_status(running.id, S.DELIVERED)
+
+    def withdrawal(n: int) -> ApplicationWithdrawn:
+        return ApplicationWithdrawn(
+            event_id=f"w{n}",
+            application_id=f"app-{n}",
+            occurred_at=datetime.now(UTC),
+            settle=settle,
+        )
+
+    await candidate.withdraw(withdrawal(1))
+    thread = await candidate.state()
+    assert thread.enrolments[second.id].status is S.QUEUED, "held for the rest of the burst"
+    await candidate.withdraw(withdrawal(2))
+    await candidate.wait_status(second.id, S.CANCELLED)
+    assert all(m.enrolment_id != second.id for m in candidate.channel.sent.values())
+
+    # Nobody withdraws the third: it goes out once the window has passed (time skips).
+    await candidate.wait_status(third.id, S.DELIVERED)
+
+
+async def test_a_release_after_a_completion_is_not_held(candidate: CandidateUnderTest) -> None:
+    [running] = (await candidate.enter_stage(multi_module(modules=1))).enrolments
+    [waiting] = (await candidate.enter_stage(blast(), application="app-2", job="job-2")).enrolments
+    await candidate.wait_status(running.id, S.DELIVERED)
+    await candidate.progress(progress(running.id, "m1", "completed", "p1"))
+    thread = await candidate.state()
+    assert thread.enrolments[waiting.id].status is not S.QUEUED
