@@ -15,6 +15,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from config.encryption import parse_keys
+from domain.addresses import Region
 from domain.candidates import TimeZoneName
 from domain.timing import QuietHours
 
@@ -92,6 +93,9 @@ class Settings(BaseSettings):
     #: time zone; ``default_timezone`` for a candidate whose zone is not known.
     quiet_hours: str = "21:00-08:00"
     default_timezone: TimeZoneName = "UTC"
+    #: Where national phone numbers (``0412 345 678``: no ``+`` and country code) are read, as
+    #: an ISO 3166 code (``AU``); a job may say otherwise. Unset: only international numbers.
+    default_region: Region | None = None
     public_url: str | None = Field(
         default=None,
         description="The URL outside callers use to reach the API (Twilio signatures and "

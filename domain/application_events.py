@@ -25,9 +25,12 @@ if TYPE_CHECKING:
 
 S = EnrolmentStatus
 
-#: The rules new candidates' threads follow: 2 orders ATS events per application. A state
-#: without ``rules`` (carried over from before) follows 1 until it is upgraded.
-RULES = 2
+#: The rules new candidates' threads follow: 2 orders ATS events per application; 3 fails an
+#: enrolment that cannot be delivered (no address for its channel, an invalid one, opted out)
+#: when it takes the thread, before quiet hours could hold it. A state without ``rules``
+#: (carried over from before) follows 1 until it is upgraded; a state on 2 keeps sending such
+#: enrolments to the delivery activity (which fails them) until it is upgraded.
+RULES = 3
 
 
 def enrol(thread: CandidateThread, request: EnrolRequest, now: datetime) -> list[Enrolment]:
@@ -178,6 +181,7 @@ def create_enrolment(
         detail=f"enrolled in campaign {request.campaign.name!r}"
         + ("; waiting for interviewer availability" if request.auto_match else ""),
     )
+    enrolment.address_opted_out = request.opted_out
     thread.enrolments[enrolment.id] = enrolment
     if enrolment.status is not S.AUTO_MATCH:
         thread.admit(enrolment, now)

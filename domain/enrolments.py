@@ -101,6 +101,9 @@ class Enrolment(BaseModel):
     #: send reports back.
     early_failure_report: str | None = None
     early_failure_reason: StatusReason | None = None
+    #: The address the campaign's channel reaches the candidate at had opted out (STOP) when
+    #: the enrolment was made: it fails when it would be sent (rules 3).
+    address_opted_out: bool = False
     #: The failed or expired enrolment a recruiter re-enrolled as this one, and back.
     reenrolment_of: str | None = None
     reenrolled_as: str | None = None

@@ -50,6 +50,9 @@ class EnrolRequest(BaseModel):
     stage_name: str = ""
     #: When nothing may be sent (``None``: any hour), as configured now.
     quiet_hours: QuietHours | None = None
+    #: The address the campaign's channel reaches the candidate at has opted out (STOP), as
+    #: the API saw it: the enrolment fails at once instead of going out.
+    opted_out: bool = False
 
 
 class EnrolmentSummary(BaseModel):

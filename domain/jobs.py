@@ -8,6 +8,7 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from domain.addresses import Region
 from domain.ats import AtsJobMapping
 from domain.candidates import Identifier
 
@@ -48,6 +49,9 @@ class JobDefinition(BaseModel):
     stages: Annotated[list[StageDefinition], Field(max_length=100)] = []
     #: The vendor ATS job this job stands for: its bridge routes that job's events here.
     ats: AtsJobMapping | None = None
+    #: Where its candidates' national phone numbers are read (``ENROLMENTS_DEFAULT_REGION``
+    #: when unset).
+    default_region: Region | None = None
 
     @model_validator(mode="after")
     def _stage_ids_unique(self) -> Self:

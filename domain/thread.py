@@ -33,6 +33,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from domain import application_events, deliveries, interventions, progress, sending
+from domain.addresses import AddressProblem, reachable_problem
 from domain.applications import ApplicationState
 from domain.candidates import CandidateContact
 from domain.enrolments import Enrolment, StatusReason
@@ -263,9 +264,23 @@ class CandidateThread(BaseModel):
             self.queue.append(enrolment.id)
 
     def hold(self, enrolment: Enrolment, now: datetime) -> None:
-        """``enrolment`` takes the thread and its welcome goes out."""
+        """``enrolment`` takes the thread and its welcome goes out; one that cannot be
+        delivered fails at once instead (rules 3), before quiet hours could hold it."""
+        problem = self.undeliverable(enrolment) if self.rules >= 3 else None
+        if problem is not None:
+            enrolment.transition(S.FAILED, now, problem.detail, reason=problem.reason)
+            self.release(enrolment, now)
+            return
         self.holder = enrolment.id
         sending.queue_send(self, enrolment, WELCOME_MESSAGE, now)
+
+    def undeliverable(self, enrolment: Enrolment) -> AddressProblem | None:
+        """Why ``enrolment``'s campaign cannot reach the candidate (``None``: it can)."""
+        if enrolment.address_opted_out:
+            return AddressProblem(
+                StatusReason.OPTED_OUT, "the candidate opted out of messages at this address"
+            )
+        return reachable_problem(enrolment.campaign.channel, self.candidate)
 
     def release(self, enrolment: Enrolment, now: datetime) -> None:
         """``enrolment`` no longer needs the thread (it is delivered, or it ended)."""

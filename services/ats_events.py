@@ -16,7 +16,9 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
+from domain.addresses import AddressProblem, address_for, normalise_phone
 from domain.candidates import CandidateContact, Identifier, TimeZoneName
+from domain.channels import ChannelKind
 from domain.events import (
     ApplicationRef,
     ApplicationWithdrawn,
@@ -31,6 +33,7 @@ from services.errors import ErrorBody, Refused, internal_error, invalid_input, o
 from services.inbound import accept_event
 from store.catalog import Catalog, Placement
 from store.enrolment_view import EnrolmentViews
+from store.opt_outs import OptOuts
 
 #: The ledger's name for ids of ``POST /ats/events`` (vendor bridges name their own).
 ATS_SOURCE = "ats"
@@ -132,11 +135,12 @@ class AtsEvents:
             return await self.withdraw(source, said, event.candidate.contact(), withdrawal)
         await accept_event(self._context, source, event.id, said)
         campaign = placement.campaign
+        candidate = self._reachable(event.candidate.contact(), placement)
         request = EnrolRequest(
             event_id=event.id,
             occurred_at=event.occurred_at,
             application=event.application,
-            candidate=event.candidate.contact(),
+            candidate=candidate,
             campaign_id=placement.campaign_id if campaign is not None else None,
             campaign=campaign,
             auto_match=placement.auto_match and campaign is not None,
@@ -145,6 +149,7 @@ class AtsEvents:
             quiet_hours=self._context.settings.quiet_hours_window
             if campaign is not None and campaign.quiet_hours
             else None,
+            opted_out=campaign is not None and await self._opted_out(campaign.channel, candidate),
         )
         result = await confirmed(self._workflows.enrol(request))
         if not result.enrolments and campaign is not None:
@@ -205,6 +210,27 @@ class AtsEvents:
             return AtsEventAccepted(enrolments=result.enrolments)
         known = await confirmed(self._workflows.withdraw_existing(candidate.id, withdrawal))
         return AtsEventAccepted(enrolments=[] if known is None else known.enrolments)
+
+    def _reachable(self, candidate: CandidateContact, placement: Placement) -> CandidateContact:
+        """``candidate`` with a national phone number read in the job's region (else the
+        deployment's) as E.164; a number that cannot be read stays as it came (the candidate's
+        thread fails what it cannot deliver, saying why)."""
+        region = placement.default_region or self._context.settings.default_region
+        if not candidate.phone or region is None:
+            return candidate
+        try:
+            phone = normalise_phone(candidate.phone, default_region=region)
+        except AddressProblem:
+            return candidate
+        return candidate.model_copy(update={"phone": phone})
+
+    async def _opted_out(self, channel: ChannelKind, candidate: CandidateContact) -> bool:
+        """Whether the address ``channel`` reaches ``candidate`` at has opted out (STOP)."""
+        try:
+            address = address_for(channel, candidate)
+        except AddressProblem:
+            return False  # the thread fails it for its address
+        return await OptOuts(self._sessions).is_opted_out(address)
 
     async def _placement(self, event: AtsEvent) -> Placement | None:
         async with self._sessions() as session:

@@ -18,12 +18,14 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import available_timezones
 
-import phonenumbers
 from pydantic import BaseModel
 
+from domain.addresses import AddressProblem, normalise_phone
+from domain.enrolments import StatusReason
 from services.ats_events import AtsEvents, BatchResult
 from services.context import Context
 from services.errors import ErrorBody
+from store.catalog import Catalog
 
 #: Characters no name, number or address holds (C0 and C1 controls but tab).
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
@@ -97,11 +99,12 @@ def decoded(data: bytes) -> str:
 
 
 def read_rows(
-    data: bytes, job_id: str, stage_id: str, at: datetime
+    data: bytes, job_id: str, stage_id: str, at: datetime, region: str | None = None
 ) -> tuple[Numbered, list[RowProblem]]:
     """The ATS events of a CSV of candidates (with the line each came from), and the rows that
     do not make one. ``at`` is the time the events say: the file's modification time, so that
-    importing the same file again (after an outage, say) repeats its events exactly.
+    importing the same file again (after an outage, say) repeats its events exactly. National
+    phone numbers are read in ``region`` (ISO 3166), if one is given.
 
     Lines may end in CRLF, LF or CR. A row that the CSV syntax cannot read, or with a cell over
     ``MAX_CELL_CHARS``, is a problem of its own; a file that is not UTF-8 text, or whose header
@@ -118,13 +121,11 @@ def read_rows(
         values = {k: v.strip() for k, v in zip(header, row, strict=False)}
         name, phone, email = (values.get(c, "") for c in ("name", "phone", "email"))
         zone = values.get("timezone") or None
-        problem = _row_problem(name, phone, email, zone, zones)
+        problem = _row_problem(name, phone, email, zone, zones, region)
         if problem:
             problems.append(RowProblem(line=line, message=problem))
             continue
-        who = phone and phonenumbers.format_number(
-            phonenumbers.parse(phone), phonenumbers.PhoneNumberFormat.E164
-        )
+        who = phone and normalise_phone(phone, default_region=region)
         person = hashlib.sha256((who or email.lower()).encode()).hexdigest()[:20]
         if person in seen:
             message = f"the same candidate as line {seen[person]}"
@@ -188,7 +189,10 @@ async def import_rows(
     """Enrol each row of ``data`` (a CSV, or a chunk of one with its header, whose header is
     the file's line ``first_line``) into the job stage, as ATS events of time ``at``. Raises
     ``UnreadableCsv`` for a file that is no CSV of candidates."""
-    events, problems = read_rows(data, job_id, stage_id, at)
+    async with context.sessions() as session:
+        job = await Catalog(session).job(job_id)
+    region = (job.default_region if job else None) or context.settings.default_region
+    events, problems = read_rows(data, job_id, stage_id, at, region)
     offset = first_line - 1
     outcome = ImportOutcome(
         problems=[RowProblem(line=p.line + offset, message=p.message) for p in problems]
@@ -222,7 +226,7 @@ def _unreadable_row() -> str:
 
 
 def _row_problem(
-    name: str, phone: str, email: str, zone: str | None, zones: set[str]
+    name: str, phone: str, email: str, zone: str | None, zones: set[str], region: str | None
 ) -> str | None:
     if not name:
         return "no name"
@@ -232,10 +236,10 @@ def _row_problem(
         return "neither a phone number nor an e-mail"
     if phone:
         try:
-            number = phonenumbers.parse(phone)
-        except phonenumbers.NumberParseException:
-            return f"phone {phone!r} is not a number with its country code (+44 20 7946 0018)"
-        if not phonenumbers.is_valid_number(number):
+            normalise_phone(phone, default_region=region)
+        except AddressProblem as problem:
+            if problem.reason is StatusReason.INVALID_PHONE_NUMBER and "format" in problem.detail:
+                return f"phone {phone!r} is not a number with its country code (+44 20 7946 0018)"
             return f"phone {phone!r} is not a valid number"
     if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         return f"e-mail {email!r} is not an address"

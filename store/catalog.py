@@ -74,6 +74,8 @@ class Placement:
     campaign_id: str | None
     campaign: Campaign | None
     auto_match: bool
+    #: Where the job reads national phone numbers (``None``: the deployment's default).
+    default_region: str | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,7 @@ class VendorRoute:
 
 #: What a placement is read from (``_placement``'s arguments, in order).
 _PLACED = (
+    JobRow.default_region,
     JobRow.name,
     StageRow.name,
     StageRow.id,
@@ -203,6 +206,7 @@ class Catalog:
             "updated_at": now,
             "ats_system": None if job.ats is None else job.ats.system.value,
             "ats_job_id": None if job.ats is None else job.ats.job_id,
+            "default_region": job.default_region,
         }
         insert = dialect_insert(self._session, JobRow).values(values)
         try:
@@ -304,7 +308,7 @@ class Catalog:
         if row is None:
             return None
         job_id, *placed = row
-        return VendorRoute(job_id=job_id, stage_id=placed[2], placement=_placement(*placed))
+        return VendorRoute(job_id=job_id, stage_id=placed[3], placement=_placement(*placed))
 
     async def placement(self, application: ApplicationRef) -> Placement | None:
         """The stage and campaign behind ``application``'s job stage; ``None``: no such job.
@@ -321,6 +325,7 @@ class Catalog:
 
 
 def _placement(
+    default_region: str | None,
     job_name: str,
     stage_name: str | None,
     stage_id: str | None,
@@ -335,6 +340,7 @@ def _placement(
         campaign_id=campaign_id,
         campaign=None if definition is None else Campaign.model_validate(definition),
         auto_match=bool(auto_match),
+        default_region=default_region,
     )
 
 
@@ -352,6 +358,7 @@ def _job(row: JobRow, stages: Iterable[StageRow]) -> Job:
         ats=None
         if row.ats_system is None or row.ats_job_id is None
         else AtsJobMapping(system=AtsSystem(row.ats_system), job_id=row.ats_job_id),
+        default_region=row.default_region,
         stages=[
             StageDefinition(
                 id=s.id,

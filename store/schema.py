@@ -70,6 +70,8 @@ class JobRow(Base):
     #: The vendor ATS job this job maps (its bridge routes that job's events here).
     ats_system: Mapped[str | None] = mapped_column(String(20))
     ats_job_id: Mapped[str | None] = mapped_column(String(200))
+    #: Where national phone numbers of its candidates are read (ISO 3166), if not the default.
+    default_region: Mapped[str | None] = mapped_column(String(2))
 
     __table_args__ = (Index("uq_jobs_ats", "ats_system", "ats_job_id", unique=True),)
 

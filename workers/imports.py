@@ -174,6 +174,19 @@ def progress_bar(out: TextIO) -> Callable[[int, int], None]:
     return show
 
 
+async def _job_region(api: httpx.AsyncClient, job_id: str) -> str | None:
+    """Where the job reads national phone numbers, as the API says (``None``: the default;
+    also when the key may not read jobs, or the API is not there: the import says so)."""
+    try:
+        response = await api.get(f"/jobs/{job_id}")
+    except httpx.HTTPError:
+        return None
+    if response.status_code != 200:
+        return None
+    region = response.json().get("default_region")
+    return region if isinstance(region, str) else None
+
+
 def _error(response: httpx.Response) -> str:
     try:
         error = response.json()["error"]
@@ -260,12 +273,13 @@ async def run_import_applications(
     settings: Settings, path: Path, data: bytes, job_id: str, stage_id: str, api_url: str
 ) -> int:
     """``enrolments import``: 0 when every row was applied, 1 when some were not."""
-    try:
-        events, problems = read_rows(data, job_id, stage_id, modified_at(path))
-    except UnreadableCsv as err:
-        raise ImportFailed(str(err)) from err
-    print(f"{path.name}: {len(events)} candidate(s) to import into {job_id} / {stage_id}")
     async with api_client(api_url, settings) as api:
+        region = await _job_region(api, job_id) or settings.default_region
+        try:
+            events, problems = read_rows(data, job_id, stage_id, modified_at(path), region)
+        except UnreadableCsv as err:
+            raise ImportFailed(str(err)) from err
+        print(f"{path.name}: {len(events)} candidate(s) to import into {job_id} / {stage_id}")
         try:
             outcome = await import_applications(events, api, progress=progress_bar(sys.stderr))
         except httpx.HTTPError as err:

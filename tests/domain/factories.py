@@ -55,7 +55,7 @@ INTERVIEW = Campaign(
 
 
 def candidate(candidate_id: str = "cand-1") -> CandidateContact:
-    return CandidateContact(id=candidate_id, name="Ada Lovelace", phone="+447700900123")
+    return CandidateContact(id=candidate_id, name="Ada Lovelace", phone="+14155550123")
 
 
 def new_thread() -> CandidateThread:

@@ -169,6 +169,21 @@ async def invalid_phone_failed(c: CandidateUnderTest) -> None:
     await c.wait_status(e.id, S.FAILED)
 
 
+async def withdrawals_settle_then_the_queue_moves(c: CandidateUnderTest) -> None:
+    [e] = (await c.enter_stage(multi_module())).enrolments
+    [b] = (await c.enter_stage(blast(), application="app-2", job="job-2")).enrolments
+    await c.wait_status(e.id, S.DELIVERED)
+    await c.withdraw(
+        ApplicationWithdrawn(
+            event_id=f"{c.contact.id}-w1",
+            application_id="app-1",
+            occurred_at=datetime.now(UTC),
+            settle=timedelta(seconds=5),
+        )
+    )
+    await c.wait_status(b.id, S.DELIVERED)
+
+
 STORIES: dict[str, tuple[Story, str | None]] = {
     "blast_delivered": (blast_delivered, VALID_PHONE),
     "campaign_completed_then_queued_blast": (campaign_completed_then_queued_blast, VALID_PHONE),
@@ -190,6 +205,12 @@ STORIES: dict[str, tuple[Story, str | None]] = {
     # Issue 10: quiet hours hold a message until the morning; nudges until completion.
     "quiet_hours_hold_the_welcome": (quiet_hours_hold_the_welcome, VALID_PHONE),
     "nudges_until_completed": (nudges_until_completed, VALID_PHONE),
+    # Rules 3 (issue 21): an undeliverable campaign fails at once; withdrawals settle.
+    "undeliverable_fails_at_once": (invalid_phone_failed, "12345"),
+    "withdrawals_settle_then_the_queue_moves": (
+        withdrawals_settle_then_the_queue_moves,
+        VALID_PHONE,
+    ),
 }
 #: The application ``CandidateUnderTest.enter_stage`` enrols first, by default.
 FIRST_APPLICATION = ApplicationRef(id="app-1", job_id="job-1", stage_id="screen")

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from temporalio.testing import WorkflowEnvironment
 
+from domain.application_events import RULES
 from domain.candidates import CandidateContact
 from domain.enrolments import StatusReason
 from domain.events import ApplicationRef, ApplicationWithdrawn
@@ -122,6 +123,6 @@ async def test_a_workflow_from_before_ordering_moves_onto_the_current_rules_at_a
         await wait_for_new_run(candidate, first_run)
 
         thread = await candidate.state()
-        assert thread.rules == 2
+        assert thread.rules == RULES
         assert set(thread.applications) == {f"a{n}" for n in range(1, 6)}
         assert thread.applications["a1"].current_enrolment_id == first.id

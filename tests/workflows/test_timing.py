@@ -111,7 +111,7 @@ async def test_quiet_hours_follow_the_clocks_on_a_daylight_saving_day(
         # A 415 number is in Los Angeles: 05:00 UTC is 22:00 there; 08:00 is 15:00 UTC.
         ("+14155550123", datetime(2027, 6, 1, 15, 0, tzinfo=UTC)),
         # A UK mobile has several zones, none its own: the default zone (Paris, 07:00) decides.
-        ("+447700900123", datetime(2027, 6, 1, 6, 0, tzinfo=UTC)),
+        ("+447911123456", datetime(2027, 6, 1, 6, 0, tzinfo=UTC)),
     ],
 )
 async def test_without_a_zone_the_phone_number_then_the_default_zone_decides(
@@ -258,3 +258,38 @@ async def test_a_held_message_keeps_its_time_across_continue_as_new(
         sent_at = delivered.enrolments[held.id].delivered_at
         morning = datetime(2027, 6, 2, 8, 0, tzinfo=UTC)
         assert sent_at is not None and morning <= sent_at < morning + timedelta(minutes=1)
+
+
+@pytest.mark.parametrize(
+    ("person", "opted_out", "reason"),
+    [
+        (dict(phone=None, email="ada@example.com"), False, StatusReason.MISSING_PHONE_NUMBER),
+        (dict(phone="0412 345 678"), False, StatusReason.INVALID_PHONE_NUMBER),
+        (dict(phone=VALID_PHONE), True, StatusReason.OPTED_OUT),
+    ],
+    ids=["email-only", "national-without-region", "opted-out"],
+)
+async def test_a_campaign_that_cannot_be_delivered_fails_at_once_even_at_night(
+    time_skipping_env: WorkflowEnvironment,
+    person: dict[str, str | None],
+    opted_out: bool,
+    reason: StatusReason,
+) -> None:
+    """An SMS campaign for a candidate with no usable number fails when it is enrolled, not
+    the next morning when quiet hours end; the campaign queued behind it goes on."""
+    await skip_to(time_skipping_env, datetime(2027, 6, 1, 22, 0, tzinfo=UTC))
+    async with candidate_factory(time_skipping_env) as start:
+        who = CandidateContact(
+            id=f"cand-{uuid.uuid4().hex[:8]}", name="Ada", timezone="UTC", **person
+        )
+        candidate = await start(who)
+        request = candidate.ats_event(blast()).model_copy(
+            update={"quiet_hours": NIGHTS, "opted_out": opted_out}
+        )
+        [enrolment] = (await candidate.send(request)).enrolments
+
+        assert enrolment.status is S.FAILED
+        thread = await candidate.state()
+        assert thread.enrolments[enrolment.id].status_reason == reason
+        assert thread.pending_sends == [] and thread.holder is None
+        assert candidate.channel.sent == {}
