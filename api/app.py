@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import Client
 
 from api.access import Access, AccessControl
@@ -30,6 +31,7 @@ from api.pages import (
     enrolment,
     job_admin,
     job_views,
+    not_found,
     sign_in,
     upload,
 )
@@ -138,6 +140,7 @@ def create_app(settings: Settings, client: Client, *, engine: AsyncEngine | None
     )
     app.state.context = _context(settings, client, database)
     install_error_handlers(app)
+    app.add_exception_handler(StarletteHTTPException, not_found.page_or_error)
     app.add_middleware(RequestLimits, max_bytes=MAX_BODY_BYTES)
     access = Access(settings, ApiKeys(app.state.context.sessions), session_secret(settings))
     app.state.access = access

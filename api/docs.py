@@ -1,22 +1,26 @@
 """``/docs``: the OpenAPI reference, served with no internet.
 
-FastAPI's default page loads Swagger UI from a CDN; here its files come from the
-``swagger-ui-bundle`` package and are served under ``/docs/assets``, so an air-gapped
-deployment (or this machine) still shows the reference.
+FastAPI's default page loads Swagger UI from a CDN; here its files (Swagger UI 5, which reads
+the OpenAPI 3.1 FastAPI writes) come from the ``fastapi-swagger`` package and are served under
+``/docs/assets``, so an air-gapped deployment (or this machine) still shows the reference.
 """
 
 from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import HTMLResponse
-from swagger_ui_bundle import swagger_ui_path
 
 from api.bodies import CheckedRoute
 from api.permissions import PUBLIC_ROUTE
 
 ASSETS = "/docs/assets"
+#: Swagger UI's files, as the ``fastapi-swagger`` package ships them.
+SWAGGER_UI_FILES = Path(str(resources.files("fastapi_swagger") / "resources"))
 FAVICON = "/ui/static/favicon.svg"
 
 
@@ -35,4 +39,4 @@ def install_docs(app: FastAPI) -> None:
         )
 
     app.include_router(router)
-    app.mount(ASSETS, StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
+    app.mount(ASSETS, StaticFiles(directory=SWAGGER_UI_FILES), name="docs-assets")

@@ -112,7 +112,8 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return error_json(422, "validation_failed", sentence(problems), problems)
 
 
-async def _http_error(request: Request, exc: Exception) -> Response:
+async def http_error(request: Request, exc: Exception) -> Response:
+    """A plain HTTP error (404, 405...) of Starlette or FastAPI, in the error shape."""
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
     code = _STATUS_CODES.get(status, "http_error")
@@ -187,7 +188,7 @@ def install_error_handlers(app: FastAPI) -> None:
     handlers: list[tuple[type[Exception], Handler]] = [
         (Refused, _refused),
         (RequestValidationError, _validation_error),
-        (StarletteHTTPException, _http_error),
+        (StarletteHTTPException, http_error),
         (RPCError, _temporal_unavailable),
         (OperationalError, _database_unavailable),
         (InterfaceError, _database_unavailable),

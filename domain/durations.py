@@ -21,8 +21,24 @@ MAX_DURATION_ISO = "P366D"
 _PARSE = TypeAdapter(timedelta)
 
 
+class WrittenDuration(timedelta):
+    """A duration that remembers how it was written (``PT24H`` stays ``PT24H``, where a plain
+    ``timedelta`` would come back as ``P1D``): recruiters get back what they typed."""
+
+    text: str
+
+    def __new__(cls, duration: timedelta, text: str) -> WrittenDuration:
+        made = super().__new__(cls, duration.days, duration.seconds, duration.microseconds)
+        made.text = text
+        return made
+
+    def __reduce__(self) -> tuple[type[WrittenDuration], tuple[timedelta, str]]:
+        return (WrittenDuration, (timedelta(self.days, self.seconds, self.microseconds), self.text))
+
+
 def parse_duration(value: Any) -> timedelta:
-    """``value`` (an ISO 8601 duration string, or a ``timedelta``) as a bounded ``timedelta``.
+    """``value`` (an ISO 8601 duration string, or a ``timedelta``) as a bounded ``timedelta``
+    (a ``WrittenDuration`` when it came as text, so it is written back as it came).
 
     Raises ``ValueError`` with a sentence naming what is wrong.
     """
@@ -30,7 +46,7 @@ def parse_duration(value: Any) -> timedelta:
         duration = value
     elif isinstance(value, str) and value.startswith("P"):
         try:
-            duration = _PARSE.validate_python(value)
+            duration = WrittenDuration(_PARSE.validate_python(value), value)
         except ValueError as err:
             raise ValueError(f"{value!r} is not an ISO 8601 duration such as 'P7D'") from err
     else:
@@ -51,8 +67,11 @@ def capped(duration: timedelta) -> timedelta:
 
 
 def format_duration(duration: timedelta) -> str:
-    """``duration`` in ISO 8601 with days at most (``P7D``, ``PT1H30M``, ``P1DT12H``): years
-    and months have no fixed length, so they are never written."""
+    """``duration`` in ISO 8601 as it was written, else with days at most (``P7D``,
+    ``PT1H30M``, ``P1DT12H``): years and months have no fixed length, so they are never
+    written."""
+    if isinstance(duration, WrittenDuration):
+        return duration.text
     days, rest = duration.days, duration.seconds
     hours, rest = divmod(rest, 3600)
     minutes, seconds = divmod(rest, 60)

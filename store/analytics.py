@@ -22,24 +22,32 @@ from domain.campaigns import Campaign
 from domain.statuses import EnrolmentStatus as S
 from store.schema import CampaignRow, EnrolmentModuleRow, EnrolmentRow, StageRow
 
+#: The key the per-status counts carry the multi-module enrolments under.
+MULTI_MODULE = "multi_module"
 #: The statuses an enrolment can only be in once its message was delivered.
 AFTER_DELIVERY = (S.DELIVERED, S.IN_PROGRESS, S.COMPLETED, S.EXPIRED)
 
 
 class ModuleFunnel(BaseModel):
-    """How many enrolments started and completed one module."""
+    """How many enrolments started and completed one module; of those that started it and
+    did not complete it, how many are still at it (``in_progress``) and how many ended
+    without completing it (``dropped_off``: expired, cancelled, failed)."""
 
     id: str
     name: str
     started: int
     completed: int
+    in_progress: int = 0
+    dropped_off: int = 0
 
 
 class Funnel(BaseModel):
     """The API's analytics (API.md): ``delivered`` and ``started`` count the enrolments that
-    reached that point, whatever happened after; ``completion_rate`` is completed / enrolled."""
+    reached that point, whatever happened after; ``completion_rate`` is completed over the
+    enrolments of multi-module campaigns (``multi_module``: a blast can never complete)."""
 
     enrolled: int
+    multi_module: int = 0
     delivered: int
     started: int
     completed: int
@@ -78,17 +86,19 @@ class Analytics:
             self._medians(where),
             self._modules(campaign_id, job_id, since, until),
         )
+        multi_module = by_status.pop(MULTI_MODULE, 0)
         completed = by_status.get(S.COMPLETED.value, 0)
         enrolled = sum(by_status.values())
         return Funnel(
             enrolled=enrolled,
+            multi_module=multi_module,
             delivered=delivered,
             started=started,
             completed=completed,
             failed=failed,
             expired=by_status.get(S.EXPIRED.value, 0),
             cancelled=by_status.get(S.CANCELLED.value, 0),
-            completion_rate=round(completed / enrolled, 4) if enrolled else 0.0,
+            completion_rate=round(completed / multi_module, 4) if multi_module else 0.0,
             median_seconds_to_deliver=medians[0],
             median_seconds_to_complete=medians[1],
             modules=modules,
@@ -108,7 +118,11 @@ class Analytics:
                     where, EnrolmentRow.status == status.value
                 )
                 for status in S
-            )
+            ),
+            # And how many of them are multi-module (a seek into (scope, kind, created_at)).
+            select(literal(MULTI_MODULE).label("status"), func.count().label("n")).where(
+                where, EnrolmentRow.multi_module.is_(True)
+            ),
         )
         ended = [S.EXPIRED.value, S.CANCELLED.value, S.FAILED.value]
         async with self._sessions() as session:
@@ -238,15 +252,36 @@ class Analytics:
             .where(where)
             .group_by(EnrolmentModuleRow.module_id, EnrolmentModuleRow.completed)
         )
-        for module_id, completed, count in progress.all():
+        for module_id, is_completed, count in progress.all():
             started, done = counts.get(module_id, (0, 0))
-            counts[module_id] = (started + count, done + (count if completed else 0))
-        return [
-            ModuleFunnel(
-                id=module_id,
-                name=name,
-                started=counts.get(module_id, (0, 0))[0],
-                completed=counts.get(module_id, (0, 0))[1],
+            counts[module_id] = (started + count, done + (count if is_completed else 0))
+        # Of those started and not completed: the enrolments still running.
+        live = dict(
+            (
+                await session.execute(
+                    select(EnrolmentModuleRow.module_id, func.count())
+                    .join(EnrolmentRow, EnrolmentRow.id == EnrolmentModuleRow.enrolment_id)
+                    .where(
+                        where,
+                        EnrolmentModuleRow.completed.is_(False),
+                        EnrolmentRow.status.in_([S.DELIVERED.value, S.IN_PROGRESS.value]),
+                    )
+                    .group_by(EnrolmentModuleRow.module_id)
+                )
+            ).all()
+        )
+        funnels = []
+        for module_id, name in modules.items():
+            started, completed = counts.get(module_id, (0, 0))
+            running = int(live.get(module_id, 0))
+            funnels.append(
+                ModuleFunnel(
+                    id=module_id,
+                    name=name,
+                    started=started,
+                    completed=completed,
+                    in_progress=running,
+                    dropped_off=started - completed - running,
+                )
             )
-            for module_id, name in modules.items()
-        ]
+        return funnels

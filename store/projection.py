@@ -206,6 +206,7 @@ def _enrolment_values(enrolment: Enrolment) -> dict[str, Any]:
         "completed_at": completed,
         "seconds_to_deliver": _seconds(enrolment.created_at, enrolment.delivered_at),
         "seconds_to_complete": _seconds(enrolment.created_at, completed),
+        "multi_module": not enrolment.campaign.is_blast,
     }
 
 

@@ -13,37 +13,22 @@ constraints and indexes; ``tests/store/test_migrations.py`` compares the two.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import (
-    JSON,
     Boolean,
     Float,
     ForeignKeyConstraint,
     Index,
     Integer,
-    MetaData,
     String,
     Text,
     UniqueConstraint,
+    false,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-from store.database import UtcDateTime
-
-#: Deterministic constraint names, so migrations can name (and later alter) each one.
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UtcDateTime(), dict[str, Any]: JSON}
+from store.database import Base as Base
 
 
 class CampaignRow(Base):
@@ -70,7 +55,7 @@ class JobRow(Base):
     #: The vendor ATS job this job maps (its bridge routes that job's events here).
     ats_system: Mapped[str | None] = mapped_column(String(20))
     ats_job_id: Mapped[str | None] = mapped_column(String(200))
-    #: Where national phone numbers of its candidates are read (ISO 3166), if not the default.
+    #: Where its candidates' national phone numbers are read (ISO 3166), if not the default.
     default_region: Mapped[str | None] = mapped_column(String(2))
 
     __table_args__ = (Index("uq_jobs_ats", "ats_system", "ats_job_id", unique=True),)
@@ -187,6 +172,8 @@ class EnrolmentRow(Base):
     completed_at: Mapped[datetime | None]
     seconds_to_deliver: Mapped[float | None] = mapped_column(Float)
     seconds_to_complete: Mapped[float | None] = mapped_column(Float)
+    #: Its campaign has modules (the completion rate counts these only).
+    multi_module: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
     __table_args__ = (
         Index("ix_enrolments_job_stage_status", "job_id", "stage_id", "status"),
@@ -216,6 +203,7 @@ class EnrolmentRow(Base):
                     "seconds_to_complete",
                     "created_at",
                 ),
+                Index(f"ix_enrolments_{scope[:-3]}_kind", scope, "multi_module", "created_at"),
             )
         ),
     )

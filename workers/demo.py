@@ -289,8 +289,9 @@ async def load_demo(
     """Create the demo company through the HTTP API at ``base_url`` and play its stories.
 
     Returns once every story has made its calls (a few seconds on the embedded stack); the
-    30-second campaign expires on its own afterwards. Safe to run again: every event and
-    webhook has a fixed id, so nothing is created twice. Requests are signed (Standard
+    30-second campaign expires on its own afterwards. Safe to run again: campaigns and jobs
+    are created only when missing (edits to them stay), and every event and webhook has a
+    fixed id, so nothing is created twice. Requests are signed (Standard
     Webhooks) with ``webhook_secret``, by default ``ENROLMENTS_WEBHOOK_SECRET`` when set.
     With authentication on, ``api_key`` (an admin's) goes with every request. Raises
     ``DemoFailed`` if the server refuses a request.
@@ -305,10 +306,13 @@ async def load_demo(
         base_url=base_url, timeout=httpx.Timeout(60.0), transport=transport, headers=headers
     ) as http:
         loader = DemoLoader(http=http, webhook_secret=secret or None)
-        for campaign_id, campaign in CAMPAIGNS.items():
-            await loader.request("PUT", f"/campaigns/{campaign_id}", campaign, signed=False)
-        for job_id, job in JOBS.items():
-            await loader.request("PUT", f"/jobs/{job_id}", job, signed=False)
+        # Only what is missing: a recruiter's edits to the demo company stay as they are.
+        for path, definition in [
+            *((f"/campaigns/{key}", campaign) for key, campaign in CAMPAIGNS.items()),
+            *((f"/jobs/{key}", job) for key, job in JOBS.items()),
+        ]:
+            if (await http.get(path)).status_code == 404:
+                await loader.request("PUT", path, definition, signed=False)
         results = await asyncio.gather(
             *(story() for story in loader.stories()), return_exceptions=True
         )

@@ -48,16 +48,37 @@ if TYPE_CHECKING:
     from workers.dev_server import DevServer
 
 
-def check_port_free(port: int, flag: str) -> None:
+def busy_port(port: int, flag: str) -> str | None:
+    """Why ``port`` on 127.0.0.1 cannot be used (naming ``flag`` to choose another), or
+    ``None`` when it is free."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError as error:
-            raise StartupError(
-                f"port {port} on 127.0.0.1 is not available ({error.strerror}); "
-                f"choose another with {flag}"
-            ) from None
+            return f"port {port} is not available ({error.strerror}): choose another with {flag}"
+    return None
+
+
+def claim_ports(settings: Settings) -> socket.socket:
+    """The API's listening socket, once the Temporal ports are free too; every port that is
+    taken is named in one ``StartupError`` (not one at a time, start after start)."""
+    busy = [
+        why
+        for port, flag in (
+            (settings.temporal_port, "--temporal-port"),
+            (settings.temporal_ui_port, "--temporal-ui-port"),
+        )
+        if (why := busy_port(port, flag)) is not None
+    ]
+    try:
+        sock = bind_http_socket(settings)
+    except StartupError as taken:
+        raise StartupError("; ".join([str(taken), *busy])) from None
+    if busy:
+        sock.close()
+        raise StartupError("; ".join(busy))
+    return sock
 
 
 def dev_settings(settings: Settings, overrides: dict[str, Any]) -> Settings:
@@ -136,9 +157,7 @@ async def run_dev(settings: Settings, *, demo: bool) -> int:
     shutdown = Shutdown(force_after=settings.graceful_shutdown_timeout + 45.0)
     settings = with_dev_encryption_key(settings)
     server = DevServer.from_settings(settings, codec_endpoint=f"{local_api_url(settings)}/codec")
-    check_port_free(settings.temporal_port, "--temporal-port")
-    check_port_free(settings.temporal_ui_port, "--temporal-ui-port")
-    sock = bind_http_socket(settings)
+    sock = claim_ports(settings)
     started = False
     with shutdown.installed():
         try:

@@ -21,6 +21,7 @@ from api.permissions import PAGES
 from api.templating import not_found_page, page_context, templates
 from store.analytics import Analytics, Funnel
 from store.catalog import Catalog
+from store.views import RecruiterViews
 
 router = APIRouter(
     tags=["recruiter UI"], include_in_schema=False, route_class=CheckedRoute, dependencies=[PAGES]
@@ -75,6 +76,7 @@ async def _page(
     until_text: str,
     campaign_id: str | None = None,
     job_id: str | None = None,
+    applications: int | None = None,
 ) -> HTMLResponse:
     errors: list[str] = []
     since = _day(since_text, errors, "first")
@@ -111,6 +113,7 @@ async def _page(
             "until": until.isoformat() if until else "",
             "errors": errors,
             "funnel": funnel,
+            "applications": applications,
             "stages": _bars(stages, funnel.enrolled),
             "outcomes": _bars(outcomes, funnel.enrolled),
             "modules": funnel.modules,
@@ -129,9 +132,12 @@ async def job_analytics_page(
     until: DayParam = "",
 ) -> HTMLResponse:
     async with context.sessions() as session:
-        job = await Catalog(session).job(job_id)
-    if job is None:
-        return not_found_page(request, context, "job", job_id)
+        catalog = Catalog(session)
+        job = await catalog.job(job_id)
+        if job is None:
+            return not_found_page(request, context, "job", job_id)
+        stages = await catalog.stages(job_id)
+        board = await RecruiterViews(session).board(job_id, stages, cards_per_column=0)
     back = f"{page_context(request, context)['ui_url']}/jobs/{job_id}"
     return await _page(
         request,
@@ -141,6 +147,7 @@ async def job_analytics_page(
         since_text=since,
         until_text=until,
         job_id=job_id,
+        applications=board.total,
     )
 
 

@@ -10,7 +10,8 @@ setting includes credentials), encoding an admin's. CORS admits the Temporal UI'
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Callable, Coroutine
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -19,18 +20,39 @@ from google.protobuf.message import DecodeError
 from temporalio.api.common.v1 import Payloads
 
 from api.bodies import CheckedRoute, read_json
-from api.dependencies import ContextDep
-from api.errors import ApiError, error_responses
+from api.dependencies import ApiContext, ContextDep, api_context
+from api.errors import ApiError, error_json, error_responses
 from api.permissions import CODEC_READERS, CODEC_WRITERS, PUBLIC_ROUTE
 from config.encryption import EncryptionKeyError
+from services.errors import Refused
 
-router = APIRouter(prefix="/codec", tags=["operations"], route_class=CheckedRoute)
+
+class CodecRoute(CheckedRoute):
+    """A codec route: every answer to the Temporal UI's origin carries CORS headers, refusals
+    (401, 403, 422) included, or the browser hides why the UI shows ciphertext."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def with_cors(request: Request) -> Response:
+            try:
+                response = await handler(request)
+            except Refused as refused:
+                response = error_json(
+                    refused.status, refused.code, refused.message, refused.details
+                )
+            return _cors(response, _allowed_origin(request, api_context(request)))
+
+        return with_cors
+
+
+router = APIRouter(prefix="/codec", tags=["operations"], route_class=CodecRoute)
 
 #: Kept small: a Temporal UI page asks for a page of payloads at a time.
 MAX_PAYLOADS = 1000
 
 
-def _allowed_origin(request: Request, context: ContextDep) -> str | None:
+def _allowed_origin(request: Request, context: ApiContext) -> str | None:
     parts = urlsplit(context.settings.temporal_ui_url)
     ui_origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
     origin = request.headers.get("origin")
@@ -50,14 +72,13 @@ def _cors(response: Response, origin: str | None) -> Response:
 async def preflight(operation: str, request: Request, context: ContextDep) -> Response:
     """CORS preflight for the Temporal UI's origin."""
     response = Response(status_code=204)
-    origin = _allowed_origin(request, context)
-    if origin is not None:
+    if _allowed_origin(request, context) is not None:
         response.headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
         response.headers["Access-Control-Allow-Headers"] = (
             "content-type, authorization, x-namespace"
         )
         response.headers["Access-Control-Max-Age"] = "600"
-    return _cors(response, origin)
+    return response
 
 
 async def _convert(
@@ -80,9 +101,7 @@ async def _convert(
         except EncryptionKeyError as err:
             raise ApiError(422, "undecryptable", str(err)) from err
         payloads = Payloads(payloads=converted)
-    body = json_format.MessageToJson(payloads)
-    response = Response(body, media_type="application/json")
-    return _cors(response, _allowed_origin(request, context))
+    return Response(json_format.MessageToJson(payloads), media_type="application/json")
 
 
 # Decoding reads what the views show anyway.

@@ -55,6 +55,7 @@ async def test_the_funnel_counts_how_far_each_enrolment_got(stack: Stack) -> Non
 
     assert {k: v for k, v in funnel.items() if not k.startswith("median")} == {
         "enrolled": 4,
+        "multi_module": 4,
         "delivered": 3,
         "started": 2,
         "completed": 1,
@@ -63,8 +64,22 @@ async def test_the_funnel_counts_how_far_each_enrolment_got(stack: Stack) -> Non
         "cancelled": 0,
         "completion_rate": 0.25,
         "modules": [
-            {"id": "m1", "name": "Question 1", "started": 2, "completed": 1},
-            {"id": "m2", "name": "Question 2", "started": 1, "completed": 1},
+            {
+                "id": "m1",
+                "name": "Question 1",
+                "started": 2,
+                "completed": 1,
+                "in_progress": 1,
+                "dropped_off": 0,
+            },
+            {
+                "id": "m2",
+                "name": "Question 2",
+                "started": 1,
+                "completed": 1,
+                "in_progress": 0,
+                "dropped_off": 0,
+            },
         ],
     }
     assert funnel["median_seconds_to_deliver"] >= 0
@@ -72,6 +87,13 @@ async def test_the_funnel_counts_how_far_each_enrolment_got(stack: Stack) -> Non
 
     job = (await stack.http.get(f"/jobs/{job_id}/analytics")).json()
     assert (job["enrolled"], job["delivered"], job["completed"]) == (5, 4, 1)
+    # The rejection blast can never complete: the rate is over the four screening chats.
+    assert (job["multi_module"], job["completion_rate"]) == (4, 0.25)
+
+    # The halfway candidate's chat ends: module 1 now counts one who dropped off.
+    assert (await stack.http.post(f"/enrolments/{enrolled['halfway']['id']}/cancel")).is_success
+    modules = (await stack.http.get(f"/campaigns/{screening}/analytics")).json()["modules"]
+    assert (modules[0]["in_progress"], modules[0]["dropped_off"]) == (0, 1)
 
     later = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
     empty = await stack.http.get(f"/jobs/{job_id}/analytics", params={"since": later})

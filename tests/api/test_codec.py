@@ -68,3 +68,24 @@ async def test_only_the_temporal_ui_origin_passes_cors(open_stack: StackFactory)
             headers={"origin": "http://evil.test", "content-type": "application/json"},
         )
         assert "access-control-allow-origin" not in answer.headers
+
+
+async def test_a_refusal_to_the_temporal_ui_carries_cors_so_the_ui_can_say_why(
+    open_stack: StackFactory,
+) -> None:
+    """Without a session the Temporal UI's decode call is refused (401); the browser hides an
+    answer without CORS headers, so the UI would only show ciphertext, not "sign in"."""
+    async with open_stack(encryption_keys=new_key_setting("ui"), temporal_ui_url=UI) as stack:
+        unsigned = await stack.http.post(
+            "/codec/decode",
+            content=json.dumps({"payloads": []}),
+            headers={"origin": UI, "content-type": "application/json", "authorization": ""},
+        )
+        assert unsigned.status_code == 401
+        assert unsigned.headers["access-control-allow-origin"] == UI
+        assert unsigned.headers["access-control-allow-credentials"] == "true"
+        malformed = await stack.http.post(
+            "/codec/decode", content=b"{", headers={"origin": UI, "content-type": "a/json"}
+        )
+        assert malformed.status_code in (400, 415)
+        assert malformed.headers["access-control-allow-origin"] == UI

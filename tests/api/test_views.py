@@ -220,3 +220,12 @@ async def test_the_openapi_description_is_served(stack: Stack) -> None:
     assert urls and not [u for u in urls if u.startswith(("http:", "https:", "//"))], urls
     for url in urls:
         assert (await stack.http.get(url)).status_code == 200, url
+
+
+async def test_an_unknown_page_is_the_recruiters_404_page_not_json(stack: Stack) -> None:
+    page = await stack.http.get("/ui/nope")
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Page not found" in page.text and "/ui/nope" in page.text
+    api = await stack.http.get("/nope")
+    assert api.status_code == 404 and api.json()["error"]["code"] == "not_found"

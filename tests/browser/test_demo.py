@@ -63,13 +63,25 @@ async def test_demo_company_shows_every_status_within_a_minute(demo_stack: LiveS
 
 
 @pytest.mark.devserver
-async def test_loading_the_demo_twice_creates_nothing_twice(demo_stack: LiveStack) -> None:
+async def test_loading_the_demo_twice_creates_nothing_twice_and_keeps_edits(
+    demo_stack: LiveStack,
+) -> None:
     before = await rows(demo_stack)
     assert before[0] >= 30
+    async with demo_stack.http() as http:
+        job = (await http.get("/jobs/demo-support-specialist")).json()
+        job["stages"][0]["campaign_id"] = None  # a recruiter unlinks a stage's campaign
+        edit = {k: job[k] for k in ("name", "stages", "ats")}
+        assert (await http.put("/jobs/demo-support-specialist", json=edit)).status_code == 200
+        audited = len((await http.get("/audit?limit=500")).json()["entries"])
 
     await load_demo(demo_stack.base_url, api_key=TEST_ADMIN_KEY)
 
     assert await rows(demo_stack) == before
+    async with demo_stack.http() as http:
+        kept = (await http.get("/jobs/demo-support-specialist")).json()
+        assert kept["stages"][0]["campaign_id"] is None, "the edit stays"
+        assert len((await http.get("/audit?limit=500")).json()["entries"]) == audited
 
 
 async def test_demo_requests_are_signed_when_a_secret_is_set() -> None:

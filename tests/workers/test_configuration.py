@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 from pathlib import Path
 
@@ -149,3 +150,32 @@ def test_a_command_never_creates_an_empty_read_model(tmp_path: Path, command: st
 
     assert_refused_in_one_line(result, "no read model", "enrolments migrate")
     assert not (tmp_path / "elsewhere").exists()
+
+
+def test_every_busy_port_is_named_at_once(tmp_path: Path) -> None:
+    """Two ports taken: the operator learns of both from one start, not one start each."""
+    taken = []
+    for _ in range(2):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        taken.append(sock)
+    api, temporal = (s.getsockname()[1] for s in taken)
+    try:
+        result = run_enrolments(
+            [
+                "dev",
+                "--data-dir",
+                str(tmp_path),
+                "--api-port",
+                str(api),
+                "--temporal-port",
+                str(temporal),
+            ]
+        )
+    finally:
+        for sock in taken:
+            sock.close()
+    assert result.returncode == 1, result.stderr
+    assert f":{api}" in result.stderr and f"port {temporal}" in result.stderr, result.stderr
+    assert "--api-port" in result.stderr and "--temporal-port" in result.stderr
