@@ -23,6 +23,14 @@ ASSET_VERSION = hashlib.sha256(
 templates = Jinja2Templates(directory=HERE / "templates")
 
 
+def counted(number: int, word: str) -> str:
+    """``1 application``, ``2 applications``: a count with its noun in the right number."""
+    return f"{number} {word}{'' if number == 1 else 's'}"
+
+
+templates.env.filters["counted"] = counted
+
+
 def page_context(request: Request, context: ApiContext) -> dict[str, Any]:
     """The values ``base.html`` uses: URLs, and the signed-in key with the session's CSRF
     token (every form that changes something posts it)."""

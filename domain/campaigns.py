@@ -157,3 +157,17 @@ class Campaign(BaseModel):
     @property
     def is_blast(self) -> bool:
         return self.kind is CampaignKind.BLAST
+
+    def message_name(self, number: int, nudge_count: int | None = None) -> str:
+        """What the ``number``-th message (1 = the first) is: ``message`` (a blast's one),
+        ``welcome message``, ``closing message`` (``closing message 2 of 3`` when there are
+        several) or ``nudge 2 of 4`` (nudges are numbered after the campaign's messages;
+        ``nudge_count``: how many, when the campaign no longer says)."""
+        closings = len(self.messages) - 1
+        if number > len(self.messages):
+            count = len(self.nudges.after) if self.nudges is not None else nudge_count
+            nudge = number - len(self.messages)
+            return f"nudge {nudge} of {count}" if count else f"nudge {nudge}"
+        if number == 1:
+            return "message" if self.is_blast else "welcome message"
+        return f"closing message {number - 1} of {closings}" if closings > 1 else "closing message"

@@ -26,7 +26,13 @@ _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 
 
 class TemplateError(ValueError):
-    """A text uses a placeholder that does not exist, or braces that do not pair up."""
+    """A text uses a placeholder that does not exist, or braces that do not pair up:
+    ``token`` is what it wrote, ``unknown`` whether it is a name no placeholder has."""
+
+    def __init__(self, message: str, token: str | None = None, unknown: bool = False) -> None:
+        super().__init__(message)
+        self.token = token
+        self.unknown = unknown
 
 
 @dataclass(frozen=True)
@@ -58,11 +64,12 @@ def check(text: str) -> None:
         name = match.group(1)
         if name is None:
             raise TemplateError(
-                f"unpaired {token!r} at position {match.start()}: write {token * 2} for a brace"
+                f"unpaired {token!r} at position {match.start()}: write {token * 2} for a brace",
+                token,
             )
         if name not in PLACEHOLDERS:
             known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
-            raise TemplateError(f"unknown placeholder {token!r}; use one of {known}")
+            raise TemplateError(f"unknown placeholder {token!r}; use one of {known}", token, True)
 
 
 def render(text: str, values: Personalisation) -> str:

@@ -149,13 +149,9 @@ def message_name(enrolment: Enrolment, message_number: int) -> str:
     """How a timeline names a message: ``the welcome message``, ``nudge 2 of 4``..."""
     if enrolment.is_nudge(message_number):
         return nudge_name(enrolment, message_number)
-    if message_number == WELCOME_MESSAGE:
-        return "the message" if enrolment.campaign.is_blast else "the welcome message"
-    return "the closing message"
+    return "the " + enrolment.campaign.message_name(message_number)
 
 
 def nudge_name(enrolment: Enrolment, message_number: int) -> str:
     """``nudge 2 of 4``."""
-    nudges = enrolment.campaign.nudges
-    count = len(nudges.after) if nudges is not None else len(enrolment.nudges_at)
-    return f"nudge {message_number - len(enrolment.campaign.messages)} of {count}"
+    return enrolment.campaign.message_name(message_number, len(enrolment.nudges_at))

@@ -53,6 +53,11 @@ BLAST_DONE: frozenset[EnrolmentStatus] = frozenset({S.DELIVERED, S.FAILED, S.CAN
 
 TERMINAL: frozenset[EnrolmentStatus] = frozenset(s for s, nxt in TRANSITIONS.items() if not nxt)
 
+#: Statuses an enrolment can still expire from: where an expiry date means something.
+EXPIRABLE: frozenset[EnrolmentStatus] = frozenset(
+    s for s, nxt in TRANSITIONS.items() if S.EXPIRED in nxt
+)
+
 #: Statuses in which nothing has been sent yet: withdrawal or leaving the stage cancels these.
 UNSENT: frozenset[EnrolmentStatus] = frozenset({S.QUEUED, S.AUTO_MATCH})
 

@@ -31,9 +31,9 @@ from services.candidate_workflows import confirmed
 from services.context import Context
 from services.errors import ErrorBody, Refused, internal_error, invalid_input, outage
 from services.inbound import accept_event
-from store.catalog import Catalog, Placement
 from store.enrolment_view import EnrolmentViews
 from store.opt_outs import OptOuts
+from store.placements import Placement, Placements
 
 #: The ledger's name for ids of ``POST /ats/events`` (vendor bridges name their own).
 ATS_SOURCE = "ats"
@@ -234,7 +234,7 @@ class AtsEvents:
 
     async def _placement(self, event: AtsEvent) -> Placement | None:
         async with self._sessions() as session:
-            return await Catalog(session).placement(event.application)
+            return await Placements(session).placement(event.application)
 
     @staticmethod
     def _checked(event: AtsEvent, placement: Placement | None) -> Placement:

@@ -10,9 +10,16 @@ from domain.access import Principal
 from domain.campaigns import Campaign
 from domain.jobs import JobDefinition
 from services.context import Context
-from services.errors import Refused
+from services.errors import Refused, not_found
 from store.access import record
-from store.catalog import AtsJobTaken, Catalog, Job, StoredCampaign, UnknownCampaigns
+from store.catalog import (
+    AtsJobTaken,
+    CampaignInUse,
+    Catalog,
+    Job,
+    StoredCampaign,
+    UnknownCampaigns,
+)
 
 
 def campaign_problems(campaign: Campaign) -> Refused | None:
@@ -53,6 +60,26 @@ async def save_campaign(
     if stored is None:  # pragma: no cover - just written in this transaction
         raise Refused(409, "campaign_not_stored", f"campaign {campaign_id!r} was not stored")
     return stored
+
+
+async def delete_campaign(context: Context, campaign_id: str, who: Principal) -> None:
+    """Delete a campaign that no stage links (enrolments already created keep their snapshot).
+    Raises ``Refused``: 404, 409 ``campaign_in_use`` naming the stages that link it."""
+    try:
+        async with context.sessions.begin() as session:
+            if not await Catalog(session).delete_campaign(campaign_id):
+                raise not_found("campaign", campaign_id)
+            record(session, who.actor, "campaign.deleted", campaign_id, {}, datetime.now(UTC))
+    except CampaignInUse as err:
+        stages = [f"{use.job_name} / {use.stage_name}" for use in err.used_by]
+        raise Refused(
+            409,
+            "campaign_in_use",
+            f"campaign {campaign_id!r} is linked by "
+            + (", ".join(stages) if stages else "a stage")
+            + "; unlink it from every stage first",
+            [{"job_id": u.job_id, "stage_id": u.stage_id} for u in err.used_by],
+        ) from err
 
 
 async def save_job(context: Context, job_id: str, job: JobDefinition, who: Principal) -> Job:

@@ -34,7 +34,7 @@ from services.ats_events import AtsCandidate, AtsEvent, AtsEvents, AtsEventType
 from services.context import Context
 from services.errors import Refused
 from services.inbound import accept_event
-from store.catalog import Catalog, VendorRoute
+from store.placements import Placements, VendorRoute
 
 
 class VendorEventsAccepted(BaseModel):
@@ -127,7 +127,7 @@ async def _apply(
     route: VendorRoute | None = None
     if ours.event.job_id is not None:
         async with context.sessions() as session:
-            route = await Catalog(session).vendor_route(
+            route = await Placements(session).vendor_route(
                 system, ours.event.job_id, ours.event.stage_id
             )
         if route is None:

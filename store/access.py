@@ -150,3 +150,24 @@ async def audit_entries(
         )
         for r in rows
     ]
+
+
+async def who_did(
+    session: AsyncSession, action: str, target: str, enrolment_id: str | None = None
+) -> str | None:
+    """The actor of the latest ``action`` on ``target`` (about ``enrolment_id``, when given:
+    who cancelled that enrolment), or ``None`` when the audit log holds none."""
+    rows = await session.scalars(
+        select(AuditRow)
+        .where(AuditRow.action == action, AuditRow.target == target)
+        .order_by(AuditRow.id.desc())
+        .limit(200)
+    )
+    return next(
+        (
+            row.actor
+            for row in rows
+            if enrolment_id is None or row.detail.get("enrolment_id") == enrolment_id
+        ),
+        None,
+    )

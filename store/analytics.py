@@ -229,21 +229,7 @@ class Analytics:
         since: datetime | None,
         until: datetime | None,
     ) -> list[ModuleFunnel]:
-        # The modules of the campaign, or of the campaigns the job's stages link.
-        campaign_ids = (
-            [campaign_id]
-            if campaign_id is not None
-            else select(StageRow.campaign_id).where(StageRow.job_id == job_id)
-        )
-        definitions = await session.scalars(
-            select(CampaignRow.definition)
-            .where(CampaignRow.id.in_(campaign_ids))
-            .order_by(CampaignRow.id)
-        )
-        modules: dict[str, str] = {}
-        for definition in definitions:
-            for module in Campaign.model_validate(definition).modules:
-                modules.setdefault(module.id, module.name)
+        modules = await _modules_in_scope(session, campaign_id, job_id)
         where = self._scope(EnrolmentModuleRow, campaign_id, job_id, since, until)
         # One pass in (scope, module, completed) order: a group per module and outcome.
         counts: dict[str, tuple[int, int]] = {}
@@ -285,3 +271,24 @@ class Analytics:
                 )
             )
         return funnels
+
+
+async def _modules_in_scope(
+    session: AsyncSession, campaign_id: str | None, job_id: str | None
+) -> dict[str, str]:
+    """The modules (id: name) of the campaign, or of the campaigns the job's stages link."""
+    campaign_ids = (
+        [campaign_id]
+        if campaign_id is not None
+        else select(StageRow.campaign_id).where(StageRow.job_id == job_id)
+    )
+    definitions = await session.scalars(
+        select(CampaignRow.definition)
+        .where(CampaignRow.id.in_(campaign_ids))
+        .order_by(CampaignRow.id)
+    )
+    modules: dict[str, str] = {}
+    for definition in definitions:
+        for module in Campaign.model_validate(definition).modules:
+            modules.setdefault(module.id, module.name)
+    return modules

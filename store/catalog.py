@@ -10,16 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import and_, bindparam, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.ats import AtsJobMapping, AtsSystem
 from domain.campaigns import Campaign
-from domain.events import ApplicationRef
 from domain.jobs import InterviewSettings, JobDefinition, StageDefinition
 from store.database import dialect_insert
 from store.schema import (
@@ -53,74 +51,31 @@ class AtsJobTaken(ValueError):
         self.job_id = job_id
 
 
+class CampaignInUse(ValueError):
+    """A campaign that stages link cannot be deleted."""
+
+    def __init__(self, campaign_id: str, used_by: Sequence[StageUse]) -> None:
+        super().__init__(f"campaign {campaign_id!r} is linked by {len(used_by)} stage(s)")
+        self.campaign_id = campaign_id
+        self.used_by = list(used_by)
+
+
+@dataclass(frozen=True)
+class StageUse:
+    """A stage that links a campaign: where the campaign is used."""
+
+    job_id: str
+    job_name: str
+    stage_id: str
+    stage_name: str
+
+
 class UnknownCampaigns(ValueError):
     """A job's stages link campaigns that do not exist."""
 
     def __init__(self, campaign_ids: Sequence[str]) -> None:
         super().__init__(f"unknown campaign(s): {', '.join(campaign_ids)}")
         self.campaign_ids = list(campaign_ids)
-
-
-@dataclass(frozen=True)
-class Placement:
-    """What an ATS event about an application needs to know, read in one statement."""
-
-    #: The job's name, and the stage's (empty when the job has no such stage).
-    job_name: str
-    stage_name: str
-    #: Whether the job has the event's stage.
-    stage_found: bool
-    #: The campaign the stage links, if any, and its definition (None if it does not exist).
-    campaign_id: str | None
-    campaign: Campaign | None
-    auto_match: bool
-    #: Where the job reads national phone numbers (``None``: the deployment's default).
-    default_region: str | None = None
-
-
-@dataclass(frozen=True)
-class VendorRoute:
-    """Where a vendor's event about one of its jobs lands: our job, the stage mapping the
-    vendor's stage (``None`` when no stage maps it), and that stage's placement."""
-
-    job_id: str
-    stage_id: str | None
-    placement: Placement
-
-
-#: What a placement is read from (``_placement``'s arguments, in order).
-_PLACED = (
-    JobRow.default_region,
-    JobRow.name,
-    StageRow.name,
-    StageRow.id,
-    StageRow.campaign_id,
-    StageRow.auto_match,
-    CampaignRow.definition,
-)
-
-_PLACEMENT = (
-    select(*_PLACED)
-    .select_from(JobRow)
-    .outerjoin(StageRow, and_(StageRow.job_id == JobRow.id, StageRow.id == bindparam("stage_id")))
-    .outerjoin(CampaignRow, CampaignRow.id == StageRow.campaign_id)
-    .where(JobRow.id == bindparam("job_id"))
-)
-
-
-_VENDOR_ROUTE = (
-    select(JobRow.id, *_PLACED)
-    .select_from(JobRow)
-    .outerjoin(
-        StageRow,
-        and_(StageRow.job_id == JobRow.id, StageRow.ats_stage_id == bindparam("vendor_stage_id")),
-    )
-    .outerjoin(CampaignRow, CampaignRow.id == StageRow.campaign_id)
-    .where(
-        JobRow.ats_system == bindparam("system"),
-        JobRow.ats_job_id == bindparam("vendor_job_id"),
-    )
-)
 
 
 class Catalog:
@@ -169,6 +124,39 @@ class Catalog:
         """Every campaign, by name."""
         rows = await self._session.scalars(select(CampaignRow).order_by(CampaignRow.name))
         return [_stored_campaign(row) for row in rows]
+
+    async def campaign_uses(self, campaign_id: str | None = None) -> dict[str, list[StageUse]]:
+        """Where campaigns are used: the stages linking each (``campaign_id``'s only, when
+        given), by job name then stage order. A campaign no stage links has no entry."""
+        query = (
+            select(StageRow.campaign_id, JobRow.id, JobRow.name, StageRow.id, StageRow.name)
+            .join(JobRow, JobRow.id == StageRow.job_id)
+            .where(StageRow.campaign_id.is_not(None))
+            .order_by(JobRow.name, JobRow.id, StageRow.position)
+        )
+        if campaign_id is not None:
+            query = query.where(StageRow.campaign_id == campaign_id)
+        uses: dict[str, list[StageUse]] = {}
+        for used, job_id, job_name, stage_id, stage_name in await self._session.execute(query):
+            if used is not None:
+                uses.setdefault(used, []).append(StageUse(job_id, job_name, stage_id, stage_name))
+        return uses
+
+    async def delete_campaign(self, campaign_id: str) -> bool:
+        """Delete a campaign no stage links (``False``: there was none). Raises
+        ``CampaignInUse`` when stages link it, even one a concurrent job save just linked (the
+        database's foreign key decides; then ``used_by`` is empty and the transaction must be
+        rolled back). Enrolments keep their snapshot."""
+        uses = (await self.campaign_uses(campaign_id)).get(campaign_id, [])
+        if uses:
+            raise CampaignInUse(campaign_id, uses)
+        try:
+            deleted = await self._session.execute(
+                delete(CampaignRow).where(CampaignRow.id == campaign_id)
+            )
+        except IntegrityError as err:  # a stage linked it meanwhile: this transaction is over
+            raise CampaignInUse(campaign_id, []) from err
+        return bool(getattr(deleted, "rowcount", 0))
 
     async def missing_campaigns(self, campaign_ids: Iterable[str]) -> list[str]:
         """Those of ``campaign_ids`` that no campaign has, sorted."""
@@ -220,7 +208,14 @@ class Catalog:
             if job.ats is None:
                 raise
             raise AtsJobTaken(job.ats, "another job") from err
-        await self._save_stages(job_id, job)
+        try:
+            async with self._session.begin_nested():
+                await self._save_stages(job_id, job)
+        except IntegrityError as err:  # a campaign it links was deleted meanwhile
+            missing = await self.missing_campaigns(job.campaign_ids())
+            if not missing:
+                raise
+            raise UnknownCampaigns(missing) from err
 
     async def _save_stages(self, job_id: str, job: JobDefinition) -> None:
         """The job's stages as ``job`` lists them (those not listed any more are removed)."""
@@ -286,62 +281,6 @@ class Catalog:
 
     async def job_exists(self, job_id: str) -> bool:
         return await self._session.get(JobRow, job_id) is not None
-
-    # -- where an ATS event lands ----------------------------------------------------------------
-
-    async def vendor_route(
-        self, system: AtsSystem, vendor_job_id: str, vendor_stage_id: str | None
-    ) -> VendorRoute | None:
-        """The job mapping ``system``'s job ``vendor_job_id``, with the stage mapping
-        ``vendor_stage_id`` and its campaign; ``None`` when no job maps the vendor job. One
-        statement: a vendor's event reads the catalog once."""
-        row = (
-            await self._session.execute(
-                _VENDOR_ROUTE,
-                {
-                    "system": system.value,
-                    "vendor_job_id": vendor_job_id,
-                    "vendor_stage_id": vendor_stage_id,
-                },
-            )
-        ).first()
-        if row is None:
-            return None
-        job_id, *placed = row
-        return VendorRoute(job_id=job_id, stage_id=placed[3], placement=_placement(*placed))
-
-    async def placement(self, application: ApplicationRef) -> Placement | None:
-        """The stage and campaign behind ``application``'s job stage; ``None``: no such job.
-
-        One statement (an ATS event is the hottest write path): the job, its stage and the
-        stage's campaign, joined.
-        """
-        row = (
-            await self._session.execute(
-                _PLACEMENT, {"job_id": application.job_id, "stage_id": application.stage_id}
-            )
-        ).first()
-        return None if row is None else _placement(*row)
-
-
-def _placement(
-    default_region: str | None,
-    job_name: str,
-    stage_name: str | None,
-    stage_id: str | None,
-    campaign_id: str | None,
-    auto_match: bool | None,
-    definition: dict[str, Any] | None,
-) -> Placement:
-    return Placement(
-        job_name=job_name,
-        stage_name=stage_name or "",
-        stage_found=stage_id is not None,
-        campaign_id=campaign_id,
-        campaign=None if definition is None else Campaign.model_validate(definition),
-        auto_match=bool(auto_match),
-        default_region=default_region,
-    )
 
 
 def _stored_campaign(row: CampaignRow) -> StoredCampaign:

@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.campaigns import Campaign
 from domain.identity import candidate_workflow_id
 from domain.statuses import EnrolmentStatus
 from store.message_status import WITH_REPORT, as_it_stands
@@ -28,6 +29,8 @@ class SentMessage(BaseModel):
     failed, the provider's error code."""
 
     message_number: int
+    #: What it is in its campaign: ``welcome message``, ``nudge 1 of 4``, ``closing message``.
+    name: str | None = None
     channel: str
     provider: str
     recipient: str
@@ -118,7 +121,7 @@ class EnrolmentViews:
                 )
             ),
             timeline=await self._timeline(enrolment_id),
-            messages=await self._messages(enrolment_id),
+            messages=await self._messages(enrolment_id, _campaign_of(row.campaign)),
         )
 
     async def _timeline(self, enrolment_id: str) -> list[TimelineItem]:
@@ -129,15 +132,16 @@ class EnrolmentViews:
         )
         return [TimelineItem(seq=e.seq, at=e.at, status=e.status, detail=e.detail) for e in events]
 
-    async def _messages(self, enrolment_id: str) -> list[SentMessage]:
+    async def _messages(self, enrolment_id: str, campaign: Campaign | None) -> list[SentMessage]:
         rows = await self._session.execute(
             WITH_REPORT.where(MessageRow.enrolment_id == enrolment_id).order_by(
-                MessageRow.message_number
+                MessageRow.created_at, MessageRow.message_number
             )
         )
         return [
             SentMessage(
                 message_number=m.message_number,
+                name=None if campaign is None else campaign.message_name(m.message_number),
                 channel=m.channel,
                 provider=m.provider,
                 recipient=m.recipient,
@@ -169,3 +173,11 @@ class EnrolmentViews:
             .order_by(EnrolmentRow.candidate_id)
         )
         return list(result.all())
+
+
+def _campaign_of(snapshot: dict[str, Any]) -> Campaign | None:
+    """The campaign an enrolment took, or ``None`` for a snapshot no definition reads now."""
+    try:
+        return Campaign.model_validate(snapshot)
+    except ValidationError:
+        return None

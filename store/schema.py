@@ -77,7 +77,12 @@ class StageRow(Base):
 
     __table_args__ = (
         ForeignKeyConstraint(["job_id"], ["jobs.id"], ondelete="CASCADE"),
+        # A campaign a stage links cannot be deleted (the database says so, whatever races).
+        ForeignKeyConstraint(
+            ["campaign_id"], ["campaigns.id"], name="fk_stages_campaign", ondelete="RESTRICT"
+        ),
         Index("uq_stages_ats_stage", "job_id", "ats_stage_id", unique=True),
+        Index("ix_stages_campaign", "campaign_id"),
     )
 
 
@@ -388,3 +393,6 @@ class AuditRow(Base):
     action: Mapped[str] = mapped_column(String(40))
     target: Mapped[str] = mapped_column(String(300))
     detail: Mapped[dict[str, Any]]
+
+    #: Who did something to one candidate (who cancelled an enrolment, who erased them).
+    __table_args__ = (Index("ix_audit_log_target", "target", "action"),)

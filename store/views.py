@@ -69,6 +69,14 @@ class ApplicationItem(BaseModel):
         return data
 
 
+class ExportedApplication(ApplicationItem):
+    """A row of the CSV export: a Table row with the candidate's phone and e-mail (the JSON
+    view, polled all day, leaves them out)."""
+
+    candidate_phone: str | None = None
+    candidate_email: str | None = None
+
+
 class TablePage(BaseModel):
     """One page of the Table, and the application id the next page starts after (``None``:
     this is the last page)."""
@@ -178,8 +186,14 @@ def _page_keys(
     return select(merged.c.id).order_by(merged.c.id).limit(limit).subquery("page")
 
 
-def _application_rows(keys: Subquery) -> ApplicationQuery:
-    """The Table's columns for the applications whose ids ``keys`` lists, in id order."""
+def _application_rows(keys: Subquery, contacts: bool = False) -> ApplicationQuery:
+    """The Table's columns for the applications whose ids ``keys`` lists, in id order (with
+    the candidate's phone and e-mail when ``contacts``)."""
+    extra = (
+        (CandidateRow.phone.label("candidate_phone"), CandidateRow.email.label("candidate_email"))
+        if contacts
+        else ()
+    )
     return (
         select(
             ApplicationRow.id.label("application_id"),
@@ -197,6 +211,7 @@ def _application_rows(keys: Subquery) -> ApplicationQuery:
             CandidateRow.erased_at.is_not(None).label("candidate_erased"),
             EnrolmentRow.expires_at,
             EnrolmentRow.status_times,
+            *extra,
         )
         .select_from(keys)
         .join(ApplicationRow, ApplicationRow.id == keys.c.id)
@@ -221,10 +236,11 @@ class RecruiterViews:
         limit: int = DEFAULT_PAGE_SIZE,
         after: str | None = None,
         search: str | None = None,
+        contacts: bool = False,
     ) -> TablePage:
         """One page of the job's applications in application-id order, starting after the
         application id ``after``; ``search``: only candidates whose name or phone number
-        holds it."""
+        holds it; ``contacts``: with their phone and e-mail (``ExportedApplication``)."""
         limit = max(1, min(limit, MAX_PAGE_SIZE))
         # One row beyond the page tells whether there is a next one, without counting.
         keys = _page_keys(
@@ -235,8 +251,9 @@ class RecruiterViews:
             limit=limit + 1,
             search=search or None,
         )
-        rows = (await self._session.execute(_application_rows(keys))).all()
-        items = [ApplicationItem(**row._mapping) for row in rows[:limit]]
+        rows = (await self._session.execute(_application_rows(keys, contacts))).all()
+        row_type = ExportedApplication if contacts else ApplicationItem
+        items = [row_type(**row._mapping) for row in rows[:limit]]
         more = len(rows) > limit
         return TablePage(items=items, next_after=items[-1].application_id if more else None)
 

@@ -217,3 +217,44 @@ NIGHT_SHIFT = [
         (37, "Diego Alvarez", "America/Los_Angeles"),
     ]
 ]
+
+#: How many applications the demo's stories create (``tests/browser/test_demo.py`` counts them).
+APPLICATIONS = 38
+
+
+def description() -> str:
+    """What ``--demo`` loads, in the README's words (``python -m workers.demo_company`` prints
+    it; a test keeps the README's copy identical)."""
+    kinds = [campaign["kind"] for campaign in CAMPAIGNS.values()]
+    channels = sorted({campaign["channel"] for campaign in CAMPAIGNS.values()})
+    said = {"sms": "SMS", "whatsapp": "WhatsApp", "email": "e-mail"}
+    candidates = list(C.values()) + NIGHT_SHIFT
+    unreachable = [c for c in candidates if c.phone and not c.phone.startswith("+1415555")]
+    nudged = [c for c in CAMPAIGNS.values() if c.get("nudges")]
+    quick = [c for c in CAMPAIGNS.values() if c.get("expiry", "P").startswith("PT")]
+    night = next(c for c in CAMPAIGNS.values() if c.get("quiet_hours", True))
+    return (
+        f"`--demo` loads a demo company: {len(JOBS)} jobs ("
+        + "; ".join(job["name"] for job in JOBS.values())
+        + f"), {len(CAMPAIGNS)} campaigns ({kinds.count('blast')} blasts, "
+        f"{kinds.count('multi_module')} multi-module; over "
+        + ", ".join(said[c] for c in channels[:-1])
+        + f" and {said[channels[-1]]}), {len(candidates)} candidates and {APPLICATIONS} "
+        "applications, so every status shows up within a minute. "
+        + " ".join(
+            f"The {c['name']} nudges whoever leaves it unopened (after "
+            + " and ".join(c["nudges"]["after"])
+            + ")."
+            for c in nudged
+        )
+        + " "
+        + " ".join(f"The {c['name']} expires {c['expiry']} after delivery." for c in quick)
+        + f" {len(unreachable)} candidates have numbers no carrier reaches: theirs fail at once. "
+        f"The {night['name']} goes to {len(NIGHT_SHIFT)} candidates eight hours apart ("
+        + ", ".join(c.timezone for c in NIGHT_SHIFT)
+        + "): at any hour one of them is in their quiet hours, and theirs waits for the morning."
+    )
+
+
+if __name__ == "__main__":
+    print(description())

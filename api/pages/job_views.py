@@ -22,19 +22,19 @@ from api.errors import error_responses
 from api.pages.looks import (
     CHANNEL_LABELS,
     KIND_LABELS,
+    POLL_MS,
     REASON_LABELS,
     STATUS_LOOKS,
     temporal_workflow_url,
 )
 from api.permissions import PAGES
 from api.templating import not_found_page, page_context, templates
+from domain.statuses import EXPIRABLE
 from services.errors import not_found
 from store.catalog import Catalog
 from store.schema import StageRow
 from store.views import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, RecruiterViews
 
-#: How often the page asks for fresh data (milliseconds).
-POLL_MS = 1500
 #: Stands for the candidate id in the workflow link the script completes (URL-safe as is).
 CANDIDATE_PLACEHOLDER = "__CANDIDATE_ID__"
 
@@ -220,6 +220,7 @@ def _script_config(
         },
         "statuses": [look.model_dump(mode="json") for look in STATUS_LOOKS],
         "reasons": REASON_LABELS,
+        "expirable": sorted(EXPIRABLE),
         "kinds": {kind.value: label for kind, label in KIND_LABELS.items()},
         "channels": {channel.value: label for channel, label in CHANNEL_LABELS.items()},
         "stages": {s.id: {"name": s.name} for s in stages},

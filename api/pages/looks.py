@@ -19,6 +19,9 @@ from domain.statuses import EnrolmentStatus
 
 S = EnrolmentStatus
 
+#: How often a page that shows statuses polls its JSON view (304 while nothing changed).
+POLL_MS = 1500
+
 
 class StatusLook(BaseModel):
     """How a status is shown to recruiters: a readable label and a one-line hint."""
@@ -45,14 +48,36 @@ STATUS_LOOKS: tuple[StatusLook, ...] = (
         value=S.AUTO_MATCH, label="Auto-Match", hint="Waits for an interviewer's availability"
     ),
     StatusLook(
-        value=S.CANCELLED, label="Cancelled", hint="Withdrawn or moved on before it was sent"
+        value=S.CANCELLED,
+        label="Cancelled",
+        hint="Ended before it completed; the reason says who or what ended it",
     ),
 )
 
 KIND_LABELS = {CampaignKind.BLAST: "Blast", CampaignKind.MULTI_MODULE: "Multi-module"}
 CHANNEL_LABELS = {kind: traits.label for kind, traits in CHANNELS.items()}
-REASON_LABELS = {
-    reason.value: reason.value.replace("_", " ").capitalize() for reason in StatusReason
+R = StatusReason
+
+#: Why an enrolment failed or was cancelled, in a recruiter's words: what went wrong with the
+#: address or the channel, or who (the ATS, a recruiter, an erasure) ended it.
+REASON_LABELS: dict[str, str] = {
+    R.INVALID_PHONE_NUMBER: "The phone number is not a valid number",
+    R.MISSING_PHONE_NUMBER: "No phone number for an SMS or WhatsApp campaign",
+    R.LANDLINE: "The number is a landline: it cannot take messages",
+    R.UNREACHABLE: "The carrier could not reach the phone",
+    R.CARRIER_FILTERED: "The carrier filtered the message",
+    R.OPTED_OUT: "The candidate opted out of messages",
+    R.OUTSIDE_WHATSAPP_WINDOW: "WhatsApp refused free text outside its 24-hour window",
+    R.PROVIDER_REJECTED: "The messaging provider refused the message",
+    R.MISSING_EMAIL: "No e-mail address for an e-mail campaign",
+    R.INVALID_EMAIL: "The e-mail address is not valid",
+    R.EMAIL_REJECTED: "The mail server refused the e-mail",
+    R.UNDELIVERED: "The carrier could not deliver it",
+    R.CHANNEL_REJECTED: "The messaging provider refused the message",
+    R.APPLICATION_WITHDRAWN: "Cancelled by the ATS: the application was withdrawn",
+    R.LEFT_STAGE: "Cancelled by the ATS: the application moved to another stage",
+    R.CANDIDATE_ERASED: "Cancelled when the candidate's data was erased",
+    R.CANCELLED_BY_RECRUITER: "Cancelled by a recruiter",
 }
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Response
 
 from api.bodies import CheckedRoute
 from api.dependencies import ContextDep, SessionDep
 from api.errors import error_responses
 from api.permissions import RECRUITERS, Admin
 from domain.campaigns import Campaign
-from services.configuration import save_campaign
+from services.configuration import delete_campaign, save_campaign
 from services.errors import not_found
 from store.catalog import Catalog, StoredCampaign
 
@@ -68,3 +68,15 @@ async def get_campaign(campaign_id: CampaignId, session: SessionDep) -> Campaign
     if stored is None:
         raise not_found("campaign", campaign_id)
     return CampaignResource.of(stored)
+
+
+@router.delete(
+    "/{campaign_id}",
+    status_code=204,
+    response_class=Response,
+    responses=error_responses(404, 409),
+)
+async def delete_campaign_route(campaign_id: CampaignId, context: ContextDep, who: Admin) -> None:
+    """Delete a campaign no stage links (409 ``campaign_in_use`` names the stages that do).
+    Enrolments already created keep their snapshot."""
+    await delete_campaign(context, campaign_id, who)

@@ -94,6 +94,8 @@ CSV_COLUMNS = (
     "application_id",
     "candidate_id",
     "candidate_name",
+    "candidate_phone",
+    "candidate_email",
     "stage_id",
     "campaign_id",
     "enrolment_id",
@@ -139,6 +141,7 @@ async def export_applications(
                     limit=MAX_PAGE_SIZE,
                     after=after,
                     search=q,
+                    contacts=True,
                 )
             for item in page.items:
                 row = item.model_dump(mode="json")

@@ -1,22 +1,33 @@
-// The campaign form: insert placeholders where the cursor is, and preview the message for a
-// sample candidate as it is typed (an unknown placeholder is marked; saving refuses it).
+// The campaign editor: shows the fields of the chosen kind and channel only, inserts
+// placeholders where the cursor is, and previews the whole campaign as the candidate would get
+// it, every message in order, as an SMS, WhatsApp or e-mail shows it. An unknown placeholder is
+// marked (saving refuses it).
 (function () {
   "use strict";
-  const SAMPLE = { first_name: "Ada", candidate_name: "Ada Lovelace", job_name: "Barista", stage_name: "Screening" };
+  const config = JSON.parse(document.getElementById("preview-config").textContent);
   const form = document.getElementById("campaign-form");
   const preview = document.getElementById("preview");
-  let focused = document.getElementById("welcome");
+  let focused = form.elements.welcome;
 
-  function render(text) {
-    const values = { ...SAMPLE, campaign_name: form.elements.name.value || "the campaign" };
+  const value = (name) => (form.elements[name] ? form.elements[name].value : "");
+  const all = (name) => [...form.querySelectorAll(`[name="${name}"]`)].map((node) => node.value);
+
+  function showFields() {
+    const kind = value("kind");
+    const channel = value("channel");
+    form.querySelectorAll("[data-kinds]").forEach((node) => { node.hidden = !node.dataset.kinds.split(" ").includes(kind); });
+    form.querySelectorAll("[data-channels]").forEach((node) => { node.hidden = !node.dataset.channels.split(" ").includes(channel); });
+  }
+
+  function personalised(text) {
+    const values = { ...config.sample, campaign_name: value("name") || "the campaign" };
     const out = document.createDocumentFragment();
     let last = 0;
-    const token = /\{\{|\}\}|\{([^{}]*)\}/g;
-    for (const match of text.matchAll(token)) {
+    for (const match of text.matchAll(/\{\{|\}\}|\{([^{}]*)\}|[{}]/g)) {
       out.append(text.slice(last, match.index));
       if (match[0] === "{{") out.append("{");
       else if (match[0] === "}}") out.append("}");
-      else if (match[1] in values) out.append(values[match[1]]);
+      else if (match[1] !== undefined && match[1] in values) out.append(values[match[1]]);
       else {
         const bad = document.createElement("mark");
         bad.className = "unknown";
@@ -30,24 +41,68 @@
     return out;
   }
 
-  function update() {
-    preview.replaceChildren(render(focused.value || ""));
+  function node(tag, className, ...children) {
+    const element = document.createElement(tag);
+    if (className) element.className = className;
+    element.append(...children);
+    return element;
   }
 
-  for (const name of ["welcome", "closing", "nudges_message"]) {
-    const field = form.elements[name];
-    field.addEventListener("focus", () => { focused = field; update(); });
-    field.addEventListener("input", update);
+  function message(label, text, note) {
+    const channel = value("channel");
+    const body = node("div", "bubble-text", personalised(text || ""));
+    if (!text) body.append(node("span", "muted", "(empty)"));
+    if (channel === "email") {
+      const subject = value("subject") || value("name") || "";
+      return node("article", "preview-email", node("div", "preview-label", label),
+        node("div", "email-subject", "Subject: ", personalised(subject)), body, note ? node("div", "preview-note", note) : "");
+    }
+    return node("article", `preview-bubble is-${channel}`, node("div", "preview-label", label), body, note ? node("div", "preview-note", note) : "");
   }
-  form.elements.name.addEventListener("input", update);
+
+  function step(text) {
+    return node("div", "preview-step", text);
+  }
+
+  function update() {
+    const multi = value("kind") === "multi_module";
+    const whatsapp = value("channel") === "whatsapp";
+    const template = whatsapp && value("content_sid").trim()
+      ? `Opens the conversation with the approved template ${value("content_sid").trim()}`
+      : "";
+    const parts = [message(multi ? "Welcome message" : "Message", value("welcome"), template)];
+    if (multi) {
+      const names = all("module_name");
+      const types = all("module_type");
+      names.forEach((name, index) => {
+        parts.push(step(`Module ${index + 1}: ${name || "(no name yet)"} · ${config.types[types[index]] || types[index]}`));
+      });
+      if (!names.length) parts.push(step("No module yet: add at least one"));
+      const after = value("nudges_after").split(/[\s,;]+/).filter(Boolean);
+      if (after.length) parts.push(message(`Nudge, while not completed, after ${after.join(", ")}`, value("nudges_message"), template));
+      const closings = all("closing").filter((text) => text.trim());
+      closings.forEach((text, index) => parts.push(message(closings.length > 1 ? `Closing message ${index + 1} of ${closings.length}` : "Closing message", text)));
+      if (closings.length) parts.splice(parts.length - closings.length, 0, step("Every module completed"));
+      parts.push(step(`Expires ${value("expiry").trim() || "P7D"} after delivery if not completed`));
+    }
+    preview.replaceChildren(...parts);
+  }
+
+  form.addEventListener("focusin", (event) => {
+    if (event.target.matches("[data-text]")) focused = event.target;
+  });
+  form.addEventListener("input", update);
+  form.addEventListener("change", () => { showFields(); update(); });
+  form.addEventListener("rows-changed", update);
   document.getElementById("placeholders").addEventListener("click", (event) => {
     const name = event.target.dataset && event.target.dataset.placeholder;
-    if (!name) return;
+    if (!name || !focused) return;
     const at = focused.selectionStart ?? focused.value.length;
     focused.value = `${focused.value.slice(0, at)}{${name}}${focused.value.slice(focused.selectionEnd ?? at)}`;
     focused.focus();
     focused.selectionStart = focused.selectionEnd = at + name.length + 2;
     update();
   });
+  showFields();
   update();
 })();

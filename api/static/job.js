@@ -9,6 +9,8 @@
   const config = JSON.parse(document.getElementById("page-config").textContent);
   const statusLabel = Object.fromEntries(config.statuses.map((s) => [s.value, s.label]));
   const statusHint = Object.fromEntries(config.statuses.map((s) => [s.value, s.hint]));
+  const expirable = new Set(config.expirable);
+  const counted = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
   const $ = (id) => document.getElementById(id);
 
   const state = {
@@ -22,10 +24,8 @@
     tableLoaded: false,
     tableGeneration: 0, // bumped whenever the loaded pages change, so stale refreshes are dropped
     boardLoaded: false,
-    polling: false,
     drawerEnrolment: null,
     lastOk: null,
-    failures: 0,
   };
   const rows = new Map(); // application_id -> { tr, item }
   const cards = new Map(); // application_id -> { el, item, stageId }
@@ -60,7 +60,6 @@
     node.innerHTML = path; // constant icon markup only
     return node;
   }
-  const ICON_TIMELINE = '<path d="M12 8v4l3 2"/><circle cx="12" cy="12" r="9"/>';
   const ICON_EXTERNAL = '<path d="M14 4h6v6M20 4l-9 9M18 14v5a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1V7a1 1 0 0 1 1-1h5"/>';
 
   function badge(status) {
@@ -145,17 +144,23 @@
     return el("time", { class: "time", datetime: iso, "data-prefix": prefix || "", title: iso ? absoluteTime(iso) : "" }, iso ? (prefix || "") + relativeTime(iso) : "—");
   }
 
-  function timelineButton(item, compact) {
-    if (!item.enrolment_id) return null;
+  // A candidate's name, in a row or on a card: a link to the enrolment's own page (a new tab, a
+  // bookmark); a plain click opens the timeline drawer in place. No enrolment: plain text.
+  function nameLink(item, className) {
+    const label = candidateLabel(item, "Unnamed candidate");
+    if (!item.enrolment_id) return el("span", { class: className, title: label }, label);
     const open = (event) => {
+      if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
       event.preventDefault();
       openDrawer(item.enrolment_id);
     };
-    // The link is the enrolment's own page (a new tab, a bookmark); a plain click opens the drawer.
     const href = `${config.urls.enrolment_page}${encodeURIComponent(item.enrolment_id)}`;
-    return compact
-      ? el("a", { class: "icon-btn", href, title: "Timeline", "aria-label": "Timeline", "data-timeline": item.enrolment_id, onclick: open }, svg(ICON_TIMELINE))
-      : el("a", { class: "btn ghost", href, "data-timeline": item.enrolment_id, onclick: open }, svg(ICON_TIMELINE), "Timeline");
+    return el("a", { class: className, href, title: label, "data-timeline": item.enrolment_id, onclick: open }, label);
+  }
+
+  // The expiry date, where the enrolment can still expire (delivered, in progress).
+  function expiresAt(item) {
+    return item.expires_at && expirable.has(item.status) ? item.expires_at : null;
   }
 
   function workflowLink(candidateId, compact) {
@@ -202,7 +207,7 @@
       ? el("input", {
           type: "checkbox",
           "data-select": item.enrolment_id,
-          "aria-label": `Select ${candidateLabel(item, item.candidate_id)}`,
+          "aria-label": `Select ${candidateLabel(item, "Unnamed candidate")}`,
           checked: state.selected.has(item.enrolment_id),
           onchange: (event) => {
             if (event.target.checked) state.selected.add(item.enrolment_id);
@@ -215,17 +220,15 @@
       el("td", { "data-cell": "select" }, pick),
       el("td", { "data-cell": "candidate" },
         el("div", { class: "candidate" }, avatar(item.candidate_name),
-          el("div", { style: "min-width:0" },
-            el("div", { class: "candidate-line" }, el("span", { class: "candidate-name" }, candidateLabel(item, item.candidate_id)), withdrawnTag(item), erasedTag(item)),
-            el("div", { class: "candidate-id mono" }, item.application_id)))),
+          el("div", { class: "candidate-line" }, nameLink(item, "candidate-name"), withdrawnTag(item), erasedTag(item)))),
       el("td", { "data-cell": "stage" }, el("span", { class: "stage-chip" }, stageName(item.stage_id))),
       el("td", { "data-cell": "campaign", class: "campaign-cell" }, campaignName(item.campaign_id) || el("span", { class: "muted" }, "—")),
       el("td", { "data-cell": "status" }),
       el("td", { "data-cell": "details" }, details),
       el("td", { "data-cell": "since" }, item.status_since ? timeNode(item.status_since) : el("span", { class: "muted" }, "—")),
-      el("td", { "data-cell": "expires" }, item.expires_at ? timeNode(item.expires_at) : el("span", { class: "muted" }, "—")),
+      el("td", { "data-cell": "expires" }, expiresAt(item) ? timeNode(expiresAt(item)) : el("span", { class: "muted" }, "—")),
       el("td", { "data-cell": "updated" }, timeNode(item.updated_at)),
-      el("td", { "data-cell": "links" }, el("div", { class: "actions" }, timelineButton(item, false), workflowLink(item.candidate_id, false))),
+      el("td", { "data-cell": "links" }, workflowLink(item.candidate_id, true)),
     ];
     // Keep the badge element when the status did not change, so nothing flickers.
     const statusTd = cells[4];
@@ -248,13 +251,7 @@
     return config.urls.applications + (query ? `?${query}` : "");
   }
 
-  async function fetchJson(url) {
-    // "no-cache": the browser revalidates with If-None-Match; an unchanged view is a 304
-    // without a body (the browser hands back its copy), so idle polling costs next to nothing.
-    const response = await fetch(url, { headers: { Accept: "application/json" }, cache: "no-cache" });
-    if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-    return response.json();
-  }
+  const fetchJson = window.Live.fetchJson;
 
   /** Fetch every loaded page again (same filters) and reconcile the rows in place. */
   async function refreshTable() {
@@ -332,7 +329,7 @@
     $("table-empty").hidden = rows.size > 0;
     $("load-more").hidden = !state.tableMore;
     $("table-shown").textContent = rows.size
-      ? `Showing ${rows.size} application${rows.size === 1 ? "" : "s"}${state.tableMore ? " — more below" : ""}`
+      ? `Showing ${counted(rows.size, "application")}${state.tableMore ? " — more below" : ""}`
       : "0 applications";
   }
 
@@ -341,11 +338,11 @@
   // Rows arrive in application-id order (the API pages by it); a clicked header orders the
   // loaded rows in the page, ascending then descending, and keeps doing so as they refresh.
   const SORT_KEYS = {
-    candidate: (item) => (candidateLabel(item, item.candidate_id) || "").toLowerCase(),
+    candidate: (item) => candidateLabel(item, "").toLowerCase(),
     stage: (item) => stageName(item.stage_id).toLowerCase(),
     status: (item) => statusLabel[item.status] || "",
     since: (item) => item.status_since || "",
-    expires: (item) => item.expires_at || "\uffff",
+    expires: (item) => expiresAt(item) || "\uffff",
     updated: (item) => item.updated_at || "",
   };
 
@@ -458,8 +455,8 @@
       ? el("div", { class: "card-meta is-reason", title: card.status_reason }, reasonLabel(card.status_reason))
       : card.updated_at ? el("div", { class: "card-meta" }, timeNode(card.updated_at, "Updated ")) : null;
     node.replaceChildren(
-      el("div", { class: "card-top" }, avatar(card.candidate_name), el("span", { class: "card-name", title: candidateLabel(card, card.application_id) }, candidateLabel(card, card.application_id)), withdrawnTag(card), erasedTag(card)),
-      el("div", { class: "card-bottom" }, badgeHolder, el("span", { class: "card-links" }, timelineButton(card, true), workflowLink(candidateId, true))),
+      el("div", { class: "card-top" }, avatar(card.candidate_name), nameLink(card, "card-name"), withdrawnTag(card), erasedTag(card)),
+      el("div", { class: "card-bottom" }, badgeHolder, el("span", { class: "card-links" }, workflowLink(candidateId, true))),
       meta,
     );
   }
@@ -568,7 +565,7 @@
       const value = String(counts.stages[node.dataset.stageCount] || 0);
       if (node.textContent !== value) node.textContent = value;
     });
-    $("total-count").textContent = String(counts.total);
+    $("total-count").textContent = counted(counts.total, "application");
   }
 
   // ---- timeline drawer ------------------------------------------------------------------------
@@ -606,7 +603,7 @@
     }
     if (state.drawerEnrolment !== id) return;
     const candidateName = enrolment.candidate_name || (rows.get(enrolment.application_id) || cards.get(enrolment.application_id) || { item: {} }).item.candidate_name;
-    $("drawer-title").textContent = enrolment.candidate_erased ? "Erased candidate" : candidateName || enrolment.candidate_id || enrolment.application_id || id;
+    $("drawer-title").textContent = enrolment.candidate_erased ? "Erased candidate" : candidateName || "Unnamed candidate";
     $("drawer-sub").textContent = `${campaignName(enrolment.campaign_id) || "Campaign"} · ${stageName(enrolment.stage_id)}`;
     const statusHolder = el("dd", {});
     statusHolder.append(badge(enrolment.status));
@@ -614,12 +611,9 @@
       el("dt", {}, "Status"), statusHolder,
       enrolment.campaign && enrolment.campaign.name ? [el("dt", {}, "Campaign"), el("dd", {}, `${enrolment.campaign.name} · ${config.kinds[enrolment.campaign.kind] || enrolment.campaign.kind} over ${config.channels[enrolment.campaign.channel] || enrolment.campaign.channel}`)] : null,
       enrolment.status_reason ? [el("dt", {}, "Reason"), el("dd", {}, reasonLabel(enrolment.status_reason))] : null,
-      el("dt", {}, "Enrolment"), el("dd", { class: "mono" }, enrolment.id || id),
-      el("dt", {}, "Application"), el("dd", { class: "mono" }, enrolment.application_id || "—"),
-      enrolment.candidate_id ? [el("dt", {}, "Candidate"), el("dd", { class: "mono" }, enrolment.candidate_id)] : null,
       enrolment.created_at ? [el("dt", {}, "Created"), el("dd", {}, absoluteTime(enrolment.created_at))] : null,
       enrolment.delivered_at ? [el("dt", {}, "Delivered"), el("dd", {}, absoluteTime(enrolment.delivered_at))] : null,
-      enrolment.expires_at ? [el("dt", {}, "Expires"), el("dd", {}, absoluteTime(enrolment.expires_at))] : null,
+      expiresAt(enrolment) ? [el("dt", {}, "Expires"), el("dd", {}, absoluteTime(expiresAt(enrolment)))] : null,
       enrolment.next_send_at ? [el("dt", {}, "Next send"), el("dd", { "data-next-send": "" }, `${enrolment.next_send || "message"} · ${absoluteTime(enrolment.next_send_at)}`)] : null,
     );
     const entries = [...(enrolment.timeline || [])].reverse();
@@ -631,6 +625,7 @@
     const messages = (enrolment.messages || []).map((message) => el("li", { class: "message", "data-message-status": message.status || "" },
       el("div", { class: "message-head" },
         el("span", { class: "kind-pill" }, (message.channel || "").toUpperCase()),
+        message.name ? el("span", { class: "message-name" }, message.name.charAt(0).toUpperCase() + message.name.slice(1)) : null,
         el("span", { class: "mono" }, message.recipient || ""),
         el("span", { class: "tl-time" }, message.sent_at ? absoluteTime(message.sent_at) : "")),
       el("div", { class: "message-meta" },
@@ -696,39 +691,18 @@
 
   // ---- the live loop --------------------------------------------------------------------------
 
-  let timer = null;
-  async function poll() {
-    clearTimeout(timer);
-    if (state.polling) {
-      state.pollAgain = true;
-      return;
-    }
-    state.polling = true;
-    try {
+  const poll = window.Live.loop(
+    async () => {
       const work = [refreshCounts(), state.view === "table" ? refreshTable() : refreshBoard()];
       if (state.drawerEnrolment) work.push(refreshDrawer());
       await Promise.all(work);
       state.lastOk = new Date();
-      state.failures = 0;
-      setLive("live");
-    } catch (error) {
-      state.failures += 1;
-      setLive("stale", error);
-    } finally {
-      state.polling = false;
-      const again = state.pollAgain;
-      state.pollAgain = false;
-      if (again) poll();
-      else if (!document.hidden) timer = setTimeout(poll, state.failures ? Math.min(10000, config.poll_ms * 2 ** state.failures) : config.poll_ms);
-    }
-  }
+    },
+    { interval: config.poll_ms, onState: setLive },
+  );
 
   function setLive(mode, error) {
-    const indicator = $("live-indicator");
-    indicator.classList.toggle("is-stale", mode === "stale");
-    indicator.classList.toggle("is-paused", mode === "paused");
-    $("live-text").textContent = mode === "live" ? "Live" : mode === "paused" ? "Paused" : "Reconnecting…";
-    if (error) indicator.title = String(error.message || error);
+    window.Live.showState(mode, error);
     tickClock();
   }
 
@@ -768,19 +742,14 @@
   document.querySelectorAll("button[data-sort]").forEach((button) => {
     button.addEventListener("click", () => setSort(button.dataset.sort));
   });
-  $("bulk-cancel").addEventListener("click", () => {
-    if (window.confirm(`Cancel ${state.selected.size} enrolment(s)? Nothing more is sent for them.`)) bulk("cancel");
+  $("bulk-cancel").addEventListener("click", async () => {
+    const question = `Cancel ${counted(state.selected.size, "enrolment")}? Nothing more is sent for them.`;
+    if (await window.confirmInPage(question, { yes: "Cancel them", no: "Keep them" })) bulk("cancel");
   });
   $("drawer-close").addEventListener("click", closeDrawer);
   $("drawer-scrim").addEventListener("click", closeDrawer);
   document.addEventListener("keydown", (event) => {
     if (event.key === "Escape" && state.drawerEnrolment) closeDrawer();
-  });
-  document.addEventListener("visibilitychange", () => {
-    if (document.hidden) {
-      clearTimeout(timer);
-      setLive("paused");
-    } else poll();
   });
   setInterval(tickClock, 1000);
 

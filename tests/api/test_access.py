@@ -27,6 +27,7 @@ A, R, T = "admin", "recruiter", "ats"
 MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("PUT", "/campaigns/{campaign_id}"): {A},
     ("GET", "/campaigns/{campaign_id}"): {A, R},
+    ("DELETE", "/campaigns/{campaign_id}"): {A},
     ("PUT", "/jobs/{job_id}"): {A},
     ("GET", "/jobs"): {A, R},
     ("GET", "/jobs/{job_id}"): {A, R},

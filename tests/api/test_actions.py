@@ -76,6 +76,11 @@ async def test_cancel_an_enrolment_that_waits(stack: Stack) -> None:
     assert cancelled.json()["enrolment"]["status"] == "cancelled"
     shown = await stack.enrolment(waiting["id"])
     assert shown["status_reason"] == "cancelled_by_recruiter"
+    # The enrolment's page says who cancelled it: a recruiter, and which key.
+    page = (await stack.http.get(f"/ui/enrolments/{waiting['id']}")).text
+    assert "Cancelled by a recruiter" in page
+    ended_by = page.split('data-testid="ended-by">', 1)[1].split("</span>", 1)[0]
+    assert "admin" in ended_by, ended_by
     twice = await stack.http.post(f"/enrolments/{waiting['id']}/cancel")
     assert twice.status_code == 409
     assert (await stack.http.post("/enrolments/enr_nope/cancel")).status_code == 404
@@ -120,7 +125,5 @@ async def test_an_idempotency_key_names_one_request_even_when_two_race_with_it(
     assert statuses.count("cancelled") == 1, statuses
 
     audit = (await stack.http.get("/audit")).json()["entries"]
-    cancelled = [
-        e["detail"]["enrolment_id"] for e in audit if e["action"] == "enrolment.cancelled"
-    ]
+    cancelled = [e["detail"]["enrolment_id"] for e in audit if e["action"] == "enrolment.cancelled"]
     assert sorted(cancelled) == sorted([first, third if statuses[0] == "cancelled" else fourth])

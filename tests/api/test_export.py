@@ -51,6 +51,11 @@ async def test_search_finds_by_name_or_phone_and_the_export_follows_the_filter(
     rows = list(csv.DictReader(io.StringIO(exported.text)))
     names = sorted(row["candidate_name"] for row in rows)
     assert names == ["'\t@SUM(1,1)", "'=HYPERLINK(x)", "Ada Lovelace"], "formulas are text"
+    # The export carries how to reach each candidate; a leading + stays text, not a formula.
+    ada = next(row for row in rows if row["candidate_name"] == "Ada Lovelace")
+    assert (ada["candidate_phone"], ada["candidate_email"]) == ("'+1 (415) 555-0101", "")
+    table = (await stack.http.get(f"/jobs/{job_id}/applications")).json()["items"][0]
+    assert "candidate_phone" not in table, "the polled Table view leaves contacts out"
     filtered = await stack.http.get(f"/jobs/{job_id}/applications.csv", params={"q": "ada"})
     assert len(list(csv.DictReader(io.StringIO(filtered.text)))) == 1
     assert (await stack.http.get("/jobs/nope/applications.csv")).status_code == 404

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -153,3 +154,62 @@ def artifacts() -> Path:
     """Where screenshots go (gitignored)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def page(chromium: Browser) -> AsyncIterator[Page]:
+    """A wide page signed in by an admin's bearer key (UI pages take it too;
+    tests/browser/test_sign_in.py signs in by cookie)."""
+    async with open_page(
+        chromium,
+        viewport={"width": 1440, "height": 900},
+        device_scale_factor=1,
+        extra_http_headers=ADMIN_HEADERS,
+    ) as page:
+        yield page
+
+
+def keep(artifacts: Path, page_name: str) -> None:
+    """Copy a screenshot into docs/ when asked (UPDATE_DOCS_SCREENSHOTS=1)."""
+    if os.environ.get("UPDATE_DOCS_SCREENSHOTS"):
+        DOCS.mkdir(exist_ok=True)
+        shutil.copyfile(artifacts / page_name, DOCS / page_name)
+
+
+async def api(stack: LiveStack, method: str, path: str, body: Any = None) -> Any:
+    async with stack.http() as http:
+        response = await http.request(method, path, json=body)
+    assert response.status_code < 300, response.text
+    return response.json()
+
+
+async def job_with_campaign(
+    stack: LiveStack, prefix: str, job_name: str, stage_name: str, campaign: dict[str, Any]
+) -> str:
+    """A new campaign and a new job whose one stage, ``s1``, links it; returns the job id."""
+    campaign_id = f"{prefix}-{uuid.uuid4().hex[:6]}"
+    await api(stack, "PUT", f"/campaigns/{campaign_id}", campaign)
+    job = f"{prefix}-job-{uuid.uuid4().hex[:6]}"
+    stages = [{"id": "s1", "name": stage_name, "campaign_id": campaign_id}]
+    await api(stack, "PUT", f"/jobs/{job}", {"name": job_name, "stages": stages})
+    return job
+
+
+async def enrol(
+    stack: LiveStack, job: str, stage: str, name: str, phone: str = "+14155550123"
+) -> str:
+    tag = uuid.uuid4().hex[:8]
+    answer = await api(
+        stack,
+        "POST",
+        "/ats/events",
+        {
+            "id": f"evt-{tag}",
+            "type": "application.created",
+            "occurred_at": datetime.now(UTC).isoformat(),
+            "application": {"id": f"app-{tag}", "job_id": job, "stage_id": stage},
+            "candidate": {"id": f"cand-{tag}", "name": name, "phone": phone},
+        },
+    )
+    enrolment_id: str = answer["enrolments"][0]["id"]
+    return enrolment_id

@@ -74,6 +74,8 @@ async def test_every_recruiter_page_passes_axe(demo_stack: LiveStack, page: Page
         f"/ui/jobs/{JOB}?view=kanban",
         f"/ui/jobs/{JOB}/analytics",
         f"/ui/jobs/{JOB}/upload",
+        f"/ui/jobs/{JOB}/edit",
+        "/ui/jobs/new",
         f"/ui/enrolments/{enrolment_id}",
         "/ui/campaigns",
         "/ui/campaigns/new",

@@ -17,7 +17,7 @@ from store.schema import ApplicationRow, EnrolmentRow
 from tests.browser.conftest import LiveStack
 from tests.keys import TEST_ADMIN_KEY
 from workers.demo import load_demo
-from workers.demo_company import JOBS
+from workers.demo_company import APPLICATIONS, JOBS, NIGHT_SHIFT, C
 
 EVERY_STATUS = {status.value for status in EnrolmentStatus}
 #: ``sending`` lasts only until the channel answers; the timelines show it was there.
@@ -87,6 +87,8 @@ async def test_loading_the_demo_twice_creates_nothing_twice_and_keeps_edits(
 async def test_demo_requests_are_signed_when_a_secret_is_set() -> None:
     secret = "whsec_" + "c2VjcmV0LWZvci10aGUtZGVtbw=="
     signed_paths: list[str] = []
+    applications: set[str] = set()
+    candidates: set[str] = set()
 
     def answer(request: httpx.Request) -> httpx.Response:
         path = request.url.path
@@ -95,6 +97,8 @@ async def test_demo_requests_are_signed_when_a_secret_is_set() -> None:
             verify_webhook(secret, request.headers, request.content)
             signed_paths.append(path)
         if path == "/ats/events":
+            applications.add(body["application"]["id"])
+            candidates.add(body["candidate"]["id"])
             enrolment = {"id": f"enr-{body['id']}", "application_id": "a", "campaign_id": "c"}
             return httpx.Response(202, json={"enrolments": [{**enrolment, "status": "sending"}]})
         if path.startswith("/enrolments/"):
@@ -108,3 +112,6 @@ async def test_demo_requests_are_signed_when_a_secret_is_set() -> None:
     assert "/ats/events" in signed_paths
     assert "/webhooks/candidate-progress" in signed_paths
     assert "/webhooks/interviewer-availability" in signed_paths
+    # What the README says the demo loads (``description()``) is what its stories send.
+    assert len(applications) == APPLICATIONS
+    assert len(candidates) == len(C) + len(NIGHT_SHIFT)

@@ -72,6 +72,8 @@ WRITE_ROUTES = {
     ("POST", "/codec/encode"): {200, 400, 413, 422},
     # No candidate has a drawn id: nobody to erase.
     ("DELETE", "/candidates/{candidate_id}"): {404, 405, 413, 422},
+    # No campaign has a drawn id either: nothing to delete.
+    ("DELETE", "/campaigns/{campaign_id}"): {404, 405, 413, 422},
     # Drawn ids name no enrolment: 404 (or 4xx for a body the route refuses first).
     ("POST", "/enrolments/{enrolment_id}/cancel"): {404, 405, 413, 415, 422},
     ("POST", "/enrolments/{enrolment_id}/reenrol"): {400, 404, 405, 413, 415, 422},
@@ -340,6 +342,7 @@ async def configure_something_to_protect(stack: Stack) -> dict[tuple[str, str], 
         ("POST", "/codec/decode"): {"payloads": []},
         ("POST", "/codec/encode"): {"payloads": []},
         ("DELETE", "/candidates/{candidate_id}"): {},
+        ("DELETE", "/campaigns/{campaign_id}"): {},
         ("POST", "/enrolments/{enrolment_id}/cancel"): {},
         ("POST", "/enrolments/{enrolment_id}/reenrol"): {"phone": "+14155550123"},
     }

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.events import ApplicationRef
 from domain.jobs import InterviewSettings, JobDefinition, StageDefinition
-from store.catalog import Catalog, Placement
+from store.catalog import Catalog
+from store.placements import Placement, Placements
 from store.schema import StageRow
 from tests.store.factories import REJECTION, START
 
@@ -38,7 +41,7 @@ async def placement_of(
     sessions: Sessions, job_id: str, stage_id: str, app_id: str = "app-1"
 ) -> Placement | None:
     async with sessions() as session:
-        return await Catalog(session).placement(
+        return await Placements(session).placement(
             ApplicationRef(id=app_id, job_id=job_id, stage_id=stage_id)
         )
 
@@ -71,14 +74,14 @@ async def test_a_stage_without_a_campaign_and_an_unknown_stage(db_sessions: Sess
     assert unknown is not None and not unknown.stage_found
 
 
-async def test_a_stage_linking_a_campaign_that_is_gone(db_sessions: Sessions) -> None:
+async def test_a_stage_cannot_link_a_campaign_that_is_not_there(db_sessions: Sessions) -> None:
     await configure(db_sessions)
-    async with db_sessions.begin() as session:
-        await session.execute(
-            update(StageRow).where(StageRow.id == "interview").values(campaign_id="deleted")
-        )
+    with pytest.raises(IntegrityError):
+        async with db_sessions.begin() as session:
+            await session.execute(
+                update(StageRow).where(StageRow.id == "interview").values(campaign_id="deleted")
+            )
 
     placement = await placement_of(db_sessions, "job-1", "interview")
 
-    assert placement is not None
-    assert (placement.campaign_id, placement.campaign) == ("deleted", None)
+    assert placement is not None and placement.campaign_id != "deleted"

@@ -1,4 +1,4 @@
-"""The documents a clone carries point only at what a clone has."""
+"""The documents a clone carries point only at what a clone has, and say what the code does."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
+
+from workers.demo_company import description
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = ["README.md", "bench/README.md", "docs/API.md"]
@@ -21,3 +23,11 @@ def test_every_relative_link_leads_to_a_file_of_the_repository(document: str) ->
 
     assert missing == []
     assert "../shared" not in text, "a clone has no ../shared"
+
+
+def test_the_readme_describes_the_demo_that_loads() -> None:
+    """The README's words about ``--demo`` are the demo company's own description."""
+    text = (ROOT / "README.md").read_text()
+    documented = text.split("<!-- demo:start -->\n", 1)[1].split("\n<!-- demo:end", 1)[0]
+
+    assert documented == description()

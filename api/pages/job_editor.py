@@ -1,0 +1,182 @@
+"""The job editor's form: a job's name, its stages as rows (each with a campaign picked from the
+stored ones, Auto-Match and the vendor ATS stage it maps), the vendor ATS job and the region its
+candidates' national numbers are read in; turned into the API's job and back, with every
+problem at once on its field, in a recruiter's words.
+"""
+
+from __future__ import annotations
+
+from itertools import zip_longest
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from starlette.datastructures import FormData
+
+from api.pages.forms import (
+    IDENTIFIER,
+    IDENTIFIER_RULE,
+    FieldErrors,
+    row_id,
+    validation_problems,
+)
+from domain.jobs import JobDefinition
+from store.catalog import Job
+
+
+class StageFields(BaseModel):
+    """One stage as its row shows it. ``key`` ties the row's Auto-Match box to it (a box
+    that is not ticked is not posted at all)."""
+
+    key: str
+    id: str = ""
+    name: str = ""
+    campaign_id: str = ""
+    auto_match: bool = False
+    ats_stage_id: str = ""
+
+
+class JobForm(BaseModel):
+    """The job editor's fields, as typed."""
+
+    job_id: str = ""
+    name: str = ""
+    stages: list[StageFields] = []
+    ats_system: str = ""
+    ats_job_id: str = ""
+    default_region: str = ""
+
+    @classmethod
+    def of(cls, job: Job) -> JobForm:
+        """The form showing a stored job."""
+        return cls(
+            job_id=job.id,
+            name=job.name,
+            stages=[
+                StageFields(
+                    key=str(n),
+                    id=s.id,
+                    name=s.name,
+                    campaign_id=s.campaign_id or "",
+                    auto_match=s.auto_match,
+                    ats_stage_id=s.ats_stage_id or "",
+                )
+                for n, s in enumerate(job.stages)
+            ],
+            ats_system=job.ats.system.value if job.ats else "",
+            ats_job_id=job.ats.job_id if job.ats else "",
+            default_region=job.default_region or "",
+        )
+
+    @classmethod
+    def posted(cls, form: FormData) -> JobForm:
+        """The form as the browser posted it (rows as parallel lists of fields)."""
+
+        def one(name: str) -> str:
+            value = form.get(name)
+            return value if isinstance(value, str) else ""
+
+        def many(name: str) -> list[str]:
+            return [v for v in form.getlist(name) if isinstance(v, str)]
+
+        ticked = set(many("stage_auto_match"))
+        rows = zip_longest(
+            many("stage_key"),
+            many("stage_id"),
+            many("stage_name"),
+            many("stage_campaign"),
+            many("stage_ats_stage"),
+            fillvalue="",
+        )
+        return cls(
+            job_id=one("job_id").strip(),
+            name=one("name"),
+            stages=[
+                StageFields(
+                    key=key,
+                    id=stage_id,
+                    name=name,
+                    campaign_id=campaign,
+                    auto_match=bool(key) and key in ticked,
+                    ats_stage_id=ats,
+                )
+                for key, stage_id, name, campaign, ats in rows
+            ],
+            ats_system=one("ats_system"),
+            ats_job_id=one("ats_job_id"),
+            default_region=one("default_region"),
+        )
+
+    def labels(self) -> dict[str, str]:
+        """What the page calls each field, in the page's order."""
+        labels = {"job_id": "Id", "name": "Name", "stages": "Stages"}
+        labels |= {f"stage-{n}": f"Stage {n + 1}" for n in range(len(self.stages))}
+        labels |= {
+            "ats_system": "Vendor ATS",
+            "ats_job_id": "The vendor's job id",
+            "default_region": "Country of national phone numbers",
+            "definition": "Job",
+        }
+        return labels
+
+    def checked(self, new: bool) -> tuple[JobDefinition | None, FieldErrors]:
+        """The job this form describes, or every problem with it."""
+        errors = FieldErrors(labels=self.labels())
+        if new and not IDENTIFIER.match(self.job_id):
+            errors.add("job_id", IDENTIFIER_RULE)
+        body, rows = self._definition(errors)
+        try:
+            job = JobDefinition.model_validate(body)
+        except ValidationError as err:
+            found = FieldErrors()
+            validation_problems(err, found, lambda loc: _field_of(loc, rows))
+            errors.add_model(found)
+            return None, errors
+        return (None, errors) if errors else (job, errors)
+
+    def _definition(self, errors: FieldErrors) -> tuple[dict[str, Any], list[str]]:
+        """The API body, and the field of each stage it lists."""
+        stages: list[dict[str, Any]] = []
+        rows: list[str] = []
+        ids: set[str] = set()
+        vendor_stages: set[str] = set()
+        for n, row in enumerate(self.stages):
+            if not (row.id.strip() or row.name.strip() or row.campaign_id or row.ats_stage_id):
+                continue  # an empty row the page added and nobody filled in
+            stage_id = row_id(row.id, row.name, ids, "stage")
+            if stage_id in ids:
+                errors.add(f"stage-{n}", f"Another stage has the id '{stage_id}': ids differ.")
+            ids.add(stage_id)
+            stage: dict[str, Any] = {"id": stage_id, "name": row.name}
+            if row.campaign_id:
+                stage["campaign_id"] = row.campaign_id
+            if row.auto_match:
+                stage["interview_settings"] = {"auto_match": True}
+            if row.ats_stage_id.strip():
+                stage["ats_stage_id"] = row.ats_stage_id.strip()
+                if stage["ats_stage_id"] in vendor_stages:
+                    errors.add(
+                        f"stage-{n}",
+                        "Another stage maps this vendor stage: a vendor stage maps one stage.",
+                    )
+                vendor_stages.add(stage["ats_stage_id"])
+            stages.append(stage)
+            rows.append(f"stage-{n}")
+        body: dict[str, Any] = {"name": self.name, "stages": stages}
+        if self.ats_system:
+            body["ats"] = {"system": self.ats_system, "job_id": self.ats_job_id}
+        elif self.ats_job_id.strip():
+            errors.add("ats_system", "Choose the vendor ATS the job id belongs to.")
+        if self.default_region.strip():
+            body["default_region"] = self.default_region
+        return body, rows
+
+
+def _field_of(loc: tuple[int | str, ...], rows: list[str]) -> str:
+    head = loc[0] if loc else ""
+    if head == "stages" and len(loc) > 1 and isinstance(loc[1], int):
+        return rows[loc[1]] if loc[1] < len(rows) else "stages"
+    if head == "ats":
+        return "ats_system" if "system" in loc else "ats_job_id"
+    if head in ("name", "stages", "default_region"):
+        return str(head)
+    return "definition"
