@@ -15,10 +15,16 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 
+def etag_of(model: BaseModel) -> str:
+    """The ``ETag`` of ``model``'s JSON: a page rendered from ``model`` embeds it, and knows it
+    is out of date when its view answers another."""
+    return f'"{hashlib.sha256(model.model_dump_json().encode()).hexdigest()[:32]}"'
+
+
 def conditional_json(request: Request, model: BaseModel) -> Response:
     """``model`` as JSON with its ETag, or 304 when ``If-None-Match`` names that ETag."""
     body = model.model_dump_json().encode()
-    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    etag = etag_of(model)
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
     wanted = {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}
     if etag in wanted or "*" in wanted:

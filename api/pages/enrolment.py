@@ -4,7 +4,8 @@ The timeline, the messages with their delivery status, the next scheduled send a
 the candidate's workflow in the Temporal UI; buttons to cancel it, or to correct the
 candidate's phone or e-mail and re-enrol it when it failed or expired. The buttons call the
 JSON actions (``/enrolments/{id}/cancel``, ``/reenrol``) with the session's CSRF token. The
-page stays live as the job page does (``static/live.js`` polls ``GET /enrolments/{id}``).
+page stays live as every page showing a status does (``static/live.js`` follows the ETag of
+``GET /enrolments/{id}``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from fastapi.responses import HTMLResponse
 
 from api.bodies import CheckedRoute
 from api.dependencies import ContextDep, SessionDep
+from api.etag import etag_of
 from api.pages.looks import (
     CHANNEL_LABELS,
     POLL_MS,
@@ -88,7 +90,7 @@ async def enrolment_page(
             "config": {
                 "poll_ms": POLL_MS,
                 "url": f"{page['root_url']}/enrolments/{quote(enrolment_id, safe='')}",
-                "shown": detail.model_dump(mode="json"),
+                "version": etag_of(detail),
             },
         },
     )

@@ -13,12 +13,13 @@ from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
 from api.bodies import CheckedRoute
 from api.dependencies import ContextDep, SessionDep
 from api.errors import error_responses
+from api.etag import conditional_json, etag_of
 from api.pages.looks import (
     CHANNEL_LABELS,
     KIND_LABELS,
@@ -106,9 +107,14 @@ async def _job_counts(session: SessionDep, job_id: str, stages: list[StageRow]) 
     )
 
 
-@router.get("/ui/", response_class=HTMLResponse, summary="The recruiter's list of jobs")
-async def jobs_page(request: Request, session: SessionDep, context: ContextDep) -> HTMLResponse:
-    """Every job with its stages and how many applications sit in each status."""
+class JobsOverview(BaseModel):
+    """Every job as the jobs page lists it, and all of them by status."""
+
+    jobs: list[JobSummary]
+    totals: dict[str, int]
+
+
+async def _overview(session: SessionDep) -> JobsOverview:
     catalog = Catalog(session)
     jobs = []
     for job in await catalog.jobs():
@@ -130,16 +136,39 @@ async def jobs_page(request: Request, session: SessionDep, context: ContextDep) 
     for summary in jobs:
         for status, n in summary.counts.items():
             totals[status] = totals.get(status, 0) + n
+    return JobsOverview(jobs=jobs, totals=totals)
+
+
+@router.get("/ui/", response_class=HTMLResponse, summary="The recruiter's list of jobs")
+async def jobs_page(request: Request, session: SessionDep, context: ContextDep) -> HTMLResponse:
+    """Every job with its stages and how many applications sit in each status, live."""
+    page = page_context(request, context)
+    overview = await _overview(session)
     return templates.TemplateResponse(
         request,
         "jobs.html",
         {
-            **page_context(request, context),
-            "jobs": jobs,
-            "totals": totals,
+            **page,
+            "jobs": overview.jobs,
+            "totals": overview.totals,
             "statuses": STATUS_LOOKS,
+            "config": {
+                "url": f"{page['ui_url']}/counts",
+                "version": etag_of(overview),
+                "poll_ms": POLL_MS,
+            },
         },
     )
+
+
+@router.get(
+    "/ui/counts",
+    response_model=JobsOverview,
+    summary="Every job's applications per status and stage (what the jobs page follows)",
+)
+async def jobs_counts(request: Request, session: SessionDep) -> Response:
+    """The jobs page's figures (304 to an ``If-None-Match`` naming the current ``ETag``)."""
+    return conditional_json(request, await _overview(session))
 
 
 @router.get(

@@ -1,7 +1,8 @@
 // How every page that shows a status stays live: it polls the JSON views, which answer 304
 // without a body while nothing changed (ETag), one poll at a time, backing off while the API
-// is unreachable and pausing while the tab is hidden. The job page (Table, Kanban) and the
-// enrolment page both use this one loop.
+// is unreachable and pausing while the tab is hidden. The job page (Table, Kanban) renders
+// from the JSON itself; the jobs list and the enrolment page follow their view's ETag and swap
+// in the server's fresh sections when it changes (``follow``). One loop for all of them.
 window.Live = (() => {
   "use strict";
 
@@ -64,5 +65,37 @@ window.Live = (() => {
     if (error) indicator.title = String(error.message || error);
   }
 
-  return { fetchJson, loop, showState };
+  /** Keep a server-rendered page live: poll ``url`` (a JSON view) and, when its ETag is no
+   * longer ``version`` (the one the page was rendered from), fetch the page again and swap in
+   * each of its ``[data-live]`` sections. A section whose ``data-live-key`` did not change stays
+   * (a form someone is typing into). Returns ``poll``. */
+  function follow({ url, version, interval }) {
+    let current = version;
+
+    async function rerender() {
+      const response = await fetch(window.location.href, { headers: { Accept: "text/html" }, cache: "no-store" });
+      if (!response.ok) throw new Error(`page: HTTP ${response.status}`);
+      const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+      for (const section of document.querySelectorAll("[data-live]")) {
+        const next = fresh.querySelector(`[data-live="${section.dataset.live}"]`);
+        if (!next) continue;
+        if (section.dataset.liveKey && section.dataset.liveKey === next.dataset.liveKey) continue;
+        section.replaceWith(document.adoptNode(next));
+      }
+    }
+
+    return loop(
+      async () => {
+        const response = await fetch(url, { headers: { Accept: "application/json" }, cache: "no-cache" });
+        if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+        const seen = response.headers.get("ETag");
+        if (seen === current) return;
+        await rerender();
+        current = seen;
+      },
+      { interval, onState: showState },
+    );
+  }
+
+  return { fetchJson, loop, showState, follow };
 })();

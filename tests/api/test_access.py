@@ -62,6 +62,7 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/ui/"): {A, R},
     ("GET", "/ui/jobs/{job_id}"): {A, R},
     ("GET", "/ui/jobs/{job_id}/counts"): {A, R},
+    ("GET", "/ui/counts"): {A, R},
 }
 #: Pages outside the OpenAPI description.
 OTHER_PUBLIC = [("GET", "/docs"), ("GET", "/openapi.json"), ("GET", "/ui/sign-in")]

@@ -145,6 +145,11 @@ async def test_jobs_page_lists_every_job_with_its_counts(
     await page.goto(f"{demo_stack.base_url}/ui/")
     for job_id in JOBS:  # the demo's jobs (other tests of the session may add their own)
         await expect(page.locator(f'[data-job-id="{job_id}"]')).to_be_visible()
+    # The page follows the figures by itself: a new application shows without a reload.
+    total = page.locator(f'[data-job-id="{JOB}"] .job-total strong')
+    before = int(await total.inner_text())
+    await enrol_in_screen(demo_stack, "Katherine Johnson")
+    await expect(total).to_have_text(str(before + 1), timeout=10_000)
     await expect(page.locator(f'[data-job-id="{JOB}"] h2')).to_have_text("Senior Backend Engineer")
     await page.screenshot(path=artifacts / "jobs.png", full_page=True)
 

@@ -40,4 +40,4 @@ def test_every_reason_is_said_in_words_and_each_cancel_says_who_or_what() -> Non
 
 
 def test_an_expiry_is_shown_only_where_it_can_still_happen() -> None:
-    assert EXPIRABLE == {EnrolmentStatus.DELIVERED, EnrolmentStatus.IN_PROGRESS}
+    assert {EnrolmentStatus.DELIVERED, EnrolmentStatus.IN_PROGRESS} == EXPIRABLE
