@@ -13,15 +13,16 @@ from datetime import timedelta
 from itertools import pairwise, zip_longest
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from starlette.datastructures import FormData
 
 from api.pages.forms import (
-    IDENTIFIER,
     IDENTIFIER_RULE,
     FieldErrors,
+    Posted,
+    new_id_problem,
     row_id,
-    validation_problems,
+    validated,
 )
 from domain.campaigns import Campaign, CampaignKind, ModuleType
 from domain.channels import CHANNELS, ChannelKind
@@ -99,14 +100,8 @@ class CampaignForm(BaseModel):
     @classmethod
     def posted(cls, form: FormData) -> CampaignForm:
         """The form as the browser posted it (rows as parallel lists of fields)."""
-
-        def one(name: str) -> str:
-            value = form.get(name)
-            return value if isinstance(value, str) else ""
-
-        def many(name: str) -> list[str]:
-            return [v for v in form.getlist(name) if isinstance(v, str)]
-
+        posted = Posted(form)
+        one, many = posted.one, posted.many
         return cls(
             campaign_id=one("campaign_id").strip(),
             name=one("name"),
@@ -165,22 +160,16 @@ class CampaignForm(BaseModel):
         """The campaign this form describes, or every problem with it (``new``: the id is
         typed here, so it is checked too)."""
         errors = FieldErrors(labels=self.labels())
-        if new and not IDENTIFIER.match(self.campaign_id):
-            errors.add("campaign_id", IDENTIFIER_RULE)
+        new_id_problem(errors, "campaign_id", self.campaign_id, new)
         body, where = self._definition(errors)
         for key, text in where.texts:
             try:
                 check(text)
             except TemplateError as err:
                 errors.add(key, _template_words(err))
-        try:
-            campaign = Campaign.model_validate(body)
-        except ValidationError as err:
-            found = FieldErrors()
-            validation_problems(err, found, where.field_of, _pattern_rule)
-            errors.add_model(found, checked_here=frozenset({"expiry", "nudges_after"}))
-            return None, errors
-        return (None, errors) if errors else (campaign, errors)
+        durations = frozenset({"expiry", "nudges_after"})  # read by the form first
+        campaign = validated(Campaign, body, errors, where.field_of, _pattern_rule, durations)
+        return campaign, errors
 
     def _definition(self, errors: FieldErrors) -> tuple[dict[str, Any], _Where]:
         """The API body the visible fields describe, and where each part came from."""

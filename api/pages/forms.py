@@ -6,17 +6,20 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
+from starlette.datastructures import FormData
 
 from api.access import CSRF_FIELD, SESSION_COOKIE, Access, Caller, csrf_ok
 from api.dependencies import ApiContext
 from api.templating import page_context, templates
 from domain.access import Role
+
+Model = TypeVar("Model", bound=BaseModel)
 
 #: An id (of a campaign, a job) as the API takes it in a path, and as a form can type it.
 IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
@@ -72,6 +75,20 @@ class FieldErrors:
                 yield key, self.labels.get(key, key), message
 
 
+class Posted:
+    """A posted form's fields: one value, or a row field's values in the page's order."""
+
+    def __init__(self, form: FormData) -> None:
+        self._form = form
+
+    def one(self, name: str) -> str:
+        value = self._form.get(name)
+        return value if isinstance(value, str) else ""
+
+    def many(self, name: str) -> list[str]:
+        return [v for v in self._form.getlist(name) if isinstance(v, str)]
+
+
 def row_id(typed: str, name: str, taken: set[str], fallback: str) -> str:
     """A row's id (a module's, a stage's): as typed, or made from its name (``Phone screen``
     → ``phone-screen``, ``phone-screen-2`` when taken). Ids are what webhooks and ATS events
@@ -105,16 +122,33 @@ def in_words(error: ErrorDetails, pattern_rule: str = IDENTIFIER_RULE) -> str:
     return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
 
 
-def validation_problems(
-    err: ValidationError,
+def validated(
+    model: type[Model],
+    body: dict[str, Any],
     errors: FieldErrors,
     field_of: Callable[[tuple[int | str, ...]], str],
     pattern_rule: Callable[[str], str] = lambda key: IDENTIFIER_RULE,
-) -> None:
-    """Add each of ``err``'s problems to ``errors`` on the field ``field_of`` its location."""
-    for error in err.errors():
-        key = field_of(tuple(error["loc"]))
-        errors.add(key, in_words(error, pattern_rule(key)))
+    checked_here: frozenset[str] = frozenset(),
+) -> Model | None:
+    """``body`` as ``model`` (the API's own), or ``None`` with every problem added to
+    ``errors`` on the field ``field_of`` its location (``FieldErrors.add_model``); ``None`` too
+    when the form's own checks already found something."""
+    try:
+        made = model.model_validate(body)
+    except ValidationError as err:
+        found = FieldErrors()
+        for error in err.errors():
+            key = field_of(tuple(error["loc"]))
+            found.add(key, in_words(error, pattern_rule(key)))
+        errors.add_model(found, checked_here)
+        return None
+    return None if errors else made
+
+
+def new_id_problem(errors: FieldErrors, key: str, value: str, new: bool) -> None:
+    """An id typed for a new campaign or job must be one the API's paths take."""
+    if new and not IDENTIFIER.match(value):
+        errors.add(key, IDENTIFIER_RULE)
 
 
 def csrf_refused(request: Request, form: dict[str, str]) -> Response | None:

@@ -9,16 +9,10 @@ from __future__ import annotations
 from itertools import zip_longest
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from starlette.datastructures import FormData
 
-from api.pages.forms import (
-    IDENTIFIER,
-    IDENTIFIER_RULE,
-    FieldErrors,
-    row_id,
-    validation_problems,
-)
+from api.pages.forms import FieldErrors, Posted, new_id_problem, row_id, validated
 from domain.jobs import JobDefinition
 from store.catalog import Job
 
@@ -70,14 +64,8 @@ class JobForm(BaseModel):
     @classmethod
     def posted(cls, form: FormData) -> JobForm:
         """The form as the browser posted it (rows as parallel lists of fields)."""
-
-        def one(name: str) -> str:
-            value = form.get(name)
-            return value if isinstance(value, str) else ""
-
-        def many(name: str) -> list[str]:
-            return [v for v in form.getlist(name) if isinstance(v, str)]
-
+        posted = Posted(form)
+        one, many = posted.one, posted.many
         ticked = set(many("stage_auto_match"))
         rows = zip_longest(
             many("stage_key"),
@@ -121,17 +109,10 @@ class JobForm(BaseModel):
     def checked(self, new: bool) -> tuple[JobDefinition | None, FieldErrors]:
         """The job this form describes, or every problem with it."""
         errors = FieldErrors(labels=self.labels())
-        if new and not IDENTIFIER.match(self.job_id):
-            errors.add("job_id", IDENTIFIER_RULE)
+        new_id_problem(errors, "job_id", self.job_id, new)
         body, rows = self._definition(errors)
-        try:
-            job = JobDefinition.model_validate(body)
-        except ValidationError as err:
-            found = FieldErrors()
-            validation_problems(err, found, lambda loc: _field_of(loc, rows))
-            errors.add_model(found)
-            return None, errors
-        return (None, errors) if errors else (job, errors)
+        job = validated(JobDefinition, body, errors, lambda loc: _field_of(loc, rows))
+        return job, errors
 
     def _definition(self, errors: FieldErrors) -> tuple[dict[str, Any], list[str]]:
         """The API body, and the field of each stage it lists."""

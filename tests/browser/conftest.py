@@ -213,3 +213,29 @@ async def enrol(
     )
     enrolment_id: str = answer["enrolments"][0]["id"]
     return enrolment_id
+
+
+#: The demo job the page tours visit.
+DEMO_JOB = "demo-backend-engineer"
+
+
+async def recruiter_pages(stack: LiveStack) -> list[str]:
+    """Every recruiter page of the demo company, with an enrolment and a campaign of it."""
+    async with stack.http() as http:
+        items = (await http.get(f"/jobs/{DEMO_JOB}/applications?limit=50")).json()["items"]
+        enrolment_id = next(i["enrolment_id"] for i in items if i["enrolment_id"])
+        job = (await http.get(f"/jobs/{DEMO_JOB}")).json()
+        campaign_id = next(s["campaign_id"] for s in job["stages"] if s["campaign_id"])
+    return [
+        "/ui/",
+        f"/ui/jobs/{DEMO_JOB}?view=table",
+        f"/ui/jobs/{DEMO_JOB}?view=kanban",
+        f"/ui/jobs/{DEMO_JOB}/analytics",
+        f"/ui/jobs/{DEMO_JOB}/upload",
+        f"/ui/jobs/{DEMO_JOB}/edit",
+        "/ui/jobs/new",
+        f"/ui/enrolments/{enrolment_id}",
+        "/ui/campaigns",
+        "/ui/campaigns/new",
+        f"/ui/campaigns/{campaign_id}",
+    ]

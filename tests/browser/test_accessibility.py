@@ -7,9 +7,7 @@ disk into the page under test: nothing is fetched from a CDN.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +15,7 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, Page
 
-from tests.browser.conftest import LiveStack, in_ci, open_page
+from tests.browser.conftest import LiveStack, in_ci, open_page, recruiter_pages
 from tests.keys import ADMIN_HEADERS
 
 pytestmark = [pytest.mark.browser, pytest.mark.devserver]
@@ -53,35 +51,7 @@ async def violations(page: Page) -> list[str]:
 
 
 async def test_every_recruiter_page_passes_axe(demo_stack: LiveStack, page: Page) -> None:
-    tag = uuid.uuid4().hex[:8]
-    async with demo_stack.http() as http:
-        answer = await http.post(
-            "/ats/events",
-            json={
-                "id": f"evt-{tag}",
-                "type": "application.created",
-                "occurred_at": datetime.now(UTC).isoformat(),
-                "application": {"id": f"app-{tag}", "job_id": JOB, "stage_id": "screen"},
-                "candidate": {"id": f"cand-{tag}", "name": "Ada", "phone": "+14155550123"},
-            },
-        )
-        enrolment_id = answer.json()["enrolments"][0]["id"]
-        job = (await http.get(f"/jobs/{JOB}")).json()
-        campaign_id = next(s["campaign_id"] for s in job["stages"] if s["campaign_id"])
-    pages = [
-        "/ui/",
-        f"/ui/jobs/{JOB}?view=table",
-        f"/ui/jobs/{JOB}?view=kanban",
-        f"/ui/jobs/{JOB}/analytics",
-        f"/ui/jobs/{JOB}/upload",
-        f"/ui/jobs/{JOB}/edit",
-        "/ui/jobs/new",
-        f"/ui/enrolments/{enrolment_id}",
-        "/ui/campaigns",
-        "/ui/campaigns/new",
-        f"/ui/campaigns/{campaign_id}",
-        "/ui/sign-in",
-    ]
+    pages = [*await recruiter_pages(demo_stack), "/ui/sign-in"]
     found: dict[str, list[str]] = {}
     for path in pages:
         await page.goto(f"{demo_stack.base_url}{path}")

@@ -7,12 +7,11 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Browser, expect
 
-from tests.browser.conftest import LiveStack, open_page
+from tests.browser.conftest import LiveStack, open_page, recruiter_pages
 from tests.keys import ADMIN_HEADERS
 
 pytestmark = [pytest.mark.browser, pytest.mark.devserver]
 
-JOB = "demo-backend-engineer"
 WIDTHS = (390, 1024, 1440)
 
 #: Where the page is wider than the window, and what sticks out (outside boxes that scroll).
@@ -34,22 +33,7 @@ OVERFLOW = """() => {
 
 
 async def test_every_page_fits_every_width(demo_stack: LiveStack, chromium: Browser) -> None:
-    async with demo_stack.http() as http:
-        items = (await http.get(f"/jobs/{JOB}/applications?limit=50")).json()["items"]
-        enrolment_id = next(i["enrolment_id"] for i in items if i["enrolment_id"])
-        job = (await http.get(f"/jobs/{JOB}")).json()
-        campaign_id = next(s["campaign_id"] for s in job["stages"] if s["campaign_id"])
-    pages = [
-        "/ui/",
-        f"/ui/jobs/{JOB}?view=table",
-        f"/ui/jobs/{JOB}?view=kanban",
-        f"/ui/jobs/{JOB}/analytics",
-        f"/ui/jobs/{JOB}/upload",
-        f"/ui/jobs/{JOB}/edit",
-        f"/ui/enrolments/{enrolment_id}",
-        "/ui/campaigns",
-        f"/ui/campaigns/{campaign_id}",
-    ]
+    pages = await recruiter_pages(demo_stack)
     too_wide: dict[str, object] = {}
     for width in WIDTHS:
         viewport = {"width": width, "height": 900}
