@@ -20,6 +20,7 @@ from temporalio.client import Client
 
 from api.access import Access, AccessControl
 from api.bodies import MAX_BODY_BYTES, CheckedRoute, RequestLimits
+from api.candidate import pages as candidate_pages
 from api.dependencies import ApiContext
 from api.docs import ASSETS, install_docs
 from api.errors import install_error_handlers
@@ -97,6 +98,7 @@ ROUTERS = (
     campaign_admin.router,
     upload.router,
     sign_in.router,
+    candidate_pages.router,
 )
 
 #: Where the API keeps the secret its UI sessions are signed with when none is configured.

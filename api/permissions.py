@@ -156,6 +156,8 @@ TWILIO_OR_ATS = Allow(
 #: The codec server: changes nothing, and CORS admits the Temporal UI only: no CSRF token.
 CODEC_READERS = Allow(frozenset({Role.RECRUITER}), csrf=False, description="recruiter or admin")
 CODEC_WRITERS = Allow(ADMINS_ONLY, csrf=False, description="admin")
+#: The candidate's pages: their link's token is the key (no session, so nothing to forge).
+CANDIDATE = Allow(None, csrf=False, description="the candidate: their link's token is the key")
 #: The recruiter's pages, and the admin pages' forms.
 RECRUITER_PAGE = Allow(frozenset({Role.RECRUITER}), page=True, description="recruiter or admin")
 ADMIN_PAGE = Allow(ADMINS_ONLY, page=True, description="admin")
@@ -167,6 +169,7 @@ ATS_CALLERS = Depends(ATS_ROLE)
 SIGNED_WEBHOOK = Depends(SIGNED_OR_ATS)
 TWILIO_WEBHOOK = Depends(TWILIO_OR_ATS)
 PAGES = Depends(RECRUITER_PAGE)
+CANDIDATE_LINK = Depends(CANDIDATE)
 
 #: The caller, who must be an admin (the audit log names them).
 Admin = Annotated[Principal, Depends(ADMIN_ROLE)]

@@ -38,8 +38,7 @@ def unsubscribe_links(settings: Settings) -> UnsubscribeLinks | None:
         secret = settings.unsubscribe_secret.get_secret_value().encode()
     else:
         secret = kept_secret(settings.data_dir / UNSUBSCRIBE_KEY_FILE).encode()
-    base = settings.public_url or f"http://{settings.api_host}:{settings.api_port}"
-    return UnsubscribeLinks(secret, base)
+    return UnsubscribeLinks(secret, settings.public_base)
 
 
 def build_providers(settings: Settings) -> dict[ChannelKind, Provider]:

@@ -142,6 +142,12 @@ class Settings(BaseSettings):
         return self.auth == "on"
 
     @property
+    def public_base(self) -> str:
+        """Where people outside reach the API: ``public_url``, else this machine's address
+        (links in messages: the candidate's page, unsubscribing)."""
+        return (self.public_url or f"http://{self.api_host}:{self.api_port}").rstrip("/")
+
+    @property
     def twilio_configured(self) -> bool:
         """SMS and WhatsApp go through Twilio (its account and token are set)."""
         return bool(self.twilio_account_sid and self.twilio_auth_token)

@@ -176,6 +176,7 @@ def create_enrolment(
         job_name=request.job_name,
         stage_name=request.stage_name,
         quiet_hours=request.quiet_hours,
+        link=request.link,
         status=thread.admission_status() if not request.auto_match else S.AUTO_MATCH,
         at=now,
         detail=f"enrolled in campaign {request.campaign.name!r}"

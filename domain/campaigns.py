@@ -18,6 +18,7 @@ from pydantic import (
 from domain.channels import ChannelKind
 from domain.durations import Duration, capped, too_long
 from domain.personalisation import TemplateError, check
+from domain.questions import Question
 
 DEFAULT_EXPIRY = timedelta(days=7)
 
@@ -36,14 +37,50 @@ class ModuleType(StrEnum):
     SCHEDULE = "schedule"
 
 
+class CampaignMode(StrEnum):
+    #: The candidate works through the modules on their own page (``{link}``).
+    LINK = "link"
+    #: Each content block and question goes out as its own message; replies answer them.
+    CONVERSATIONAL = "conversational"
+
+
+MarkdownText = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+VideoUrl = Annotated[str, StringConstraints(pattern=r"^https://[^\s<>\"']{1,2000}$")]
+
+
 class CampaignModule(BaseModel):
-    """One step of a multi-module campaign the candidate works through in the chat."""
+    """One step of a multi-module campaign the candidate works through.
+
+    Its content is optional: a module without any is hosted elsewhere and moves only by the
+    progress webhook. A content module has a Markdown ``body`` (and a video link); a question
+    module has its ``questions``; a schedule module has none (the stage's interview settings
+    say how it books).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: NonEmpty
     name: NonEmpty
     type: ModuleType
+    body: MarkdownText | None = None
+    video_url: VideoUrl | None = None
+    questions: Annotated[list[Question], Field(max_length=30)] = []
+
+    @model_validator(mode="after")
+    def _content_fits_its_type(self) -> Self:
+        if self.type is not ModuleType.CONTENT and (self.body or self.video_url):
+            raise ValueError(f"a {self.type} module has no body or video_url (content only)")
+        if self.type is not ModuleType.QUESTION and self.questions:
+            raise ValueError(f"a {self.type} module has no questions (question modules only)")
+        ids = [q.id for q in self.questions]
+        if len(set(ids)) != len(ids):
+            raise ValueError("question ids must be unique within a module")
+        return self
+
+    @property
+    def has_content(self) -> bool:
+        """Whether the candidate's page (or chat) can take the candidate through it."""
+        return bool(self.body or self.video_url or self.questions)
 
 
 ContentSid = Annotated[str, StringConstraints(pattern=r"^HX[0-9a-fA-F]{32}$")]
@@ -100,6 +137,8 @@ class Campaign(BaseModel):
     nudges: Nudges | None = None
     #: ``False``: this campaign's messages go out at any hour (no quiet hours).
     quiet_hours: bool = True
+    #: How the candidate works through the modules: on their page, or by replying in the chat.
+    mode: CampaignMode = CampaignMode.LINK
 
     @model_validator(mode="after")
     def _fits_its_kind(self) -> Self:
@@ -112,13 +151,31 @@ class Campaign(BaseModel):
                 raise ValueError("expiry applies to multi_module campaigns only")
             if self.nudges is not None:
                 raise ValueError("nudges apply to multi_module campaigns only")
+            if self.mode is not CampaignMode.LINK:
+                raise ValueError("a blast has no mode (it is one message)")
         else:
             if not self.modules:
                 raise ValueError("a multi_module campaign has at least one module")
             ids = [m.id for m in self.modules]
             if len(set(ids)) != len(ids):
                 raise ValueError("module ids must be unique within a campaign")
+        if self.mode is CampaignMode.CONVERSATIONAL and self.channel is ChannelKind.EMAIL:
+            raise ValueError("conversational mode is for sms and whatsapp (e-mail has no replies)")
         return self
+
+    @property
+    def has_page(self) -> bool:
+        """Whether the candidate has a page of their own for it (``{link}``): a link-mode
+        campaign with module content."""
+        return (
+            not self.is_blast
+            and self.mode is CampaignMode.LINK
+            and any(m.has_content for m in self.modules)
+        )
+
+    @property
+    def conversational(self) -> bool:
+        return not self.is_blast and self.mode is CampaignMode.CONVERSATIONAL
 
     @property
     def effective_expiry(self) -> timedelta:
@@ -141,6 +198,13 @@ class Campaign(BaseModel):
                 (f"whatsapp_template.variables.{name}", text)
                 for name, text in self.whatsapp_template.variables.items()
             ]
+        for n, module in enumerate(self.modules):
+            if module.body:
+                texts.append((f"modules.{n}.body", module.body))
+            texts += [
+                (f"modules.{n}.questions.{q}.prompt", question.prompt)
+                for q, question in enumerate(module.questions)
+            ]
         durations = [("expiry", self.expiry)] if self.expiry is not None else []
         if self.nudges is not None:
             texts.append(("nudges.message", self.nudges.message))
@@ -152,6 +216,12 @@ class Campaign(BaseModel):
             except TemplateError as err:
                 problems.append((where, str(err)))
         problems += [(where, why) for where, d in durations if (why := too_long(d))]
+        if not self.has_page:
+            problems += [
+                (where, "{link} needs a page: a link-mode campaign with module content")
+                for where, text in texts
+                if "{link}" in text.replace("{{", "")
+            ]
         return problems
 
     @property

@@ -10,6 +10,8 @@ from pydantic import BaseModel, Field, model_validator
 
 from domain.campaigns import Campaign
 from domain.events import EnrolmentSummary, ProgressEvent
+from domain.links import CandidateLink
+from domain.questions import Answer
 from domain.statuses import (
     BLAST_DONE,
     MULTI_MODULE_ONLY,
@@ -43,6 +45,8 @@ class StatusReason(StrEnum):
     LEFT_STAGE = "left_stage"
     CANDIDATE_ERASED = "candidate_erased"
     CANCELLED_BY_RECRUITER = "cancelled_by_recruiter"
+    #: ``completed``: an answer ended the campaign (a question's ``knockout``).
+    KNOCKED_OUT = "knocked_out"
 
 
 class TimelineEntry(BaseModel):
@@ -54,6 +58,8 @@ class TimelineEntry(BaseModel):
     detail: str
     #: The status before the change (``None``: the enrolment was created; the same: a note).
     previous: EnrolmentStatus | None = None
+    #: The answers given with this change (a question module completed).
+    answers: list[Answer] = Field(default_factory=list)
 
 
 class Enrolment(BaseModel):
@@ -107,6 +113,8 @@ class Enrolment(BaseModel):
     #: The failed or expired enrolment a recruiter re-enrolled as this one, and back.
     reenrolment_of: str | None = None
     reenrolled_as: str | None = None
+    #: The candidate's personal link for it (its campaign has a page); ``None`` once revoked.
+    link: CandidateLink | None = None
     unprojected: list[TimelineEntry] = Field(default_factory=list)
 
     @model_validator(mode="before")
@@ -138,6 +146,7 @@ class Enrolment(BaseModel):
         job_name: str = "",
         stage_name: str = "",
         quiet_hours: QuietHours | None = None,
+        link: CandidateLink | None = None,
     ) -> Enrolment:
         """A new enrolment in one of the initial statuses, with its first timeline entry."""
         if not can_move(None, status):
@@ -157,6 +166,7 @@ class Enrolment(BaseModel):
             status=status,
             created_at=at,
             updated_at=at,
+            link=link if campaign.has_page else None,
         )
         enrolment._record(status, at, detail)
         return enrolment
@@ -194,6 +204,11 @@ class Enrolment(BaseModel):
         """Add a timeline entry that does not change the status (e.g. a module completed)."""
         self._record(self.status, at, detail, self.status)
 
+    def keep_answers(self, answers: list[Answer]) -> None:
+        """Attach ``answers`` to the newest timeline entry: they reach the read model with it,
+        and leave the workflow's state once it is projected."""
+        self.unprojected[-1].answers.extend(answers)
+
     def _record(
         self,
         status: EnrolmentStatus,
@@ -213,4 +228,5 @@ class Enrolment(BaseModel):
             application_id=self.application_id,
             campaign_id=self.campaign_id,
             status=self.status,
+            link=None if self.link is None else self.link.url,
         )

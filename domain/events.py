@@ -14,6 +14,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.campaigns import Campaign
 from domain.candidates import CandidateContact, Identifier
+from domain.links import CandidateLink
+from domain.questions import AnswerValue
 from domain.statuses import EnrolmentStatus
 from domain.timing import QuietHours
 
@@ -53,6 +55,8 @@ class EnrolRequest(BaseModel):
     #: The address the campaign's channel reaches the candidate at has opted out (STOP), as
     #: the API saw it: the enrolment fails at once instead of going out.
     opted_out: bool = False
+    #: The candidate's personal link for it, when its campaign has a page (made at the edge).
+    link: CandidateLink | None = None
 
 
 class EnrolmentSummary(BaseModel):
@@ -64,6 +68,8 @@ class EnrolmentSummary(BaseModel):
     application_id: str
     campaign_id: str
     status: EnrolmentStatus
+    #: The candidate's personal link, when the campaign has a page (for the ATS to pass on).
+    link: str | None = None
 
 
 class EnrolResult(BaseModel):
@@ -105,6 +111,8 @@ class ModuleProgress(BaseModel):
     enrolment_id: Identifier
     module_id: Identifier
     event: ProgressEvent
+    #: A question module's answers, as given (read again by the workflow before it keeps them).
+    answers: dict[str, AnswerValue] = {}
 
 
 class ProgressResult(BaseModel):
@@ -203,6 +211,8 @@ class Reenrol(BaseModel):
     enrolment_id: Identifier
     phone: Annotated[str, Field(max_length=64)] | None = None
     email: Annotated[str, Field(max_length=320)] | None = None
+    #: The new enrolment's personal link, when its campaign has a page (made at the edge).
+    link: CandidateLink | None = None
 
 
 class ActionResult(BaseModel):

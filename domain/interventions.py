@@ -45,6 +45,8 @@ def erase(thread: CandidateThread, now: datetime) -> list[Enrolment]:
     unfinished.sort(key=lambda e: e.status is not S.QUEUED)
     for enrolment in unfinished:
         _end_or_defer(thread, enrolment, now, StatusReason.CANDIDATE_ERASED, in_flight)
+    for enrolment in thread.enrolments.values():
+        enrolment.link = None  # every page of theirs is closed
     thread.candidate = CandidateContact(id=thread.candidate.id, name="")
     thread.contact_at = thread.erased_at = now
     thread.erasure_pending = True
@@ -114,12 +116,14 @@ def reenrol(
         job_name=old.job_name,
         stage_name=old.stage_name,
         quiet_hours=old.quiet_hours,
+        link=event.link,
         status=thread.admission_status(),
         at=now,
         detail=f"re-enrolled by a recruiter after {old.id} {old.status}"
         + (f" ({' and '.join(sorted(changes))} corrected)" if changes else ""),
     )
     new.reenrolment_of, old.reenrolled_as = old.id, new.id
+    old.link = None  # its page is closed: the new enrolment has its own link
     thread.enrolments[new.id] = new
     thread.admit(new, now)
     old.note(now, f"re-enrolled as {new.id}")

@@ -12,6 +12,7 @@ from domain.candidates import CandidateContact
 from domain.channels import CHANNELS, ChannelKind
 from domain.enrolments import Enrolment
 from domain.identity import idempotency_key
+from domain.links import CandidateLink
 from domain.personalisation import Personalisation, render
 from domain.sending import WELCOME_MESSAGE
 
@@ -38,6 +39,13 @@ class OutboundMessage(BaseModel):
     body: str
     subject: str | None = None
     template: WhatsAppContent | None = None
+    #: The candidate's link, when ``body`` carries it (kept without its token: ``kept_body``).
+    link: CandidateLink | None = None
+
+    @property
+    def kept_body(self) -> str:
+        """The text as the product keeps it: a link's token hidden."""
+        return self.body if self.link is None else self.link.hidden(self.body)
 
 
 def outbound_message(
@@ -50,11 +58,13 @@ def outbound_message(
     would be refused outside the 24-hour window.
     """
     campaign = enrolment.campaign
+    link = enrolment.link
     values = Personalisation(
         candidate_name=candidate.name,
         job_name=enrolment.job_name,
         stage_name=enrolment.stage_name,
         campaign_name=campaign.name,
+        link=link.url if link is not None else "",
     )
     template = None
     nudge = enrolment.is_nudge(number)
@@ -70,20 +80,24 @@ def outbound_message(
                 for name, text in campaign.whatsapp_template.variables.items()
             },
         )
+    text = (
+        campaign.nudges.message
+        if nudge and campaign.nudges is not None
+        else campaign.messages[number - 1]
+    )
+    body = render(text, values)
+    if link is not None and number == WELCOME_MESSAGE and link.url not in body:
+        body = f"{body}\n{link.url}"  # a page campaign's welcome always carries the link
     return OutboundMessage(
         idempotency_key=idempotency_key(enrolment.id, number),
         enrolment_id=enrolment.id,
         message_number=number,
         channel=campaign.channel,
         candidate=candidate,
-        body=render(
-            campaign.nudges.message
-            if nudge and campaign.nudges is not None
-            else campaign.messages[number - 1],
-            values,
-        ),
+        body=body,
         subject=render(campaign.subject or campaign.name, values)
         if CHANNELS[campaign.channel].subject
         else None,
         template=template,
+        link=link if link is not None and link.url in body else None,
     )

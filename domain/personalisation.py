@@ -20,6 +20,7 @@ PLACEHOLDERS: dict[str, str] = {
     "job_name": "the job's name",
     "stage_name": "the stage's name",
     "campaign_name": "the campaign's name",
+    "link": "the candidate's own link to the campaign's page",
 }
 
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
@@ -43,6 +44,8 @@ class Personalisation:
     job_name: str
     stage_name: str
     campaign_name: str
+    #: The candidate's personal link (empty when the campaign has no page).
+    link: str = ""
 
     @property
     def first_name(self) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from domain.campaigns import CampaignModule
 from domain.enrolments import Enrolment, StatusReason
 from domain.events import (
     DeliveryOutcome,
@@ -20,6 +21,7 @@ from domain.events import (
     ProgressEvent,
     ReadModelResync,
 )
+from domain.questions import Answer, Question, read_answers
 from domain.sending import WELCOME_MESSAGE, queue_send
 from domain.statuses import EnrolmentStatus
 
@@ -47,12 +49,24 @@ def record_progress(thread: CandidateThread, event: ModuleProgress, now: datetim
         return f"module {module.id!r} already completed"
     if thread.rules >= 2 and enrolment.modules.get(module.id) is event.event:
         return f"module {module.id!r} already {event.event}"
+    answers, why = _answers_of(module, event, now)
+    if why is not None:
+        return why
     enrolment.modules[module.id] = event.event
     detail = f"module {module.name!r} {event.event}"
     if enrolment.status is S.DELIVERED:
         enrolment.transition(S.IN_PROGRESS, now, detail)
     else:
         enrolment.note(now, detail)
+    enrolment.keep_answers(answers)
+    knocked_out = [a for a in answers if _question(module, a.question_id).knocks_out(a.value)]
+    if knocked_out:
+        said = ", ".join(f"{a.question_id}: {a.value}" for a in knocked_out)
+        enrolment.transition(
+            S.COMPLETED, now, f"an answer ended the campaign ({said})", StatusReason.KNOCKED_OUT
+        )
+        thread.release(enrolment, now)
+        return None
     done = all(
         enrolment.modules.get(m.id) is ProgressEvent.COMPLETED for m in enrolment.campaign.modules
     )
@@ -62,6 +76,36 @@ def record_progress(thread: CandidateThread, event: ModuleProgress, now: datetim
             queue_send(thread, enrolment, n, now)
         thread.release(enrolment, now)
     return None
+
+
+def _answers_of(
+    module: CampaignModule, event: ModuleProgress, now: datetime
+) -> tuple[list[Answer], str | None]:
+    """The answers a module's completion brings, read again here (the edge read them once):
+    ``(answers, why they are refused)``. A completion without answers (the progress webhook
+    of a module answered elsewhere) brings none."""
+    if not event.answers:
+        return [], None
+    if event.event is not ProgressEvent.COMPLETED or not module.questions:
+        return [], f"answers go with the completion of a question module, not {event.event}"
+    read, problems = read_answers(module.questions, dict(event.answers))
+    if problems:
+        return [], "answers that do not fit: " + ", ".join(sorted(problems))
+    return [
+        Answer(
+            module_id=module.id,
+            question_id=q.id,
+            prompt=q.prompt,
+            value=read[q.id],
+            answered_at=now,
+        )
+        for q in module.questions
+        if q.id in read
+    ], None
+
+
+def _question(module: CampaignModule, question_id: str) -> Question:
+    return next(q for q in module.questions if q.id == question_id)
 
 
 def release_auto_match(

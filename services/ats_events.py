@@ -27,6 +27,7 @@ from domain.events import (
 )
 from domain.identity import enrolment_id
 from domain.statuses import EnrolmentStatus
+from services.candidate_links import new_link
 from services.candidate_workflows import confirmed
 from services.context import Context
 from services.errors import ErrorBody, Refused, internal_error, invalid_input, outage
@@ -150,6 +151,9 @@ class AtsEvents:
             if campaign is not None and campaign.quiet_hours
             else None,
             opted_out=campaign is not None and await self._opted_out(campaign.channel, candidate),
+            link=new_link(self._context.settings)
+            if campaign is not None and campaign.has_page
+            else None,
         )
         result = await confirmed(self._workflows.enrol(request))
         if not result.enrolments and campaign is not None:

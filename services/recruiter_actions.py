@@ -19,6 +19,7 @@ from channels.addresses import normalise_email, normalise_phone
 from channels.base import PermanentDeliveryError
 from domain.access import Principal
 from domain.events import ActionResult, CancelEnrolment, EnrolmentSummary, Reenrol
+from services.candidate_links import new_link
 from services.candidate_workflows import confirmed
 from services.context import Context
 from services.errors import Refused, not_found
@@ -93,6 +94,7 @@ async def reenrol(
         enrolment_id=enrolment_id,
         phone=corrections.phone,
         email=corrections.email,
+        link=new_link(context.settings),
     )
     result = await confirmed(context.workflows.reenrol(candidate_id, request))
     enrolment, repeated = _acted_on(result, "not_reenrollable")

@@ -14,7 +14,13 @@ from domain.campaigns import Campaign
 from domain.identity import candidate_workflow_id
 from domain.statuses import EnrolmentStatus
 from store.message_status import WITH_REPORT, as_it_stands
-from store.schema import CandidateRow, EnrolmentEventRow, EnrolmentRow, MessageRow
+from store.schema import (
+    CandidateRow,
+    EnrolmentAnswerRow,
+    EnrolmentEventRow,
+    EnrolmentRow,
+    MessageRow,
+)
 
 
 class TimelineItem(BaseModel):
@@ -41,6 +47,16 @@ class SentMessage(BaseModel):
     failure_reason: str | None
     sent_at: datetime
     updated_at: datetime
+
+
+class GivenAnswer(BaseModel):
+    """An answer the candidate gave (on their page or in the chat)."""
+
+    module_id: str
+    question_id: str
+    prompt: str
+    value: Any
+    answered_at: datetime
 
 
 class EnrolmentDetail(BaseModel):
@@ -72,6 +88,8 @@ class EnrolmentDetail(BaseModel):
     reenrolled_as: str | None = None
     timeline: list[TimelineItem]
     messages: list[SentMessage]
+    #: What the candidate answered, in the campaign's order of modules and questions.
+    answers: list[GivenAnswer] = Field(default_factory=list)
 
 
 class EnrolmentViews:
@@ -122,6 +140,7 @@ class EnrolmentViews:
             ),
             timeline=await self._timeline(enrolment_id),
             messages=await self._messages(enrolment_id, _campaign_of(row.campaign)),
+            answers=await self._answers(enrolment_id, _campaign_of(row.campaign)),
         )
 
     async def _timeline(self, enrolment_id: str) -> list[TimelineItem]:
@@ -155,6 +174,28 @@ class EnrolmentViews:
             )
             for m in (as_it_stands(message, report) for message, report in rows)
         ]
+
+    async def _answers(self, enrolment_id: str, campaign: Campaign | None) -> list[GivenAnswer]:
+        rows = await self._session.scalars(
+            select(EnrolmentAnswerRow).where(EnrolmentAnswerRow.enrolment_id == enrolment_id)
+        )
+        order = {
+            (m.id, q.id): n
+            for n, (m, q) in enumerate(
+                (m, q) for m in (campaign.modules if campaign else []) for q in m.questions
+            )
+        }
+        answers = [
+            GivenAnswer(
+                module_id=r.module_id,
+                question_id=r.question_id,
+                prompt=r.prompt,
+                value=r.value,
+                answered_at=r.answered_at,
+            )
+            for r in rows
+        ]
+        return sorted(answers, key=lambda a: (order.get((a.module_id, a.question_id), 1 << 30)))
 
     async def enrolment_row(self, enrolment_id: str) -> EnrolmentRow | None:
         """The bare read-model row of an enrolment (who it belongs to, where it stands)."""

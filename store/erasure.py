@@ -3,8 +3,9 @@
 Run by the candidate's projection, in the transaction that writes their ended enrolments,
 once no message of theirs is in flight (a delivery records its message). The candidate's row
 is emptied by the projection itself (``save_candidate`` with ``erased_at``); this removes the
-rest: every sent message's body and recipient, and the candidate's name, numbers and addresses
-wherever a timeline detail quotes them (a provider's refusal names the number it refused).
+rest: every sent message's body and recipient, every answer they gave, their pages' links, and
+the candidate's name, numbers and addresses wherever a timeline detail quotes them (a
+provider's refusal names the number it refused).
 What stays is ids, statuses and times: what recruiters' counts and the audit need.
 """
 
@@ -13,10 +14,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.schema import CandidateRow, EnrolmentEventRow, EnrolmentRow, MessageRow
+from store.schema import (
+    CandidateRow,
+    EnrolmentAnswerRow,
+    EnrolmentEventRow,
+    EnrolmentRow,
+    MessageRow,
+)
 
 #: What a redacted piece of a timeline detail reads.
 ERASED = "[erased]"
@@ -42,6 +49,13 @@ async def erase_personal_data(session: AsyncSession, candidate_id: str) -> None:
         update(MessageRow)
         .where(MessageRow.candidate_id == candidate_id)
         .values(recipient="", body="")
+    )
+    # What they answered goes, and every page of theirs closes.
+    await session.execute(
+        delete(EnrolmentAnswerRow).where(EnrolmentAnswerRow.candidate_id == candidate_id)
+    )
+    await session.execute(
+        update(EnrolmentRow).where(EnrolmentRow.candidate_id == candidate_id).values(link_hash=None)
     )
     if pattern is None:
         return

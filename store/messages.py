@@ -94,7 +94,7 @@ def _values(
         "channel": message.channel.value,
         "provider": provider,
         "recipient": recipient,
-        "body": message.body,
+        "body": message.kept_body,
         "provider_message_id": provider_message_id,
         "status": status.value,
         "status_rank": STATUS_RANK[status],

@@ -28,12 +28,19 @@ from domain.statuses import EnrolmentStatus
 from store.candidates import save_candidate
 from store.database import dialect_insert, per_dialect
 from store.erasure import erase_personal_data
-from store.schema import ApplicationRow, EnrolmentEventRow, EnrolmentModuleRow, EnrolmentRow
+from store.schema import (
+    ApplicationRow,
+    EnrolmentAnswerRow,
+    EnrolmentEventRow,
+    EnrolmentModuleRow,
+    EnrolmentRow,
+)
 
 _ENROLMENTS = cast(Table, EnrolmentRow.__table__)
 _EVENTS = cast(Table, EnrolmentEventRow.__table__)
 _APPLICATIONS = cast(Table, ApplicationRow.__table__)
 _MODULES = cast(Table, EnrolmentModuleRow.__table__)
+_ANSWERS = cast(Table, EnrolmentAnswerRow.__table__)
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,7 @@ class _Statements:
     upsert_applications: Executable
     append_timeline: Executable
     upsert_modules: Executable
+    keep_answers: Executable
 
     @classmethod
     def for_dialect(cls, dialect: Dialect) -> _Statements:
@@ -81,7 +89,13 @@ class _Statements:
             set_={"completed": module.excluded.completed},
             where=_MODULES.c.completed.is_(False),
         )
-        return cls(upsert_enrolments, upsert_applications, append_timeline, upsert_modules)
+        # An answer is given once (its module completes once): a repeat keeps the first.
+        keep_answers = dialect_insert(dialect, _ANSWERS).on_conflict_do_nothing(
+            index_elements=[_ANSWERS.c.enrolment_id, _ANSWERS.c.module_id, _ANSWERS.c.question_id]
+        )
+        return cls(
+            upsert_enrolments, upsert_applications, append_timeline, upsert_modules, keep_answers
+        )
 
 
 _statements = per_dialect(_Statements.for_dialect)
@@ -127,6 +141,9 @@ class EnrolmentProjector:
                 modules = [row for e in enrolments for row in _module_values(e)]
                 if modules:
                     await connection.execute(statements.upsert_modules, modules)
+                answers = [row for e in enrolments for row in _answer_values(e)]
+                if answers:
+                    await connection.execute(statements.keep_answers, answers)
             if applications:
                 await connection.execute(
                     statements.upsert_applications,
@@ -207,11 +224,32 @@ def _enrolment_values(enrolment: Enrolment) -> dict[str, Any]:
         "seconds_to_deliver": _seconds(enrolment.created_at, enrolment.delivered_at),
         "seconds_to_complete": _seconds(enrolment.created_at, completed),
         "multi_module": not enrolment.campaign.is_blast,
+        "link_hash": None if enrolment.link is None else enrolment.link.token_hash,
     }
 
 
 def _seconds(start: datetime, end: datetime | None) -> float | None:
     return None if end is None else (end - start).total_seconds()
+
+
+def _answer_values(enrolment: Enrolment) -> list[dict[str, Any]]:
+    """The answers the enrolment's unprojected timeline entries brought."""
+    return [
+        {
+            "enrolment_id": enrolment.id,
+            "module_id": answer.module_id,
+            "question_id": answer.question_id,
+            "candidate_id": enrolment.candidate_id,
+            "campaign_id": enrolment.campaign_id,
+            "job_id": enrolment.job_id,
+            "prompt": answer.prompt,
+            "value": answer.value,
+            "answered_at": answer.answered_at,
+            "created_at": enrolment.created_at,
+        }
+        for entry in enrolment.unprojected
+        for answer in entry.answers
+    ]
 
 
 def _module_values(enrolment: Enrolment) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Float,
     ForeignKeyConstraint,
@@ -179,9 +180,13 @@ class EnrolmentRow(Base):
     seconds_to_complete: Mapped[float | None] = mapped_column(Float)
     #: Its campaign has modules (the completion rate counts these only).
     multi_module: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    #: The SHA-256 of the candidate's link token (``domain.links``): the candidate's page
+    #: finds the enrolment by it; ``NULL`` when it has no page or the link was revoked.
+    link_hash: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         Index("ix_enrolments_job_stage_status", "job_id", "stage_id", "status"),
+        Index("uq_enrolments_link_hash", "link_hash", unique=True),
         Index("ix_enrolments_application", "application_id"),
         Index("ix_enrolments_candidate", "candidate_id"),
         # The analytics read indexes only: a campaign's or a job's enrolments by creation
@@ -235,6 +240,38 @@ class EnrolmentModuleRow(Base):
             "ix_enrolment_modules_campaign", "campaign_id", "module_id", "completed", "created_at"
         ),
         Index("ix_enrolment_modules_job", "job_id", "module_id", "completed", "created_at"),
+    )
+
+
+class EnrolmentAnswerRow(Base):
+    """An answer a candidate gave to a question of a module (on their page or in the chat).
+
+    Written by the candidate's projection only (``store.projection``), with the timeline entry
+    of the module's completion; erased with the candidate.
+    """
+
+    __tablename__ = "enrolment_answers"
+
+    enrolment_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    module_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    question_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    candidate_id: Mapped[str] = mapped_column(String(200))
+    campaign_id: Mapped[str] = mapped_column(String(200))
+    job_id: Mapped[str] = mapped_column(String(200))
+    #: The question as it was asked (the campaign may change later).
+    prompt: Mapped[str] = mapped_column(String(500))
+    #: Text, a number, an ISO date, ``yes``/``no``, or the options picked.
+    value: Mapped[Any] = mapped_column(JSON)
+    answered_at: Mapped[datetime]
+    #: The enrolment's creation time (the analytics' date range).
+    created_at: Mapped[datetime]
+
+    __table_args__ = (
+        Index("ix_enrolment_answers_candidate", "candidate_id"),
+        Index(
+            "ix_enrolment_answers_campaign", "campaign_id", "module_id", "question_id", "created_at"
+        ),
+        Index("ix_enrolment_answers_job", "job_id", "module_id", "question_id", "created_at"),
     )
 
 

@@ -78,6 +78,7 @@ REASON_LABELS: dict[str, str] = {
     R.LEFT_STAGE: "Cancelled by the ATS: the application moved to another stage",
     R.CANDIDATE_ERASED: "Cancelled when the candidate's data was erased",
     R.CANCELLED_BY_RECRUITER: "Cancelled by a recruiter",
+    R.KNOCKED_OUT: "Ended by an answer (a knockout question)",
 }
 
 
