@@ -45,7 +45,7 @@ CHOICES = frozenset({AnswerKind.CHOICE, AnswerKind.MULTI_CHOICE})
 KNOCKABLE = CHOICES | {AnswerKind.YES_NO}
 
 #: An answer as kept: text, a number, an ISO date, yes/no, or the options picked.
-AnswerValue = str | float | list[str]
+AnswerValue = str | int | float | list[str]
 
 
 class Question(BaseModel):
@@ -166,7 +166,7 @@ def _yes_no(given: object) -> str:
     raise AnswerProblem("yes_no")
 
 
-def _number(given: object) -> float:
+def _number(given: object) -> int | float:
     if isinstance(given, bool):
         raise AnswerProblem("number")
     if isinstance(given, int | float):
@@ -180,7 +180,7 @@ def _number(given: object) -> float:
         raise AnswerProblem("number")
     if number != number or abs(number) > 1e12:  # NaN, or absurd
         raise AnswerProblem("number")
-    return number
+    return int(number) if number.is_integer() else number
 
 
 _DATE_FORMATS = (

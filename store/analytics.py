@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.campaigns import Campaign
 from domain.statuses import EnrolmentStatus as S
+from store.answer_counts import AnswerCounts, choice_answers
 from store.schema import CampaignRow, EnrolmentModuleRow, EnrolmentRow, StageRow
 
 #: The key the per-status counts carry the multi-module enrolments under.
@@ -58,6 +59,8 @@ class Funnel(BaseModel):
     median_seconds_to_deliver: float | None
     median_seconds_to_complete: float | None
     modules: list[ModuleFunnel]
+    #: How candidates answered each choice question.
+    answers: list[AnswerCounts] = []
 
 
 class Analytics:
@@ -76,15 +79,16 @@ class Analytics:
     ) -> Funnel:
         """The funnel of one campaign's or one job's enrolments created in ``[since, until)``.
 
-        Three independent parts (the counts, the medians, the modules), each on a session of
-        its own: on PostgreSQL they run at once on three connections; SQLite, with its one
-        connection, takes them in turn.
+        Four independent parts (the counts, the medians, the modules, the answers), each on a
+        session of its own: on PostgreSQL they run at once on four connections; SQLite, with
+        its one connection, takes them in turn.
         """
         where = self._scope(EnrolmentRow, campaign_id, job_id, since, until)
-        (by_status, failed, started, delivered), medians, modules = await asyncio.gather(
+        (by_status, failed, started, delivered), medians, modules, answers = await asyncio.gather(
             self._counts(where),
             self._medians(where),
             self._modules(campaign_id, job_id, since, until),
+            self._answers(campaign_id, job_id, since, until),
         )
         multi_module = by_status.pop(MULTI_MODULE, 0)
         completed = by_status.get(S.COMPLETED.value, 0)
@@ -102,6 +106,7 @@ class Analytics:
             median_seconds_to_deliver=medians[0],
             median_seconds_to_complete=medians[1],
             modules=modules,
+            answers=answers,
         )
 
     async def _counts(
@@ -209,6 +214,16 @@ class Analytics:
         )
         values = [float(v) for v in await session.scalars(middle)]
         return round(sum(values) / len(values), 3) if values else None
+
+    async def _answers(
+        self,
+        campaign_id: str | None,
+        job_id: str | None,
+        since: datetime | None,
+        until: datetime | None,
+    ) -> list[AnswerCounts]:
+        async with self._sessions() as session:
+            return await choice_answers(session, campaign_id, job_id, since, until)
 
     async def _modules(
         self,

@@ -195,7 +195,7 @@ class EnrolmentViews:
             )
             for r in rows
         ]
-        return sorted(answers, key=lambda a: (order.get((a.module_id, a.question_id), 1 << 30)))
+        return sorted(answers, key=lambda a: order.get((a.module_id, a.question_id), 1 << 30))
 
     async def enrolment_row(self, enrolment_id: str) -> EnrolmentRow | None:
         """The bare read-model row of an enrolment (who it belongs to, where it stands)."""

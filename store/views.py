@@ -29,6 +29,7 @@ from store.database import UtcDateTime
 from store.schema import (
     ApplicationRow,
     CandidateRow,
+    EnrolmentAnswerRow,
     EnrolmentRow,
     StageRow,
 )
@@ -75,6 +76,8 @@ class ExportedApplication(ApplicationItem):
 
     candidate_phone: str | None = None
     candidate_email: str | None = None
+    #: What the candidate answered in the current enrolment: ``prompt: value | …``.
+    answers: str = ""
 
 
 class TablePage(BaseModel):
@@ -254,8 +257,30 @@ class RecruiterViews:
         rows = (await self._session.execute(_application_rows(keys, contacts))).all()
         row_type = ExportedApplication if contacts else ApplicationItem
         items = [row_type(**row._mapping) for row in rows[:limit]]
+        if contacts:
+            said = await self._answers_said([i.enrolment_id for i in items if i.enrolment_id])
+            for item in items:
+                assert isinstance(item, ExportedApplication)
+                item.answers = said.get(item.enrolment_id or "", "")
         more = len(rows) > limit
         return TablePage(items=items, next_after=items[-1].application_id if more else None)
+
+    async def _answers_said(self, enrolment_ids: list[str]) -> dict[str, str]:
+        """Each enrolment's answers as one cell: ``prompt: value | prompt: a, b``."""
+        if not enrolment_ids:
+            return {}
+        rows = await self._session.execute(
+            select(
+                EnrolmentAnswerRow.enrolment_id, EnrolmentAnswerRow.prompt, EnrolmentAnswerRow.value
+            )
+            .where(EnrolmentAnswerRow.enrolment_id.in_(enrolment_ids))
+            .order_by(EnrolmentAnswerRow.enrolment_id, EnrolmentAnswerRow.answered_at)
+        )
+        said: dict[str, list[str]] = {}
+        for enrolment_id, prompt, value in rows:
+            text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+            said.setdefault(enrolment_id, []).append(f"{prompt}: {text}")
+        return {e: " | ".join(parts) for e, parts in said.items()}
 
     async def board(
         self,

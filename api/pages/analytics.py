@@ -117,6 +117,9 @@ async def _page(
             "stages": _bars(stages, funnel.enrolled),
             "outcomes": _bars(outcomes, funnel.enrolled),
             "modules": funnel.modules,
+            "answers": [
+                (a.prompt, _bars(list(a.counts.items()), a.answered)) for a in funnel.answers
+            ],
             "to_deliver": _duration(funnel.median_seconds_to_deliver),
             "to_complete": _duration(funnel.median_seconds_to_complete),
         },

@@ -105,6 +105,7 @@ CSV_COLUMNS = (
     "expires_at",
     "updated_at",
     "withdrawn",
+    "answers",
 )
 
 

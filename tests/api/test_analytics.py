@@ -63,6 +63,7 @@ async def test_the_funnel_counts_how_far_each_enrolment_got(stack: Stack) -> Non
         "expired": 0,
         "cancelled": 0,
         "completion_rate": 0.25,
+        "answers": [],  # no choice questions
         "modules": [
             {
                 "id": "m1",

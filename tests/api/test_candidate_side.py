@@ -126,6 +126,11 @@ async def test_a_candidate_completes_a_campaign_on_their_page(stack: Stack) -> N
         ("years", 2.5),
         ("note", "<b>hi</b>"),
     ]
+    recruiter_page = (await stack.http.get(f"/ui/enrolments/{enrolment_id}")).text
+    assert "Right to work?" in recruiter_page and "&lt;b&gt;hi&lt;/b&gt;" in recruiter_page
+    job_id = shown["job_id"]
+    exported = (await stack.http.get(f"/jobs/{job_id}/applications.csv")).text
+    assert "Which shifts?: Mornings, Nights | Right to work?: yes" in exported
     thanks = (await stack.http.get(path_of(link))).text
     assert 'data-kind="thanks"' in thanks and "Which shifts?" not in thanks
     # A repeat changes nothing.
@@ -147,6 +152,9 @@ async def test_a_knockout_answer_ends_the_campaign(stack: Stack) -> None:
     shown = await stack.enrolment(enrolment_id)
     assert (shown["status"], shown["status_reason"]) == ("completed", "knocked_out")
     assert not any(m["message_number"] == 2 for m in shown["messages"]), "no closing message"
+    analytics = (await stack.http.get(f"/campaigns/{stack.id('c-knockout')}/analytics")).json()
+    counts = {a["question_id"]: a["counts"] for a in analytics["answers"]}
+    assert counts == {"shifts": {"Mornings": 0, "Nights": 1}, "work": {"yes": 0, "no": 1}}
 
 
 async def test_the_pages_work_without_javascript(stack: Stack) -> None:
