@@ -21,6 +21,8 @@ from domain.personalisation import TemplateError, check
 from domain.questions import Question
 
 DEFAULT_EXPIRY = timedelta(days=7)
+#: Where a conversation's messages are numbered from (``domain.conversation``).
+CONVERSATION_NUMBERS = 1000
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 MessageText = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
@@ -165,13 +167,10 @@ class Campaign(BaseModel):
 
     @property
     def has_page(self) -> bool:
-        """Whether the candidate has a page of their own for it (``{link}``): a link-mode
-        campaign with module content."""
-        return (
-            not self.is_blast
-            and self.mode is CampaignMode.LINK
-            and any(m.has_content for m in self.modules)
-        )
+        """Whether the candidate has a page of their own for it (``{link}``): a campaign with
+        module content (in conversational mode the chat hands over to it when answers do not
+        fit, and a schedule module is booked there)."""
+        return not self.is_blast and any(m.has_content for m in self.modules)
 
     @property
     def conversational(self) -> bool:
@@ -218,7 +217,7 @@ class Campaign(BaseModel):
         problems += [(where, why) for where, d in durations if (why := too_long(d))]
         if not self.has_page:
             problems += [
-                (where, "{link} needs a page: a link-mode campaign with module content")
+                (where, "{link} needs a page: a campaign with module content")
                 for where, text in texts
                 if "{link}" in text.replace("{{", "")
             ]
@@ -234,6 +233,8 @@ class Campaign(BaseModel):
         several) or ``nudge 2 of 4`` (nudges are numbered after the campaign's messages;
         ``nudge_count``: how many, when the campaign no longer says)."""
         closings = len(self.messages) - 1
+        if number >= CONVERSATION_NUMBERS:
+            return "conversation message"
         if number > len(self.messages):
             count = len(self.nudges.after) if self.nudges is not None else nudge_count
             nudge = number - len(self.messages)

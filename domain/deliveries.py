@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from domain import conversation
 from domain.durations import capped
 from domain.enrolments import Enrolment, StatusReason
 from domain.sending import WELCOME_MESSAGE, PendingSend, message_name, nudge_name
@@ -24,6 +25,11 @@ def record_sent(thread: CandidateThread, send: PendingSend, now: datetime) -> No
     """The channel accepted a message."""
     thread.drop_pending(send)
     enrolment = thread.enrolments.get(send.enrolment_id)
+    if enrolment is not None and conversation.is_conversational(send.message_number):
+        enrolment.note(now, f"{message_name(enrolment, send.message_number)} sent")
+        conversation.sent(thread, enrolment, send.message_number, now)
+        thread.dispatch(now)
+        return
     if enrolment is None or send.message_number != WELCOME_MESSAGE:
         if enrolment is not None and (
             enrolment.is_nudge(send.message_number) or send.not_before is not None
@@ -47,6 +53,8 @@ def record_sent(thread: CandidateThread, send: PendingSend, now: datetime) -> No
         thread.cancel(enrolment, now, enrolment.cancel_requested)
     else:
         enrolment.expires_at = now + enrolment.campaign.effective_expiry
+        if enrolment.campaign.conversational:
+            conversation.begin(thread, enrolment, now)
     thread.dispatch(now)
 
 
@@ -80,7 +88,8 @@ def record_send_failure(
         name = nudge_name(enrolment, send.message_number)
         enrolment.note(now, f"{name} not sent: {detail}")
     else:
-        enrolment.note(now, f"closing message {send.message_number} not sent: {detail}")
+        name = message_name(enrolment, send.message_number)
+        enrolment.note(now, f"{name} not sent: {detail}")
     thread.dispatch(now)
 
 

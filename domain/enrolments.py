@@ -8,10 +8,10 @@ from typing import Any
 
 from pydantic import BaseModel, Field, model_validator
 
-from domain.campaigns import Campaign
+from domain.campaigns import CONVERSATION_NUMBERS, Campaign
 from domain.events import EnrolmentSummary, ProgressEvent
 from domain.links import CandidateLink
-from domain.questions import Answer
+from domain.questions import Answer, AnswerValue
 from domain.statuses import (
     BLAST_DONE,
     MULTI_MODULE_ONLY,
@@ -21,6 +21,9 @@ from domain.statuses import (
     can_move,
 )
 from domain.timing import QuietHours
+
+#: Where conversational messages' numbers begin (``domain.conversation``).
+CONVERSATION_BASE = CONVERSATION_NUMBERS
 
 
 class StatusReason(StrEnum):
@@ -60,6 +63,20 @@ class TimelineEntry(BaseModel):
     previous: EnrolmentStatus | None = None
     #: The answers given with this change (a question module completed).
     answers: list[Answer] = Field(default_factory=list)
+
+
+class Conversation(BaseModel):
+    """Where an enrolment's conversation is: its module and question, how many answers did
+    not fit, and the current module's answers so far (dropped once the module completes)."""
+
+    module: int = 0
+    question: int = 0
+    attempts: int = 0
+    #: A question is out and its answer has not come.
+    waiting: bool = False
+    #: Handed over to the page (the link went out): the chat asks nothing more.
+    on_page: bool = False
+    answers: dict[str, AnswerValue] = Field(default_factory=dict)
 
 
 class Enrolment(BaseModel):
@@ -115,6 +132,8 @@ class Enrolment(BaseModel):
     reenrolled_as: str | None = None
     #: The candidate's personal link for it (its campaign has a page); ``None`` once revoked.
     link: CandidateLink | None = None
+    #: Where a conversational campaign's chat is (``domain.conversation``).
+    conversation: Conversation | None = None
     unprojected: list[TimelineEntry] = Field(default_factory=list)
 
     @model_validator(mode="before")
@@ -198,7 +217,7 @@ class Enrolment(BaseModel):
         return len(self.campaign.messages) + nudge
 
     def is_nudge(self, message_number: int) -> bool:
-        return message_number > len(self.campaign.messages)
+        return len(self.campaign.messages) < message_number < CONVERSATION_BASE
 
     def note(self, at: datetime, detail: str) -> None:
         """Add a timeline entry that does not change the status (e.g. a module completed)."""

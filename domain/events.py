@@ -115,6 +115,26 @@ class ModuleProgress(BaseModel):
     answers: dict[str, AnswerValue] = {}
 
 
+class CandidateReply(BaseModel):
+    """A message the candidate sent back (SMS or WhatsApp), for their conversation."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_id: Identifier
+    text: Annotated[str, Field(max_length=1600)]
+    #: Take it only as the answer to a question the conversation waits on (else say so);
+    #: off: keep a reply with nothing asked on the timeline for the recruiter.
+    only_if_asked: bool = True
+
+
+class ReplyResult(BaseModel):
+    """What a reply did: ``answered``, ``asked_again``, ``link_sent``, ``kept`` (on the
+    timeline), ``not_asked`` (nothing waits for it), ``repeated`` or ``nobody``."""
+
+    outcome: str
+    enrolment_id: str | None = None
+
+
 class ProgressResult(BaseModel):
     """What a module start/completion did: ``ignored`` says why it changed nothing."""
 

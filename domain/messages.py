@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from domain.candidates import CandidateContact
 from domain.channels import CHANNELS, ChannelKind
+from domain.conversation import is_conversational, text_of
 from domain.enrolments import Enrolment
 from domain.identity import idempotency_key
 from domain.links import CandidateLink
@@ -68,6 +69,8 @@ def outbound_message(
     )
     template = None
     nudge = enrolment.is_nudge(number)
+    if is_conversational(number):
+        return _message(enrolment, number, candidate, render(text_of(enrolment, number), values))
     if (
         CHANNELS[campaign.channel].opening_template
         and (number == WELCOME_MESSAGE or nudge)
@@ -86,8 +89,13 @@ def outbound_message(
         else campaign.messages[number - 1]
     )
     body = render(text, values)
-    if link is not None and number == WELCOME_MESSAGE and link.url not in body:
-        body = f"{body}\n{link.url}"  # a page campaign's welcome always carries the link
+    if (
+        link is not None
+        and number == WELCOME_MESSAGE
+        and not campaign.conversational
+        and link.url not in body
+    ):
+        body = f"{body}\n{link.url}"  # a link-mode campaign's welcome always carries the link
     return OutboundMessage(
         idempotency_key=idempotency_key(enrolment.id, number),
         enrolment_id=enrolment.id,
@@ -99,5 +107,21 @@ def outbound_message(
         if CHANNELS[campaign.channel].subject
         else None,
         template=template,
+        link=link if link is not None and link.url in body else None,
+    )
+
+
+def _message(
+    enrolment: Enrolment, number: int, candidate: CandidateContact, body: str
+) -> OutboundMessage:
+    """A conversational message: free text in the conversation the welcome opened."""
+    link = enrolment.link
+    return OutboundMessage(
+        idempotency_key=idempotency_key(enrolment.id, number),
+        enrolment_id=enrolment.id,
+        message_number=number,
+        channel=enrolment.campaign.channel,
+        candidate=candidate,
+        body=body,
         link=link if link is not None and link.url in body else None,
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from domain import conversation
 from domain.campaigns import CampaignModule
 from domain.enrolments import Enrolment, StatusReason
 from domain.events import (
@@ -75,6 +76,8 @@ def record_progress(thread: CandidateThread, event: ModuleProgress, now: datetim
         for n in range(WELCOME_MESSAGE + 1, len(enrolment.campaign.messages) + 1):
             queue_send(thread, enrolment, n, now)
         thread.release(enrolment, now)
+    elif enrolment.conversation is not None and not event.event_id.startswith("chat-"):
+        conversation.advance(thread, enrolment, now)  # the webhook or the page moved it on
     return None
 
 

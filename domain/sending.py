@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from domain.enrolments import Enrolment
+from domain.enrolments import CONVERSATION_BASE, Enrolment
 from domain.statuses import EnrolmentStatus
 from domain.timing import candidate_zone, local_time
 
@@ -147,6 +147,10 @@ def welcome_held(thread: CandidateThread, enrolment: Enrolment, now: datetime) -
 
 def message_name(enrolment: Enrolment, message_number: int) -> str:
     """How a timeline names a message: ``the welcome message``, ``nudge 2 of 4``..."""
+    if message_number >= CONVERSATION_BASE:
+        from domain.conversation import name_of  # it sends through this module
+
+        return name_of(enrolment, message_number)
     if enrolment.is_nudge(message_number):
         return nudge_name(enrolment, message_number)
     return "the " + enrolment.campaign.message_name(message_number)

@@ -32,7 +32,14 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from domain import application_events, deliveries, interventions, progress, sending
+from domain import (
+    application_events,
+    conversation,
+    deliveries,
+    interventions,
+    progress,
+    sending,
+)
 from domain.addresses import AddressProblem, reachable_problem
 from domain.applications import ApplicationState
 from domain.candidates import CandidateContact
@@ -40,12 +47,14 @@ from domain.enrolments import Enrolment, StatusReason
 from domain.events import (
     ApplicationWithdrawn,
     CancelEnrolment,
+    CandidateReply,
     DeliveryReceipt,
     EnrolRequest,
     InterviewerAvailability,
     ModuleProgress,
     ReadModelResync,
     Reenrol,
+    ReplyResult,
 )
 from domain.sending import WELCOME_MESSAGE, PendingSend
 from domain.statuses import EnrolmentStatus
@@ -139,6 +148,10 @@ class CandidateThread(BaseModel):
     ) -> tuple[Enrolment | None, str | None]:
         """A recruiter cancels an enrolment (``interventions.cancel_enrolment``)."""
         return interventions.cancel_enrolment(self, event, now)
+
+    def reply(self, event: CandidateReply, now: datetime) -> ReplyResult:
+        """A reply from the candidate in the chat (``conversation.reply``)."""
+        return conversation.reply(self, event, now)
 
     def reenrol(self, event: Reenrol, now: datetime) -> tuple[Enrolment | None, str | None]:
         """A recruiter re-enrols an enrolment (``interventions.reenrol``)."""

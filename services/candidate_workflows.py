@@ -33,6 +33,7 @@ from domain.events import (
     ApplicationRef,
     ApplicationWithdrawn,
     CancelEnrolment,
+    CandidateReply,
     DeliveryReceipt,
     EnrolmentSummary,
     EnrolRequest,
@@ -43,6 +44,7 @@ from domain.events import (
     ModuleProgress,
     ProgressResult,
     Reenrol,
+    ReplyResult,
 )
 from domain.identity import candidate_workflow_id
 from domain.thread import CandidateThread
@@ -196,6 +198,13 @@ class CandidateWorkflows:
         handle = self._handle(candidate_id)
         return await self._existing(
             handle.id, handle.execute_update(CandidateWorkflow.progress, event)
+        )
+
+    async def reply(self, candidate_id: str, event: CandidateReply) -> ReplyResult | None:
+        """A reply from the candidate for their conversation (``None``: no workflow)."""
+        handle = self._handle(candidate_id)
+        return await self._existing(
+            handle.id, handle.execute_update(CandidateWorkflow.reply, event)
         )
 
     async def availability(

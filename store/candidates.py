@@ -14,6 +14,7 @@ from sqlalchemy import Executable, Table, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.addresses import AddressProblem, normalise_phone
 from domain.candidates import CandidateContact
 from store.database import dialect_insert, per_dialect
 from store.schema import CandidateRow
@@ -27,7 +28,15 @@ def _build_upsert(dialect: Dialect) -> Executable:
         index_elements=[_CANDIDATES.c.id],
         set_={
             name: insert.excluded[name]
-            for name in ("name", "phone", "email", "timezone", "updated_at", "erased_at")
+            for name in (
+                "name",
+                "phone",
+                "phone_e164",
+                "email",
+                "timezone",
+                "updated_at",
+                "erased_at",
+            )
         },
         where=_CANDIDATES.c.updated_at <= insert.excluded.updated_at,
     )
@@ -55,6 +64,7 @@ async def save_candidate(
             "timezone": candidate.timezone,
             "updated_at": at,
             "erased_at": erased_at,
+            "phone_e164": phone_e164(candidate.phone),
         },
     )
 
@@ -63,3 +73,25 @@ async def candidate_known(session: AsyncSession, candidate_id: str) -> bool:
     """Whether the read model has a row for the candidate."""
     found = await session.scalar(select(CandidateRow.id).where(CandidateRow.id == candidate_id))
     return found is not None
+
+
+def phone_e164(phone: str | None) -> str | None:
+    """``phone`` as E.164, or ``None`` when there is none or it cannot be read."""
+    if not phone:
+        return None
+    try:
+        return normalise_phone(phone)
+    except AddressProblem:
+        return None
+
+
+async def candidates_with_phone(session: AsyncSession, e164: str) -> list[str]:
+    """The candidates whose number is ``e164``, the most recently updated first (several
+    people may share one number: a family's phone)."""
+    found = await session.scalars(
+        select(CandidateRow.id)
+        .where(CandidateRow.phone_e164 == e164, CandidateRow.erased_at.is_(None))
+        .order_by(CandidateRow.updated_at.desc())
+        .limit(20)
+    )
+    return list(found)

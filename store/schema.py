@@ -103,6 +103,9 @@ class CandidateRow(Base):
     updated_at: Mapped[datetime]
     #: When the candidate's personal data was erased (then name, phone and e-mail are empty).
     erased_at: Mapped[datetime | None]
+    #: ``phone`` as E.164 (``NULL``: none, or unreadable): a reply by SMS or WhatsApp finds the
+    #: candidates who have that number by it.
+    phone_e164: Mapped[str | None] = mapped_column(String(32), index=True)
 
 
 class ApplicationRow(Base):

@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
         ActionResult,
         ApplicationWithdrawn,
         CancelEnrolment,
+        CandidateReply,
         DeliveryReceipt,
         EnrolmentSummary,
         EnrolRequest,
@@ -35,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
         ProgressResult,
         ReadModelResync,
         Reenrol,
+        ReplyResult,
     )
     from domain.identity import candidate_workflow_id
     from domain.metrics import DESCRIPTIONS, TRANSITIONS
@@ -145,6 +147,18 @@ class CandidateWorkflow:
             return ProgressResult(ignored=ignored)
         await self._answer_once_projected([enrolment])
         return ProgressResult(ignored=ignored, enrolment=enrolment.summary())
+
+    @workflow.update
+    async def reply(self, event: CandidateReply) -> ReplyResult:
+        """A reply from the candidate in the chat: the answer their conversation waits on, or
+        a note for the recruiter; answers once the read model shows it."""
+        result = self._thread.reply(event, workflow.now())
+        enrolment = self._thread.enrolments.get(result.enrolment_id or "")
+        if enrolment is None:
+            self._wake()
+            return result
+        await self._answer_once_projected([enrolment])
+        return result
 
     @workflow.update
     async def availability(self, event: InterviewerAvailability) -> list[EnrolmentSummary]:

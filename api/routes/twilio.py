@@ -75,9 +75,11 @@ async def twilio_status(
 async def twilio_inbound(
     message: Annotated[TwilioInboundMessage, Form()], context: ContextDep
 ) -> Response:
-    """An incoming message: STOP-type replies opt the sender out, START-type opt back in.
+    """An incoming message: STOP-type replies opt the sender out, START-type opt back in; any
+    other reply answers the question the sender's conversation waits on (or is kept on the
+    timeline for the recruiter).
 
     Answers with empty TwiML (Twilio itself sends the carrier's opt-out confirmation).
     """
-    await receive_reply(context, message.From, message.Body)
+    await receive_reply(context, message.From, message.Body, message.MessageSid)
     return Response(EMPTY_TWIML, media_type="application/xml")

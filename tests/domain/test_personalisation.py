@@ -66,6 +66,7 @@ def test_the_api_lists_exactly_these_placeholders() -> None:
         "job_name",
         "stage_name",
         "campaign_name",
+        "link",
     }
 
 

@@ -273,7 +273,7 @@ def test_a_closing_message_that_cannot_be_sent_is_noted_and_frees_the_thread(
 
     assert interview.status is S.COMPLETED
     assert interview.seq == seq + 1
-    assert "closing message 2 not sent" in interview.unprojected[-1].detail
+    assert "the closing message not sent" in interview.unprojected[-1].detail
     assert waiting.status is S.SENDING
 
 
