@@ -37,6 +37,7 @@ from workers.demo_company import (
     CAMPAIGNS,
     EVENTS_START,
     JOBS,
+    LINKED_APPLICATION,
     NIGHT_SHIFT,
     SCREENING_MODULES,
     SUPPORT,
@@ -67,6 +68,8 @@ class DemoLoader:
     webhook_secret: str | None
     gate: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(CONCURRENCY))
     clock: int = 0
+    #: The candidates' links the ATS events answered with, by application.
+    links: dict[str, str] = field(default_factory=dict)
 
     async def request(self, method: str, path: str, body: dict[str, Any], signed: bool) -> Any:
         """Send one JSON request (signed if a secret is set), retrying while the stack warms up."""
@@ -122,6 +125,8 @@ class DemoLoader:
         }
         answer = await self.request("POST", "/ats/events", body, signed=True)
         enrolments = answer.get("enrolments") or []
+        if enrolments and enrolments[0].get("link"):
+            self.links[application_id] = str(enrolments[0]["link"])
         return str(enrolments[0]["id"]) if enrolments else None
 
     async def progress(self, enrolment_id: str, module_id: str, event: str) -> None:
@@ -285,8 +290,9 @@ async def load_demo(
     webhook_secret: str | None = None,
     api_key: str | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
-) -> None:
-    """Create the demo company through the HTTP API at ``base_url`` and play its stories.
+) -> str | None:
+    """Create the demo company through the HTTP API at ``base_url`` and play its stories;
+    returns the link of a candidate who has not opened their screening page yet.
 
     Returns once every story has made its calls (a few seconds on the embedded stack); the
     30-second campaign expires on its own afterwards. Safe to run again: campaigns and jobs
@@ -322,3 +328,4 @@ async def load_demo(
     if failures:
         raise DemoFailed(f"{len(failures)} demo stories failed; first: {failures[0]}")
     logger.info("demo company loaded: %d jobs, %d stories", len(JOBS), len(results))
+    return loader.links.get(LINKED_APPLICATION)

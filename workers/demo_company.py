@@ -29,8 +29,46 @@ CAMPAIGNS: dict[str, dict[str, Any]] = {
             "That is everything, thank you! A recruiter will be in touch within two days.",
         ],
         "modules": [
-            {"id": "meet-the-team", "name": "Meet the team", "type": "content"},
-            {"id": "screening-questions", "name": "Screening questions", "type": "question"},
+            {
+                "id": "meet-the-team",
+                "name": "Meet the team",
+                "type": "content",
+                "body": "We are twelve engineers who build the tools **three thousand** "
+                "recruiters use every day.\n\nWhat we care about:\n\n"
+                "- small changes, shipped daily\n- writing things down\n"
+                "- time for deep work\n\nRead more on [our blog](https://example.com/blog).",
+            },
+            {
+                "id": "screening-questions",
+                "name": "Screening questions",
+                "type": "question",
+                "questions": [
+                    {
+                        "id": "years",
+                        "prompt": "How many years have you worked as a backend engineer?",
+                        "answer": "number",
+                    },
+                    {
+                        "id": "languages",
+                        "prompt": "Which languages have you shipped in production?",
+                        "answer": "multi_choice",
+                        "options": ["Python", "Go", "TypeScript", "Rust"],
+                    },
+                    {
+                        "id": "hours",
+                        "prompt": "Can you work at least four hours a day between 09:00 and "
+                        "17:00 London time?",
+                        "answer": "yes_no",
+                        "knockout": ["no"],
+                    },
+                    {
+                        "id": "notes",
+                        "prompt": "Anything you would like us to know?",
+                        "answer": "text",
+                        "required": False,
+                    },
+                ],
+            },
             {"id": "book-a-call", "name": "Book a call", "type": "schedule"},
         ],
         "nudges": {
@@ -218,8 +256,15 @@ NIGHT_SHIFT = [
     ]
 ]
 
+#: The candidate whose link ``--demo`` prints (their screening chat is delivered, unopened).
+LINKED_APPLICATION = "demo-b06"
+
+
 #: How many applications the demo's stories create (``tests/browser/test_demo.py`` counts them).
 APPLICATIONS = 38
+
+
+LINKED = C[6]
 
 
 def description() -> str:
@@ -252,7 +297,13 @@ def description() -> str:
         + f" {len(unreachable)} candidates have numbers no carrier reaches: theirs fail at once. "
         f"The {night['name']} goes to {len(NIGHT_SHIFT)} candidates eight hours apart ("
         + ", ".join(c.timezone for c in NIGHT_SHIFT)
-        + "): at any hour one of them is in their quiet hours, and theirs waits for the morning."
+        + "): at any hour one of them is in their quiet hours, and theirs waits for the morning. "
+        + " ".join(
+            f"The {c['name']} has a page for each candidate: `--demo` prints the link of "
+            f"{LINKED.name}, who has not opened it yet, so you can be the candidate."
+            for c in CAMPAIGNS.values()
+            if c.get("modules") and any("body" in m or "questions" in m for m in c["modules"])
+        )
     )
 
 

@@ -119,7 +119,14 @@ def local_api_url(settings: Settings) -> str:
     return f"http://{host}:{settings.api_port}"
 
 
-def _banner(settings: Settings, server: DevServer, *, demo: bool, admin_key: str | None) -> str:
+def _banner(
+    settings: Settings,
+    server: DevServer,
+    *,
+    demo: bool,
+    admin_key: str | None,
+    link: str | None = None,
+) -> str:
     api = local_api_url(settings)
     database = make_url(settings.database_url).render_as_string(hide_password=True)
     if admin_key is None:
@@ -133,6 +140,7 @@ def _banner(settings: Settings, server: DevServer, *, demo: bool, admin_key: str
         "",
         "Enrolments is running" + (" with the demo company." if demo else "."),
         *access,
+        *([f"  Be a candidate   {link}"] if link else []),
         f"  HTTP API docs    {api}/docs",
         f"  Temporal Web UI  {settings.temporal_ui_url}",
         f"  Temporal gRPC    {server.address} (namespace {server.namespace})",
@@ -184,11 +192,13 @@ async def run_dev(settings: Settings, *, demo: bool) -> int:
             watching = asyncio.create_task(watch_dev_server(server), name="Temporal dev server")
             try:
                 await shutdown.run_unless_stopped(wait_until_serving(http, serving))
+                link = None
                 if demo:
                     print("Loading the demo company...", flush=True)
-                    await shutdown.run_unless_stopped(load_demo_company(settings, admin_key))
+                    link = await shutdown.run_unless_stopped(load_demo_company(settings, admin_key))
                 warn_if_auth_is_off(settings)
-                print(_banner(settings, server, demo=demo, admin_key=admin_key), flush=True)
+                banner = _banner(settings, server, demo=demo, admin_key=admin_key, link=link)
+                print(banner, flush=True)
                 started = True
                 return await run_until_stopped(shutdown, worker, serving, watching)
             finally:
@@ -214,13 +224,14 @@ async def watch_dev_server(server: DevServer) -> None:
     raise StartupError(f"it exited with code {code}; see {server.log_path}")
 
 
-async def load_demo_company(settings: Settings, admin_key: str | None) -> None:
-    """Create the demo company through our own HTTP API, as an ATS would."""
+async def load_demo_company(settings: Settings, admin_key: str | None) -> str | None:
+    """Create the demo company through our own HTTP API, as an ATS would; returns a demo
+    candidate's link."""
     secret = settings.webhook_secret
     try:
         from workers.demo import load_demo
 
-        await load_demo(
+        return await load_demo(
             local_api_url(settings),
             webhook_secret=secret.get_secret_value() if secret is not None else None,
             api_key=admin_key,
@@ -229,3 +240,4 @@ async def load_demo_company(settings: Settings, admin_key: str | None) -> None:
         # The stack is fine without the demo: say why it is missing and keep running.
         logging.getLogger(__name__).exception("loading the demo company failed")
         print(f"{PROGRAM}: warning: the demo company was not loaded: {error}", file=sys.stderr)
+        return None

@@ -99,6 +99,7 @@ async def test_a_candidate_completes_a_campaign_on_their_page(stack: Stack) -> N
     assert started.status_code == 200 and started.json()["status"] == "in_progress"
     body = (await stack.http.get(path_of(link))).text
     assert "<strong>twelve</strong>" in body and "<script>alert" not in body
+    assert len(body.encode()) < 50_000, "a page stays small on a slow network"
 
     done = await stack.http.post(f"{path_of(link)}/modules/meet/complete", json={"answers": {}})
     assert done.json()["current_module_id"] == "questions"
