@@ -25,8 +25,10 @@ from api.candidate.markdown import render_markdown
 from api.candidate.strings import Words, language
 from api.dependencies import ContextDep
 from api.permissions import CANDIDATE_LINK
+from domain.campaigns import Campaign
 from domain.links import token_hash
 from domain.questions import AnswerKind
+from domain.statuses import EnrolmentStatus
 from services.candidate_pages import (
     ENDED,
     OPEN,
@@ -239,3 +241,26 @@ async def _given(
         elif values:
             given[question.id] = values[0]
     return given
+
+
+def preview(request: Request, campaign: Campaign | None, problems: int) -> HTMLResponse:
+    """Every module screen of ``campaign`` as its candidates will see them (the campaign
+    editor's preview), for a sample candidate; or why it cannot show yet."""
+    state = None
+    if campaign is not None:
+        sample = LinkedEnrolment(
+            enrolment_id="preview",
+            candidate_id="preview",
+            first_name="Ada",
+            job_id="preview",
+            job_name="Barista",
+            status=EnrolmentStatus.IN_PROGRESS,
+            status_reason=None,
+            campaign=campaign,
+            expires_at=None,
+            modules={},
+            answers={},
+        )
+        state = state_of(sample)
+    values = {"state": state, "problems": problems, "found": None}
+    return _page(request, "preview.html", values)

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.bodies import CheckedRoute
+from api.candidate.pages import preview as candidate_preview
 from api.dependencies import ContextDep, SessionDep
 from api.pages.campaign_editor import CampaignForm
 from api.pages.forms import FieldErrors, csrf_refused, may_save, render_form
@@ -25,6 +26,7 @@ from api.templating import not_found_page, page_context, templates
 from domain.campaigns import CampaignKind, ModuleType
 from domain.channels import CHANNELS
 from domain.personalisation import PLACEHOLDERS
+from domain.questions import AnswerKind
 from services.configuration import delete_campaign as delete_campaign_definition
 from services.configuration import save_campaign as save_campaign_definition
 from services.errors import Refused
@@ -39,6 +41,15 @@ SAMPLE = {
     "candidate_name": "Ada Lovelace",
     "job_name": "Barista",
     "stage_name": "Screening",
+}
+
+ANSWER_KIND_LABELS = {
+    AnswerKind.CHOICE: "One of the options",
+    AnswerKind.MULTI_CHOICE: "Some of the options",
+    AnswerKind.YES_NO: "Yes or no",
+    AnswerKind.TEXT: "Text",
+    AnswerKind.NUMBER: "A number",
+    AnswerKind.DATE: "A date",
 }
 
 MODULE_TYPE_LABELS = {
@@ -65,6 +76,7 @@ def _render(
         "kinds": [(kind.value, KIND_LABELS[kind]) for kind in CampaignKind],
         "channels": [(kind.value, traits) for kind, traits in CHANNELS.items()],
         "module_types": [(t.value, label) for t, label in MODULE_TYPE_LABELS.items()],
+        "answer_kinds": [(k.value, label) for k, label in ANSWER_KIND_LABELS.items()],
         "placeholders": PLACEHOLDERS,
         "uses": uses,
         "preview": {
@@ -179,3 +191,12 @@ async def delete_campaign(
     ui = page_context(request, context)["ui_url"]
     said = urlencode({"deleted": stored.campaign.name})
     return RedirectResponse(f"{ui}/campaigns?{said}", 303)
+
+
+@router.post("/ui/campaigns/preview", response_class=HTMLResponse, dependencies=[PAGES])
+async def preview_candidate_page(request: Request) -> HTMLResponse:
+    """The candidate's page of the campaign the editor holds (the editor's live preview):
+    changes nothing, so a recruiter may see it too."""
+    form = CampaignForm.posted(await request.form())
+    campaign, errors = form.checked(new=False)
+    return candidate_preview(request, campaign, len(errors))

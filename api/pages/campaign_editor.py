@@ -21,10 +21,15 @@ from api.pages.forms import (
     FieldErrors,
     Posted,
     new_id_problem,
-    row_id,
     validated,
 )
-from domain.campaigns import Campaign, CampaignKind, ModuleType
+from api.pages.module_editor import (
+    ModuleFields,
+    module_definitions,
+    posted_modules,
+)
+from api.pages.module_editor import labels as module_labels
+from domain.campaigns import Campaign, CampaignKind, CampaignMode
 from domain.channels import CHANNELS, ChannelKind
 from domain.durations import format_duration, parse_duration, too_long
 from domain.personalisation import TemplateError, check
@@ -36,14 +41,6 @@ CONTENT_SID_RULE = (
 CHANNEL_NAMES = frozenset(kind.value for kind in ChannelKind)
 NUDGES_GROW = "Nudge offsets must grow: each one later than the one before."
 VARIABLE_RULE = "A variable's name is letters, digits or '_' (Twilio numbers them 1, 2, 3…)."
-
-
-class ModuleFields(BaseModel):
-    """One module as its row in the form shows it."""
-
-    id: str = ""
-    name: str = ""
-    type: str = ModuleType.QUESTION.value
 
 
 class VariableFields(BaseModel):
@@ -64,6 +61,7 @@ class CampaignForm(BaseModel):
     welcome: str = ""
     closings: list[str] = []
     modules: list[ModuleFields] = []
+    mode: str = CampaignMode.LINK.value
     expiry: str = ""
     nudges_after: str = ""
     nudges_message: str = ""
@@ -84,9 +82,8 @@ class CampaignForm(BaseModel):
             subject=campaign.subject or "",
             welcome=campaign.messages[0],
             closings=list(campaign.messages[1:]),
-            modules=[
-                ModuleFields(id=m.id, name=m.name, type=m.type.value) for m in campaign.modules
-            ],
+            modules=[ModuleFields.of(str(n), m) for n, m in enumerate(campaign.modules)],
+            mode=campaign.mode.value,
             expiry=_written(campaign.expiry) if campaign.expiry is not None else "",
             nudges_after=", ".join(_written(d) for d in nudges.after) if nudges else "",
             nudges_message=nudges.message if nudges else "",
@@ -110,12 +107,8 @@ class CampaignForm(BaseModel):
             subject=one("subject"),
             welcome=one("welcome"),
             closings=many("closing"),
-            modules=[
-                ModuleFields(id=i or "", name=n or "", type=t or "")
-                for i, n, t in zip_longest(
-                    many("module_id"), many("module_name"), many("module_type")
-                )
-            ],
+            modules=posted_modules(posted),
+            mode=one("mode") or CampaignMode.LINK.value,
             expiry=one("expiry"),
             nudges_after=one("nudges_after"),
             nudges_message=one("nudges_message"),
@@ -146,7 +139,8 @@ class CampaignForm(BaseModel):
         }
         labels["welcome"] = "Welcome message" if self.multi_module else "Message"
         labels["modules"] = "Modules"
-        labels |= {f"module-{n}": f"Module {n + 1}" for n in range(len(self.modules))}
+        labels["mode"] = "How the candidate answers"
+        labels |= module_labels(self.modules)
         labels |= {f"closing-{n}": f"Closing message {n + 1}" for n in range(len(self.closings))}
         labels |= {
             "expiry": "Time to complete",
@@ -196,22 +190,21 @@ class CampaignForm(BaseModel):
                     where.messages.append(f"closing-{n}")
                     where.texts.append((f"closing-{n}", text))
             body["modules"] = self._modules(where, errors)
+            body["mode"] = self.mode
             self._timing(body, where, errors)
         body["messages"] = messages
         return body, where
 
-    def _modules(self, where: _Where, errors: FieldErrors) -> list[dict[str, str]]:
-        modules: list[dict[str, str]] = []
-        taken: set[str] = set()
-        for n, row in enumerate(self.modules):
-            if not (row.id.strip() or row.name.strip()):
-                continue  # an empty row the page added and nobody filled in
-            module_id = row_id(row.id, row.name, taken, "module")
-            if module_id in taken:
-                errors.add(f"module-{n}", f"Another module has the id '{module_id}': ids differ.")
-            taken.add(module_id)
-            where.modules.append(f"module-{n}")
-            modules.append({"id": module_id, "name": row.name, "type": row.type})
+    def _modules(self, where: _Where, errors: FieldErrors) -> list[dict[str, Any]]:
+        modules, where.modules, where.questions = module_definitions(self.modules, errors)
+        for module, field in zip(modules, where.modules, strict=True):
+            if module.get("body"):
+                where.texts.append((field, module["body"]))
+        where.texts += [
+            (where.questions[(m, q)], question["prompt"])
+            for m, module in enumerate(modules)
+            for q, question in enumerate(module.get("questions", []))
+        ]
         if not modules:
             errors.add("modules", "Add at least one module: the candidate works through them.")
         return modules
@@ -255,6 +248,7 @@ class _Where:
         self.texts: list[tuple[str, str]] = []
         self.messages: list[str] = []
         self.modules: list[str] = []
+        self.questions: dict[tuple[int, int], str] = {}
         self.variables: dict[str, str] = {}
 
     def field_of(self, loc: tuple[int | str, ...]) -> str:
@@ -263,6 +257,8 @@ class _Where:
         if head == "messages" and len(loc) > 1 and isinstance(loc[1], int):
             return self.messages[loc[1]] if loc[1] < len(self.messages) else "welcome"
         if head == "modules" and len(loc) > 1 and isinstance(loc[1], int):
+            if len(loc) > 3 and loc[2] == "questions" and isinstance(loc[3], int):
+                return self.questions.get((loc[1], loc[3]), "modules")
             return self.modules[loc[1]] if loc[1] < len(self.modules) else "modules"
         if head == "nudges":
             return "nudges_message" if "message" in loc else "nudges_after"
@@ -270,7 +266,7 @@ class _Where:
             if len(loc) > 2 and loc[1] == "variables":
                 return self.variables.get(str(loc[2]), "content_sid")
             return "content_sid"
-        if head in ("name", "kind", "channel", "subject", "expiry", "modules", "messages"):
+        if head in ("name", "kind", "channel", "subject", "expiry", "modules", "messages", "mode"):
             return {"messages": "welcome"}.get(str(head), str(head))
         return "definition"
 

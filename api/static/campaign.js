@@ -17,6 +17,15 @@
     const channel = value("channel");
     form.querySelectorAll("[data-kinds]").forEach((node) => { node.hidden = !node.dataset.kinds.split(" ").includes(kind); });
     form.querySelectorAll("[data-channels]").forEach((node) => { node.hidden = !node.dataset.channels.split(" ").includes(channel); });
+    // Inside each module: its content or its questions; inside each question: its options.
+    form.querySelectorAll('[data-rows="module"] > .row-list > [data-row]').forEach((row) => {
+      const type = row.querySelector("[data-module-type]").value;
+      row.querySelectorAll(":scope > [data-module-types]").forEach((node) => { node.hidden = !node.dataset.moduleTypes.split(" ").includes(type); });
+    });
+    form.querySelectorAll('[data-rows="question"] [data-row]').forEach((row) => {
+      const kind = row.querySelector('[name="question_answer"]').value;
+      row.querySelectorAll("[data-answer-kinds]").forEach((node) => { node.hidden = !node.dataset.answerKinds.split(" ").includes(kind); });
+    });
   }
 
   function personalised(text) {
@@ -88,12 +97,37 @@
     preview.replaceChildren(...parts);
   }
 
+  // The candidate's page, rendered by the server from what the form holds now (a read-only
+  // form's fields too: a disabled fieldset's fields are not in FormData).
+  const pagePreview = document.getElementById("page-preview");
+  let previewTimer = null;
+  function fields() {
+    const data = new URLSearchParams();
+    for (const node of form.elements) {
+      if (!node.name || node.type === "submit" || ((node.type === "checkbox" || node.type === "radio") && !node.checked)) continue;
+      data.append(node.name, node.value);
+    }
+    return data;
+  }
+  async function refreshPage() {
+    if (!pagePreview || value("kind") !== "multi_module") return;
+    const response = await fetch(pagePreview.dataset.url, { method: "POST", body: fields(), credentials: "same-origin" });
+    if (response.ok) pagePreview.srcdoc = await response.text();
+  }
+  function schedulePage() {
+    clearTimeout(previewTimer);
+    previewTimer = setTimeout(() => refreshPage().catch(() => {}), 400);
+  }
+  form.addEventListener("input", schedulePage);
+  form.addEventListener("change", schedulePage);
+  form.addEventListener("rows-changed", schedulePage);
+
   form.addEventListener("focusin", (event) => {
     if (event.target.matches("[data-text]")) focused = event.target;
   });
   form.addEventListener("input", update);
   form.addEventListener("change", () => { showFields(); update(); });
-  form.addEventListener("rows-changed", update);
+  form.addEventListener("rows-changed", () => { showFields(); update(); });
   document.getElementById("placeholders").addEventListener("click", (event) => {
     const name = event.target.dataset && event.target.dataset.placeholder;
     if (!name || !focused) return;
@@ -105,4 +139,5 @@
   });
   showFields();
   update();
+  schedulePage();
 })();

@@ -29,6 +29,12 @@
     row.querySelectorAll("[data-row-key-of]").forEach((node) => {
       node.value = key ? key.value : "";
     });
+    // A row inside another row's box (a module's question) names that row by its key.
+    const owner = box.closest("[data-row]");
+    const ownerKey = owner ? owner.querySelector("[data-row-key]") : null;
+    row.querySelectorAll("[data-parent-key]").forEach((node) => {
+      node.value = ownerKey ? ownerKey.value : "";
+    });
     box.querySelector(":scope > .row-list").append(row);
     renumber(box);
     const first = row.querySelector("input:not([type=hidden]), textarea, select");

@@ -293,3 +293,55 @@ async def test_recruiters_read_the_editors_and_are_told_why_they_cannot_save(
             assert 'type="submit"' not in page
         refused = await recruiter.post("/ui/campaigns", data=campaign_form(campaign_id))
         assert refused.status_code == 403
+
+
+async def test_module_content_and_questions_are_edited_in_rows(stack: Stack) -> None:
+    campaign_id = stack.id("content")
+    form = campaign_form(
+        campaign_id,
+        mode="conversational",
+        module_key=["m1", "m2"],
+        module_id=["", ""],
+        module_name=["Meet us", "Questions"],
+        module_type=["content", "question"],
+        module_body=["We are **twelve**.", "typed before switching: not saved"],
+        module_video=["https://video.example/1", ""],
+        question_module=["m2", "m2", "m2"],
+        question_id=["", "", ""],
+        question_prompt=["Which shift?", "Right to work?", ""],
+        question_answer=["choice", "yes_no", "text"],
+        question_options=["Mornings\nNights", "", ""],
+        question_required=["required", "optional", "required"],
+        question_knockout=["", "No", ""],
+    )
+    answer = await stack.http.post("/ui/campaigns", data=form)
+    assert answer.status_code == 303, problems(answer.text)
+    stored = (await stack.http.get(f"/campaigns/{campaign_id}")).json()
+    assert stored["mode"] == "conversational"
+    meet, questions = stored["modules"]
+    assert (meet["body"], meet["video_url"], meet["questions"]) == (
+        "We are **twelve**.",
+        "https://video.example/1",
+        [],
+    )
+    assert questions["body"] is None
+    assert [
+        (q["id"], q["answer"], q["options"], q["required"], q["knockout"])
+        for q in questions["questions"]
+    ] == [
+        ("which-shift", "choice", ["Mornings", "Nights"], True, []),
+        ("right-to-work", "yes_no", [], False, ["no"]),
+    ]
+    page = (await stack.http.get(f"/ui/campaigns/{campaign_id}")).text
+    assert "We are **twelve**." in page and "Right to work?" in page
+
+    bad = dict(
+        form, question_options=["Only one", "", ""], question_knockout=["Weekends", "No", ""]
+    )
+    refused = await stack.http.post("/ui/campaigns", data=bad)
+    assert refused.status_code == 422
+    assert problems(refused.text)["question-1-0"] == ["A choice question has at least two options."]
+
+    preview = await stack.http.post("/ui/campaigns/preview", data=form)
+    assert preview.status_code == 200
+    assert "<strong>twelve</strong>" in preview.text and "Which shift?" in preview.text

@@ -43,9 +43,9 @@ async def test_build_a_campaign_from_rows_save_it_and_watch_an_enrolment_complet
     await expect(page.locator("#preview article").first).to_contain_text("Hi Ada")
 
     # Modules are rows: add three, move the last up, remove the first.
-    modules = modules_box.locator("[data-row]")
+    modules = modules_box.locator(":scope > .row-list > [data-row]")
     for name in ("Intro", "Availability", "Right to work"):
-        await modules_box.locator("[data-row-add]").click()
+        await modules_box.locator(":scope > [data-row-add]").click()
         await modules.last.locator('[name="module_name"]').fill(name)
     await modules.nth(2).locator("[data-row-up]").click()
     await modules.first.locator("[data-row-remove]").click()
@@ -53,6 +53,18 @@ async def test_build_a_campaign_from_rows_save_it_and_watch_an_enrolment_complet
     await expect(page.locator("#preview .preview-step").first).to_have_text(
         "Module 1: Right to work · Questions"
     )
+    # A module's content by its type: questions are rows of their own, inside it.
+    first = modules.first
+    await first.locator('[name="module_body"]').wait_for(state="hidden")
+    await first.locator('[data-rows="question"] [data-row-add]').click()
+    question = first.locator('[data-rows="question"] [data-row]').last
+    await question.locator('[name="question_prompt"]').fill("Right to work here?")
+    await question.locator('[name="question_answer"]').select_option("yes_no")
+    await expect(question.locator('[name="question_options"]')).to_be_hidden()
+    await question.locator('[name="question_knockout"]').fill("no")
+    await expect(
+        page.frame_locator("#page-preview").locator("legend").first
+    ).to_contain_text("Right to work here?", timeout=5_000)
     closings = page.locator('[data-rows="closing"]')
     await closings.locator("[data-row-add]").click()
     await closings.locator('[name="closing"]').fill("Thanks {first_name}, bye {nope}")
@@ -80,6 +92,7 @@ async def test_build_a_campaign_from_rows_save_it_and_watch_an_enrolment_complet
     await expect(page.locator(f'tr[data-campaign-id="{campaign_id}"]')).to_be_visible()
     stored = await api(live_stack, "GET", f"/campaigns/{campaign_id}")
     assert [m["id"] for m in stored["modules"]] == ["right-to-work", "availability"]
+    assert stored["modules"][0]["questions"][0]["knockout"] == ["no"]
     assert (stored["expiry"], stored["nudges"]["after"]) == ("P3D", ["PT2H", "P1D"])
 
     job = f"ui-job-{uuid.uuid4().hex[:6]}"
