@@ -62,9 +62,9 @@ async def test_build_a_campaign_from_rows_save_it_and_watch_an_enrolment_complet
     await question.locator('[name="question_answer"]').select_option("yes_no")
     await expect(question.locator('[name="question_options"]')).to_be_hidden()
     await question.locator('[name="question_knockout"]').fill("no")
-    await expect(
-        page.frame_locator("#page-preview").locator("legend").first
-    ).to_contain_text("Right to work here?", timeout=5_000)
+    await expect(page.frame_locator("#page-preview").locator("legend").first).to_contain_text(
+        "Right to work here?", timeout=5_000
+    )
     closings = page.locator('[data-rows="closing"]')
     await closings.locator("[data-row-add]").click()
     await closings.locator('[name="closing"]').fill("Thanks {first_name}, bye {nope}")
