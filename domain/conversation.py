@@ -152,7 +152,8 @@ def _answer(thread: CandidateThread, enrolment: Enrolment, text: str, now: datet
     if value is not None:
         talk.answers[question.id] = value
     talk.question, talk.attempts, talk.waiting = talk.question + 1, 0, False
-    if talk.question >= len(module.questions):
+    knocked_out = value is not None and question.knocks_out(value)
+    if talk.question >= len(module.questions) or knocked_out:
         _progress(thread, enrolment, module, ProgressEvent.COMPLETED, now, dict(talk.answers))
     advance(thread, enrolment, now)
     return ReplyResult(outcome="answered", enrolment_id=enrolment.id)

@@ -92,6 +92,10 @@ def _answers_of(
     if event.event is not ProgressEvent.COMPLETED or not module.questions:
         return [], f"answers go with the completion of a question module, not {event.event}"
     read, problems = read_answers(module.questions, dict(event.answers))
+    if any(q.knocks_out(read[q.id]) for q in module.questions if q.id in read):
+        # A knockout ends the campaign: the questions after it need no answer (the chat
+        # stops asking once it is given).
+        problems = {q: p for q, p in problems.items() if p.code != "required"}
     if problems:
         return [], "answers that do not fit: " + ", ".join(sorted(problems))
     return [

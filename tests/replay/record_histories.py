@@ -19,9 +19,14 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from domain.campaigns import Nudges, WhatsAppTemplate
+from domain.campaigns import CampaignMode, Nudges, WhatsAppTemplate
 from domain.candidates import CandidateContact
-from domain.events import ApplicationRef, ApplicationWithdrawn, InterviewerAvailability
+from domain.events import (
+    ApplicationRef,
+    ApplicationWithdrawn,
+    CandidateReply,
+    InterviewerAvailability,
+)
 from domain.statuses import EnrolmentStatus as S
 from domain.timing import QuietHours
 from tests.fixtures.temporal import installed_binary, register_search_attributes
@@ -32,6 +37,7 @@ from tests.workflows.conftest import (
     candidate_factory,
     multi_module,
 )
+from tests.workflows.test_answers import completed, questions
 from tests.workflows.test_lifecycle import progress
 
 HISTORIES = Path(__file__).parent / "histories"
@@ -184,6 +190,21 @@ async def withdrawals_settle_then_the_queue_moves(c: CandidateUnderTest) -> None
     await c.wait_status(b.id, S.DELIVERED)
 
 
+async def answers_on_the_page(c: CandidateUnderTest) -> None:
+    [e] = (await c.enter_stage(questions())).enrolments
+    await c.wait_status(e.id, S.DELIVERED)
+    await c.progress(completed(e.id, {"work": "yes", "years": 3}))
+    await c.wait_status(e.id, S.COMPLETED)
+
+
+async def conversation_knocked_out(c: CandidateUnderTest) -> None:
+    [e] = (await c.enter_stage(questions(mode=CampaignMode.CONVERSATIONAL))).enrolments
+    await c.wait_status(e.id, S.IN_PROGRESS)
+    await c.reply(CandidateReply(event_id=f"{c.contact.id}-r1", text="maybe"))
+    await c.reply(CandidateReply(event_id=f"{c.contact.id}-r2", text="No."))
+    await c.wait_status(e.id, S.COMPLETED)
+
+
 STORIES: dict[str, tuple[Story, str | None]] = {
     "blast_delivered": (blast_delivered, VALID_PHONE),
     "campaign_completed_then_queued_blast": (campaign_completed_then_queued_blast, VALID_PHONE),
@@ -211,6 +232,9 @@ STORIES: dict[str, tuple[Story, str | None]] = {
         withdrawals_settle_then_the_queue_moves,
         VALID_PHONE,
     ),
+    # Issue 22: answers on the candidate's page; a conversation asking again, then knocked out.
+    "answers_on_the_page": (answers_on_the_page, VALID_PHONE),
+    "conversation_knocked_out": (conversation_knocked_out, VALID_PHONE),
 }
 #: The application ``CandidateUnderTest.enter_stage`` enrols first, by default.
 FIRST_APPLICATION = ApplicationRef(id="app-1", job_id="job-1", stage_id="screen")

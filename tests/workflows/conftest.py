@@ -38,12 +38,14 @@ from domain.enrolments import Enrolment, StatusReason, TimelineEntry
 from domain.events import (
     ApplicationRef,
     ApplicationWithdrawn,
+    CandidateReply,
     EnrolmentSummary,
     EnrolRequest,
     EnrolResult,
     InterviewerAvailability,
     ModuleProgress,
     ProgressResult,
+    ReplyResult,
 )
 from domain.identity import candidate_workflow_id
 from domain.messages import OutboundMessage
@@ -202,6 +204,10 @@ class CandidateUnderTest:
     async def progress(self, event: ModuleProgress) -> ProgressResult:
         """Module progress as the API sends it: an update answered once projected."""
         return await self.handle.execute_update(CandidateWorkflow.progress, event)
+
+    async def reply(self, event: CandidateReply) -> ReplyResult:
+        """A reply in the chat, as the API sends it."""
+        return await self.handle.execute_update(CandidateWorkflow.reply, event)
 
     async def availability(self, event: InterviewerAvailability) -> list[EnrolmentSummary]:
         """Interviewer availability as the API sends it."""
