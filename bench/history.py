@@ -20,9 +20,11 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from domain.campaigns import Nudges
+from domain.campaigns import Campaign, CampaignMode, CampaignModule, ModuleType, Nudges
 from domain.candidates import CandidateContact
-from domain.events import ApplicationRef
+from domain.channels import ChannelKind
+from domain.events import ApplicationRef, CandidateReply, ModuleProgress, ProgressEvent
+from domain.questions import AnswerKind, Question
 from domain.statuses import EnrolmentStatus as S
 from domain.timing import QuietHours
 from tests.fixtures.temporal import installed_binary, register_search_attributes
@@ -59,12 +61,63 @@ async def two_nudges_then_completed(c: CandidateUnderTest) -> None:
     await c.wait_for(lambda t: not t.pending_sends)
 
 
+def five_questions(mode: CampaignMode) -> Campaign:
+    """One question module of five questions (yes/no, a choice, a number, a date, text)."""
+    asked = [
+        Question(id="work", prompt="Right to work?", answer=AnswerKind.YES_NO),
+        Question(id="shift", prompt="Shift?", answer=AnswerKind.CHOICE, options=["Day", "Night"]),
+        Question(id="years", prompt="Years?", answer=AnswerKind.NUMBER),
+        Question(id="start", prompt="Start date?", answer=AnswerKind.DATE),
+        Question(id="note", prompt="Anything else?", answer=AnswerKind.TEXT),
+    ]
+    return multi_module(modules=1).model_copy(
+        update={
+            "channel": ChannelKind.SMS,
+            "mode": mode,
+            "modules": [
+                CampaignModule(id="qs", name="Questions", type=ModuleType.QUESTION, questions=asked)
+            ],
+        }
+    )
+
+
+REPLIES = ["yes", "2", "3", "2027-03-14", "Nothing, thanks"]
+
+
+async def five_questions_by_reply(c: CandidateUnderTest) -> None:
+    [e] = (await c.enter_stage(five_questions(CampaignMode.CONVERSATIONAL))).enrolments
+    await c.wait_status(e.id, S.IN_PROGRESS)
+    for n, text in enumerate(REPLIES):
+        await c.reply(CandidateReply(event_id=f"r{n}", text=text))
+    await c.wait_status(e.id, S.COMPLETED)
+    await c.wait_for(lambda t: not t.pending_sends)
+
+
+async def five_questions_on_the_page(c: CandidateUnderTest) -> None:
+    [e] = (await c.enter_stage(five_questions(CampaignMode.LINK))).enrolments
+    await c.wait_status(e.id, S.DELIVERED)
+    for event in ("started", "completed"):
+        answers = dict(zip(["work", "shift", "years", "start", "note"], REPLIES, strict=True))
+        await c.progress(
+            ModuleProgress(
+                event_id=f"page-{event}",
+                enrolment_id=e.id,
+                module_id="qs",
+                event=ProgressEvent(event),
+                answers=answers if event == "completed" else {},
+            )
+        )
+    await c.wait_status(e.id, S.COMPLETED)
+
+
 STORIES: dict[str, Callable[[CandidateUnderTest], Awaitable[None]]] = {
     "blast, new candidate": a_blast,
     "one module, four nudges (2 h, 24 h, 48 h, 96 h), then expiry at 7 days": (
         four_nudges_then_expiry
     ),
     "one module, two nudges, completed, closing message": two_nudges_then_completed,
+    "five questions answered on the page (start, complete)": five_questions_on_the_page,
+    "five questions answered by reply (conversational)": five_questions_by_reply,
 }
 
 

@@ -63,6 +63,11 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/ui/jobs/{job_id}"): {A, R},
     ("GET", "/ui/jobs/{job_id}/counts"): {A, R},
     ("GET", "/ui/counts"): {A, R},
+    # The candidate's pages: the token in the path is the key (a drawn one finds nobody: 404).
+    ("GET", "/c/{token}"): PUBLIC,
+    ("GET", "/c/{token}/state"): PUBLIC,
+    ("POST", "/c/{token}/modules/{module_id}/start"): PUBLIC,
+    ("POST", "/c/{token}/modules/{module_id}/complete"): PUBLIC,
 }
 #: Pages outside the OpenAPI description.
 OTHER_PUBLIC = [("GET", "/docs"), ("GET", "/openapi.json"), ("GET", "/ui/sign-in")]

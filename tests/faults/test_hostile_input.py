@@ -74,6 +74,9 @@ WRITE_ROUTES = {
     ("DELETE", "/candidates/{candidate_id}"): {404, 405, 413, 422},
     # No campaign has a drawn id either: nothing to delete.
     ("DELETE", "/campaigns/{campaign_id}"): {404, 405, 413, 422},
+    # No link has a drawn token: the candidate's pages find nobody.
+    ("POST", "/c/{token}/modules/{module_id}/start"): {404, 405, 413, 429},
+    ("POST", "/c/{token}/modules/{module_id}/complete"): {400, 404, 405, 413, 422, 429},
     # Drawn ids name no enrolment: 404 (or 4xx for a body the route refuses first).
     ("POST", "/enrolments/{enrolment_id}/cancel"): {404, 405, 413, 415, 422},
     ("POST", "/enrolments/{enrolment_id}/reenrol"): {400, 404, 405, 413, 415, 422},
@@ -343,6 +346,8 @@ async def configure_something_to_protect(stack: Stack) -> dict[tuple[str, str], 
         ("POST", "/codec/encode"): {"payloads": []},
         ("DELETE", "/candidates/{candidate_id}"): {},
         ("DELETE", "/campaigns/{campaign_id}"): {},
+        ("POST", "/c/{token}/modules/{module_id}/start"): {},
+        ("POST", "/c/{token}/modules/{module_id}/complete"): {"answers": {"q": "yes"}},
         ("POST", "/enrolments/{enrolment_id}/cancel"): {},
         ("POST", "/enrolments/{enrolment_id}/reenrol"): {"phone": "+14155550123"},
     }
@@ -375,6 +380,8 @@ def campaign_against(
         assert response.status_code in allowed, (request[:2], request[3], response.text[:300])
         if response.status_code == 200:
             return
+        if template.startswith("/c/") and response.headers["content-type"].startswith("text/"):
+            return  # the candidate's forms answer as pages (a body that is not JSON is a form)
         error = response.json()["error"]
         assert error["code"] and error["message"], response.text[:300]
 
@@ -437,6 +444,8 @@ async def test_hostile_requests_get_a_4xx_change_nothing_and_the_service_stays_u
             must = {413, 422} if "codec" not in route else {400, 413, 422}
         elif route.startswith("DELETE"):
             must = {404, 413, 422}  # no body to read: the size, then the id
+        elif route.startswith("POST /c/"):
+            must = {404, 413}  # the token is the key: no drawn one opens a page
         elif route.endswith("/cancel"):
             must = {404, 413}
         elif route.endswith("/reenrol"):
