@@ -62,7 +62,7 @@ from config.private_files import kept_secret
 from config.settings import Settings
 from services.candidate_workflows import CandidateWorkflows
 from store.access import ApiKeys
-from store.database import create_engine, session_factory
+from store.database import create_engine, create_read_engine, session_factory
 
 DESCRIPTION = """\
 The HTTP edge of the campaign-enrolment engine: configure campaigns and jobs, feed ATS events
@@ -123,12 +123,15 @@ def create_app(settings: Settings, client: Client, *, engine: AsyncEngine | None
         webhook_key(settings.webhook_secret.get_secret_value())
     owns_engine = engine is None
     database = engine if engine is not None else create_engine(settings.database_url)
+    reader = create_read_engine(database.url)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
             yield
         finally:
+            if reader is not None:
+                await reader.dispose()
             if owns_engine:
                 await database.dispose()
 
@@ -140,7 +143,7 @@ def create_app(settings: Settings, client: Client, *, engine: AsyncEngine | None
         docs_url=None,  # served by api.docs, without a CDN
         redoc_url=None,
     )
-    app.state.context = _context(settings, client, database)
+    app.state.context = _context(settings, client, database, reader)
     install_error_handlers(app)
     app.add_exception_handler(StarletteHTTPException, not_found.page_or_error)
     app.add_middleware(RequestLimits, max_bytes=MAX_BODY_BYTES)
@@ -159,13 +162,16 @@ def create_app(settings: Settings, client: Client, *, engine: AsyncEngine | None
     return app
 
 
-def _context(settings: Settings, client: Client, database: AsyncEngine) -> ApiContext:
+def _context(
+    settings: Settings, client: Client, database: AsyncEngine, reader: AsyncEngine | None
+) -> ApiContext:
     """What every request shares, built once."""
     return ApiContext(
         settings=settings,
         client=client,
         engine=database,
         sessions=session_factory(database),
+        reads=session_factory(reader or database),
         workflows=CandidateWorkflows(
             client,
             task_queue=settings.task_queue,

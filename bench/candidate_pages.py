@@ -2,24 +2,33 @@
 
 On one stack (``dev`` by default: the embedded product, as a newcomer runs it), 500 candidates
 are enrolled in a link-mode campaign of five question modules (one question each) through
-``POST /ats/events/batch`` and delivered; then all of them go through their pages at once, as
-phones would: the page, Start, then each module's form (answer, the next screen), to the
-thank-you page. Every page request is timed by the bench (client side) and by the API's own
+``POST /ats/events/batch`` and delivered; then all of them go through their pages at once, each
+on a phone of their own: the page, Start, then each module's form (answer, the next screen), to
+the thank-you page. A person reads and answers between screens: each waits ``--think`` seconds
+on average (uniformly 0.5x to 1.5x), 15 s by default (a question read and answered on a phone),
+and opens the link at a random moment of the first such wait.
+
+Every page request is timed by the bench (client side) and by the API's own
 ``enrolments_http_request_seconds`` histogram (server side, read from ``GET /metrics`` before
-and after). A completing form answers once the read model shows the change, so its time is the
-answer-to-status latency.
+and after). A form answers once the read model shows its change, so a completion's time is the
+answer-to-status latency. Each candidate makes six workflow updates (Start and five answers);
+the bench prints how many a second the run asked of Temporal: past the dev server's ceiling on
+this machine (about 23 a second, README "Benchmarks") answers queue, and every process on the
+two cores slows with them (``--think 10`` shows it).
 
 Target (issue 22): candidate pages (``GET /c/{token}``) under 100 ms p95 server-side at that
 load.
 
     python -m bench.candidate_pages                      # 500 candidates
     python -m bench.candidate_pages --candidates 100     # a quick look
+    python -m bench.candidate_pages --stack split        # API, worker, Temporal apart
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import random
 import re
 import time
 from collections import defaultdict
@@ -33,6 +42,12 @@ from bench.measure import exit_with_verdict, load_average, machine, percentile, 
 from bench.stack import BenchStack, run_id, stack_parser
 
 TARGET_PAGE_P95_S = 0.100
+#: What each kind of request is, as the figures name it (times seen by the phone).
+LABELS = {
+    "page": "page (client)",
+    "start": "Start (client)",
+    "complete": "answer to status (client)",
+}
 QUESTIONS = [
     ("work", "Do you have the right to work here?", "yes_no", [], "yes"),
     ("shift", "Which shift suits you?", "choice", ["Mornings", "Nights"], "Nights"),
@@ -111,27 +126,38 @@ class Timings:
         return response
 
 
-async def candidate(http: httpx.AsyncClient, link: str, timings: Timings) -> None:
-    """One candidate, from the link to the thank-you page."""
+async def candidate(
+    api_url: str, link: str, timings: Timings, think: float, rng: random.Random
+) -> None:
+    """One candidate, from the link to the thank-you page, ``think`` seconds a screen, on a
+    phone of their own (a client of one connection, without the bench's key)."""
+
+    def reads() -> Awaitable[None]:
+        return asyncio.sleep(think * rng.uniform(0.5, 1.5))
+
     path = link[link.index("/c/") :]
     form = {"Content-Type": "application/x-www-form-urlencoded"}
-    await timings.timed("page", http.get(path))
-    await timings.timed("start", http.post(f"{path}/modules/m-work/start", headers=form))
-    for qid, _, _, _, value in QUESTIONS:
-        await timings.timed("page", http.get(path))
-        await timings.timed(
-            "complete",
-            http.post(f"{path}/modules/m-{qid}/complete", content=f"q.{qid}={value}", headers=form),
-        )
-    page = await timings.timed("page", http.get(path))
+    await asyncio.sleep(think * rng.random())
+    async with http_client(api_url, 1, as_admin=False) as phone:
+        await timings.timed("page", phone.get(path))
+        await reads()
+        await timings.timed("start", phone.post(f"{path}/modules/m-work/start", headers=form))
+        for qid, _, _, _, value in QUESTIONS:
+            await timings.timed("page", phone.get(path))
+            await reads()
+            answer = f"q.{qid}={value}"
+            complete = f"{path}/modules/m-{qid}/complete"
+            await timings.timed("complete", phone.post(complete, content=answer, headers=form))
+        page = await timings.timed("page", phone.get(path))
     if 'data-kind="thanks"' not in page.text:
         raise RuntimeError(f"{path} did not end on the thank-you page")
 
 
 async def server_seconds(http: httpx.AsyncClient) -> dict[str, list[tuple[float, float]]]:
-    """The API's request histogram per route: ``[(bucket bound, cumulative count)]``."""
+    """The API's request histogram per route: ``[(bucket bound, cumulative count)]``, summed
+    over the series a route has (one per other label: a status, the process)."""
     text = (await http.get("/metrics")).text
-    found: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    summed: dict[str, dict[float, float]] = defaultdict(lambda: defaultdict(float))
     for line in text.splitlines():
         match = re.match(r"\S*http_request_seconds_bucket\{(.*)\} (\S+)", line)
         if match is None:
@@ -139,8 +165,8 @@ async def server_seconds(http: httpx.AsyncClient) -> dict[str, list[tuple[float,
         labels = dict(re.findall(r'(\w+)="([^"]*)"', match.group(1)))
         route = f"{labels.get('method', '')} {labels.get('route', '')}"
         bound = float("inf") if labels.get("le") == "+Inf" else float(labels.get("le", "inf"))
-        found[route].append((bound, float(match.group(2))))
-    return found
+        summed[route][bound] += float(match.group(2))
+    return {route: sorted(counts.items()) for route, counts in summed.items()}
 
 
 def histogram_p95(before: list[tuple[float, float]], after: list[tuple[float, float]]) -> float:
@@ -157,7 +183,7 @@ def histogram_p95(before: list[tuple[float, float]], after: list[tuple[float, fl
 async def measure(args: argparse.Namespace) -> bool:
     async with (
         BenchStack(args.stack, keep=args.keep) as stack,
-        http_client(stack.api_url, args.concurrency) as http,
+        http_client(stack.api_url, 8) as http,
     ):
         job_id = f"bench-pages-{run_id()}"
         await http.put(f"/campaigns/{job_id}", json=campaign())
@@ -167,15 +193,24 @@ async def measure(args: argparse.Namespace) -> bool:
         await delivered(http, job_id, args.candidates)
         before = await server_seconds(http)
         timings = Timings()
+        rng = random.Random(22)
         began = time.monotonic()
-        await asyncio.gather(*(candidate(http, link, timings) for link in links))
+        await asyncio.gather(
+            *(candidate(stack.api_url, link, timings, args.think, rng) for link in links)
+        )
         took = time.monotonic() - began
         after = await server_seconds(http)
     print(f"machine: {machine()}; load average {load_average()}")
-    print(f"{args.candidates} candidates through 5 question pages each in {took:.1f} s")
+    requests = sum(len(values) for values in timings.by_kind.values())
+    updates = len(timings.by_kind["start"]) + len(timings.by_kind["complete"])
+    print(
+        f"{args.candidates} candidates through 5 question pages each in {took:.1f} s "
+        f"({args.think:g} s a screen): {requests / took:.0f} requests/s, "
+        f"{updates / took:.0f} workflow updates/s"
+    )
     for kind, values in sorted(timings.by_kind.items()):
-        p50, p95, p99 = (percentile(values, q) * 1000 for q in (0.5, 0.95, 0.99))
-        print(f"  {kind:8s} (client) p50 {p50:.0f} ms, p95 {p95:.0f} ms, p99 {p99:.0f} ms")
+        p50, p95, p99 = (percentile(values, q) * 1000 for q in (50, 95, 99))
+        print(f"  {LABELS[kind]:30s} p50 {p50:.0f} ms, p95 {p95:.0f} ms, p99 {p99:.0f} ms")
     page = "GET /c/{token}"
     page_p95 = histogram_p95(before.get(page, []), after.get(page, []))
     print(f"  GET /c/{{token}} server-side p95 <= {page_p95 * 1000:.0f} ms (histogram bucket)")
@@ -188,7 +223,7 @@ async def measure(args: argparse.Namespace) -> bool:
 def main() -> None:
     parser = stack_parser(__name__, __doc__)
     parser.add_argument("--candidates", type=int, default=500)
-    parser.add_argument("--concurrency", type=int, default=64, help="requests in flight")
+    parser.add_argument("--think", type=float, default=15.0, help="seconds a screen, on average")
     exit_with_verdict(measure(parser.parse_args()))
 
 

@@ -97,7 +97,8 @@ async def five_questions_on_the_page(c: CandidateUnderTest) -> None:
     [e] = (await c.enter_stage(five_questions(CampaignMode.LINK))).enrolments
     await c.wait_status(e.id, S.DELIVERED)
     for event in ("started", "completed"):
-        answers = dict(zip(["work", "shift", "years", "start", "note"], REPLIES, strict=True))
+        answers = {"work": "yes", "shift": "Night", "years": 3, "start": "2027-03-14"}
+        answers["note"] = "Nothing, thanks"
         await c.progress(
             ModuleProgress(
                 event_id=f"page-{event}",

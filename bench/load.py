@@ -202,13 +202,19 @@ async def post_all(
     return results
 
 
-def http_client(api_url: str, concurrency: int) -> httpx.AsyncClient:
-    """An HTTP client for the API with room for ``concurrency`` requests in flight."""
+def http_client(api_url: str, concurrency: int, *, as_admin: bool = True) -> httpx.AsyncClient:
+    """An HTTP client for the API with room for ``concurrency`` requests in flight (as the
+    bench's admin, or as nobody: a candidate's phone). An idle connection is dropped after
+    2 s, before the server's keep-alive (uvicorn's 5 s) closes it under a request."""
     return httpx.AsyncClient(
         base_url=api_url,
         timeout=httpx.Timeout(120.0),
-        limits=httpx.Limits(max_connections=concurrency + 8, max_keepalive_connections=concurrency),
-        headers=BENCH_HEADERS,
+        limits=httpx.Limits(
+            max_connections=concurrency + 8,
+            max_keepalive_connections=concurrency,
+            keepalive_expiry=2.0,
+        ),
+        headers=BENCH_HEADERS if as_admin else None,
     )
 
 

@@ -113,6 +113,9 @@ class ModuleProgress(BaseModel):
     event: ProgressEvent
     #: A question module's answers, as given (read again by the workflow before it keeps them).
     answers: dict[str, AnswerValue] = {}
+    #: With a completion: the module the candidate lands on next (the page moves them on),
+    #: started in the same step.
+    opens: Identifier | None = None
 
 
 class CandidateReply(BaseModel):

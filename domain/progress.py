@@ -78,7 +78,19 @@ def record_progress(thread: CandidateThread, event: ModuleProgress, now: datetim
         thread.release(enrolment, now)
     elif enrolment.conversation is not None and not event.event_id.startswith("chat-"):
         conversation.advance(thread, enrolment, now)  # the webhook or the page moved it on
+    else:
+        _open(enrolment, event, now)
     return None
+
+
+def _open(enrolment: Enrolment, event: ModuleProgress, now: datetime) -> None:
+    """Start the module a completion ``opens`` (the candidate's page moved them on to it)."""
+    if event.event is not ProgressEvent.COMPLETED:
+        return
+    following = next((m for m in enrolment.campaign.modules if m.id == event.opens), None)
+    if following is not None and following.id not in enrolment.modules:
+        enrolment.modules[following.id] = ProgressEvent.STARTED
+        enrolment.note(now, f"module {following.name!r} {ProgressEvent.STARTED}")
 
 
 def _answers_of(

@@ -101,28 +101,42 @@ async def linked(context: Context, token: str) -> LinkedEnrolment:
     token no link has (never made, revoked, or the candidate erased)."""
     if not 16 <= len(token) <= 64:
         raise Refused(404, "link_not_found", "no such link")
-    async with context.sessions() as session:
+    async with context.reads() as session:
         found = await linked_enrolment(session, token_hash(token))
     if found is None:
         raise Refused(404, "link_not_found", "no such link")
     return found
 
 
-async def start_module(context: Context, token: str, module_id: str) -> LinkedEnrolment:
-    """The candidate opened a module (the first start moves the enrolment ``in_progress``)."""
-    found = await linked(context, token)
+async def start_module(
+    context: Context, token: str, module_id: str, found: LinkedEnrolment | None = None
+) -> None:
+    """The candidate opened a module (the first start moves the enrolment ``in_progress``);
+    ``found``: the enrolment as just read."""
+    found = found or await linked(context, token)
     module = _open_module(found, module_id)
     await _progress(context, found, module, ProgressEvent.STARTED, {})
-    return await linked(context, token)
+
+
+def next_module(found: LinkedEnrolment, completed: str) -> str | None:
+    """The module to open after ``completed``: the first after it not completed yet."""
+    ids = [m.id for m in found.campaign.modules]
+    after = ids[ids.index(completed) + 1 :] if completed in ids else []
+    return next((m for m in after if not found.modules.get(m)), None)
 
 
 async def complete_module(
-    context: Context, token: str, module_id: str, given: dict[str, object]
-) -> LinkedEnrolment:
-    """The candidate completed a module with ``given`` answers. Raises ``Refused`` 422
-    (``invalid_answers``, ``details``: ``[{"question_id", "message", "code"}]``) for a
-    missing required or unfit answer, storing nothing."""
-    found = await linked(context, token)
+    context: Context,
+    found: LinkedEnrolment,
+    module_id: str,
+    given: dict[str, object],
+    *,
+    opens: str | None = None,
+) -> None:
+    """The candidate completed a module with ``given`` answers (``found``: the enrolment as
+    just read), and lands on module ``opens``, which starts in the same step. Raises
+    ``Refused`` 422 (``invalid_answers``, ``details``: ``[{"question_id", "message",
+    "code"}]``) for a missing required or unfit answer, storing nothing."""
     module = _open_module(found, module_id)
     answers, problems = read_answers(module.questions, given)
     if problems:
@@ -132,10 +146,7 @@ async def complete_module(
             "; ".join(f"{q}: {p.hint}" for q, p in problems.items()),
             [{"question_id": q, "message": p.hint, "code": p.code} for q, p in problems.items()],
         )
-    if found.modules.get(module.id) is None:
-        await _progress(context, found, module, ProgressEvent.STARTED, {})
-    await _progress(context, found, module, ProgressEvent.COMPLETED, dict(answers))
-    return await linked(context, token)
+    await _progress(context, found, module, ProgressEvent.COMPLETED, dict(answers), opens)
 
 
 def _open_module(found: LinkedEnrolment, module_id: str) -> CampaignModule:
@@ -153,6 +164,7 @@ async def _progress(
     module: CampaignModule,
     event: ProgressEvent,
     answers: dict[str, Any],
+    opens: str | None = None,
 ) -> None:
     await confirmed(
         context.workflows.progress(
@@ -163,6 +175,7 @@ async def _progress(
                 module_id=module.id,
                 event=event,
                 answers=answers,
+                opens=opens,
             ),
         )
     )

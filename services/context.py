@@ -21,3 +21,6 @@ class Context:
     settings: Settings
     sessions: async_sessionmaker[AsyncSession]
     workflows: CandidateWorkflows
+    #: Sessions that only read, and must stay fast while the process writes (on a SQLite file
+    #: their own connections: ``store.database.create_read_engine``).
+    reads: async_sessionmaker[AsyncSession]

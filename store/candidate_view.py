@@ -4,6 +4,7 @@ candidate: every read is keyed by the one enrolment."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 
@@ -40,42 +41,75 @@ class LinkedEnrolment(BaseModel):
     answers: dict[str, dict[str, Any]]
 
 
+#: Enrolments' campaigns, parsed: a snapshot never changes (DESIGN.md, decision 8).
+_CAMPAIGNS: OrderedDict[str, Campaign] = OrderedDict()
+CAMPAIGNS_KEPT = 4096
+
+
+async def _campaign(session: AsyncSession, enrolment_id: str) -> Campaign:
+    """An enrolment's campaign, read and parsed once per process (the newest
+    ``CAMPAIGNS_KEPT``)."""
+    campaign = _CAMPAIGNS.pop(enrolment_id, None)
+    if campaign is None:
+        snapshot = await session.scalar(
+            select(EnrolmentRow.campaign).where(EnrolmentRow.id == enrolment_id)
+        )
+        campaign = Campaign.model_validate(snapshot)
+    _CAMPAIGNS[enrolment_id] = campaign
+    if len(_CAMPAIGNS) > CAMPAIGNS_KEPT:
+        _CAMPAIGNS.popitem(last=False)
+    return campaign
+
+
 async def linked_enrolment(session: AsyncSession, token_hash: str) -> LinkedEnrolment | None:
     """The enrolment whose link's token hashes to ``token_hash``, or ``None`` (no such link,
-    or it was revoked)."""
-    row = (
+    or it was revoked). The page's hottest read: one indexed statement (the enrolment with
+    its job's and candidate's names, a row for each module touched and each answer given),
+    and the campaign read and parsed once per enrolment and process."""
+    E, M, A = EnrolmentRow, EnrolmentModuleRow, EnrolmentAnswerRow
+    rows = (
         await session.execute(
-            select(EnrolmentRow, JobRow.name, CandidateRow.name)
-            .outerjoin(JobRow, JobRow.id == EnrolmentRow.job_id)
-            .outerjoin(CandidateRow, CandidateRow.id == EnrolmentRow.candidate_id)
-            .where(EnrolmentRow.link_hash == token_hash)
+            select(
+                E.id,
+                E.candidate_id,
+                E.job_id,
+                E.status,
+                E.status_reason,
+                E.expires_at,
+                JobRow.name,
+                CandidateRow.name,
+                M.module_id,
+                M.completed,
+                A.question_id,
+                A.value,
+            )
+            .outerjoin(JobRow, JobRow.id == E.job_id)
+            .outerjoin(CandidateRow, CandidateRow.id == E.candidate_id)
+            .outerjoin(M, M.enrolment_id == E.id)
+            .outerjoin(A, (A.enrolment_id == E.id) & (A.module_id == M.module_id))
+            .where(E.link_hash == token_hash)
         )
-    ).one_or_none()
-    if row is None:
+    ).all()
+    if not rows:
         return None
-    enrolment, job_name, candidate_name = row
-    modules = await session.execute(
-        select(EnrolmentModuleRow.module_id, EnrolmentModuleRow.completed).where(
-            EnrolmentModuleRow.enrolment_id == enrolment.id
-        )
-    )
+    enrolment_id, candidate_id, job_id, status, reason, expires_at, job_name, name = rows[0][:8]
+    modules: dict[str, bool] = {}
     answers: dict[str, dict[str, Any]] = {}
-    for module_id, question_id, value in await session.execute(
-        select(
-            EnrolmentAnswerRow.module_id, EnrolmentAnswerRow.question_id, EnrolmentAnswerRow.value
-        ).where(EnrolmentAnswerRow.enrolment_id == enrolment.id)
-    ):
-        answers.setdefault(module_id, {})[question_id] = value
+    for *_, module_id, completed, question_id, value in rows:
+        if module_id is not None:
+            modules[module_id] = completed
+        if question_id is not None:
+            answers.setdefault(module_id, {})[question_id] = value
     return LinkedEnrolment(
-        enrolment_id=enrolment.id,
-        candidate_id=enrolment.candidate_id,
-        first_name=(candidate_name or "").split(" ")[0],
-        job_id=enrolment.job_id,
+        enrolment_id=enrolment_id,
+        candidate_id=candidate_id,
+        first_name=(name or "").split(" ")[0],
+        job_id=job_id,
         job_name=job_name or "",
-        status=EnrolmentStatus(enrolment.status),
-        status_reason=enrolment.status_reason,
-        campaign=Campaign.model_validate(enrolment.campaign),
-        expires_at=enrolment.expires_at,
-        modules={module_id: completed for module_id, completed in modules.all()},
+        status=EnrolmentStatus(status),
+        status_reason=reason,
+        campaign=await _campaign(session, enrolment_id),
+        expires_at=expires_at,
+        modules=modules,
         answers=answers,
     )

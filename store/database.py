@@ -95,6 +95,40 @@ def create_engine(url: str | URL) -> AsyncEngine:
     )
 
 
+#: Connections of a SQLite file's read engine.
+SQLITE_READERS = 8
+
+
+def create_read_engine(url: str | URL) -> AsyncEngine | None:
+    """An engine for reads only, beside ``create_engine``'s, or ``None`` where that one serves
+    reads as well (PostgreSQL's pool; an in-memory SQLite database, which is per connection).
+
+    On a SQLite file, the writer's one connection queues every transaction of its process;
+    reads that must stay fast under a burst of writes (a candidate's page) take these
+    ``SQLITE_READERS`` connections instead, which WAL lets read beside the writer, and which
+    cannot write (``query_only``).
+    """
+    target = async_url(url)
+    if target.get_backend_name() != "sqlite" or target.database in (None, "", ":memory:"):
+        return None
+    engine = create_async_engine(
+        target, hide_parameters=True, pool_size=SQLITE_READERS, max_overflow=0
+    )
+    event.listen(engine.sync_engine, "connect", _configure_sqlite_reader)
+    return engine
+
+
+def _configure_sqlite_reader(
+    dbapi_connection: DBAPIConnection, connection_record: ConnectionPoolEntry
+) -> None:
+    _configure_sqlite_connection(dbapi_connection, connection_record)
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA query_only = ON")
+    finally:
+        cursor.close()
+
+
 def _configure_sqlite_connection(
     dbapi_connection: DBAPIConnection, connection_record: ConnectionPoolEntry
 ) -> None:

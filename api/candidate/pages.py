@@ -35,6 +35,7 @@ from services.candidate_pages import (
     CandidateState,
     complete_module,
     linked,
+    next_module,
     start_module,
     state_of,
 )
@@ -167,14 +168,13 @@ async def start(request: Request, token: str, module_id: str, context: ContextDe
     JSON, or back to the page (303) for a form."""
     as_json = _wants_json(request)
     try:
-        await _linked(request, context, token)
-        found = await start_module(context, token, module_id)
+        await start_module(context, token, module_id, await _linked(request, context, token))
     except Refused as refusal:
         if as_json:
             raise
         return _back(request, token, refusal)
     if as_json:
-        return _json(state_of(found))
+        return _json(state_of(await linked(context, token)))
     return RedirectResponse(f"/c/{token}", 303, headers=PRIVATE)
 
 
@@ -199,7 +199,9 @@ async def complete(request: Request, token: str, module_id: str, context: Contex
     try:
         found = await _linked(request, context, token)
         given = await _given(request, found, module_id, as_json)
-        found = await complete_module(context, token, module_id, given)
+        # Moving on from a form: the next module opens as the candidate lands on it.
+        opens = None if as_json else next_module(found, module_id)
+        await complete_module(context, found, module_id, given, opens=opens)
     except Refused as refusal:
         if as_json:
             raise
@@ -209,16 +211,8 @@ async def complete(request: Request, token: str, module_id: str, context: Contex
         errors = {d["question_id"]: words(f"answer.{d['code']}") for d in refusal.details}
         return _screen(request, token, await linked(context, token), errors, given)
     if as_json:
-        return _json(state_of(found))
-    await _open_next(context, token, found)
+        return _json(state_of(await linked(context, token)))
     return RedirectResponse(f"/c/{token}", 303, headers=PRIVATE)
-
-
-async def _open_next(context: ContextDep, token: str, found: LinkedEnrolment) -> None:
-    """Moving on from a form: the next module is started as the candidate lands on it."""
-    state = state_of(found)
-    if state.current_module_id is not None and found.modules.get(state.current_module_id) is None:
-        await start_module(context, token, state.current_module_id)
 
 
 async def _given(

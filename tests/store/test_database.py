@@ -1,11 +1,21 @@
-"""Connecting to the read model: which URLs work, and the health check."""
+"""Connecting to the read model: which URLs work, reads beside the writer, the health check."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from store.database import UnsupportedDatabase, async_url, create_engine, ping
+from store.database import (
+    UnsupportedDatabase,
+    async_url,
+    create_engine,
+    create_read_engine,
+    ping,
+)
 
 
 @pytest.mark.parametrize(
@@ -37,3 +47,32 @@ async def test_the_health_check_reports_a_database_that_is_down() -> None:
         assert not await ping(engine, within=1.0)
     finally:
         await engine.dispose()
+
+
+async def test_a_sqlite_file_reads_beside_its_writer_and_never_writes(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'read-model.db'}"
+    writer, reader = create_engine(url), create_read_engine(url)
+    assert reader is not None
+    try:
+        async with writer.begin() as connection:
+            await connection.execute(text("CREATE TABLE notes (body TEXT)"))
+        async with writer.connect() as writing:
+            await writing.execute(text("INSERT INTO notes VALUES ('kept')"))
+            # A write in progress holds the file's write lock; reads go on beside it.
+            async with reader.connect() as reading:
+                assert (await reading.scalar(text("SELECT count(*) FROM notes"))) == 0
+            await writing.commit()
+        async with reader.connect() as reading:
+            assert (await reading.scalar(text("SELECT body FROM notes"))) == "kept"
+            with pytest.raises(OperationalError, match="readonly"):
+                await reading.execute(text("DELETE FROM notes"))
+    finally:
+        await reader.dispose()
+        await writer.dispose()
+
+
+@pytest.mark.parametrize(
+    "url", ["sqlite:///:memory:", "sqlite://", "postgresql://app@db/enrolments"]
+)
+def test_other_databases_read_through_their_one_engine(url: str) -> None:
+    assert create_read_engine(url) is None
