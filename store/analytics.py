@@ -18,10 +18,9 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement, and_, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from domain.campaigns import Campaign
 from domain.statuses import EnrolmentStatus as S
-from store.answer_counts import AnswerCounts, choice_answers
-from store.schema import CampaignRow, EnrolmentModuleRow, EnrolmentRow, StageRow
+from store.answer_counts import AnswerCounts, campaigns_in_scope, choice_answers
+from store.schema import EnrolmentModuleRow, EnrolmentRow
 
 #: The key the per-status counts carry the multi-module enrolments under.
 MULTI_MODULE = "multi_module"
@@ -292,18 +291,8 @@ async def _modules_in_scope(
     session: AsyncSession, campaign_id: str | None, job_id: str | None
 ) -> dict[str, str]:
     """The modules (id: name) of the campaign, or of the campaigns the job's stages link."""
-    campaign_ids = (
-        [campaign_id]
-        if campaign_id is not None
-        else select(StageRow.campaign_id).where(StageRow.job_id == job_id)
-    )
-    definitions = await session.scalars(
-        select(CampaignRow.definition)
-        .where(CampaignRow.id.in_(campaign_ids))
-        .order_by(CampaignRow.id)
-    )
     modules: dict[str, str] = {}
-    for definition in definitions:
-        for module in Campaign.model_validate(definition).modules:
+    for campaign in await campaigns_in_scope(session, campaign_id, job_id):
+        for module in campaign.modules:
             modules.setdefault(module.id, module.name)
     return modules

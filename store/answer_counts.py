@@ -15,6 +15,23 @@ from domain.questions import CHOICES, NO, YES, AnswerKind
 from store.schema import CampaignRow, EnrolmentAnswerRow, StageRow
 
 
+async def campaigns_in_scope(
+    session: AsyncSession, campaign_id: str | None, job_id: str | None
+) -> list[Campaign]:
+    """The campaign, or the campaigns the job's stages link (an analytics page's scope)."""
+    campaign_ids = (
+        [campaign_id]
+        if campaign_id is not None
+        else select(StageRow.campaign_id).where(StageRow.job_id == job_id)
+    )
+    definitions = await session.scalars(
+        select(CampaignRow.definition)
+        .where(CampaignRow.id.in_(campaign_ids))
+        .order_by(CampaignRow.id)
+    )
+    return [Campaign.model_validate(definition) for definition in definitions]
+
+
 class AnswerCounts(BaseModel):
     """One choice question's answers: ``counts`` per option (``answered``: how many answered
     it; with several options each, the counts may add up to more)."""
@@ -34,19 +51,9 @@ async def choice_answers(
     until: datetime | None,
 ) -> list[AnswerCounts]:
     """The answer counts of every choice question of the campaign (or the job's campaigns)."""
-    campaign_ids = (
-        [campaign_id]
-        if campaign_id is not None
-        else select(StageRow.campaign_id).where(StageRow.job_id == job_id)
-    )
-    definitions = await session.scalars(
-        select(CampaignRow.definition)
-        .where(CampaignRow.id.in_(campaign_ids))
-        .order_by(CampaignRow.id)
-    )
     found: dict[tuple[str, str], AnswerCounts] = {}
-    for definition in definitions:
-        for module in Campaign.model_validate(definition).modules:
+    for campaign in await campaigns_in_scope(session, campaign_id, job_id):
+        for module in campaign.modules:
             for question in module.questions:
                 if question.answer in CHOICES or question.answer is AnswerKind.YES_NO:
                     options = question.options if question.answer in CHOICES else [YES, NO]

@@ -198,6 +198,16 @@ async def job_with_campaign(
 async def enrol(
     stack: LiveStack, job: str, stage: str, name: str, phone: str = "+14155550123"
 ) -> str:
+    """A new candidate's application enters ``stage``; the id of its enrolment."""
+    enrolment_id: str = (await enrolment_of(stack, job, stage, name, phone))["id"]
+    return enrolment_id
+
+
+async def enrolment_of(
+    stack: LiveStack, job: str, stage: str, name: str, phone: str = "+14155550123"
+) -> dict[str, Any]:
+    """A new candidate's application enters ``stage``; its enrolment as the API answers it
+    (``id``, ``status``, ``link``...)."""
     tag = uuid.uuid4().hex[:8]
     answer = await api(
         stack,
@@ -211,8 +221,8 @@ async def enrol(
             "candidate": {"id": f"cand-{tag}", "name": name, "phone": phone},
         },
     )
-    enrolment_id: str = answer["enrolments"][0]["id"]
-    return enrolment_id
+    enrolment: dict[str, Any] = answer["enrolments"][0]
+    return enrolment
 
 
 #: The demo job the page tours visit.

@@ -5,14 +5,13 @@ every candidate page passes axe-core."""
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from tests.browser.conftest import LiveStack, api, keep, open_page
+from tests.browser.conftest import LiveStack, api, enrolment_of, job_with_campaign, keep, open_page
 from tests.browser.test_accessibility import AXE, violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.devserver]
@@ -60,24 +59,8 @@ def campaign(**overrides: Any) -> dict[str, Any]:
 
 async def enrolled(stack: LiveStack, name: str, **overrides: Any) -> tuple[str, str, str]:
     """``(job id, enrolment id, link path)`` of a new candidate in a new job's campaign."""
-    tag = uuid.uuid4().hex[:6]
-    await api(stack, "PUT", f"/campaigns/cand-{tag}", campaign(**overrides))
-    job = f"cand-job-{tag}"
-    stages = [{"id": "s1", "name": "Screen", "campaign_id": f"cand-{tag}"}]
-    await api(stack, "PUT", f"/jobs/{job}", {"name": "Warehouse", "stages": stages})
-    answer = await api(
-        stack,
-        "POST",
-        "/ats/events",
-        {
-            "id": f"evt-{tag}",
-            "type": "application.created",
-            "occurred_at": "2026-12-07T09:00:00+00:00",
-            "application": {"id": f"app-{tag}", "job_id": job, "stage_id": "s1"},
-            "candidate": {"id": f"cand-{tag}", "name": name, "phone": "+14155550123"},
-        },
-    )
-    enrolment = answer["enrolments"][0]
+    job = await job_with_campaign(stack, "cand", "Warehouse", "Screen", campaign(**overrides))
+    enrolment = await enrolment_of(stack, job, "s1", name)
     link: str = enrolment["link"]
     return job, enrolment["id"], link[link.index("/c/") :]
 
