@@ -4,7 +4,8 @@ Each record carries what is known of where it comes from: the HTTP request's id 
 set by the API for the request's duration), and the Temporal workflow or activity it was
 logged in (the SDK's loggers attach it): ``workflow_id``, ``candidate_id`` (read from the
 candidate workflow's id) and ``enrolment_id`` (set by whatever handles one enrolment). Ids
-only: personal data is never logged.
+only: personal data is never logged, nor a secret a URL carries: the access log shows a
+candidate's link as ``/c/…`` and no query string (an unsubscribe token, a search).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -89,10 +91,31 @@ class TextLines(logging.Formatter):
         return f"{text} [{' '.join(shown)}]" if shown else text
 
 
+#: A path segment that is a secret: the token after ``/c/`` (a candidate's link).
+_SECRET_SEGMENT = re.compile(r"^(/c/)[^/]+")
+
+
+def without_secrets(path: str) -> str:
+    """``path`` as a log may show it: a link's token and the query string left out."""
+    path, mark, _ = path.partition("?")
+    return _SECRET_SEGMENT.sub(r"\1…", path) + ("?…" if mark else "")
+
+
+class HidesSecretsInPaths(logging.Filter):
+    """Rewrites the path of uvicorn's access-log records (``without_secrets``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if record.name == "uvicorn.access" and isinstance(args, tuple) and len(args) >= 3:
+            record.args = (*args[:2], without_secrets(str(args[2])), *args[3:])
+        return True
+
+
 def configure_logging(level: str, log_format: LogFormat) -> None:
     """Send every record of this process to stderr in ``log_format`` from ``level`` up."""
     handler = logging.StreamHandler()
     handler.setFormatter(JsonLines() if log_format == "json" else TextLines())
+    handler.addFilter(HidesSecretsInPaths())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     # A level the settings refuse later (exit 2) logs at WARNING until then.

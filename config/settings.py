@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, StringConstraints, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from config.encryption import parse_keys
@@ -96,6 +96,10 @@ class Settings(BaseSettings):
     #: Where national phone numbers (``0412 345 678``: no ``+`` and country code) are read, as
     #: an ISO 3166 code (``AU``); a job may say otherwise. Unset: only international numbers.
     default_region: Region | None = None
+    #: The employer's name, at the top of every candidate's page (unset: the job's name only).
+    company_name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None
+    ) = None
     public_url: str | None = Field(
         default=None,
         description="The URL outside callers use to reach the API (Twilio signatures and "

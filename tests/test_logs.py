@@ -7,7 +7,14 @@ import logging
 
 import pytest
 
-from config.logs import JsonLines, TextLines, configure_logging, log_context
+from config.logs import (
+    HidesSecretsInPaths,
+    JsonLines,
+    TextLines,
+    configure_logging,
+    log_context,
+    without_secrets,
+)
 
 
 def record(message: str, **extra: object) -> logging.LogRecord:
@@ -62,3 +69,23 @@ def test_configure_logging_sets_one_handler_in_the_format(log_format: str) -> No
     finally:
         root.handlers[:], _ = saved
         root.setLevel(saved[1])
+
+
+def test_the_access_log_never_shows_a_link_token_or_a_query_string() -> None:
+    token = "kq3V9x_2bLr8TzW1yQm0aA"
+    access = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "POST", f"/c/{token}/modules/m1/complete?lang=es", "1.1", 303),
+        None,
+    )
+    assert HidesSecretsInPaths().filter(access)
+    line = TextLines().format(access)
+    assert token not in line and "lang=es" not in line
+    assert '"POST /c/…/modules/m1/complete?… HTTP/1.1" 303' in line
+    assert without_secrets("/unsubscribe/email?token=abc") == "/unsubscribe/email?…"
+    assert without_secrets("/ui/jobs/j1") == "/ui/jobs/j1"
+    assert without_secrets("/ui/c/x") == "/ui/c/x"

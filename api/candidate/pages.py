@@ -23,7 +23,7 @@ from starlette.datastructures import FormData
 from api.bodies import CheckedRoute, media_type, read_json
 from api.candidate.markdown import render_markdown
 from api.candidate.strings import Words, language
-from api.dependencies import ContextDep
+from api.dependencies import ContextDep, api_context
 from api.permissions import CANDIDATE_LINK
 from domain.campaigns import Campaign
 from domain.links import token_hash
@@ -92,9 +92,9 @@ def _page(
     request: Request, name: str, values: dict[str, Any], status_code: int = 200
 ) -> HTMLResponse:
     words = _words(request)
-    return templates.TemplateResponse(
-        request, name, {"t": words, "lang": words.code, **values}, status_code, headers=PRIVATE
-    )
+    company = api_context(request).settings.company_name
+    values = {"t": words, "lang": words.code, "company": company, **values}
+    return templates.TemplateResponse(request, name, values, status_code, headers=PRIVATE)
 
 
 def _refused_page(request: Request, refusal: Refused) -> Response:

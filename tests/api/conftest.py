@@ -192,9 +192,13 @@ def open_stack(dev_env: WorkflowEnvironment, api_database_url: str, tmp_path: Pa
             async with running_workers(dev_env.client, settings, engine):
                 app = create_app(settings, dev_env.client, engine=engine)
                 transport = httpx.ASGITransport(app=app)
-                async with httpx.AsyncClient(
-                    transport=transport, base_url="http://test", headers=ADMIN_HEADERS
-                ) as http:
+                # ASGITransport does not run the app's lifespan (what it opens, it closes).
+                async with (
+                    app.router.lifespan_context(app),
+                    httpx.AsyncClient(
+                        transport=transport, base_url="http://test", headers=ADMIN_HEADERS
+                    ) as http,
+                ):
                     yield Stack(http, app, settings, engine, dev_env, run_id)
         finally:
             await engine.dispose()

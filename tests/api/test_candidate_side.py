@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import Stack
+from tests.api.conftest import Stack, StackFactory
 
 pytestmark = pytest.mark.devserver
 
@@ -156,6 +156,14 @@ async def test_a_knockout_answer_ends_the_campaign(stack: Stack) -> None:
     analytics = (await stack.http.get(f"/campaigns/{stack.id('c-knockout')}/analytics")).json()
     counts = {a["question_id"]: a["counts"] for a in analytics["answers"]}
     assert counts == {"shifts": {"Mornings": 0, "Nights": 1}, "work": {"yes": 0, "no": 1}}
+
+
+async def test_the_page_names_the_employer_and_the_job(open_stack: StackFactory) -> None:
+    async with open_stack(company_name="Acme <Foods>") as stack:
+        _, link = await enrolled(stack, screening(), "company")
+        page = await stack.http.get(path_of(link), headers={"Authorization": ""})
+    header = page.text[page.text.index("<header>") : page.text.index("</header>")]
+    assert "<strong>Acme &lt;Foods&gt;</strong> · " in header and "Screen" not in header
 
 
 async def test_the_pages_work_without_javascript(stack: Stack) -> None:
