@@ -108,12 +108,9 @@ async def linked(context: Context, token: str) -> LinkedEnrolment:
     return found
 
 
-async def start_module(
-    context: Context, token: str, module_id: str, found: LinkedEnrolment | None = None
-) -> None:
+async def start_module(context: Context, found: LinkedEnrolment, module_id: str) -> None:
     """The candidate opened a module (the first start moves the enrolment ``in_progress``);
     ``found``: the enrolment as just read."""
-    found = found or await linked(context, token)
     module = _open_module(found, module_id)
     await _progress(context, found, module, ProgressEvent.STARTED, {})
 

@@ -168,7 +168,7 @@ async def start(request: Request, token: str, module_id: str, context: ContextDe
     JSON, or back to the page (303) for a form."""
     as_json = _wants_json(request)
     try:
-        await start_module(context, token, module_id, await _linked(request, context, token))
+        await start_module(context, await _linked(request, context, token), module_id)
     except Refused as refusal:
         if as_json:
             raise
