@@ -24,13 +24,18 @@ AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 JOB = "demo-backend-engineer"
 
 
-@pytest_asyncio.fixture(loop_scope="session")
-async def page(chromium: Browser) -> AsyncIterator[Page]:
+def require_axe() -> None:
+    """Skip without axe-core locally; in CI its absence is a failure."""
     if not AXE.exists():
         message = f"axe-core is not installed ({AXE}): npm install --prefix tests/browser/axe"
         if in_ci():
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def page(chromium: Browser) -> AsyncIterator[Page]:
+    require_axe()
     async with open_page(
         chromium, viewport={"width": 1280, "height": 900}, extra_http_headers=ADMIN_HEADERS
     ) as page:

@@ -12,7 +12,7 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from tests.browser.conftest import LiveStack, api, enrolment_of, job_with_campaign, keep, open_page
-from tests.browser.test_accessibility import AXE, violations
+from tests.browser.test_accessibility import require_axe, violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.devserver]
 
@@ -127,8 +127,7 @@ async def test_without_javascript_a_knockout_ends_it(
 async def test_an_expired_link_and_every_candidate_page_pass_axe(
     live_stack: LiveStack, chromium: Browser
 ) -> None:
-    if not AXE.exists():
-        pytest.skip("axe-core is not installed")
+    require_axe()
     _, enrolment_id, link = await enrolled(live_stack, "Ada Lovelace", expiry="PT3S")
     _, _, open_link = await enrolled(live_stack, "Katherine Johnson")
     async with open_page(chromium, **PHONE) as phone:
