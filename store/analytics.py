@@ -19,7 +19,8 @@ from sqlalchemy import ColumnElement, and_, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.statuses import EnrolmentStatus as S
-from store.answer_counts import AnswerCounts, campaigns_in_scope, choice_answers
+from store.analytics_scope import campaigns_in_scope, rows_in_scope
+from store.answer_counts import AnswerCounts, choice_answers
 from store.schema import EnrolmentModuleRow, EnrolmentRow
 
 #: The key the per-status counts carry the multi-module enrolments under.
@@ -82,7 +83,7 @@ class Analytics:
         session of its own: on PostgreSQL they run at once on four connections; SQLite, with
         its one connection, takes them in turn.
         """
-        where = self._scope(EnrolmentRow, campaign_id, job_id, since, until)
+        where = rows_in_scope(EnrolmentRow, campaign_id, job_id, since, until)
         (by_status, failed, started, delivered), medians, modules, answers = await asyncio.gather(
             self._counts(where),
             self._medians(where),
@@ -175,23 +176,6 @@ class Analytics:
             )
 
     @staticmethod
-    def _scope(
-        table: type[EnrolmentRow] | type[EnrolmentModuleRow],
-        campaign_id: str | None,
-        job_id: str | None,
-        since: datetime | None,
-        until: datetime | None,
-    ) -> ColumnElement[bool]:
-        scope = [
-            table.campaign_id == campaign_id if campaign_id is not None else table.job_id == job_id
-        ]
-        if since is not None:
-            scope.append(table.created_at >= since)
-        if until is not None:
-            scope.append(table.created_at < until)
-        return and_(*scope)
-
-    @staticmethod
     async def _median(
         session: AsyncSession, seconds: Any, where: ColumnElement[bool]
     ) -> float | None:
@@ -244,7 +228,7 @@ class Analytics:
         until: datetime | None,
     ) -> list[ModuleFunnel]:
         modules = await _modules_in_scope(session, campaign_id, job_id)
-        where = self._scope(EnrolmentModuleRow, campaign_id, job_id, since, until)
+        where = rows_in_scope(EnrolmentModuleRow, campaign_id, job_id, since, until)
         # One pass in (scope, module, completed) order: a group per module and outcome.
         counts: dict[str, tuple[int, int]] = {}
         progress = await session.execute(

@@ -7,29 +7,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.campaigns import Campaign
 from domain.questions import CHOICES, NO, YES, AnswerKind
-from store.schema import CampaignRow, EnrolmentAnswerRow, StageRow
-
-
-async def campaigns_in_scope(
-    session: AsyncSession, campaign_id: str | None, job_id: str | None
-) -> list[Campaign]:
-    """The campaign, or the campaigns the job's stages link (an analytics page's scope)."""
-    campaign_ids = (
-        [campaign_id]
-        if campaign_id is not None
-        else select(StageRow.campaign_id).where(StageRow.job_id == job_id)
-    )
-    definitions = await session.scalars(
-        select(CampaignRow.definition)
-        .where(CampaignRow.id.in_(campaign_ids))
-        .order_by(CampaignRow.id)
-    )
-    return [Campaign.model_validate(definition) for definition in definitions]
+from store.analytics_scope import campaigns_in_scope, rows_in_scope
+from store.schema import EnrolmentAnswerRow
 
 
 class AnswerCounts(BaseModel):
@@ -70,14 +53,10 @@ async def choice_answers(
     if not found:
         return []
     answer = EnrolmentAnswerRow
-    scope = [answer.campaign_id == campaign_id if campaign_id else answer.job_id == job_id]
-    if since is not None:
-        scope.append(answer.created_at >= since)
-    if until is not None:
-        scope.append(answer.created_at < until)
     rows = await session.execute(
         select(answer.module_id, answer.question_id, answer.value).where(
-            and_(*scope), answer.question_id.in_({q for _, q in found})
+            rows_in_scope(answer, campaign_id, job_id, since, until),
+            answer.question_id.in_({q for _, q in found}),
         )
     )
     for module_id, question_id, value in rows:
