@@ -13,10 +13,13 @@ from channels.base import SendResult
 from domain.applications import ApplicationState
 from domain.candidates import CandidateContact
 from domain.enrolments import Enrolment
+from domain.interviews import Interview
 from domain.messages import OutboundMessage
+from domain.slots import Interval
 
 DELIVER_MESSAGE = "deliver_message"
 PROJECT_ENROLMENTS = "project_enrolments"
+PROJECT_CALENDAR = "project_calendar"
 
 #: ``ApplicationError.type`` of a delivery that can never succeed; its details are
 #: ``[reason, detail]`` with ``reason`` a ``StatusReason`` value.
@@ -50,11 +53,23 @@ class ProjectionResult(BaseModel):
     applications: dict[str, int] = {}
 
 
+class ProjectCalendar(BaseModel):
+    """Input of ``project_calendar``: an interviewer's windows and changed interviews as of
+    ``version`` of their calendar."""
+
+    interviewer_id: str
+    version: int
+    windows: list[Interval]
+    interviews: list[Interview]
+
+
 __all__ = [
     "DELIVER_MESSAGE",
     "PERMANENT_DELIVERY_FAILURE",
+    "PROJECT_CALENDAR",
     "PROJECT_ENROLMENTS",
     "DeliverMessage",
+    "ProjectCalendar",
     "ProjectEnrolments",
     "ProjectionResult",
     "SendResult",

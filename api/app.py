@@ -47,6 +47,8 @@ from api.routes import (
     candidates,
     codec,
     health,
+    interviewers,
+    interviews,
     jobs,
     twilio,
     unsubscribe,
@@ -79,6 +81,8 @@ and the JSON webhooks require Standard Webhooks signatures.
 ROUTERS = (
     campaigns.router,
     jobs.router,
+    interviewers.router,
+    interviews.router,
     ats.router,
     ats_vendors.router,
     webhooks.router,

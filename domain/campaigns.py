@@ -81,8 +81,11 @@ class CampaignModule(BaseModel):
 
     @property
     def has_content(self) -> bool:
-        """Whether the candidate's page (or chat) can take the candidate through it."""
-        return bool(self.body or self.video_url or self.questions)
+        """Whether the candidate's page (or chat) can take the candidate through it (a
+        schedule module is booked on the page, from the stage's interviewers' free slots)."""
+        return self.type is ModuleType.SCHEDULE or bool(
+            self.body or self.video_url or self.questions
+        )
 
 
 ContentSid = Annotated[str, StringConstraints(pattern=r"^HX[0-9a-fA-F]{32}$")]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, PlainSerializer, TypeAdapter
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer, TypeAdapter
 
 #: The longest duration accepted anywhere (an expiry, a nudge offset): one year.
 MAX_DURATION = timedelta(days=366)
@@ -36,9 +36,10 @@ class WrittenDuration(timedelta):
         return (WrittenDuration, (timedelta(self.days, self.seconds, self.microseconds), self.text))
 
 
-def parse_duration(value: Any) -> timedelta:
+def parse_duration(value: Any, *, zero_allowed: bool = False) -> timedelta:
     """``value`` (an ISO 8601 duration string, or a ``timedelta``) as a bounded ``timedelta``
-    (a ``WrittenDuration`` when it came as text, so it is written back as it came).
+    (a ``WrittenDuration`` when it came as text, so it is written back as it came); zero only
+    when ``zero_allowed``.
 
     Raises ``ValueError`` with a sentence naming what is wrong.
     """
@@ -51,9 +52,25 @@ def parse_duration(value: Any) -> timedelta:
             raise ValueError(f"{value!r} is not an ISO 8601 duration such as 'P7D'") from err
     else:
         raise ValueError("a duration is an ISO 8601 string such as 'P7D' or 'PT30M'")
-    if duration <= timedelta(0):
-        raise ValueError("a duration must be positive")
+    if duration < timedelta(0) or (duration == timedelta(0) and not zero_allowed):
+        raise ValueError("a duration must be positive" + (" or zero" if zero_allowed else ""))
     return duration
+
+
+def parse_length(value: Any) -> timedelta:
+    """``parse_duration`` where nothing (``PT0M``) is a length too: a buffer of none."""
+    return parse_duration(value, zero_allowed=True)
+
+
+def between(low: timedelta, high: timedelta) -> AfterValidator:
+    """A check that a duration lies within ``low`` and ``high``, refused in ISO 8601 words."""
+
+    def check(duration: timedelta) -> timedelta:
+        if not low <= duration <= high:
+            raise ValueError(f"must be between {format_duration(low)} and {format_duration(high)}")
+        return duration
+
+    return AfterValidator(check)
 
 
 def too_long(duration: timedelta) -> str | None:
@@ -87,5 +104,12 @@ def format_duration(duration: timedelta) -> str:
 Duration = Annotated[
     timedelta,
     BeforeValidator(parse_duration),
+    PlainSerializer(format_duration, return_type=str, when_used="json"),
+]
+
+#: A positive or zero ISO 8601 duration (``PT0M``: none).
+Length = Annotated[
+    timedelta,
+    BeforeValidator(parse_length),
     PlainSerializer(format_duration, return_type=str, when_used="json"),
 ]

@@ -5,11 +5,17 @@ from __future__ import annotations
 import hashlib
 
 WORKFLOW_ID_PREFIX = "candidate-"
+INTERVIEWER_WORKFLOW_PREFIX = "interviewer-"
 
 
 def candidate_workflow_id(candidate_id: str) -> str:
     """The id of the one workflow that owns ``candidate_id``'s thread (stable, documented)."""
     return f"{WORKFLOW_ID_PREFIX}{candidate_id}"
+
+
+def interviewer_workflow_id(interviewer_id: str) -> str:
+    """The id of the one workflow that holds ``interviewer_id``'s time (stable, documented)."""
+    return f"{INTERVIEWER_WORKFLOW_PREFIX}{interviewer_id}"
 
 
 def enrolment_id(ats_event_id: str, application_id: str) -> str:

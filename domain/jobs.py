@@ -11,16 +11,29 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from domain.addresses import Region
 from domain.ats import AtsJobMapping
 from domain.candidates import Identifier
+from domain.slots import SlotRules
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 
 
-class InterviewSettings(BaseModel):
-    """How a scheduling stage books interviews: Auto-Match waits for interviewer availability."""
+class InterviewSettings(SlotRules):
+    """How a scheduling stage books interviews: with whom, how long, how far ahead, and
+    where; Auto-Match makes its enrolments wait for interviewer availability when no slot is
+    free."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     auto_match: bool = False
+    #: Who interviews, in the order slots are given to them.
+    interviewer_ids: list[Identifier] = Field(default_factory=list, max_length=20)
+    #: Where the interview happens: an address, or a video link.
+    location: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+
+    @model_validator(mode="after")
+    def _interviewers_listed_once(self) -> Self:
+        if len(set(self.interviewer_ids)) != len(self.interviewer_ids):
+            raise ValueError("interviewer_ids must not repeat an interviewer")
+        return self
 
 
 class StageDefinition(BaseModel):
@@ -65,3 +78,12 @@ class JobDefinition(BaseModel):
 
     def campaign_ids(self) -> set[str]:
         return {s.campaign_id for s in self.stages if s.campaign_id is not None}
+
+    def interviewer_ids(self) -> set[str]:
+        """Every interviewer a stage of the job names."""
+        return {
+            i
+            for s in self.stages
+            if s.interview_settings
+            for i in s.interview_settings.interviewer_ids
+        }

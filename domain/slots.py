@@ -14,9 +14,11 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from domain.durations import Duration, Length, between
 
 #: Slots start on these boundaries.
 STEP = timedelta(minutes=15)
@@ -40,24 +42,33 @@ class Interval(BaseModel):
         return self.start < other.end and other.start < self.end
 
 
+def _written(duration: str) -> Any:
+    """A default duration, written as the API writes it."""
+    return Field(default=duration, validate_default=True)
+
+
 class SlotRules(BaseModel):
     """How a scheduling stage offers interviews (part of its ``interview_settings``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    duration: Annotated[timedelta, Field(ge=timedelta(minutes=15), le=timedelta(hours=8))] = (
-        timedelta(minutes=30)
-    )
+    # Defaults as written (validated like any value), so the API's schema shows them so.
+    duration: Annotated[Duration, between(STEP, timedelta(hours=8))] = _written("PT30M")
     #: Kept free before and after every busy time and interview.
-    buffer: Annotated[timedelta, Field(ge=timedelta(0), le=timedelta(hours=4))] = timedelta(0)
-    #: How soon a slot may start, from now.
-    min_notice: Annotated[timedelta, Field(ge=timedelta(0), le=timedelta(days=30))] = timedelta(
-        hours=12
-    )
+    buffer: Annotated[Length, between(timedelta(0), timedelta(hours=4))] = _written("PT0M")
+    #: How soon a slot may start, from now (also the last moment to reschedule or cancel).
+    min_notice: Annotated[Length, between(timedelta(0), timedelta(days=30))] = _written("PT12H")
     #: How far ahead slots are offered.
-    horizon: Annotated[timedelta, Field(ge=timedelta(days=1), le=timedelta(days=90))] = timedelta(
-        days=14
-    )
+    horizon: Annotated[Duration, between(timedelta(days=1), timedelta(days=90))] = _written("P14D")
+
+    def rules(self) -> SlotRules:
+        """Just the slot rules (``InterviewSettings`` hold more)."""
+        return SlotRules(
+            duration=self.duration,
+            buffer=self.buffer,
+            min_notice=self.min_notice,
+            horizon=self.horizon,
+        )
 
 
 def free_slots(

@@ -32,6 +32,7 @@ from services.candidate_workflows import confirmed
 from services.context import Context
 from services.errors import ErrorBody, Refused, internal_error, invalid_input, outage
 from services.inbound import accept_event
+from services.interviews import stage_has_free_slot
 from store.enrolment_view import EnrolmentViews
 from store.opt_outs import OptOuts
 from store.placements import Placement, Placements
@@ -144,7 +145,9 @@ class AtsEvents:
             candidate=candidate,
             campaign_id=placement.campaign_id if campaign is not None else None,
             campaign=campaign,
-            auto_match=placement.auto_match and campaign is not None,
+            auto_match=placement.auto_match
+            and campaign is not None
+            and not await stage_has_free_slot(self._context, event.application),
             job_name=placement.job_name,
             stage_name=placement.stage_name,
             quiet_hours=self._context.settings.quiet_hours_window

@@ -111,7 +111,7 @@ async def linked(context: Context, token: str) -> LinkedEnrolment:
 async def start_module(context: Context, found: LinkedEnrolment, module_id: str) -> None:
     """The candidate opened a module (the first start moves the enrolment ``in_progress``);
     ``found``: the enrolment as just read."""
-    module = _open_module(found, module_id)
+    module = open_module(found, module_id)
     await _progress(context, found, module, ProgressEvent.STARTED, {})
 
 
@@ -134,7 +134,7 @@ async def complete_module(
     just read), and lands on module ``opens``, which starts in the same step. Raises
     ``Refused`` 422 (``invalid_answers``, ``details``: ``[{"question_id", "message",
     "code"}]``) for a missing required or unfit answer, storing nothing."""
-    module = _open_module(found, module_id)
+    module = open_module(found, module_id)
     answers, problems = read_answers(module.questions, given)
     if problems:
         raise Refused(
@@ -146,7 +146,9 @@ async def complete_module(
     await _progress(context, found, module, ProgressEvent.COMPLETED, dict(answers), opens)
 
 
-def _open_module(found: LinkedEnrolment, module_id: str) -> CampaignModule:
+def open_module(found: LinkedEnrolment, module_id: str) -> CampaignModule:
+    """The module ``module_id`` of an enrolment still open; raises ``Refused`` 409
+    (``enrolment_not_open``) or 404 (``module_not_found``)."""
     if found.status not in OPEN:
         raise Refused(409, "enrolment_not_open", f"the campaign is {found.status}")
     module = next((m for m in found.campaign.modules if m.id == module_id), None)

@@ -20,6 +20,7 @@ from store.catalog import (
     StoredCampaign,
     UnknownCampaigns,
 )
+from store.interviewers import Interviewers
 
 
 def campaign_problems(campaign: Campaign) -> Refused | None:
@@ -84,11 +85,21 @@ async def delete_campaign(context: Context, campaign_id: str, who: Principal) ->
 
 async def save_job(context: Context, job_id: str, job: JobDefinition, who: Principal) -> Job:
     """Create or replace a job and its stages (stage order = list order). Raises ``Refused``:
-    422 ``unknown_campaign`` for a stage linking a campaign that does not exist, 409
+    422 ``unknown_campaign`` for a stage linking a campaign that does not exist (and
+    ``unknown_interviewer`` for interview settings naming an interviewer who does not), 409
     ``ats_job_taken`` for a vendor job another job maps."""
     now = datetime.now(UTC)
     async with context.sessions.begin() as session:
         catalog = Catalog(session)
+        wanted = job.interviewer_ids()
+        missing = sorted(wanted - set(await Interviewers(session).some(wanted)))
+        if missing:
+            raise Refused(
+                422,
+                "unknown_interviewer",
+                f"stages name interviewers that do not exist: {', '.join(missing)}",
+                {"interviewer_ids": missing},
+            )
         try:
             await catalog.save_job(job_id, job, now)
         except AtsJobTaken as err:

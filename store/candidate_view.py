@@ -30,7 +30,10 @@ class LinkedEnrolment(BaseModel):
     candidate_id: str
     first_name: str
     job_id: str
+    stage_id: str
     job_name: str
+    #: The candidate's IANA time zone, if the ATS gave one.
+    timezone: str | None = None
     status: EnrolmentStatus
     status_reason: str | None
     campaign: Campaign
@@ -78,6 +81,8 @@ async def linked_enrolment(session: AsyncSession, token_hash: str) -> LinkedEnro
                 E.expires_at,
                 JobRow.name,
                 CandidateRow.name,
+                E.stage_id,
+                CandidateRow.timezone,
                 M.module_id,
                 M.completed,
                 A.question_id,
@@ -93,6 +98,7 @@ async def linked_enrolment(session: AsyncSession, token_hash: str) -> LinkedEnro
     if not rows:
         return None
     enrolment_id, candidate_id, job_id, status, reason, expires_at, job_name, name = rows[0][:8]
+    stage_id, timezone = rows[0][8:10]
     modules: dict[str, bool] = {}
     answers: dict[str, dict[str, Any]] = {}
     for *_, module_id, completed, question_id, value in rows:
@@ -105,7 +111,9 @@ async def linked_enrolment(session: AsyncSession, token_hash: str) -> LinkedEnro
         candidate_id=candidate_id,
         first_name=(name or "").split(" ")[0],
         job_id=job_id,
+        stage_id=stage_id,
         job_name=job_name or "",
+        timezone=timezone,
         status=EnrolmentStatus(status),
         status_reason=reason,
         campaign=await _campaign(session, enrolment_id),

@@ -237,6 +237,9 @@ class Catalog:
                 "name": stage.name,
                 "campaign_id": stage.campaign_id,
                 "auto_match": stage.auto_match,
+                "interview_settings": None
+                if stage.interview_settings is None
+                else stage.interview_settings.model_dump(mode="json"),
                 "ats_stage_id": stage.ats_stage_id,
             }
             stage_insert = dialect_insert(self._session, StageRow).values(stage_values)
@@ -283,6 +286,14 @@ class Catalog:
         return await self._session.get(JobRow, job_id) is not None
 
 
+def stage_settings(row: StageRow) -> InterviewSettings | None:
+    """A stage's interview settings as stored (a stage saved before they were kept whole has
+    only its ``auto_match``)."""
+    if row.interview_settings is not None:
+        return InterviewSettings.model_validate(row.interview_settings)
+    return InterviewSettings(auto_match=True) if row.auto_match else None
+
+
 def _stored_campaign(row: CampaignRow) -> StoredCampaign:
     return StoredCampaign(
         id=row.id, campaign=Campaign.model_validate(row.definition), updated_at=row.updated_at
@@ -303,7 +314,7 @@ def _job(row: JobRow, stages: Iterable[StageRow]) -> Job:
                 id=s.id,
                 name=s.name,
                 campaign_id=s.campaign_id,
-                interview_settings=InterviewSettings(auto_match=True) if s.auto_match else None,
+                interview_settings=stage_settings(s),
                 ats_stage_id=s.ats_stage_id,
             )
             for s in stages

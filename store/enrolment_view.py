@@ -12,7 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.campaigns import Campaign
 from domain.identity import candidate_workflow_id
+from domain.interviews import Interview
 from domain.statuses import EnrolmentStatus
+from store.calendars import Calendars
 from store.message_status import WITH_REPORT, as_it_stands
 from store.schema import (
     CandidateRow,
@@ -90,6 +92,8 @@ class EnrolmentDetail(BaseModel):
     messages: list[SentMessage]
     #: What the candidate answered, in the campaign's order of modules and questions.
     answers: list[GivenAnswer] = Field(default_factory=list)
+    #: The interviews the enrolment booked, the newest booking first.
+    interviews: list[Interview] = Field(default_factory=list)
 
 
 class EnrolmentViews:
@@ -141,6 +145,7 @@ class EnrolmentViews:
             timeline=await self._timeline(enrolment_id),
             messages=await self._messages(enrolment_id, _campaign_of(row.campaign)),
             answers=await self._answers(enrolment_id, _campaign_of(row.campaign)),
+            interviews=await Calendars(self._session).of_enrolment(enrolment_id),
         )
 
     async def _timeline(self, enrolment_id: str) -> list[TimelineItem]:

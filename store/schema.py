@@ -73,6 +73,8 @@ class StageRow(Base):
     name: Mapped[str] = mapped_column(String(300))
     campaign_id: Mapped[str | None] = mapped_column(String(200))
     auto_match: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The stage's ``interview_settings`` whole (``auto_match`` above is one of them).
+    interview_settings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     #: The vendor ATS stage this stage maps, within the job's vendor job.
     ats_stage_id: Mapped[str | None] = mapped_column(String(200))
 
@@ -362,6 +364,7 @@ class DeliveryReportRow(Base):
 # The tables the edge keeps for itself live in ``store.schema_edge`` (this module stays under
 # 400 lines); imported here, every table is in ``Base.metadata`` and importable from here.
 from store.schema_edge import ApiKeyRow, AuditRow, InboundEventRow, OptOutRow, ProviderHealthRow  # noqa: E402
+from store.schema_interviews import InterviewerCalendarRow, InterviewerRow, InterviewRow  # noqa: E402
 
 __all__ = [
     "ApiKeyRow",
@@ -376,6 +379,9 @@ __all__ = [
     "EnrolmentModuleRow",
     "EnrolmentRow",
     "InboundEventRow",
+    "InterviewRow",
+    "InterviewerCalendarRow",
+    "InterviewerRow",
     "JobRow",
     "MessageRow",
     "OptOutRow",

@@ -43,6 +43,7 @@ PASSTHROUGH_MODULES = (
     "activities",
     "workflows.inputs",
     "workflows.search_attributes",
+    "workflows.projecting",
     # The tracing interceptor's workflow side (when traces are on).
     "opentelemetry",
 )

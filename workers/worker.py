@@ -1,4 +1,5 @@
-"""The worker process: hosts ``CandidateWorkflow`` and the activities it calls.
+"""The worker process: hosts ``CandidateWorkflow``, ``InterviewerWorkflow`` and the activities
+they call.
 
 Temporal workers share one process: the workflow worker (workflows plus the projection local
 activity) and a delivery worker per channel, each on its own task queue rate limited
@@ -29,6 +30,7 @@ from channels.dispatch import ProviderChannels
 from channels.providers import build_providers
 from config.settings import Settings
 from domain.channels import ChannelKind
+from store.calendars import CalendarProjector
 from store.database import create_engine, session_factory
 from store.messages import Messages
 from store.projection import EnrolmentProjector
@@ -37,6 +39,7 @@ from workers.ops import serving_ops
 from workers.sandbox import workflow_runner
 from workflows.candidate import CandidateWorkflow
 from workflows.inputs import delivery_queue
+from workflows.interviewer import InterviewerWorkflow
 
 
 def compile_workflow_modules() -> None:
@@ -62,7 +65,7 @@ async def running_workers(
     """Run the workflow and delivery workers for as long as the context is open."""
     compile_workflow_modules()
     sessions = session_factory(engine)
-    projection = ProjectionActivities(EnrolmentProjector(sessions))
+    projection = ProjectionActivities(EnrolmentProjector(sessions), CalendarProjector(sessions))
     providers = build_providers(settings)
     delivery = DeliveryActivities(
         channel or ProviderChannels(providers, Messages(sessions), ProviderHealth(sessions))
@@ -71,8 +74,12 @@ async def running_workers(
     workflow_worker = Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[CandidateWorkflow],
-        activities=[projection.project_enrolments, *extra_activities],
+        workflows=[CandidateWorkflow, InterviewerWorkflow],
+        activities=[
+            projection.project_enrolments,
+            projection.project_calendar,
+            *extra_activities,
+        ],
         workflow_runner=workflow_runner(client.data_converter),
         max_cached_workflows=settings.max_cached_workflows,
         graceful_shutdown_timeout=grace,

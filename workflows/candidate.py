@@ -11,7 +11,6 @@ import asyncio
 from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import (
@@ -44,21 +43,12 @@ with workflow.unsafe.imports_passed_through():
     from domain.thread import CandidateThread
     from workflows.delivery import deliver
     from workflows.inputs import CandidateWorkflowInput
+    from workflows.projecting import PROJECTION_RETRY, PROJECTION_WAIT
     from workflows.search_attributes import publish, published_at_start
 
 #: The patch under which a rules-1 run projects application changes on their own.
 #: Retire with ``domain/rules_v1.py``: deprecate the patch, then delete it.
 APPLICATION_ROWS = "project-application-rows"
-
-#: How long an update waits for its change to reach the read model before answering anyway.
-PROJECTION_WAIT = timedelta(seconds=10)
-
-PROJECTION_RETRY = RetryPolicy(
-    initial_interval=timedelta(milliseconds=200),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(seconds=30),
-    maximum_attempts=0,
-)
 
 
 @workflow.defn(name="CandidateWorkflow")

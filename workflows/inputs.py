@@ -10,6 +10,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from domain.channels import ChannelKind
+from domain.interviews import InterviewerCalendar
 from domain.thread import CandidateThread
 
 #: Continue-as-new past this many history events even if the server has not suggested it.
@@ -31,6 +32,13 @@ class CandidateWorkflowInput(BaseModel):
     #: started before, which keep sending on ``delivery_task_queue`` itself.
     #: Retire: once no run from before 906120a remains.
     per_channel_queues: bool = False
+
+
+class InterviewerWorkflowInput(BaseModel):
+    """Start (and continue-as-new) input of ``InterviewerWorkflow``: the whole calendar."""
+
+    calendar: InterviewerCalendar
+    event_budget: int = DEFAULT_EVENT_BUDGET
 
 
 def delivery_queue(base: str, channel: ChannelKind) -> str:

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict, deque
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from pydantic import AwareDatetime, BaseModel, TypeAdapter, ValidationError
 from starlette.datastructures import FormData
 
 from api.bodies import CheckedRoute, media_type, read_json
@@ -40,6 +43,7 @@ from services.candidate_pages import (
     state_of,
 )
 from services.errors import Refused
+from services.interviews import Slots, book, candidate_slots
 from store.candidate_view import LinkedEnrolment
 
 HERE = Path(__file__).parent
@@ -116,7 +120,54 @@ async def candidate_page(request: Request, token: str, context: ContextDep) -> R
         found = await _linked(request, context, token)
     except Refused as refusal:
         return _refused_page(request, refusal)
-    return _screen(request, token, found)
+    return await _screen_now(request, context, token, found)
+
+
+class SlotChoice(BaseModel):
+    value: str
+    label: str
+
+
+class SlotDay(BaseModel):
+    label: str
+    slots: list[SlotChoice]
+
+
+class SlotDays(BaseModel):
+    """The candidate's free slots as the page lists them: by day, in their time zone."""
+
+    zone: str
+    days: list[SlotDay]
+
+
+def _days(words: Words, offered: Slots) -> SlotDays:
+    days: dict[str, list[SlotChoice]] = {}
+    for slot in offered.slots:
+        choice = SlotChoice(value=slot.start.isoformat(), label=slot.start.strftime("%H:%M"))
+        days.setdefault(words.day(slot.start), []).append(choice)
+    return SlotDays(
+        zone=offered.timezone, days=[SlotDay(label=k, slots=v) for k, v in days.items()]
+    )
+
+
+async def _screen_now(
+    request: Request,
+    context: ContextDep,
+    token: str,
+    found: LinkedEnrolment,
+    errors: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """``_screen``, with the free slots when the candidate is on a schedule module."""
+    days = None
+    state = state_of(found)
+    current = next((m for m in state.modules if m.id == state.current_module_id), None)
+    if found.status in OPEN and found.modules and current and current.type == "schedule":
+        try:
+            days = _days(_words(request), await candidate_slots(context, found))
+        except Refused as refusal:
+            if refusal.code != "no_interviewers":
+                raise
+    return _screen(request, token, found, errors, days=days)
 
 
 def _screen(
@@ -125,6 +176,8 @@ def _screen(
     found: LinkedEnrolment,
     errors: dict[str, str] | None = None,
     given: dict[str, Any] | None = None,
+    *,
+    days: SlotDays | None = None,
 ) -> HTMLResponse:
     state = state_of(found)
     values: dict[str, Any] = {"token": token, "found": found, "state": state}
@@ -137,7 +190,13 @@ def _screen(
         return _page(request, "intro.html", values)
     current = next(m for m in state.modules if m.id == state.current_module_id)
     number = [m.id for m in state.modules].index(current.id) + 1
-    values |= {"module": current, "number": number, "errors": errors or {}, "given": given or {}}
+    values |= {
+        "module": current,
+        "number": number,
+        "errors": errors or {},
+        "given": given or {},
+        "days": days,
+    }
     return _page(request, "module.html", values, 422 if errors else 200)
 
 
@@ -176,6 +235,85 @@ async def start(request: Request, token: str, module_id: str, context: ContextDe
     if as_json:
         return _json(state_of(await linked(context, token)))
     return RedirectResponse(f"/c/{token}", 303, headers=PRIVATE)
+
+
+@router.get("/c/{token}/slots", response_model=Slots, summary="The slots the candidate may book")
+async def slots(request: Request, token: str, context: ContextDep) -> Response:
+    """The free interview slots of the enrolment's stage, in the candidate's time zone."""
+    offered = await candidate_slots(context, await _linked(request, context, token))
+    return JSONResponse(offered.model_dump(mode="json"), headers=PRIVATE)
+
+
+class Booked(BaseModel):
+    """``POST /c/{token}/modules/{module_id}/book``'s answer."""
+
+    interview: BookedInterview
+
+
+class BookedInterview(BaseModel):
+    id: str
+    start: AwareDatetime
+    end: AwareDatetime
+    interviewer_id: str
+    status: str
+
+
+@router.post(
+    "/c/{token}/modules/{module_id}/book",
+    response_model=Booked,
+    summary="The candidate books a slot, completing the schedule module",
+)
+async def book_slot(request: Request, token: str, module_id: str, context: ContextDep) -> Response:
+    """Book the slot starting at ``{"start": "…"}`` (JSON) or the form's ``start``: the
+    interview (JSON), or the next screen (303). 409 ``slot_taken`` with fresh ``slots`` when
+    another candidate has it (the form shows them, saying so)."""
+    as_json = media_type(request) == "application/json"
+    try:
+        found = await _linked(request, context, token)
+        start = await _start_asked(request, as_json)
+        booked = await book(context, found, module_id, start)
+    except Refused as refusal:
+        if as_json:
+            raise
+        if refusal.code != "slot_taken":
+            return _back(request, token, refusal)
+        found = await linked(context, token)
+        taken = {"start": _words(request)("slot_taken")}
+        return await _screen_now(request, context, token, found, taken)
+    if as_json:
+        zone = ZoneInfo(found.timezone or "UTC")
+        return JSONResponse(
+            Booked(
+                interview=BookedInterview(
+                    id=booked.id,
+                    start=booked.start.astimezone(zone),
+                    end=booked.end.astimezone(zone),
+                    interviewer_id=booked.interviewer_id,
+                    status=booked.status.value,
+                )
+            ).model_dump(mode="json"),
+            headers=PRIVATE,
+        )
+    return RedirectResponse(f"/c/{token}", 303, headers=PRIVATE)
+
+
+async def _start_asked(request: Request, as_json: bool) -> datetime:
+    """The slot's start the candidate picked; a 422 ``invalid_start`` when it is not an
+    instant with its zone."""
+    if as_json:
+        document = read_json(await request.body())
+        value = document.get("start") if isinstance(document, dict) else None
+    else:
+        value = (await request.form()).get("start")
+    try:
+        return _INSTANT.validate_python(value)
+    except ValidationError as err:
+        raise Refused(
+            422, "invalid_start", 'send {"start": "…"}: an RFC 3339 time with its zone'
+        ) from err
+
+
+_INSTANT: TypeAdapter[datetime] = TypeAdapter(AwareDatetime)
 
 
 def _back(request: Request, token: str, refusal: Refused) -> Response:
@@ -247,6 +385,7 @@ def preview(request: Request, campaign: Campaign | None, problems: int) -> HTMLR
             candidate_id="preview",
             first_name="Ada",
             job_id="preview",
+            stage_id="preview",
             job_name="Barista",
             status=EnrolmentStatus.IN_PROGRESS,
             status_reason=None,

@@ -5,6 +5,7 @@ browser prefers that we have, else English."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,3 +50,12 @@ class Words:
         for part in key.split("."):
             text = text[part]
         return str(text).format(**values)
+
+    def day(self, moment: datetime) -> str:
+        """``moment``'s date as people write it (``Tuesday 8 December``), in this language."""
+        return self(
+            "day",
+            weekday=self._strings["weekdays"][moment.weekday()],
+            day=moment.day,
+            month=self._strings["months"][moment.month - 1],
+        )

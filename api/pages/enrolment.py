@@ -34,6 +34,7 @@ from domain.statuses import BLAST_DONE, EXPIRABLE, TERMINAL, EnrolmentStatus
 from store.access import who_did
 from store.catalog import Catalog
 from store.enrolment_view import EnrolmentDetail, EnrolmentViews
+from store.interviewers import Interviewers
 
 router = APIRouter(
     tags=["recruiter UI"], include_in_schema=False, route_class=CheckedRoute, dependencies=[PAGES]
@@ -76,6 +77,12 @@ async def enrolment_page(
             "looks": looks,
             "reasons": REASON_LABELS,
             "ended_by": await _ended_by(session, detail),
+            "interviewer_names": {
+                i.id: i.name
+                for i in (
+                    await Interviewers(session).some(x.interviewer_id for x in detail.interviews)
+                ).values()
+            },
             "shows_expiry": status in EXPIRABLE and detail.expires_at is not None,
             # A blast that went out is over (``Enrolment.is_finished``): nothing to cancel.
             "can_cancel": status not in TERMINAL

@@ -23,15 +23,17 @@ from domain.ats import AtsSystem
 from services.configuration import save_job as save_job_definition
 from services.errors import Refused
 from store.catalog import Catalog, StoredCampaign
+from store.interviewers import Interviewer, Interviewers
 
 # Recruiters see the forms; only an admin saves one (``who: AdminOnPage``).
 router = APIRouter(tags=["recruiter UI"], include_in_schema=False, route_class=CheckedRoute)
 
 
-async def _campaigns(context: ContextDep) -> list[StoredCampaign]:
-    """The campaigns a stage may link (in a session of its own, closed before any write)."""
+async def _choices(context: ContextDep) -> tuple[list[StoredCampaign], list[Interviewer]]:
+    """The campaigns a stage may link and the interviewers it may name (in a session of its
+    own, closed before any write)."""
     async with context.sessions() as session:
-        return await Catalog(session).all_campaigns()
+        return await Catalog(session).all_campaigns(), await Interviewers(session).all()
 
 
 async def _render(
@@ -43,11 +45,13 @@ async def _render(
     errors: FieldErrors | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    campaigns, interviewers = await _choices(context)
     values = {
         "stored": stored,
         "form": form,
         "errors": errors or FieldErrors(labels=form.labels()),
-        "campaigns": await _campaigns(context),
+        "campaigns": campaigns,
+        "interviewers": interviewers,
         "kind_labels": {kind.value: label for kind, label in KIND_LABELS.items()},
         "systems": [s.value for s in AtsSystem],
         "deployment_region": context.settings.default_region,

@@ -1,11 +1,15 @@
 """The job editor's form: a job's name, its stages as rows (each with a campaign picked from the
-stored ones, Auto-Match and the vendor ATS stage it maps), the vendor ATS job and the region its
-candidates' national numbers are read in; turned into the API's job and back, with every
-problem at once on its field, in a recruiter's words.
+stored ones, its interview settings, and the vendor ATS stage it maps), the vendor ATS job and
+the region its candidates' national numbers are read in; turned into the API's job and back,
+with every problem at once on its field, in a recruiter's words.
+
+Interview settings are typed in the units people think in (minutes, hours, days) and become
+the API's ISO 8601 durations; a field left empty keeps the default.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from itertools import zip_longest
 from typing import Any
 
@@ -13,7 +17,8 @@ from pydantic import BaseModel
 from starlette.datastructures import FormData
 
 from api.pages.forms import FieldErrors, Posted, new_id_problem, row_id, validated
-from domain.jobs import JobDefinition
+from domain.durations import format_duration
+from domain.jobs import InterviewSettings, JobDefinition
 from store.catalog import Job
 
 
@@ -27,6 +32,55 @@ class StageFields(BaseModel):
     campaign_id: str = ""
     auto_match: bool = False
     ats_stage_id: str = ""
+    #: Interview settings: interviewer ids (comma-separated), the numbers in ``UNITS``' units.
+    interviewers: str = ""
+    duration: str = ""
+    buffer: str = ""
+    min_notice: str = ""
+    horizon: str = ""
+    location: str = ""
+
+    def interview_settings(self) -> dict[str, Any] | None:
+        """The stage's ``interview_settings`` as the API takes them (``None``: none typed)."""
+        numbers = {name: getattr(self, name).strip() for name in UNITS}
+        ids = [i.strip() for i in self.interviewers.split(",") if i.strip()]
+        if not (self.auto_match or ids or any(numbers.values()) or self.location.strip()):
+            return None
+        settings: dict[str, Any] = {"auto_match": self.auto_match, "interviewer_ids": ids}
+        for name, typed in numbers.items():
+            if typed:
+                settings[name] = _iso(typed, UNITS[name][1])
+        if self.location.strip():
+            settings["location"] = self.location.strip()
+        return settings
+
+
+#: Each interview setting's label, unit word and unit.
+UNITS: dict[str, tuple[str, timedelta]] = {
+    "duration": ("minutes", timedelta(minutes=1)),
+    "buffer": ("minutes", timedelta(minutes=1)),
+    "min_notice": ("hours", timedelta(hours=1)),
+    "horizon": ("days", timedelta(days=1)),
+}
+
+
+def _iso(typed: str, unit: timedelta) -> str:
+    """A whole number of ``unit`` as an ISO 8601 duration; what is not one is passed on as
+    typed, for the API's validation to name."""
+    if not typed.isdigit():
+        return typed
+    return format_duration(unit * int(typed)) if int(typed) else "PT0M"
+
+
+def _typed(settings: InterviewSettings | None, name: str) -> str:
+    """A setting in its field's unit, empty when it is the default."""
+    if settings is None:
+        return ""
+    value: timedelta = getattr(settings, name)
+    if value == InterviewSettings.model_fields[name].get_default(call_default_factory=True):
+        return ""
+    unit = UNITS[name][1]
+    return str(int(value / unit)) if value % unit == timedelta(0) else format_duration(value)
 
 
 class JobForm(BaseModel):
@@ -53,6 +107,11 @@ class JobForm(BaseModel):
                     campaign_id=s.campaign_id or "",
                     auto_match=s.auto_match,
                     ats_stage_id=s.ats_stage_id or "",
+                    interviewers=", ".join(s.interview_settings.interviewer_ids)
+                    if s.interview_settings
+                    else "",
+                    location=(s.interview_settings.location or "") if s.interview_settings else "",
+                    **{name: _typed(s.interview_settings, name) for name in UNITS},
                 )
                 for n, s in enumerate(job.stages)
             ],
@@ -73,6 +132,12 @@ class JobForm(BaseModel):
             many("stage_name"),
             many("stage_campaign"),
             many("stage_ats_stage"),
+            many("stage_interviewers"),
+            many("stage_duration"),
+            many("stage_buffer"),
+            many("stage_min_notice"),
+            many("stage_horizon"),
+            many("stage_location"),
             fillvalue="",
         )
         return cls(
@@ -86,8 +151,26 @@ class JobForm(BaseModel):
                     campaign_id=campaign,
                     auto_match=bool(key) and key in ticked,
                     ats_stage_id=ats,
+                    interviewers=interviewers,
+                    duration=duration,
+                    buffer=buffer,
+                    min_notice=min_notice,
+                    horizon=horizon,
+                    location=location,
                 )
-                for key, stage_id, name, campaign, ats in rows
+                for (
+                    key,
+                    stage_id,
+                    name,
+                    campaign,
+                    ats,
+                    interviewers,
+                    duration,
+                    buffer,
+                    min_notice,
+                    horizon,
+                    location,
+                ) in rows
             ],
             ats_system=one("ats_system"),
             ats_job_id=one("ats_job_id"),
@@ -130,8 +213,9 @@ class JobForm(BaseModel):
             stage: dict[str, Any] = {"id": stage_id, "name": row.name}
             if row.campaign_id:
                 stage["campaign_id"] = row.campaign_id
-            if row.auto_match:
-                stage["interview_settings"] = {"auto_match": True}
+            settings = row.interview_settings()
+            if settings is not None:
+                stage["interview_settings"] = settings
             if row.ats_stage_id.strip():
                 stage["ats_stage_id"] = row.ats_stage_id.strip()
                 if stage["ats_stage_id"] in vendor_stages:

@@ -14,12 +14,8 @@ from api.bodies import CheckedRoute
 from api.dependencies import ContextDep
 from api.errors import error_responses
 from api.permissions import SIGNED_WEBHOOK
-from services.progress import (
-    AvailabilityReport,
-    ModuleProgressReport,
-    report_availability,
-    report_progress,
-)
+from services.availability import AvailabilityReport, report_availability
+from services.progress import ModuleProgressReport, report_progress
 
 router = APIRouter(
     prefix="/webhooks", tags=["webhooks"], route_class=CheckedRoute, dependencies=[SIGNED_WEBHOOK]

@@ -68,6 +68,16 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/c/{token}/state"): PUBLIC,
     ("POST", "/c/{token}/modules/{module_id}/start"): PUBLIC,
     ("POST", "/c/{token}/modules/{module_id}/complete"): PUBLIC,
+    ("GET", "/c/{token}/slots"): PUBLIC,
+    ("POST", "/c/{token}/modules/{module_id}/book"): PUBLIC,
+    ("PUT", "/interviewers/{interviewer_id}"): {A},
+    ("GET", "/interviewers"): {A, R},
+    ("GET", "/interviewers/{interviewer_id}"): {A, R},
+    ("PUT", "/interviewers/{interviewer_id}/availability"): {A, R},
+    ("GET", "/interviews"): {A, R},
+    ("GET", "/interviews/{interview_id}"): {A, R},
+    ("POST", "/interviews/{interview_id}/cancel"): {A, R},
+    ("POST", "/interviews/{interview_id}/no_show"): {A, R},
 }
 #: Pages outside the OpenAPI description.
 OTHER_PUBLIC = [("GET", "/docs"), ("GET", "/openapi.json"), ("GET", "/ui/sign-in")]

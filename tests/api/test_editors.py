@@ -202,6 +202,9 @@ async def test_a_new_campaign_may_not_take_an_existing_id(stack: Stack) -> None:
     assert (await stack.http.get(f"/campaigns/{campaign_id}")).json()["kind"] == "blast"
 
 
+INTERVIEW_FIELDS = ("interviewers", "duration", "buffer", "min_notice", "horizon", "location")
+
+
 def job_form(job_id: str, stages: list[dict[str, Any]], **fields: str) -> Form:
     form = [("stored", "no"), ("job_id", job_id), ("name", "Forklift driver")]
     for n, stage in enumerate(stages):
@@ -213,6 +216,7 @@ def job_form(job_id: str, stages: list[dict[str, Any]], **fields: str) -> Form:
             ("stage_campaign", stage.get("campaign", "")),
             ("stage_ats_stage", stage.get("ats", "")),
         ]
+        form += [(f"stage_{name}", stage.get(name, "")) for name in INTERVIEW_FIELDS]
         if stage.get("auto_match"):
             form.append(("stage_auto_match", key))
     return as_form(form + list(fields.items()))
@@ -239,11 +243,52 @@ async def test_job_stages_are_rows_with_a_campaign_auto_match_and_an_ats_stage(
         ("applied", campaign_id, "101"),
         ("phone-screen", None, None),
     ]
-    assert [s["interview_settings"] for s in stored["stages"]] == [None, {"auto_match": True}]
+    settings = [s["interview_settings"] for s in stored["stages"]]
+    assert settings[0] is None and settings[1]["auto_match"] is True
     assert stored["ats"] == {"system": "greenhouse", "job_id": f"gh-{job_id}"}
     page = (await stack.http.get(f"/ui/jobs/{job_id}/edit")).text
     assert f'<option value="{campaign_id}" selected>' in page
     assert 'value="AU"' in page and "Forklift driver</a>" in page  # the breadcrumb names it
+
+
+async def test_a_stage_takes_its_interview_settings_in_minutes_hours_and_days(
+    stack: Stack,
+) -> None:
+    ana = stack.id("ana")
+    body = {"name": "Ana", "email": "ana@example.com", "timezone": "Europe/Madrid"}
+    assert (await stack.http.put(f"/interviewers/{ana}", json=body)).status_code == 200
+    job_id = stack.id("interviewing")
+    stage = {
+        "name": "Interview",
+        "interviewers": f" {ana} ,",
+        "duration": "45",
+        "buffer": "10",
+        "min_notice": "24",
+        "location": "https://meet.example.com/x",
+    }
+    answer = await stack.http.post("/ui/jobs", data=job_form(job_id, [stage]))
+    assert answer.status_code == 303, answer.text
+    [stored] = (await stack.http.get(f"/jobs/{job_id}")).json()["stages"]
+    assert stored["interview_settings"] == {
+        "auto_match": False,
+        "interviewer_ids": [ana],
+        "duration": "PT45M",
+        "buffer": "PT10M",
+        "min_notice": "P1D",
+        "horizon": "P14D",
+        "location": "https://meet.example.com/x",
+    }
+    page = (await stack.http.get(f"/ui/jobs/{job_id}/edit")).text
+    assert 'name="stage_duration" inputmode="numeric" value="45"' in page
+    assert 'name="stage_min_notice" inputmode="numeric" value="24"' in page
+    assert 'name="stage_horizon" inputmode="numeric" value=""' in page  # the default
+    assert f'<option value="{ana}">Ana</option>' in page
+
+    wrong = await stack.http.post(
+        "/ui/jobs",
+        data=job_form(stack.id("wrong"), [{"name": "I", "duration": "5", "interviewers": "x"}]),
+    )
+    assert wrong.status_code == 422 and "PT15M" in wrong.text
 
 
 async def test_every_problem_of_a_job_shows_at_once_on_its_field(stack: Stack) -> None:

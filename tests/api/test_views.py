@@ -11,6 +11,7 @@ from temporalio.client import Client
 
 from api.app import create_app
 from config.settings import Settings
+from domain.jobs import InterviewSettings
 from tests.api.conftest import INVALID_PHONE, Stack, blast_campaign
 from tests.api.test_errors import assert_error
 from tests.keys import ADMIN_HEADERS
@@ -167,7 +168,7 @@ async def test_jobs_and_campaigns_read_back_as_configured(stack: Stack) -> None:
     stored = (await stack.http.get(f"/jobs/{job}")).json()
     assert [(s["id"], s["campaign_id"], s["interview_settings"]) for s in stored["stages"]] == [
         ("screen", screening, None),
-        ("interview", quick, {"auto_match": True}),
+        ("interview", quick, InterviewSettings(auto_match=True).model_dump(mode="json")),
     ]
     listed = (await stack.http.get("/jobs")).json()["jobs"]
     assert [j["id"] for j in listed] == [job]

@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.bodies import MAX_BODY_BYTES
+from api.candidate import pages as candidate_pages
 from api.signatures import sign_webhook, twilio_signature
 from bridges.base import signature
 from store.schema import Base
@@ -77,6 +78,12 @@ WRITE_ROUTES = {
     # No link has a drawn token: the candidate's pages find nobody.
     ("POST", "/c/{token}/modules/{module_id}/start"): {404, 405, 413, 429},
     ("POST", "/c/{token}/modules/{module_id}/complete"): {400, 404, 405, 413, 422, 429},
+    ("POST", "/c/{token}/modules/{module_id}/book"): {400, 404, 405, 413, 422, 429},
+    # Drawn ids name no interviewer or interview.
+    ("PUT", "/interviewers/{interviewer_id}"): {400, 404, 405, 413, 415, 422},
+    ("PUT", "/interviewers/{interviewer_id}/availability"): {400, 404, 405, 413, 415, 422},
+    ("POST", "/interviews/{interview_id}/cancel"): {404, 405, 413, 415, 422},
+    ("POST", "/interviews/{interview_id}/no_show"): {404, 405, 413, 415, 422},
     # Drawn ids name no enrolment: 404 (or 4xx for a body the route refuses first).
     ("POST", "/enrolments/{enrolment_id}/cancel"): {404, 405, 413, 415, 422},
     ("POST", "/enrolments/{enrolment_id}/reenrol"): {400, 404, 405, 413, 415, 422},
@@ -348,6 +355,15 @@ async def configure_something_to_protect(stack: Stack) -> dict[tuple[str, str], 
         ("DELETE", "/campaigns/{campaign_id}"): {},
         ("POST", "/c/{token}/modules/{module_id}/start"): {},
         ("POST", "/c/{token}/modules/{module_id}/complete"): {"answers": {"q": "yes"}},
+        ("POST", "/c/{token}/modules/{module_id}/book"): {"start": now.isoformat()},
+        ("PUT", "/interviewers/{interviewer_id}"): {
+            "name": "Ana",
+            "email": "ana@example.com",
+            "timezone": "Europe/Madrid",
+        },
+        ("PUT", "/interviewers/{interviewer_id}/availability"): {"windows": []},
+        ("POST", "/interviews/{interview_id}/cancel"): {},
+        ("POST", "/interviews/{interview_id}/no_show"): {},
         ("POST", "/enrolments/{enrolment_id}/cancel"): {},
         ("POST", "/enrolments/{enrolment_id}/reenrol"): {"phone": "+14155550123"},
     }
@@ -419,6 +435,9 @@ async def test_hostile_requests_get_a_4xx_change_nothing_and_the_service_stays_u
         started = time.monotonic()
         seen: dict[str, set[int]] = {}
         for (method, template), allowed in WRITE_ROUTES.items():
+            # The candidate's routes share each token's rate limit, and every campaign draws
+            # the same tokens: each starts with the limit unspent, as a new minute would.
+            candidate_pages._limits = candidate_pages.RateLimit(candidate_pages.RATE_PER_MINUTE)
             statuses = await asyncio.to_thread(
                 campaign_against, send, method, template, valid[(method, template)], allowed
             )
@@ -446,7 +465,7 @@ async def test_hostile_requests_get_a_4xx_change_nothing_and_the_service_stays_u
             must = {404, 413, 422}  # no body to read: the size, then the id
         elif route.startswith("POST /c/"):
             must = {404, 413}  # the token is the key: no drawn one opens a page
-        elif route.endswith("/cancel"):
+        elif route.endswith(("/cancel", "/no_show")):
             must = {404, 413}
         elif route.endswith("/reenrol"):
             must = {413, 415, 422}

@@ -36,6 +36,9 @@ WRITERS: dict[str, set[str]] = {
     "opt_outs": {"store/opt_outs.py"},
     "api_keys": {"store/access.py"},
     "audit_log": {"store/access.py"},
+    "interviewers": {"store/interviewers.py"},
+    "interviewer_calendars": {"store/calendars.py"},
+    "interviews": {"store/calendars.py"},
 }
 TABLE_OF = {mapper.class_.__name__: mapper.local_table.name for mapper in Base.registry.mappers}
 

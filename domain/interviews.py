@@ -1,0 +1,234 @@
+"""An interviewer's calendar as their workflow holds it (DESIGN.md, decision 16): their
+availability windows and the interviews booked in them. Booking, cancelling and marking a
+no-show are decided here, one request at a time, so two candidates never hold one slot.
+
+Pure: the workflow applies requests in the order it receives them and projects the result.
+The state stays bounded: windows that ended and interviews more than ``KEPT_AFTER_END`` past
+are dropped (the read model keeps the interviews).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from domain.candidates import Identifier
+from domain.slots import Interval, SlotRules, free_slots, merged
+
+#: Interviews are dropped from the state this long after they end.
+KEPT_AFTER_END = timedelta(days=2)
+#: At most this many availability windows are kept (the earliest).
+MAX_WINDOWS = 500
+
+
+class InterviewStatus(StrEnum):
+    BOOKED = "booked"
+    #: The candidate confirmed from the 24-hour reminder.
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+    NO_SHOW = "no_show"
+
+
+#: Interviews that hold their interviewer's time.
+HOLDING = frozenset({InterviewStatus.BOOKED, InterviewStatus.CONFIRMED})
+
+
+class Interview(BaseModel):
+    """One interview: a candidate's enrolment holding one of the interviewer's slots."""
+
+    id: str
+    interviewer_id: str
+    enrolment_id: str
+    candidate_id: str
+    job_id: str
+    stage_id: str
+    module_id: str
+    start: AwareDatetime
+    end: AwareDatetime
+    status: InterviewStatus = InterviewStatus.BOOKED
+    location: str | None = None
+    #: The invitation's ``SEQUENCE``: raised on every change the invitees see.
+    sequence: int = 0
+    booked_at: AwareDatetime
+    updated_at: AwareDatetime
+    #: The calendar's version when this interview last changed.
+    version: int = 0
+
+    @property
+    def holds_time(self) -> bool:
+        return self.status in HOLDING
+
+    def interval(self) -> Interval:
+        return Interval(start=self.start, end=self.end)
+
+
+def interview_id(enrolment_id: str, module_id: str, start: datetime) -> str:
+    """The interview a booking of ``start`` makes: the same for a repeated request."""
+    key = f"{enrolment_id}\x1f{module_id}\x1f{start.timestamp():.0f}"
+    return f"itv_{hashlib.sha256(key.encode()).hexdigest()[:24]}"
+
+
+class Availability(BaseModel):
+    """Windows an interviewer is free in: ``replace`` sets the future windows to these (the
+    API and the interviewer's page), else they are added (the webhook)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    windows: Annotated[list[Interval], Field(max_length=MAX_WINDOWS)]
+    replace: bool = True
+
+
+class BookingRequest(BaseModel):
+    """A candidate's enrolment asks for the slot starting at ``start``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enrolment_id: Identifier
+    candidate_id: Identifier
+    job_id: Identifier
+    stage_id: Identifier
+    module_id: Identifier
+    start: AwareDatetime
+    rules: SlotRules
+    location: str | None = None
+
+
+Refusal = Literal["slot_taken", "already_booked"]
+
+
+class BookingResult(BaseModel):
+    """The interview booked (or already booked by this very request), or why not."""
+
+    interview: Interview | None = None
+    refused: Refusal | None = None
+
+
+#: What a recruiter may make of an interview.
+Changing = Literal[InterviewStatus.CANCELLED, InterviewStatus.NO_SHOW]
+
+
+class InterviewChange(BaseModel):
+    """A recruiter cancels an interview or marks a no-show."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    interview_id: Identifier
+    status: Changing
+
+
+class ChangeResult(BaseModel):
+    """The interview after the change (``None``: this calendar has no such interview), or why
+    it did not change."""
+
+    interview: Interview | None = None
+    refused: Literal["not_started", "already_ended"] | None = None
+
+
+class InterviewerCalendar(BaseModel):
+    """Everything the interviewer's workflow decides with."""
+
+    interviewer_id: str
+    windows: list[Interval] = []
+    interviews: dict[str, Interview] = {}
+    #: Raised on every change; the read model keeps the newest it was given.
+    version: int = 0
+    #: The newest version the read model holds.
+    projected_version: int = 0
+
+    def busy(self) -> list[Interval]:
+        """The time interviews hold."""
+        return [i.interval() for i in self.interviews.values() if i.holds_time]
+
+    def free_slots(self, rules: SlotRules, now: datetime) -> list[Interval]:
+        return free_slots(self.windows, self.busy(), rules, now)
+
+    def set_availability(self, availability: Availability, now: datetime) -> None:
+        """Replace (or add to) the future windows; what ended is forgotten."""
+        kept = [] if availability.replace else self.windows
+        windows = [w for w in merged([*kept, *availability.windows]) if w.end > now]
+        self.windows = windows[:MAX_WINDOWS]
+        self._changed()
+
+    def book(self, request: BookingRequest, now: datetime) -> BookingResult:
+        """Give the enrolment the slot at ``request.start`` if it is free; the same request
+        again gets the same interview."""
+        new_id = interview_id(request.enrolment_id, request.module_id, request.start)
+        current = self.interviews.get(new_id)
+        if current is not None and current.holds_time:
+            return BookingResult(interview=current)
+        if any(
+            i.holds_time
+            and i.enrolment_id == request.enrolment_id
+            and i.module_id == request.module_id
+            for i in self.interviews.values()
+        ):
+            return BookingResult(refused="already_booked")
+        if not any(s.start == request.start for s in self.free_slots(request.rules, now)):
+            return BookingResult(refused="slot_taken")
+        interview = Interview(
+            id=new_id,
+            interviewer_id=self.interviewer_id,
+            enrolment_id=request.enrolment_id,
+            candidate_id=request.candidate_id,
+            job_id=request.job_id,
+            stage_id=request.stage_id,
+            module_id=request.module_id,
+            start=request.start,
+            end=request.start + request.rules.duration,
+            location=request.location,
+            # Booked again after a cancellation: the invitation it replaces had a sequence.
+            sequence=0 if current is None else current.sequence + 1,
+            booked_at=now,
+            updated_at=now,
+            version=self._changed(),
+        )
+        self.interviews[new_id] = interview
+        return BookingResult(interview=interview)
+
+    def change(self, change: InterviewChange, now: datetime) -> ChangeResult:
+        """Cancel an interview or mark a no-show. A repeat changes nothing; an interview is
+        cancelled before it ends, and marked a no-show once it started."""
+        interview = self.interviews.get(change.interview_id)
+        if interview is None or interview.status is change.status:
+            return ChangeResult(interview=interview)
+        if not interview.holds_time:
+            return ChangeResult(interview=interview, refused="already_ended")
+        if change.status is InterviewStatus.NO_SHOW and now < interview.start:
+            return ChangeResult(interview=interview, refused="not_started")
+        if change.status is InterviewStatus.CANCELLED and now >= interview.end:
+            return ChangeResult(interview=interview, refused="already_ended")
+        sequence = interview.sequence + (1 if change.status is InterviewStatus.CANCELLED else 0)
+        changed = interview.model_copy(
+            update={
+                "status": change.status,
+                "sequence": sequence,
+                "updated_at": now,
+                "version": self._changed(),
+            }
+        )
+        self.interviews[interview.id] = changed
+        return ChangeResult(interview=changed)
+
+    def forget_the_past(self, now: datetime) -> None:
+        """Drop windows that ended and interviews long over (the read model keeps those)."""
+        windows = [w for w in self.windows if w.end > now]
+        interviews = {k: i for k, i in self.interviews.items() if i.end + KEPT_AFTER_END > now}
+        if len(windows) != len(self.windows) or len(interviews) != len(self.interviews):
+            self.windows, self.interviews = windows, interviews
+            self._changed()  # the read model's windows change; its interviews stay
+
+    def unprojected(self) -> list[Interview]:
+        """The interviews that changed since the read model was last given the calendar."""
+        return [i for i in self.interviews.values() if i.version > self.projected_version]
+
+    @property
+    def projected(self) -> bool:
+        return self.projected_version >= self.version
+
+    def _changed(self) -> int:
+        self.version += 1
+        return self.version

@@ -1,0 +1,193 @@
+"""Interviewers and their availability: an admin configures interviewers; their windows come
+through the API, the availability webhook (or, later, their own page) and go to their
+workflow, which holds their time; availability releases the Auto-Match enrolments waiting in
+the stages they interview for."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.access import Principal
+from domain.candidates import Identifier
+from domain.events import (
+    InterviewerAvailability,
+    Slot,
+)
+from domain.interviewers import InterviewerProfile
+from domain.interviews import (
+    MAX_WINDOWS,
+    Availability,
+)
+from domain.slots import Interval
+from services.candidate_workflows import confirmed
+from services.context import Context
+from services.errors import Refused, not_found
+from services.inbound import accept_event
+from services.interviewer_workflows import interviewer_workflows
+from store.access import record
+from store.catalog import Catalog
+from store.enrolment_view import EnrolmentViews
+from store.interviewers import Interviewer, Interviewers
+
+#: The ledger's name for the availability webhook's ids.
+AVAILABILITY_SOURCE = "interviewer-availability"
+#: How many candidates' workflows one availability report tells at once.
+FAN_OUT_CONCURRENCY = 20
+
+
+class AvailabilitySet(BaseModel):
+    """``PUT /interviewers/{id}/availability``: the windows kept, and how many candidates had
+    Auto-Match enrolments waiting on this interviewer (each released once)."""
+
+    windows: int
+    released_candidates: int
+
+
+class AvailabilityReport(BaseModel):
+    """An interviewer shared availability for a job stage."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: Identifier
+    job_id: Identifier
+    stage_id: Identifier
+    interviewer_id: Identifier
+    #: Windows the interviewer is free in: added to their calendar when they are one of ours.
+    slots: Annotated[list[Interval], Field(max_length=MAX_WINDOWS)] = []
+
+
+# -- interviewers ----------------------------------------------------------------------------
+
+
+async def save_interviewer(
+    context: Context, interviewer_id: str, profile: InterviewerProfile, who: Principal
+) -> Interviewer:
+    """Create or replace an interviewer (audited: who and when, not the feed's secret URL)."""
+    now = datetime.now(UTC)
+    async with context.sessions.begin() as session:
+        interviewers = Interviewers(session)
+        await interviewers.save(interviewer_id, profile, now)
+        said = {"calendar_feed": profile.calendar_ics_url is not None}
+        record(session, who.actor, "interviewer.saved", interviewer_id, said, now)
+        await session.flush()
+        stored = await interviewers.get(interviewer_id)
+    if stored is None:  # pragma: no cover - just written in this transaction
+        raise Refused(409, "interviewer_not_stored", f"interviewer {interviewer_id!r} not stored")
+    return stored
+
+
+async def existing_interviewer(context: Context, interviewer_id: str) -> Interviewer:
+    """The interviewer; raises ``Refused`` 404 when there is none."""
+    async with context.reads() as session:
+        found = await Interviewers(session).get(interviewer_id)
+    if found is None:
+        raise not_found("interviewer", interviewer_id)
+    return found
+
+
+async def set_availability(
+    context: Context, interviewer_id: str, availability: Availability
+) -> AvailabilitySet:
+    """Give the interviewer's workflow their windows, then release every Auto-Match enrolment
+    waiting in a stage they interview for. Raises ``Refused`` 404 for an unknown interviewer,
+    503 (retry) when a workflow did not answer in time."""
+    await existing_interviewer(context, interviewer_id)
+    kept = await confirmed(
+        interviewer_workflows(context).set_availability(interviewer_id, availability)
+    )
+    released = 0
+    if availability.windows:
+        released = await release_for(context, interviewer_id)
+    return AvailabilitySet(windows=kept, released_candidates=released)
+
+
+async def release_for(context: Context, interviewer_id: str) -> int:
+    """Release the Auto-Match enrolments waiting in every stage ``interviewer_id`` interviews
+    for; returns how many candidates had one."""
+    async with context.reads() as session:
+        catalog = Catalog(session)
+        stages = [
+            (job.id, stage.id)
+            for job in await catalog.jobs()
+            for stage in job.stages
+            if stage.interview_settings is not None
+            and interviewer_id in stage.interview_settings.interviewer_ids
+        ]
+        views = EnrolmentViews(session)
+        waiting = {where: await views.auto_match_candidates(*where) for where in stages}
+    now = datetime.now(UTC)
+    for (job_id, stage_id), candidates in waiting.items():
+        event = InterviewerAvailability(
+            event_id=f"availability-{interviewer_id}-{uuid.uuid4().hex}",
+            job_id=job_id,
+            stage_id=stage_id,
+            interviewer_id=interviewer_id,
+            received_at=now,
+        )
+        await release_waiting(context, candidates, event)
+    return len({c for candidates in waiting.values() for c in candidates})
+
+
+async def report_availability(context: Context, report: AvailabilityReport) -> int:
+    """Release every ``auto_match`` enrolment waiting in the job stage; returns how many
+    candidates had one (each told once: their workflow sends the schedule request). The
+    windows are added to the interviewer's calendar when they are one of ours.
+
+    A repeat of the report's id releases only what was waiting when it first arrived, so a
+    candidate who entered the stage since is not released by it. Raises ``Refused``: 422 for
+    an unknown stage, 409 for an id reused with another payload, 503 (retry) when some
+    candidate's workflow did not answer.
+    """
+    async with context.sessions() as session:
+        if await Catalog(session).stage(report.job_id, report.stage_id) is None:
+            raise Refused(
+                422,
+                "unknown_stage",
+                f"job {report.job_id!r} has no stage {report.stage_id!r}",
+                {"job_id": report.job_id, "stage_id": report.stage_id},
+            )
+        candidates = await EnrolmentViews(session).auto_match_candidates(
+            report.job_id, report.stage_id
+        )
+        known = await Interviewers(session).get(report.interviewer_id) is not None
+    accepted = await accept_event(context, AVAILABILITY_SOURCE, report.id, report)
+    if known and report.slots:
+        # Adding windows again is harmless: a repeat of the report changes nothing.
+        added = Availability(windows=report.slots, replace=False)
+        await confirmed(
+            interviewer_workflows(context).set_availability(report.interviewer_id, added)
+        )
+    event = InterviewerAvailability(
+        event_id=report.id,
+        job_id=report.job_id,
+        stage_id=report.stage_id,
+        interviewer_id=report.interviewer_id,
+        slots=[Slot(start=s.start, end=s.end) for s in report.slots],
+        received_at=accepted.received_at,
+    )
+    await release_waiting(context, candidates, event)
+    return len(candidates)
+
+
+async def release_waiting(
+    context: Context, candidates: Iterable[str], event: InterviewerAvailability
+) -> None:
+    """Tell each candidate's workflow of ``event`` (at most ``FAN_OUT_CONCURRENCY`` at a time):
+    their ``auto_match`` enrolments in its job stage go out. Raises the first failure once
+    every candidate was tried (the caller retries; the told ones ignore the repeat)."""
+    limit = asyncio.Semaphore(FAN_OUT_CONCURRENCY)
+
+    async def tell(candidate_id: str) -> None:
+        async with limit:
+            await confirmed(context.workflows.availability(candidate_id, event))
+
+    outcomes = await asyncio.gather(*(tell(c) for c in candidates), return_exceptions=True)
+    failures = [o for o in outcomes if isinstance(o, BaseException)]
+    if failures:
+        raise failures[0]

@@ -1,0 +1,236 @@
+"""Interviews: the slots a candidate is offered, booking one, and the recruiter's view and
+changes (interviewers and their availability: ``services.availability``).
+
+Who gets a slot is never decided here: each interviewer's workflow (``InterviewerWorkflow``)
+decides, one request at a time (DESIGN.md, decision 16). Slots are read from the read model,
+which that workflow writes before it answers, so a candidate who loses a race is offered slots
+that already leave the winner's out.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from pydantic import AwareDatetime, BaseModel
+
+from domain.access import Principal
+from domain.campaigns import CampaignModule, ModuleType
+from domain.events import (
+    ApplicationRef,
+    ModuleProgress,
+    ProgressEvent,
+)
+from domain.interviews import (
+    BookingRequest,
+    Changing,
+    Interview,
+    InterviewChange,
+)
+from domain.jobs import InterviewSettings
+from domain.slots import Interval, free_slots
+from services.candidate_pages import open_module
+from services.candidate_workflows import confirmed
+from services.context import Context
+from services.errors import Refused, not_found
+from services.interviewer_workflows import interviewer_workflows
+from store.access import record
+from store.calendars import Calendars
+from store.candidate_view import LinkedEnrolment
+from store.catalog import Catalog, stage_settings
+
+
+class OfferedSlot(BaseModel):
+    """A free slot as a candidate sees it, in their time zone."""
+
+    start: AwareDatetime
+    end: AwareDatetime
+
+
+class Slots(BaseModel):
+    """``GET /c/{token}/slots``: the candidate's free slots, earliest first."""
+
+    timezone: str
+    slots: list[OfferedSlot]
+
+
+# -- the candidate's slots and booking -------------------------------------------------------
+
+
+async def settings_of(context: Context, found: LinkedEnrolment) -> InterviewSettings:
+    """The interview settings of the enrolment's stage; raises ``Refused`` 409
+    ``no_interviewers`` when the stage names none (the candidate cannot book yet)."""
+    async with context.reads() as session:
+        stage = await Catalog(session).stage(found.job_id, found.stage_id)
+    settings = None if stage is None else stage_settings(stage)
+    if settings is None or not settings.interviewer_ids:
+        raise Refused(
+            409,
+            "no_interviewers",
+            "no interviewer takes interviews for this step yet; the recruiter will be in touch",
+        )
+    return settings
+
+
+async def free_by_interviewer(
+    context: Context, settings: InterviewSettings, now: datetime
+) -> dict[str, list[Interval]]:
+    """Each of the stage's interviewers' free slots, as their calendars were last projected."""
+    ids = settings.interviewer_ids
+    async with context.reads() as session:
+        calendars = Calendars(session)
+        windows = await calendars.windows(ids)
+        held = await calendars.held(ids, now)
+    rules = settings.rules()
+    return {i: free_slots(windows.get(i, []), held[i], rules, now) for i in ids}
+
+
+async def stage_has_free_slot(context: Context, application: ApplicationRef) -> bool:
+    """Whether the application's stage has an interviewer free now (an Auto-Match stage's
+    schedule request then goes out at once instead of waiting)."""
+    async with context.reads() as session:
+        stage = await Catalog(session).stage(application.job_id, application.stage_id)
+    settings = None if stage is None else stage_settings(stage)
+    if settings is None or not settings.interviewer_ids:
+        return False
+    free = await free_by_interviewer(context, settings, datetime.now(UTC))
+    return any(free.values())
+
+
+def earliest_first(free: dict[str, list[Interval]]) -> list[Interval]:
+    """Every slot some interviewer has free, once, earliest first."""
+    slots = {slot.start: slot for found in free.values() for slot in found}
+    return [slots[start] for start in sorted(slots)]
+
+
+def candidate_zone(found: LinkedEnrolment) -> str:
+    """Where the candidate's clock is: their time zone, else UTC."""
+    return found.timezone or "UTC"
+
+
+def offered(found: LinkedEnrolment, slots: list[Interval]) -> Slots:
+    zone = candidate_zone(found)
+    here = ZoneInfo(zone)
+    return Slots(
+        timezone=zone,
+        slots=[
+            OfferedSlot(start=slot.start.astimezone(here), end=slot.end.astimezone(here))
+            for slot in slots
+        ],
+    )
+
+
+async def candidate_slots(context: Context, found: LinkedEnrolment) -> Slots:
+    """The slots the candidate may book, in their time zone."""
+    settings = await settings_of(context, found)
+    free = await free_by_interviewer(context, settings, datetime.now(UTC))
+    return offered(found, earliest_first(free))
+
+
+async def book(
+    context: Context, found: LinkedEnrolment, module_id: str, start: datetime
+) -> Interview:
+    """Book the slot starting at ``start`` for the enrolment and complete its schedule module.
+
+    The interviewers free then are asked in the stage's order; each one's workflow decides.
+    Raises ``Refused``: 409 ``slot_taken`` (``details.slots``: the fresh slots) when no one
+    gives it, 409 ``already_booked`` when the enrolment holds another interview, 409
+    ``no_interviewers``, 422 ``not_a_schedule_module``.
+    """
+    module = _schedule_module(found, module_id)
+    settings = await settings_of(context, found)
+    free = await free_by_interviewer(context, settings, datetime.now(UTC))
+    free_then = [i for i, slots in free.items() if any(s.start == start for s in slots)]
+    request = BookingRequest(
+        enrolment_id=found.enrolment_id,
+        candidate_id=found.candidate_id,
+        job_id=found.job_id,
+        stage_id=found.stage_id,
+        module_id=module.id,
+        start=start,
+        rules=settings.rules(),
+        location=settings.location,
+    )
+    calendars = interviewer_workflows(context)
+    for interviewer_id in free_then:
+        result = await confirmed(calendars.book(interviewer_id, request))
+        if result.interview is not None:
+            await _complete(context, found, module)
+            return result.interview
+        if result.refused == "already_booked":
+            raise Refused(
+                409,
+                "already_booked",
+                "this interview is already booked; reschedule it instead",
+            )
+    fresh = offered(
+        found, earliest_first(await free_by_interviewer(context, settings, datetime.now(UTC)))
+    )
+    raise Refused(
+        409,
+        "slot_taken",
+        "someone else has just booked that time; pick another",
+        {"slots": fresh.model_dump(mode="json")["slots"], "timezone": fresh.timezone},
+    )
+
+
+def _schedule_module(found: LinkedEnrolment, module_id: str) -> CampaignModule:
+    module = open_module(found, module_id)
+    if module.type is not ModuleType.SCHEDULE:
+        raise Refused(422, "not_a_schedule_module", f"module {module_id!r} books no interview")
+    return module
+
+
+async def _complete(context: Context, found: LinkedEnrolment, module: CampaignModule) -> None:
+    await confirmed(
+        context.workflows.progress(
+            found.candidate_id,
+            ModuleProgress(
+                event_id=f"page-{found.enrolment_id}-{module.id}-completed"[:200],
+                enrolment_id=found.enrolment_id,
+                module_id=module.id,
+                event=ProgressEvent.COMPLETED,
+            ),
+        )
+    )
+
+
+# -- the recruiter's view and changes --------------------------------------------------------
+
+
+async def interview(context: Context, interview_id: str) -> Interview:
+    async with context.reads() as session:
+        found = await Calendars(session).interview(interview_id)
+    if found is None:
+        raise not_found("interview", interview_id)
+    return found
+
+
+async def interviews_between(
+    context: Context, start: datetime, end: datetime, job_id: str | None
+) -> list[Interview]:
+    if end <= start:
+        raise Refused(422, "invalid_range", "'to' must be after 'from'")
+    if end - start > timedelta(days=92):
+        raise Refused(422, "invalid_range", "ask for at most 92 days of interviews at once")
+    async with context.reads() as session:
+        return await Calendars(session).between(start, end, job_id=job_id)
+
+
+async def change_interview(
+    context: Context, interview_id: str, status: Changing, who: Principal
+) -> Interview:
+    """Cancel an interview or mark a no-show, in its interviewer's workflow. Raises
+    ``Refused`` 404, 409 ``interview_not_started`` / ``interview_ended``."""
+    current = await interview(context, interview_id)
+    change = InterviewChange(interview_id=interview_id, status=status)
+    result = await confirmed(interviewer_workflows(context).change(current.interviewer_id, change))
+    if result.interview is None:
+        raise not_found("interview", interview_id)
+    if result.refused == "not_started":
+        raise Refused(409, "interview_not_started", "a no-show is marked once the interview began")
+    if result.refused == "already_ended":
+        raise Refused(409, "interview_ended", f"the interview is {result.interview.status} already")
+    async with context.sessions.begin() as session:
+        record(session, who.actor, f"interview.{status.value}", interview_id, {}, datetime.now(UTC))
+    return result.interview

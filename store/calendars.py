@@ -1,0 +1,153 @@
+"""Writing an interviewer workflow's calendar into the read model, and reading it back for
+the slots a candidate is offered and the interviews recruiters see.
+
+The interviewer's workflow is the only writer (DESIGN.md, decision 16: the slot is decided
+there); a write may still come late or twice, so each row only moves forward by the calendar
+``version`` it carries. Reads never decide a booking: a slot read here may be gone by the time
+the workflow is asked, which then refuses it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.interviews import HOLDING, Interview, InterviewStatus
+from domain.slots import Interval
+from store.database import dialect_insert
+from store.schema import InterviewerCalendarRow, InterviewRow
+
+
+class CalendarProjector:
+    """Projects interviewers' calendars (one transaction per projection)."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def project(
+        self,
+        interviewer_id: str,
+        version: int,
+        windows: Sequence[Interval],
+        interviews: Sequence[Interview],
+    ) -> int:
+        """Write the windows and the changed interviews; returns ``version``."""
+        now = datetime.now(UTC)
+        async with self._sessions.begin() as session:
+            values = {
+                "interviewer_id": interviewer_id,
+                "version": version,
+                "windows": [w.model_dump(mode="json") for w in windows],
+                "updated_at": now,
+            }
+            insert = dialect_insert(session, InterviewerCalendarRow).values(values)
+            await session.execute(
+                insert.on_conflict_do_update(
+                    index_elements=[InterviewerCalendarRow.interviewer_id],
+                    set_={k: v for k, v in values.items() if k != "interviewer_id"},
+                    where=InterviewerCalendarRow.version < version,
+                )
+            )
+            for interview in interviews:
+                row = interview.model_dump(mode="python")
+                row["status"] = interview.status.value
+                upsert = dialect_insert(session, InterviewRow).values(row)
+                await session.execute(
+                    upsert.on_conflict_do_update(
+                        index_elements=[InterviewRow.id],
+                        set_={k: v for k, v in row.items() if k != "id"},
+                        where=InterviewRow.version < interview.version,
+                    )
+                )
+        return version
+
+
+class Calendars:
+    """Reads of interviewers' calendars within one session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def windows(self, interviewer_ids: Iterable[str]) -> dict[str, list[Interval]]:
+        """Each interviewer's future windows as their workflow last projected them."""
+        wanted = set(interviewer_ids)
+        if not wanted:
+            return {}
+        rows = await self._session.scalars(
+            select(InterviewerCalendarRow).where(InterviewerCalendarRow.interviewer_id.in_(wanted))
+        )
+        return {
+            row.interviewer_id: [Interval.model_validate(w) for w in row.windows] for row in rows
+        }
+
+    async def held(
+        self, interviewer_ids: Iterable[str], since: datetime
+    ) -> dict[str, list[Interval]]:
+        """The time each interviewer's interviews hold from ``since`` on."""
+        wanted = set(interviewer_ids)
+        held: dict[str, list[Interval]] = {i: [] for i in wanted}
+        if not wanted:
+            return held
+        rows = await self._session.execute(
+            select(InterviewRow.interviewer_id, InterviewRow.start, InterviewRow.end).where(
+                InterviewRow.interviewer_id.in_(wanted),
+                InterviewRow.end > since,
+                InterviewRow.status.in_([s.value for s in HOLDING]),
+            )
+        )
+        for interviewer_id, start, end in rows:
+            held[interviewer_id].append(Interval(start=start, end=end))
+        return held
+
+    async def interview(self, interview_id: str) -> Interview | None:
+        row = await self._session.get(InterviewRow, interview_id)
+        return None if row is None else _interview(row)
+
+    async def of_enrolment(self, enrolment_id: str) -> list[Interview]:
+        """The enrolment's interviews, the newest booking first."""
+        rows = await self._session.scalars(
+            select(InterviewRow)
+            .where(InterviewRow.enrolment_id == enrolment_id)
+            .order_by(InterviewRow.booked_at.desc())
+        )
+        return [_interview(row) for row in rows]
+
+    async def between(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        job_id: str | None = None,
+        limit: int = 500,
+    ) -> list[Interview]:
+        """Interviews starting in ``[start, end)`` (of one job when given), earliest first."""
+        query = select(InterviewRow).where(InterviewRow.start >= start, InterviewRow.start < end)
+        if job_id is not None:
+            query = query.where(InterviewRow.job_id == job_id)
+        rows = await self._session.scalars(
+            query.order_by(InterviewRow.start, InterviewRow.id).limit(limit)
+        )
+        return [_interview(row) for row in rows]
+
+
+def _interview(row: InterviewRow) -> Interview:
+    return Interview(
+        id=row.id,
+        interviewer_id=row.interviewer_id,
+        enrolment_id=row.enrolment_id,
+        candidate_id=row.candidate_id,
+        job_id=row.job_id,
+        stage_id=row.stage_id,
+        module_id=row.module_id,
+        start=row.start,
+        end=row.end,
+        status=InterviewStatus(row.status),
+        location=row.location,
+        sequence=row.sequence,
+        booked_at=row.booked_at,
+        updated_at=row.updated_at,
+        version=row.version,
+    )

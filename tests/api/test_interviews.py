@@ -1,0 +1,308 @@
+"""Interviews over HTTP: interviewers and their availability, a candidate booking a slot from
+their page (which completes the schedule module), the recruiter's list, and the race that
+matters most: many candidates after few slots get one interview per slot and clean 409s, on
+SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.api.conftest import Stack
+
+pytestmark = pytest.mark.devserver
+
+
+@pytest.fixture
+def api_database_url(database_url: str) -> str:
+    """These tests run on SQLite and on PostgreSQL."""
+    return database_url
+
+
+def schedule_campaign() -> dict[str, Any]:
+    return {
+        "name": "Book your interview",
+        "kind": "multi_module",
+        "channel": "sms",
+        "messages": ["Hi {first_name}, pick a time: {link}"],
+        "modules": [{"id": "book", "name": "Pick a time", "type": "schedule"}],
+    }
+
+
+def tomorrow(hour: int, minute: int = 0) -> datetime:
+    day = datetime.now(UTC).date() + timedelta(days=1)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
+
+
+async def interviewer(stack: Stack, name: str, **fields: Any) -> str:
+    interviewer_id = stack.id(name)
+    body = {"name": name.title(), "email": f"{name}@example.com", "timezone": "Europe/Madrid"}
+    response = await stack.http.put(f"/interviewers/{interviewer_id}", json=body | fields)
+    assert response.status_code == 200, response.text
+    return interviewer_id
+
+
+async def free(stack: Stack, interviewer_id: str, *windows: tuple[datetime, datetime]) -> None:
+    response = await stack.http.put(
+        f"/interviewers/{interviewer_id}/availability",
+        json={"windows": [{"start": s.isoformat(), "end": e.isoformat()} for s, e in windows]},
+    )
+    assert response.status_code == 200, response.text
+
+
+async def scheduling_job(stack: Stack, interviewer_ids: list[str], **settings: Any) -> str:
+    campaign_id = await stack.put_campaign("schedule", schedule_campaign())
+    return await stack.put_job(
+        "interviews",
+        [
+            {
+                "id": "interview",
+                "name": "Interview",
+                "campaign_id": campaign_id,
+                "interview_settings": {
+                    "interviewer_ids": interviewer_ids,
+                    "min_notice": "PT0M",
+                    "location": "https://meet.example.com/abc",
+                    **settings,
+                },
+            }
+        ],
+    )
+
+
+async def enrol(stack: Stack, job_id: str, name: str) -> tuple[str, str]:
+    """A candidate enrolled in the job's scheduling stage: (enrolment id, their page's path)."""
+    [enrolment] = await stack.send_event(
+        stack.ats_event(
+            job_id=job_id, stage_id="interview", application=f"a-{name}", candidate=name
+        )
+    )
+    assert enrolment["link"] is not None, enrolment
+    link: str = enrolment["link"]
+    return enrolment["id"], link[link.index("/c/") :]
+
+
+async def test_interviewers_are_configured_and_stages_name_them(stack: Stack) -> None:
+    ana = await interviewer(stack, "ana", calendar_ics_url="webcal://calendar.example.com/a.ics")
+    got = (await stack.http.get(f"/interviewers/{ana}")).json()
+    assert (got["name"], got["timezone"]) == ("Ana", "Europe/Madrid")
+    assert ana in [i["id"] for i in (await stack.http.get("/interviewers")).json()["interviewers"]]
+    for bad in (
+        {"timezone": "Mars/Olympus"},
+        {"email": "not an address"},
+        {"calendar_ics_url": "file:///etc/passwd"},
+    ):
+        body = {"name": "Bo", "email": "bo@example.com", "timezone": "UTC"} | bad
+        refused = await stack.http.put(f"/interviewers/{stack.id('bo')}", json=body)
+        assert refused.status_code == 422, refused.text
+    assert (await stack.http.get(f"/interviewers/{stack.id('bo')}")).status_code == 404
+
+    unknown = await stack.http.put(
+        f"/jobs/{stack.id('j')}",
+        json={
+            "name": "J",
+            "stages": [
+                {"id": "s", "name": "S", "interview_settings": {"interviewer_ids": ["ghost"]}}
+            ],
+        },
+    )
+    assert unknown.status_code == 422
+    assert unknown.json()["error"]["code"] == "unknown_interviewer"
+    job_id = await scheduling_job(stack, [ana], duration="PT45M")
+    [stage] = (await stack.http.get(f"/jobs/{job_id}")).json()["stages"]
+    assert stage["interview_settings"] == {
+        "auto_match": False,
+        "interviewer_ids": [ana],
+        "duration": "PT45M",
+        "buffer": "PT0M",
+        "min_notice": "PT0M",
+        "horizon": "P14D",
+        "location": "https://meet.example.com/abc",
+    }
+    too_short = await stack.http.put(
+        f"/jobs/{job_id}",
+        json={
+            "name": "J",
+            "stages": [{"id": "s", "name": "S", "interview_settings": {"duration": "PT5M"}}],
+        },
+    )
+    assert too_short.status_code == 422 and "PT15M" in too_short.text
+
+
+async def test_a_candidate_books_a_slot_which_completes_the_module(stack: Stack) -> None:
+    ana = await interviewer(stack, "ana")
+    await free(stack, ana, (tomorrow(9), tomorrow(10)))
+    job_id = await scheduling_job(stack, [ana])
+    enrolment_id, page = await enrol(stack, job_id, "cara")
+    await stack.wait_for(enrolment_id, "delivered")
+
+    offered = (await stack.http.get(f"{page}/slots")).json()
+    assert offered["timezone"] == "Europe/London"
+    starts = [datetime.fromisoformat(s["start"]) for s in offered["slots"]]
+    assert starts == [tomorrow(9), tomorrow(9, 15), tomorrow(9, 30)]
+
+    booked = await stack.http.post(
+        f"{page}/modules/book/book", json={"start": tomorrow(9, 15).isoformat()}
+    )
+    assert booked.status_code == 200, booked.text
+    interview = booked.json()["interview"]
+    assert datetime.fromisoformat(interview["end"]) == tomorrow(9, 45)
+    assert (interview["interviewer_id"], interview["status"]) == (ana, "booked")
+    detail = await stack.wait_for(enrolment_id, "completed")
+    assert [i["id"] for i in detail["interviews"]] == [interview["id"]]
+    recruiter_page = (await stack.http.get(f"/ui/enrolments/{enrolment_id}")).text
+    assert 'data-testid="interviews"' in recruiter_page and "with Ana" in recruiter_page
+    again = await stack.http.post(
+        f"{page}/modules/book/book", json={"start": tomorrow(9, 15).isoformat()}
+    )
+    assert again.status_code in (200, 409), again.text  # a repeat never books twice
+
+    listed = await stack.http.get(
+        "/interviews",
+        params={
+            "job_id": job_id,
+            "from": tomorrow(0).isoformat(),
+            "to": tomorrow(23).isoformat(),
+        },
+    )
+    assert [i["id"] for i in listed.json()["interviews"]] == [interview["id"]]
+    shown = (await stack.http.get(f"/interviews/{interview['id']}")).json()
+    assert (shown["enrolment_id"], shown["location"]) == (
+        enrolment_id,
+        "https://meet.example.com/abc",
+    )
+
+    early = await stack.http.post(f"/interviews/{interview['id']}/no_show")
+    assert early.status_code == 409
+    cancelled = await stack.http.post(f"/interviews/{interview['id']}/cancel")
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    assert cancelled.json()["sequence"] == 1
+    assert (await stack.http.get(f"{page}/slots")).json()["slots"] != []
+
+
+async def test_bad_booking_requests_get_clear_errors(stack: Stack) -> None:
+    ana = await interviewer(stack, "ana")
+    await free(stack, ana, (tomorrow(9), tomorrow(10)))
+    job_id = await scheduling_job(stack, [ana])
+    enrolment_id, page = await enrol(stack, job_id, "dan")
+    await stack.wait_for(enrolment_id, "delivered")
+    for body in ({"start": "tomorrow"}, {"start": "2027-03-14T09:00:00"}, {}):
+        refused = await stack.http.post(f"{page}/modules/book/book", json=body)
+        assert refused.status_code == 422 and refused.json()["error"]["code"] == "invalid_start"
+    outside = await stack.http.post(
+        f"{page}/modules/book/book", json={"start": tomorrow(15).isoformat()}
+    )
+    assert outside.status_code == 409 and outside.json()["error"]["code"] == "slot_taken"
+    assert len(outside.json()["error"]["details"]["slots"]) == 3
+    unknown = await stack.http.post(
+        f"{page}/modules/nope/book", json={"start": tomorrow(9).isoformat()}
+    )
+    assert unknown.status_code == 404
+
+
+async def test_fifty_candidates_racing_for_ten_slots_get_ten_interviews(stack: Stack) -> None:
+    ana = await interviewer(stack, "ana")
+    await free(stack, ana, (tomorrow(9), tomorrow(14)))  # ten 30-minute slots, end to end
+    job_id = await scheduling_job(stack, [ana])
+    enrolled = await asyncio.gather(*(enrol(stack, job_id, f"racer{n}") for n in range(50)))
+    await asyncio.gather(*(stack.wait_for(e, "delivered") for e, _ in enrolled))
+    picks = [tomorrow(9) + timedelta(minutes=30 * (n % 10)) for n in range(50)]
+
+    async def pick(page: str, start: datetime) -> Any:
+        return await stack.http.post(f"{page}/modules/book/book", json={"start": start.isoformat()})
+
+    answers = await asyncio.gather(*(pick(p, s) for (_, p), s in zip(enrolled, picks, strict=True)))
+    codes = Counter(a.status_code for a in answers)
+    assert codes == {200: 10, 409: 40}, codes
+    won = [a.json()["interview"] for a in answers if a.status_code == 200]
+    assert sorted(datetime.fromisoformat(i["start"]) for i in won) == sorted(set(picks))
+    for answer, start in zip(answers, picks, strict=True):
+        if answer.status_code == 409:
+            error = answer.json()["error"]
+            assert error["code"] == "slot_taken"
+            fresh = [datetime.fromisoformat(s["start"]) for s in error["details"]["slots"]]
+            assert start not in fresh
+    listed = await stack.http.get(
+        "/interviews",
+        params={"job_id": job_id, "from": tomorrow(0).isoformat(), "to": tomorrow(23).isoformat()},
+    )
+    interviews = listed.json()["interviews"]
+    assert len(interviews) == 10
+    held = [
+        (datetime.fromisoformat(i["start"]), datetime.fromisoformat(i["end"])) for i in interviews
+    ]
+    assert all(a[1] <= b[0] for a, b in pairwise(held)), "two interviews in one slot"
+
+
+async def test_the_page_lists_the_slots_by_day_and_books_one_without_javascript(
+    stack: Stack,
+) -> None:
+    ana = await interviewer(stack, "ana")
+    await free(stack, ana, (tomorrow(9), tomorrow(9, 30)))
+    job_id = await scheduling_job(stack, [ana])
+    enrolment_id, page = await enrol(stack, job_id, "eva")
+    await stack.wait_for(enrolment_id, "delivered")
+    started = await stack.http.post(f"{page}/modules/book/start", data={})
+    assert started.status_code == 303
+    screen = (await stack.http.get(page)).text
+    local = tomorrow(9).astimezone(ZoneInfo("Europe/London"))
+    assert f'value="{local.isoformat()}"' in screen and "Times are in Europe/London" in screen
+    assert local.strftime("%H:%M") in screen
+    booked = await stack.http.post(f"{page}/modules/book/book", data={"start": local.isoformat()})
+    assert booked.status_code == 303
+    await stack.wait_for(enrolment_id, "completed")
+    assert "Thank you" in (await stack.http.get(page)).text
+
+
+async def test_auto_match_waits_only_without_a_free_slot_and_availability_releases_it(
+    stack: Stack,
+) -> None:
+    ana = await interviewer(stack, "ana")
+    job_id = await scheduling_job(stack, [ana], auto_match=True)
+    [waiting] = await stack.send_event(
+        stack.ats_event(job_id=job_id, stage_id="interview", application="a-w", candidate="w")
+    )
+    assert waiting["status"] == "auto_match"
+
+    released = await stack.http.put(
+        f"/interviewers/{ana}/availability",
+        json={"windows": [{"start": tomorrow(9).isoformat(), "end": tomorrow(10).isoformat()}]},
+    )
+    assert released.json() == {"windows": 1, "released_candidates": 1}
+    await stack.wait_for(waiting["id"], "delivered")
+    [at_once] = await stack.send_event(
+        stack.ats_event(job_id=job_id, stage_id="interview", application="a-n", candidate="n")
+    )
+    assert at_once["status"] == "sending"  # a slot is free: the request goes out at once
+
+
+async def test_the_availability_webhook_adds_windows_to_the_calendar(stack: Stack) -> None:
+    ana = await interviewer(stack, "ana")
+    await free(stack, ana, (tomorrow(9), tomorrow(9, 30)))
+    job_id = await scheduling_job(stack, [ana])
+    enrolment_id, page = await enrol(stack, job_id, "fay")
+    await stack.wait_for(enrolment_id, "delivered")
+    webhook = {
+        "id": f"avl-{stack.run_id}",
+        "job_id": job_id,
+        "stage_id": "interview",
+        "interviewer_id": ana,
+        "slots": [{"start": tomorrow(13).isoformat(), "end": tomorrow(13, 30).isoformat()}],
+    }
+    for _ in range(2):  # a repeat changes nothing
+        response = await stack.http.post("/webhooks/interviewer-availability", json=webhook)
+        assert response.status_code == 202, response.text
+    slots = (await stack.http.get(f"{page}/slots")).json()["slots"]
+    assert [datetime.fromisoformat(s["start"]) for s in slots] == [tomorrow(9), tomorrow(13)]
+    backwards = webhook | {
+        "id": "avl-bad",
+        "slots": [{"start": tomorrow(14).isoformat(), "end": tomorrow(13).isoformat()}],
+    }
+    refused = await stack.http.post("/webhooks/interviewer-availability", json=backwards)
+    assert refused.status_code == 422

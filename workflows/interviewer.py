@@ -1,0 +1,161 @@
+"""``InterviewerWorkflow``: the one workflow that holds an interviewer's time (DESIGN.md,
+decision 16). Availability, bookings, cancellations and no-shows are updates it applies one at
+a time to its ``InterviewerCalendar``, so two candidates racing for one slot get one interview
+and one ``slot_taken``, whatever the number of API processes.
+
+Every answer comes once the read model holds the state it was decided on (a refusal too: the
+caller's fresh slots are then read from a read model that already shows the winner). The loop
+projects (with an activity: see ``_project``), forgets what is past, and continues-as-new at a
+quiet point.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities.contracts import PROJECT_CALENDAR, ProjectCalendar
+    from domain.identity import interviewer_workflow_id
+    from domain.interviews import (
+        Availability,
+        BookingRequest,
+        BookingResult,
+        ChangeResult,
+        InterviewChange,
+        InterviewerCalendar,
+    )
+    from workflows.inputs import InterviewerWorkflowInput
+    from workflows.projecting import PROJECTION_RETRY, PROJECTION_WAIT
+
+#: Past interviews and windows are forgotten at least this often.
+TIDY_EVERY = timedelta(days=1)
+
+
+@workflow.defn(name="InterviewerWorkflow")
+class InterviewerWorkflow:
+    """Serialises everything that takes or gives back one interviewer's time."""
+
+    @workflow.init
+    def __init__(self, input: InterviewerWorkflowInput) -> None:
+        self._input = input
+        self._calendar = input.calendar
+        self._wakeup = False
+
+    @workflow.run
+    async def run(self, input: InterviewerWorkflowInput) -> None:
+        """Project every change; continue-as-new when the history is long and all is quiet."""
+        tidying = asyncio.create_task(self._tidy_daily())
+        while True:
+            if not self._calendar.projected:
+                await self._project()
+            workflow.set_current_details(self._summary())
+            if self._quiet() and self._history_is_long():
+                tidying.cancel()
+                workflow.continue_as_new(
+                    InterviewerWorkflowInput(
+                        calendar=self._calendar, event_budget=input.event_budget
+                    )
+                )
+            await workflow.wait_condition(lambda: self._wakeup)
+            self._wakeup = False
+
+    async def _tidy_daily(self) -> None:
+        """One durable timer a day: forget windows that ended and interviews long over."""
+        while True:
+            await workflow.sleep(TIDY_EVERY, summary="forget what is past")
+            self._calendar.forget_the_past(workflow.now())
+            self._wakeup = True
+
+    @workflow.update
+    async def set_availability(self, availability: Availability) -> int:
+        """Replace (or add to) the interviewer's windows; answers with how many future windows
+        they have, once the read model holds them."""
+        self._calendar.set_availability(availability, workflow.now())
+        await self._answer_once_projected()
+        return len(self._calendar.windows)
+
+    @workflow.update
+    async def book(self, request: BookingRequest) -> BookingResult:
+        """Give a candidate the slot they picked, or refuse it (``slot_taken``)."""
+        result = self._calendar.book(request, workflow.now())
+        await self._answer_once_projected()
+        return result
+
+    @workflow.update
+    async def change(self, change: InterviewChange) -> ChangeResult:
+        """Cancel an interview, or mark a no-show."""
+        result = self._calendar.change(change, workflow.now())
+        await self._answer_once_projected()
+        return result
+
+    @set_availability.validator
+    def _validate_availability(self, availability: Availability) -> None:
+        del availability  # the model validated it: only whose calendar this is matters
+        self._check_owner()
+
+    @book.validator
+    def _validate_book(self, request: BookingRequest) -> None:
+        del request
+        self._check_owner()
+
+    @workflow.query(name="calendar")
+    def calendar(self) -> InterviewerCalendar:
+        """The whole calendar: windows and the interviews still kept."""
+        return self._calendar
+
+    def _check_owner(self) -> None:
+        expected = interviewer_workflow_id(self._calendar.interviewer_id)
+        if expected != workflow.info().workflow_id:
+            raise ValueError(f"this calendar is {expected}'s")
+
+    async def _answer_once_projected(self) -> None:
+        version = self._calendar.version
+        self._wakeup = True
+        try:
+            await workflow.wait_condition(
+                lambda: self._calendar.projected_version >= version, timeout=PROJECTION_WAIT
+            )
+        except TimeoutError:
+            workflow.logger.warning("calendar version %s not yet in the read model", version)
+        self._wakeup = True
+
+    async def _project(self) -> None:
+        calendar = self._calendar
+        snapshot = ProjectCalendar(
+            interviewer_id=calendar.interviewer_id,
+            version=calendar.version,
+            windows=list(calendar.windows),
+            interviews=calendar.unprojected(),
+        )
+        # An activity, not a local one: it runs only once the decision it projects is in the
+        # history. A local activity runs inside the workflow task, and when the server drops
+        # that task (it does, with updates in flight) the bookings it wrote were never made.
+        projected = await workflow.execute_activity(
+            PROJECT_CALENDAR,
+            snapshot,
+            result_type=int,
+            start_to_close_timeout=timedelta(seconds=20),
+            retry_policy=PROJECTION_RETRY,
+            summary=f"project calendar version {snapshot.version}",
+        )
+        calendar.projected_version = max(calendar.projected_version, projected)
+
+    def _summary(self) -> str:
+        holding = sum(1 for i in self._calendar.interviews.values() if i.holds_time)
+        return (
+            f"{len(self._calendar.windows)} window(s), {holding} interview(s) booked; "
+            f"calendar version {self._calendar.version}"
+        )
+
+    def _quiet(self) -> bool:
+        return self._calendar.projected and workflow.all_handlers_finished()
+
+    def _history_is_long(self) -> bool:
+        info = workflow.info()
+        return (
+            info.is_continue_as_new_suggested()
+            or info.get_current_history_length() >= self._input.event_budget
+        )
