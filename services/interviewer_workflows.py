@@ -5,6 +5,7 @@ availability or booking starts the workflow and later ones reach the running one
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections import OrderedDict
 from datetime import timedelta
@@ -103,11 +104,13 @@ class InterviewerWorkflows:
         try:
             async with asyncio.timeout(self._timeout.total_seconds()), limit:
                 while True:
+                    start = self._start(interviewer_id)
                     try:
                         return await self._client.execute_update_with_start_workflow(
-                            update, argument, start_workflow_operation=self._start(interviewer_id)
+                            update, argument, start_workflow_operation=start
                         )
                     except RPCError as err:
+                        await _settled(start)
                         if err.status is not RPCStatusCode.RESOURCE_EXHAUSTED:
                             raise
                     await asyncio.sleep(pause * (0.5 + random.random()))
@@ -116,6 +119,13 @@ class InterviewerWorkflows:
             raise EnrolmentTimeout(
                 f"no answer from {interviewer_workflow_id(interviewer_id)} within {self._timeout}"
             ) from err
+
+
+async def _settled(start: WithStartWorkflowOperation[InterviewerWorkflow, None]) -> None:
+    """Take the failed operation's own answer (its start failed with the update), so it is
+    not reported as an error nobody read."""
+    with contextlib.suppress(Exception, asyncio.CancelledError):
+        await asyncio.wait_for(start.workflow_handle(), timeout=0.01)
 
 
 def interviewer_workflows(context: Context) -> InterviewerWorkflows:
