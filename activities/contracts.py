@@ -20,6 +20,7 @@ from domain.slots import Interval
 DELIVER_MESSAGE = "deliver_message"
 PROJECT_ENROLMENTS = "project_enrolments"
 PROJECT_CALENDAR = "project_calendar"
+SEND_INVITATIONS = "send_invitations"
 
 #: ``ApplicationError.type`` of a delivery that can never succeed; its details are
 #: ``[reason, detail]`` with ``reason`` a ``StatusReason`` value.
@@ -63,14 +64,22 @@ class ProjectCalendar(BaseModel):
     interviews: list[Interview]
 
 
+class SendInvitations(BaseModel):
+    """Input of ``send_invitations``: the interview as it stands at its ``sequence``."""
+
+    interview: Interview
+
+
 __all__ = [
     "DELIVER_MESSAGE",
     "PERMANENT_DELIVERY_FAILURE",
     "PROJECT_CALENDAR",
     "PROJECT_ENROLMENTS",
+    "SEND_INVITATIONS",
     "DeliverMessage",
     "ProjectCalendar",
     "ProjectEnrolments",
     "ProjectionResult",
+    "SendInvitations",
     "SendResult",
 ]

@@ -122,7 +122,11 @@ class SmtpProvider:
         server that cannot be reached are transient; a connection lost mid-conversation
         leaves the outcome unknown. A refused login or sender is our own configuration.
         """
-        email = self.compose(message, recipient)
+        return await self.transmit(self.compose(message, recipient), recipient)
+
+    async def transmit(self, email: EmailMessage, recipient: str) -> Accepted:
+        """Hand a composed e-mail (``Message-ID`` set) to the SMTP server, with the errors of
+        ``send``."""
         server = self._server
         try:
             await aiosmtplib.send(

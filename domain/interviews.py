@@ -57,6 +57,13 @@ class Interview(BaseModel):
     updated_at: AwareDatetime
     #: The calendar's version when this interview last changed.
     version: int = 0
+    #: The ``sequence`` its invitations last went out at (-1: not yet). Kept by the workflow,
+    #: never projected.
+    invited_sequence: int = -1
+
+    @property
+    def invitation_due(self) -> bool:
+        return self.invited_sequence < self.sequence
 
     @property
     def holds_time(self) -> bool:
@@ -220,6 +227,18 @@ class InterviewerCalendar(BaseModel):
         if len(windows) != len(self.windows) or len(interviews) != len(self.interviews):
             self.windows, self.interviews = windows, interviews
             self._changed()  # the read model's windows change; its interviews stay
+
+    def to_invite(self) -> list[Interview]:
+        """The interviews whose invitees have not been told of their latest change."""
+        return [i for i in self.interviews.values() if i.invitation_due]
+
+    def invited(self, interview_id: str, sequence: int) -> None:
+        """The invitations of ``interview_id`` at ``sequence`` went out (or were given up)."""
+        interview = self.interviews.get(interview_id)
+        if interview is not None and interview.invited_sequence < sequence:
+            self.interviews[interview_id] = interview.model_copy(
+                update={"invited_sequence": sequence}
+            )
 
     def unprojected(self) -> list[Interview]:
         """The interviews that changed since the read model was last given the calendar."""

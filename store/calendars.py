@@ -52,7 +52,7 @@ class CalendarProjector:
                 )
             )
             for interview in interviews:
-                row = interview.model_dump(mode="python")
+                row = interview.model_dump(mode="python", exclude={"invited_sequence"})
                 row["status"] = interview.status.value
                 upsert = dialect_insert(session, InterviewRow).values(row)
                 await session.execute(

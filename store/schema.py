@@ -364,7 +364,12 @@ class DeliveryReportRow(Base):
 # The tables the edge keeps for itself live in ``store.schema_edge`` (this module stays under
 # 400 lines); imported here, every table is in ``Base.metadata`` and importable from here.
 from store.schema_edge import ApiKeyRow, AuditRow, InboundEventRow, OptOutRow, ProviderHealthRow  # noqa: E402
-from store.schema_interviews import InterviewerCalendarRow, InterviewerRow, InterviewRow  # noqa: E402
+from store.schema_interviews import (  # noqa: E402
+    InterviewerCalendarRow,
+    InterviewerRow,
+    InterviewRow,
+    InvitationSendRow,
+)
 
 __all__ = [
     "ApiKeyRow",
@@ -382,6 +387,7 @@ __all__ = [
     "InterviewRow",
     "InterviewerCalendarRow",
     "InterviewerRow",
+    "InvitationSendRow",
     "JobRow",
     "MessageRow",
     "OptOutRow",

@@ -1,6 +1,7 @@
 """The tables of interviews: interviewers as an admin configures them (written by
-configuration, ``store.interviewers``), and each interviewer's calendar and interviews as their
-workflow decided them (written by that workflow's projection only, ``store.calendars``).
+configuration, ``store.interviewers``), each interviewer's calendar and interviews as their
+workflow decided them (written by that workflow's projection only, ``store.calendars``), and
+the invitation e-mails sent for them (the invitation activity's ledger, ``store.invitations``).
 ``store.schema`` re-exports them, so every table is found there.
 """
 
@@ -68,3 +69,27 @@ class InterviewRow(Base):
         Index("ix_interviews_job_start", "job_id", "start"),
         Index("ix_interviews_enrolment", "enrolment_id"),
     )
+
+
+class InvitationSendRow(Base):
+    """One invitation e-mail (an interview at one ``sequence``, to one invitee): recorded before
+    it is sent and marked after, so a retried activity never sends it twice. No address is
+    kept: the invitee is named by their role."""
+
+    __tablename__ = "invitation_sends"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    interview_id: Mapped[str] = mapped_column(String(40))
+    sequence: Mapped[int] = mapped_column(Integer)
+    #: ``interviewer`` or ``candidate``.
+    invitee: Mapped[str] = mapped_column(String(20))
+    #: ``REQUEST`` or ``CANCEL``.
+    method: Mapped[str] = mapped_column(String(10))
+    #: ``sending`` (recorded, outcome not known yet), ``sent`` or ``failed``.
+    status: Mapped[str] = mapped_column(String(10))
+    provider_message_id: Mapped[str | None] = mapped_column(String(300))
+    error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_invitation_sends_interview", "interview_id"),)

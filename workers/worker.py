@@ -24,6 +24,7 @@ from temporalio.worker import Worker
 
 import workflows
 from activities.delivery import DeliveryActivities
+from activities.invitations import invitation_activities
 from activities.projection import ProjectionActivities
 from channels.base import Channel
 from channels.dispatch import ProviderChannels
@@ -67,6 +68,7 @@ async def running_workers(
     sessions = session_factory(engine)
     projection = ProjectionActivities(EnrolmentProjector(sessions), CalendarProjector(sessions))
     providers = build_providers(settings)
+    invitations = invitation_activities(settings, sessions, providers)
     delivery = DeliveryActivities(
         channel or ProviderChannels(providers, Messages(sessions), ProviderHealth(sessions))
     )
@@ -78,6 +80,7 @@ async def running_workers(
         activities=[
             projection.project_enrolments,
             projection.project_calendar,
+            invitations.send_invitations,
             *extra_activities,
         ],
         workflow_runner=workflow_runner(client.data_converter),

@@ -15,15 +15,23 @@ import asyncio
 from datetime import timedelta
 
 from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import PROJECT_CALENDAR, ProjectCalendar
+    from activities.contracts import (
+        PROJECT_CALENDAR,
+        SEND_INVITATIONS,
+        ProjectCalendar,
+        SendInvitations,
+    )
     from domain.identity import interviewer_workflow_id
     from domain.interviews import (
         Availability,
         BookingRequest,
         BookingResult,
         ChangeResult,
+        Interview,
         InterviewChange,
         InterviewerCalendar,
     )
@@ -32,6 +40,14 @@ with workflow.unsafe.imports_passed_through():
 
 #: Past interviews and windows are forgotten at least this often.
 TIDY_EVERY = timedelta(days=1)
+#: How long an invitation keeps being retried (a mail server down for a day) before it is
+#: given up, and how its retries back off.
+INVITATION_PATIENCE = timedelta(days=1)
+INVITATION_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=5),
+)
 
 
 @workflow.defn(name="InterviewerWorkflow")
@@ -43,6 +59,7 @@ class InterviewerWorkflow:
         self._input = input
         self._calendar = input.calendar
         self._wakeup = False
+        self._inviting: dict[tuple[str, int], asyncio.Task[None]] = {}
 
     @workflow.run
     async def run(self, input: InterviewerWorkflowInput) -> None:
@@ -51,6 +68,7 @@ class InterviewerWorkflow:
         while True:
             if not self._calendar.projected:
                 await self._project()
+            self._start_invitations()
             workflow.set_current_details(self._summary())
             if self._quiet() and self._history_is_long():
                 tidying.cancel()
@@ -143,6 +161,34 @@ class InterviewerWorkflow:
         )
         calendar.projected_version = max(calendar.projected_version, projected)
 
+    def _start_invitations(self) -> None:
+        """Tell the invitees of every change they have not heard of (once it is projected:
+        the activity reads the interview's people from the read model)."""
+        for interview in self._calendar.to_invite():
+            key = (interview.id, interview.sequence)
+            if key not in self._inviting:
+                self._inviting[key] = asyncio.create_task(self._invite(interview))
+
+    async def _invite(self, interview: Interview) -> None:
+        try:
+            await workflow.execute_activity(
+                SEND_INVITATIONS,
+                SendInvitations(interview=interview),
+                result_type=int,
+                start_to_close_timeout=timedelta(seconds=60),
+                schedule_to_close_timeout=INVITATION_PATIENCE,
+                retry_policy=INVITATION_RETRY,
+                summary=f"invitations of {interview.id} at sequence {interview.sequence}",
+            )
+        except ActivityError:
+            workflow.logger.warning(
+                "invitations of %s at sequence %s given up", interview.id, interview.sequence
+            )
+        finally:
+            self._calendar.invited(interview.id, interview.sequence)
+            del self._inviting[(interview.id, interview.sequence)]
+            self._wakeup = True
+
     def _summary(self) -> str:
         holding = sum(1 for i in self._calendar.interviews.values() if i.holds_time)
         return (
@@ -151,7 +197,7 @@ class InterviewerWorkflow:
         )
 
     def _quiet(self) -> bool:
-        return self._calendar.projected and workflow.all_handlers_finished()
+        return self._calendar.projected and not self._inviting and workflow.all_handlers_finished()
 
     def _history_is_long(self) -> bool:
         info = workflow.info()

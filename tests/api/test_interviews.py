@@ -6,15 +6,20 @@ SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from icalendar import Calendar
 
-from tests.api.conftest import Stack
+from tests.api.conftest import Stack, StackFactory
+from tests.fakes.smtp import fake_mail_server
 
 pytestmark = pytest.mark.devserver
 
@@ -306,3 +311,63 @@ async def test_the_availability_webhook_adds_windows_to_the_calendar(stack: Stac
     }
     refused = await stack.http.post("/webhooks/interviewer-availability", json=backwards)
     assert refused.status_code == 422
+
+
+def calendar_of(mail: EmailMessage) -> Calendar:
+    """The invitation an e-mail carries, parsed back with ``icalendar``."""
+    [part] = [p for p in mail.walk() if p.get_filename() == "invite.ics"]
+    payload = part.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    return Calendar.from_ical(payload)
+
+
+async def test_invitations_go_to_the_interviewer_and_the_candidate_once_per_change(
+    open_stack: StackFactory,
+) -> None:
+    with fake_mail_server() as mail:
+        async with open_stack(
+            smtp_url=mail.url, email_from="Acme Interviews <interviews@acme.example>"
+        ) as stack:
+            ana = await interviewer(stack, "ana")
+            await free(stack, ana, (tomorrow(9), tomorrow(10)))
+            job_id = await scheduling_job(stack, [ana])
+            event = stack.ats_event(
+                job_id=job_id, stage_id="interview", application="a-g", candidate="gus"
+            )
+            event["candidate"]["email"] = "gus@example.com"
+            [enrolment] = await stack.send_event(event)
+            await stack.wait_for(enrolment["id"], "delivered")
+            page = enrolment["link"][enrolment["link"].index("/c/") :]
+            booked = await stack.http.post(
+                f"{page}/modules/book/book", json={"start": tomorrow(9).isoformat()}
+            )
+            interview_id = booked.json()["interview"]["id"]
+            await until(lambda: len(mail.received) >= 2)
+            cancelled = await stack.http.post(f"/interviews/{interview_id}/cancel")
+            assert cancelled.status_code == 200
+            await until(lambda: len(mail.received) >= 4)
+            await asyncio.sleep(0.5)  # nothing more comes
+
+    assert sorted(m["To"] for m in mail.received) == sorted(
+        ["ana@example.com", "gus@example.com"] * 2
+    )
+    by_method: dict[str, list[Any]] = {"REQUEST": [], "CANCEL": []}
+    for message in mail.received:
+        calendar = calendar_of(message)
+        [vevent] = calendar.walk("VEVENT")
+        by_method[str(calendar["METHOD"])].append(vevent)
+        assert str(vevent["UID"]) == f"{interview_id}@enrolments.invalid"
+        assert vevent.decoded("DTSTART") == tomorrow(9)
+        assert str(vevent["LOCATION"]) == "https://meet.example.com/abc"
+        attendees = sorted(str(a) for a in vevent.get("ATTENDEE"))
+        assert attendees == ["mailto:ana@example.com", "mailto:gus@example.com"]
+    assert [int(v["SEQUENCE"]) for v in by_method["REQUEST"]] == [0, 0]
+    assert [int(v["SEQUENCE"]) for v in by_method["CANCEL"]] == [1, 1]
+    assert all(str(v["STATUS"]) == "CANCELLED" for v in by_method["CANCEL"])
+
+
+async def until(check: Callable[[], bool], within: float = 20.0) -> None:
+    deadline = time.monotonic() + within
+    while not check():
+        assert time.monotonic() < deadline, "not in time"
+        await asyncio.sleep(0.05)

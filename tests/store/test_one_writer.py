@@ -39,6 +39,7 @@ WRITERS: dict[str, set[str]] = {
     "interviewers": {"store/interviewers.py"},
     "interviewer_calendars": {"store/calendars.py"},
     "interviews": {"store/calendars.py"},
+    "invitation_sends": {"store/invitations.py"},
 }
 TABLE_OF = {mapper.class_.__name__: mapper.local_table.name for mapper in Base.registry.mappers}
 
