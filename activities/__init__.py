@@ -1,5 +1,7 @@
-"""Every side effect of the engine: delivering messages (``delivery.py``) and writing the
-read model (``projection.py``); ``contracts.py`` names them and their inputs for the workflow.
+"""Every side effect of the engine: delivering messages (``delivery.py``), writing the read
+model (``projection.py``), sending interview invitations (``invitations.py``) and reading
+interviewers' calendar feeds (``calendar_feeds.py``); ``contracts.py`` names them and their
+inputs for the workflows.
 
 May import: ``domain``, ``channels``, ``store``, ``config``. Imported by: ``workflows``
 (``contracts`` only), ``workers``.

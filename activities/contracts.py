@@ -13,7 +13,7 @@ from channels.base import SendResult
 from domain.applications import ApplicationState
 from domain.candidates import CandidateContact
 from domain.enrolments import Enrolment
-from domain.interviews import Interview
+from domain.interviews import BusyTimes, Interview
 from domain.messages import OutboundMessage
 from domain.slots import Interval
 
@@ -21,6 +21,7 @@ DELIVER_MESSAGE = "deliver_message"
 PROJECT_ENROLMENTS = "project_enrolments"
 PROJECT_CALENDAR = "project_calendar"
 SEND_INVITATIONS = "send_invitations"
+READ_BUSY_TIMES = "read_busy_times"
 
 #: ``ApplicationError.type`` of a delivery that can never succeed; its details are
 #: ``[reason, detail]`` with ``reason`` a ``StatusReason`` value.
@@ -62,6 +63,14 @@ class ProjectCalendar(BaseModel):
     version: int
     windows: list[Interval]
     interviews: list[Interview]
+    feed: BusyTimes | None = None
+
+
+class ReadBusyTimes(BaseModel):
+    """Input of ``read_busy_times``: whose feed, and the windows whose busy times matter."""
+
+    interviewer_id: str
+    windows: list[Interval]
 
 
 class SendInvitations(BaseModel):
@@ -75,11 +84,13 @@ __all__ = [
     "PERMANENT_DELIVERY_FAILURE",
     "PROJECT_CALENDAR",
     "PROJECT_ENROLMENTS",
+    "READ_BUSY_TIMES",
     "SEND_INVITATIONS",
     "DeliverMessage",
     "ProjectCalendar",
     "ProjectEnrolments",
     "ProjectionResult",
+    "ReadBusyTimes",
     "SendInvitations",
     "SendResult",
 ]

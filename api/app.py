@@ -20,6 +20,7 @@ from temporalio.client import Client
 
 from api.access import Access, AccessControl
 from api.bodies import MAX_BODY_BYTES, CheckedRoute, RequestLimits
+from api.candidate import interviews as candidate_interviews
 from api.candidate import pages as candidate_pages
 from api.dependencies import ApiContext
 from api.docs import ASSETS, install_docs
@@ -103,6 +104,7 @@ ROUTERS = (
     upload.router,
     sign_in.router,
     candidate_pages.router,
+    candidate_interviews.router,
 )
 
 #: Where the API keeps the secret its UI sessions are signed with when none is configured.

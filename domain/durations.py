@@ -83,10 +83,12 @@ def capped(duration: timedelta) -> timedelta:
     return min(duration, MAX_DURATION)
 
 
-def format_duration(duration: timedelta) -> str:
+def format_duration(duration: timedelta | str) -> str:
     """``duration`` in ISO 8601 as it was written, else with days at most (``P7D``,
     ``PT1H30M``, ``P1DT12H``): years and months have no fixed length, so they are never
-    written."""
+    written. A default written as text (the API's schema shows it) stays as written."""
+    if isinstance(duration, str):
+        return duration
     if isinstance(duration, WrittenDuration):
         return duration.text
     days, rest = duration.days, duration.seconds

@@ -23,6 +23,28 @@ from domain.slots import Interval, SlotRules, free_slots, merged
 KEPT_AFTER_END = timedelta(days=2)
 #: At most this many availability windows are kept (the earliest).
 MAX_WINDOWS = 500
+#: The calendar feed is read again before a booking when it is older than this.
+FEED_FRESH = timedelta(minutes=5)
+#: How many times a candidate may move their interview themselves (then: ask the recruiter).
+CANDIDATE_CHANGES = 2
+
+
+class FeedStatus(StrEnum):
+    #: The interviewer has no calendar feed: only their windows and interviews count.
+    NONE = "none"
+    OK = "ok"
+    #: The feed could not be read: the interviewer counts as busy, never as free.
+    UNREACHABLE = "unreachable"
+
+
+class BusyTimes(BaseModel):
+    """What the interviewer's calendar feed said, within their windows."""
+
+    status: FeedStatus
+    busy: list[Interval] = []
+    checked_at: AwareDatetime
+    #: Why it could not be read, in words (for the recruiter).
+    error: str | None = None
 
 
 class InterviewStatus(StrEnum):
@@ -53,6 +75,8 @@ class Interview(BaseModel):
     location: str | None = None
     #: The invitation's ``SEQUENCE``: raised on every change the invitees see.
     sequence: int = 0
+    #: How many times the candidate moved it.
+    changes: int = 0
     booked_at: AwareDatetime
     updated_at: AwareDatetime
     #: The calendar's version when this interview last changed.
@@ -119,12 +143,30 @@ Changing = Literal[InterviewStatus.CANCELLED, InterviewStatus.NO_SHOW]
 
 
 class InterviewChange(BaseModel):
-    """A recruiter cancels an interview or marks a no-show."""
+    """A recruiter cancels an interview or marks a no-show; or the candidate cancels it, up
+    to ``min_notice`` before it starts."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     interview_id: Identifier
     status: Changing
+    #: Set when the candidate asks: how long before the start they may still change it.
+    candidate_notice: timedelta | None = None
+
+
+class Reschedule(BaseModel):
+    """The candidate moves their interview to the slot at ``start`` (same interviewer)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    interview_id: Identifier
+    start: AwareDatetime
+    rules: SlotRules
+
+
+ChangeRefusal = Literal[
+    "not_started", "already_ended", "too_late", "too_many_changes", "slot_taken"
+]
 
 
 class ChangeResult(BaseModel):
@@ -132,7 +174,7 @@ class ChangeResult(BaseModel):
     it did not change."""
 
     interview: Interview | None = None
-    refused: Literal["not_started", "already_ended"] | None = None
+    refused: ChangeRefusal | None = None
 
 
 class InterviewerCalendar(BaseModel):
@@ -141,17 +183,32 @@ class InterviewerCalendar(BaseModel):
     interviewer_id: str
     windows: list[Interval] = []
     interviews: dict[str, Interview] = {}
+    #: The calendar feed as last read (``None``: not read yet).
+    feed: BusyTimes | None = None
     #: Raised on every change; the read model keeps the newest it was given.
     version: int = 0
     #: The newest version the read model holds.
     projected_version: int = 0
 
-    def busy(self) -> list[Interval]:
-        """The time interviews hold."""
-        return [i.interval() for i in self.interviews.values() if i.holds_time]
+    def busy(self, but: str | None = None) -> list[Interval]:
+        """The time interviews hold (but interview ``but``'s), and the calendar feed's busy
+        times."""
+        held = [i.interval() for i in self.interviews.values() if i.holds_time and i.id != but]
+        return held + (self.feed.busy if self.feed is not None else [])
 
-    def free_slots(self, rules: SlotRules, now: datetime) -> list[Interval]:
-        return free_slots(self.windows, self.busy(), rules, now)
+    def free_slots(self, rules: SlotRules, now: datetime, but: str | None = None) -> list[Interval]:
+        if self.feed is not None and self.feed.status is FeedStatus.UNREACHABLE:
+            return []
+        return free_slots(self.windows, self.busy(but), rules, now)
+
+    def feed_is_stale(self, now: datetime) -> bool:
+        return self.feed is None or now - self.feed.checked_at >= FEED_FRESH
+
+    def read_feed(self, feed: BusyTimes) -> None:
+        """The feed as just read (projected like any change)."""
+        if feed != self.feed:
+            self.feed = feed
+            self._changed()
 
     def set_availability(self, availability: Availability, now: datetime) -> None:
         """Replace (or add to) the future windows; what ended is forgotten."""
@@ -208,6 +265,9 @@ class InterviewerCalendar(BaseModel):
             return ChangeResult(interview=interview, refused="not_started")
         if change.status is InterviewStatus.CANCELLED and now >= interview.end:
             return ChangeResult(interview=interview, refused="already_ended")
+        notice = change.candidate_notice
+        if notice is not None and now > interview.start - notice:
+            return ChangeResult(interview=interview, refused="too_late")
         sequence = interview.sequence + (1 if change.status is InterviewStatus.CANCELLED else 0)
         changed = interview.model_copy(
             update={
@@ -219,6 +279,37 @@ class InterviewerCalendar(BaseModel):
         )
         self.interviews[interview.id] = changed
         return ChangeResult(interview=changed)
+
+    def reschedule(self, request: Reschedule, now: datetime) -> ChangeResult:
+        """Move the candidate's interview to ``request.start`` if that slot is free (its own
+        time aside): up to the minimum notice, ``CANDIDATE_CHANGES`` times. The same request
+        again changes nothing."""
+        interview = self.interviews.get(request.interview_id)
+        if interview is None:
+            return ChangeResult()
+        if not interview.holds_time:
+            return ChangeResult(interview=interview, refused="already_ended")
+        if interview.start == request.start:
+            return ChangeResult(interview=interview)
+        if now > interview.start - request.rules.min_notice:
+            return ChangeResult(interview=interview, refused="too_late")
+        if interview.changes >= CANDIDATE_CHANGES:
+            return ChangeResult(interview=interview, refused="too_many_changes")
+        free = self.free_slots(request.rules, now, but=interview.id)
+        if not any(slot.start == request.start for slot in free):
+            return ChangeResult(interview=interview, refused="slot_taken")
+        moved = interview.model_copy(
+            update={
+                "start": request.start,
+                "end": request.start + request.rules.duration,
+                "sequence": interview.sequence + 1,
+                "changes": interview.changes + 1,
+                "updated_at": now,
+                "version": self._changed(),
+            }
+        )
+        self.interviews[interview.id] = moved
+        return ChangeResult(interview=moved)
 
     def forget_the_past(self, now: datetime) -> None:
         """Drop windows that ended and interviews long over (the read model keeps those)."""

@@ -23,6 +23,7 @@ from domain.interviewers import InterviewerProfile
 from domain.interviews import (
     MAX_WINDOWS,
     Availability,
+    FeedStatus,
 )
 from domain.slots import Interval
 from services.candidate_workflows import confirmed
@@ -31,6 +32,7 @@ from services.errors import Refused, not_found
 from services.inbound import accept_event
 from services.interviewer_workflows import interviewer_workflows
 from store.access import record
+from store.calendars import Calendars
 from store.catalog import Catalog
 from store.enrolment_view import EnrolmentViews
 from store.interviewers import Interviewer, Interviewers
@@ -80,6 +82,38 @@ async def save_interviewer(
     if stored is None:  # pragma: no cover - just written in this transaction
         raise Refused(409, "interviewer_not_stored", f"interviewer {interviewer_id!r} not stored")
     return stored
+
+
+class CalendarState(BaseModel):
+    """What a recruiter sees of an interviewer's calendar: their windows to come, and whether
+    their calendar feed can be read (``unreachable``: they count as busy until it can)."""
+
+    windows: int = 0
+    feed: FeedStatus = FeedStatus.NONE
+    feed_checked_at: datetime | None = None
+    feed_error: str | None = None
+
+
+class InterviewerView(Interviewer):
+    """``GET /interviewers/{id}``: the interviewer, and the state of their calendar."""
+
+    calendar: CalendarState
+
+
+async def interviewer_view(context: Context, interviewer_id: str) -> InterviewerView:
+    """The interviewer with their calendar's state; raises ``Refused`` 404."""
+    found = await existing_interviewer(context, interviewer_id)
+    async with context.reads() as session:
+        calendar = (await Calendars(session).calendars([interviewer_id])).get(interviewer_id)
+    state = CalendarState()
+    if calendar is not None:
+        state = CalendarState(
+            windows=len(calendar.windows),
+            feed=calendar.feed_status,
+            feed_checked_at=calendar.feed_checked_at,
+            feed_error=calendar.feed_error,
+        )
+    return InterviewerView(**found.model_dump(), calendar=state)
 
 
 async def existing_interviewer(context: Context, interviewer_id: str) -> Interviewer:

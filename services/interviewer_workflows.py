@@ -28,6 +28,7 @@ from domain.interviews import (
     ChangeResult,
     InterviewChange,
     InterviewerCalendar,
+    Reschedule,
 )
 from services.candidate_workflows import ENROL_TIMEOUT, EnrolmentTimeout
 from services.context import Context
@@ -66,6 +67,10 @@ class InterviewerWorkflows:
     async def book(self, interviewer_id: str, request: BookingRequest) -> BookingResult:
         """Ask for a slot; the interviewer's workflow gives it or refuses it."""
         return await self._update(interviewer_id, InterviewerWorkflow.book, request)
+
+    async def reschedule(self, interviewer_id: str, request: Reschedule) -> ChangeResult:
+        """Move a candidate's interview to another of the interviewer's free slots."""
+        return await self._update(interviewer_id, InterviewerWorkflow.reschedule, request)
 
     async def change(self, interviewer_id: str, change: InterviewChange) -> ChangeResult:
         """Cancel an interview or mark a no-show."""

@@ -22,10 +22,14 @@ from domain.events import (
     ProgressEvent,
 )
 from domain.interviews import (
+    CANDIDATE_CHANGES,
     BookingRequest,
+    ChangeResult,
     Changing,
     Interview,
     InterviewChange,
+    InterviewStatus,
+    Reschedule,
 )
 from domain.jobs import InterviewSettings
 from domain.slots import Interval, free_slots
@@ -75,14 +79,22 @@ async def settings_of(context: Context, found: LinkedEnrolment) -> InterviewSett
 async def free_by_interviewer(
     context: Context, settings: InterviewSettings, now: datetime
 ) -> dict[str, list[Interval]]:
-    """Each of the stage's interviewers' free slots, as their calendars were last projected."""
+    """Each of the stage's interviewers' free slots, as their calendars were last projected
+    (none for an interviewer whose calendar feed could not be read)."""
     ids = settings.interviewer_ids
     async with context.reads() as session:
-        calendars = Calendars(session)
-        windows = await calendars.windows(ids)
-        held = await calendars.held(ids, now)
+        store = Calendars(session)
+        calendars = await store.calendars(ids)
+        held = await store.held(ids, now)
     rules = settings.rules()
-    return {i: free_slots(windows.get(i, []), held[i], rules, now) for i in ids}
+    free: dict[str, list[Interval]] = {}
+    for i in ids:
+        calendar = calendars.get(i)
+        if calendar is None or not calendar.free_of_feed:
+            free[i] = []
+        else:
+            free[i] = free_slots(calendar.windows, held[i] + calendar.busy, rules, now)
+    return free
 
 
 async def stage_has_free_slot(context: Context, application: ApplicationRef) -> bool:
@@ -225,12 +237,130 @@ async def change_interview(
     current = await interview(context, interview_id)
     change = InterviewChange(interview_id=interview_id, status=status)
     result = await confirmed(interviewer_workflows(context).change(current.interviewer_id, change))
-    if result.interview is None:
-        raise not_found("interview", interview_id)
-    if result.refused == "not_started":
-        raise Refused(409, "interview_not_started", "a no-show is marked once the interview began")
-    if result.refused == "already_ended":
-        raise Refused(409, "interview_ended", f"the interview is {result.interview.status} already")
+    changed = _changed(result, interview_id)
     async with context.sessions.begin() as session:
         record(session, who.actor, f"interview.{status.value}", interview_id, {}, datetime.now(UTC))
+    return changed
+
+
+# -- the candidate's own changes ---------------------------------------------------------------
+
+
+async def candidate_interview(context: Context, found: LinkedEnrolment) -> Interview | None:
+    """The interview the enrolment holds now (the newest booking still holding time)."""
+    async with context.reads() as session:
+        interviews = await Calendars(session).of_enrolment(found.enrolment_id)
+    return next((i for i in interviews if i.holds_time), None)
+
+
+async def candidate_reschedule(
+    context: Context, found: LinkedEnrolment, interview_id: str, start: datetime
+) -> Interview:
+    """Move the candidate's interview to the slot at ``start`` (same interviewer). Raises
+    ``Refused``: 404, 409 ``slot_taken`` (with fresh slots), ``too_late`` (inside the minimum
+    notice), ``too_many_changes`` (moved twice already: the recruiter can), ``interview_ended``."""
+    current = await _theirs(context, found, interview_id)
+    settings = await settings_of(context, found)
+    request = Reschedule(interview_id=interview_id, start=start, rules=settings.rules())
+    result = await confirmed(
+        interviewer_workflows(context).reschedule(current.interviewer_id, request)
+    )
+    if result.refused == "slot_taken":
+        free = await free_by_interviewer(context, settings, datetime.now(UTC))
+        fresh = offered(found, free.get(current.interviewer_id, []))
+        raise Refused(
+            409,
+            "slot_taken",
+            "that time is not free any more; pick another",
+            {"slots": fresh.model_dump(mode="json")["slots"], "timezone": fresh.timezone},
+        )
+    return _changed(result, interview_id)
+
+
+async def candidate_cancel(
+    context: Context, found: LinkedEnrolment, interview_id: str
+) -> Interview:
+    """The candidate cancels their interview, up to the minimum notice before it. Raises
+    ``Refused`` 404, 409 ``too_late``, ``interview_ended``."""
+    current = await _theirs(context, found, interview_id)
+    settings = await settings_of(context, found)
+    change = InterviewChange(
+        interview_id=interview_id,
+        status=InterviewStatus.CANCELLED,
+        candidate_notice=settings.min_notice,
+    )
+    result = await confirmed(interviewer_workflows(context).change(current.interviewer_id, change))
+    return _changed(result, interview_id)
+
+
+async def _theirs(context: Context, found: LinkedEnrolment, interview_id: str) -> Interview:
+    """The interview, if it is this enrolment's; else ``Refused`` 404."""
+    async with context.reads() as session:
+        interview = await Calendars(session).interview(interview_id)
+    if interview is None or interview.enrolment_id != found.enrolment_id:
+        raise not_found("interview", interview_id)
+    return interview
+
+
+#: What each refusal of a change says to the one who asked.
+_REFUSALS: dict[str, tuple[str, str]] = {
+    "too_late": ("too_late", "it is too close to the interview to change it here"),
+    "too_many_changes": (
+        "too_many_changes",
+        "the interview was moved twice already: contact the recruiter to change it again",
+    ),
+    "already_ended": ("interview_ended", "the interview is over or cancelled already"),
+    "not_started": ("interview_not_started", "a no-show is marked once the interview began"),
+}
+
+
+def _changed(result: ChangeResult, interview_id: str) -> Interview:
+    if result.interview is None:
+        raise not_found("interview", interview_id)
+    if result.refused is not None:
+        code, message = _REFUSALS.get(result.refused, (result.refused, result.refused))
+        raise Refused(409, code, message)
     return result.interview
+
+
+class CandidateInterview(BaseModel):
+    """The candidate's interview as their page shows it, in their time zone."""
+
+    id: str
+    start: AwareDatetime
+    end: AwareDatetime
+    timezone: str
+    location: str | None
+    #: Whether the candidate may still move or cancel it themselves (outside the minimum
+    #: notice), and how many moves they have left.
+    changeable: bool
+    moves_left: int
+
+
+async def interview_for_page(context: Context, found: LinkedEnrolment) -> CandidateInterview | None:
+    """The interview the enrolment holds, if its campaign books one and it holds one."""
+    if not any(m.type is ModuleType.SCHEDULE for m in found.campaign.modules):
+        return None
+    held = await candidate_interview(context, found)
+    if held is None:
+        return None
+    async with context.reads() as session:
+        stage = await Catalog(session).stage(found.job_id, found.stage_id)
+    settings = (stage_settings(stage) if stage is not None else None) or InterviewSettings()
+    zone = ZoneInfo(candidate_zone(found))
+    return CandidateInterview(
+        id=held.id,
+        start=held.start.astimezone(zone),
+        end=held.end.astimezone(zone),
+        timezone=candidate_zone(found),
+        location=held.location,
+        changeable=datetime.now(UTC) <= held.start - settings.min_notice,
+        moves_left=max(0, CANDIDATE_CHANGES - held.changes),
+    )
+
+
+async def slots_to_move_to(context: Context, found: LinkedEnrolment, interviewer_id: str) -> Slots:
+    """The free slots the candidate may move their interview to: their interviewer's."""
+    settings = await settings_of(context, found)
+    free = await free_by_interviewer(context, settings, datetime.now(UTC))
+    return offered(found, free.get(interviewer_id, []))

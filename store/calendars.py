@@ -10,12 +10,13 @@ the workflow is asked, which then refuses it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from domain.interviews import HOLDING, Interview, InterviewStatus
+from domain.interviews import HOLDING, BusyTimes, FeedStatus, Interview, InterviewStatus
 from domain.slots import Interval
 from store.database import dialect_insert
 from store.schema import InterviewerCalendarRow, InterviewRow
@@ -33,14 +34,20 @@ class CalendarProjector:
         version: int,
         windows: Sequence[Interval],
         interviews: Sequence[Interview],
+        feed: BusyTimes | None = None,
     ) -> int:
-        """Write the windows and the changed interviews; returns ``version``."""
+        """Write the windows, the feed's busy times and the changed interviews; returns
+        ``version``."""
         now = datetime.now(UTC)
         async with self._sessions.begin() as session:
             values = {
                 "interviewer_id": interviewer_id,
                 "version": version,
                 "windows": [w.model_dump(mode="json") for w in windows],
+                "busy": [] if feed is None else [b.model_dump(mode="json") for b in feed.busy],
+                "feed_status": FeedStatus.NONE.value if feed is None else feed.status.value,
+                "feed_error": None if feed is None else feed.error,
+                "feed_checked_at": None if feed is None else feed.checked_at,
                 "updated_at": now,
             }
             insert = dialect_insert(session, InterviewerCalendarRow).values(values)
@@ -71,17 +78,16 @@ class Calendars:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def windows(self, interviewer_ids: Iterable[str]) -> dict[str, list[Interval]]:
-        """Each interviewer's future windows as their workflow last projected them."""
+    async def calendars(self, interviewer_ids: Iterable[str]) -> dict[str, ProjectedCalendar]:
+        """Each interviewer's future windows and feed, as their workflow last projected them
+        (an interviewer who never gave availability has none)."""
         wanted = set(interviewer_ids)
         if not wanted:
             return {}
         rows = await self._session.scalars(
             select(InterviewerCalendarRow).where(InterviewerCalendarRow.interviewer_id.in_(wanted))
         )
-        return {
-            row.interviewer_id: [Interval.model_validate(w) for w in row.windows] for row in rows
-        }
+        return {row.interviewer_id: _calendar(row) for row in rows}
 
     async def held(
         self, interviewer_ids: Iterable[str], since: datetime
@@ -133,6 +139,32 @@ class Calendars:
         return [_interview(row) for row in rows]
 
 
+@dataclass(frozen=True)
+class ProjectedCalendar:
+    """An interviewer's windows, and their calendar feed's busy times and status."""
+
+    windows: list[Interval]
+    busy: list[Interval]
+    feed_status: FeedStatus
+    feed_error: str | None
+    feed_checked_at: datetime | None
+
+    @property
+    def free_of_feed(self) -> bool:
+        """Whether the feed lets any time be free (an unreachable one counts as all busy)."""
+        return self.feed_status is not FeedStatus.UNREACHABLE
+
+
+def _calendar(row: InterviewerCalendarRow) -> ProjectedCalendar:
+    return ProjectedCalendar(
+        windows=[Interval.model_validate(w) for w in row.windows],
+        busy=[Interval.model_validate(b) for b in row.busy or []],
+        feed_status=FeedStatus(row.feed_status or FeedStatus.NONE.value),
+        feed_error=row.feed_error,
+        feed_checked_at=row.feed_checked_at,
+    )
+
+
 def _interview(row: InterviewRow) -> Interview:
     return Interview(
         id=row.id,
@@ -147,6 +179,7 @@ def _interview(row: InterviewRow) -> Interview:
         status=InterviewStatus(row.status),
         location=row.location,
         sequence=row.sequence,
+        changes=row.changes,
         booked_at=row.booked_at,
         updated_at=row.updated_at,
         version=row.version,

@@ -39,6 +39,12 @@ class InterviewerCalendarRow(Base):
     version: Mapped[int] = mapped_column(Integer)
     #: ``[{"start", "end"}]`` in UTC, sorted and apart.
     windows: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    #: The calendar feed's busy times within the windows, alike.
+    busy: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    #: ``none`` (no feed), ``ok`` or ``unreachable`` (busy throughout), and when it was read.
+    feed_status: Mapped[str] = mapped_column(String(20), default="none")
+    feed_error: Mapped[str | None] = mapped_column(String(300))
+    feed_checked_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
 
 
@@ -59,6 +65,8 @@ class InterviewRow(Base):
     status: Mapped[str] = mapped_column(String(20))
     location: Mapped[str | None] = mapped_column(String(500))
     sequence: Mapped[int] = mapped_column(Integer)
+    #: How many times the candidate moved it.
+    changes: Mapped[int] = mapped_column(Integer, default=0)
     #: The calendar version of this row's last change (the projection's guard).
     version: Mapped[int] = mapped_column(Integer)
     booked_at: Mapped[datetime]

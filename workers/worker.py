@@ -18,11 +18,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 from temporalio.worker import Worker
 
 import workflows
+from activities.calendar_feeds import CalendarFeedActivities
 from activities.delivery import DeliveryActivities
 from activities.invitations import invitation_activities
 from activities.projection import ProjectionActivities
@@ -69,6 +71,7 @@ async def running_workers(
     projection = ProjectionActivities(EnrolmentProjector(sessions), CalendarProjector(sessions))
     providers = build_providers(settings)
     invitations = invitation_activities(settings, sessions, providers)
+    feeds = CalendarFeedActivities(sessions, httpx.AsyncClient(follow_redirects=True))
     delivery = DeliveryActivities(
         channel or ProviderChannels(providers, Messages(sessions), ProviderHealth(sessions))
     )
@@ -81,6 +84,7 @@ async def running_workers(
             projection.project_enrolments,
             projection.project_calendar,
             invitations.send_invitations,
+            feeds.read_busy_times,
             *extra_activities,
         ],
         workflow_runner=workflow_runner(client.data_converter),
@@ -110,6 +114,7 @@ async def running_workers(
                 await workers.enter_async_context(worker)
             yield
     finally:
+        await feeds.aclose()
         for provider in {id(p): p for p in providers.values()}.values():
             await provider.aclose()
 

@@ -21,8 +21,10 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import (
         PROJECT_CALENDAR,
+        READ_BUSY_TIMES,
         SEND_INVITATIONS,
         ProjectCalendar,
+        ReadBusyTimes,
         SendInvitations,
     )
     from domain.identity import interviewer_workflow_id
@@ -30,10 +32,13 @@ with workflow.unsafe.imports_passed_through():
         Availability,
         BookingRequest,
         BookingResult,
+        BusyTimes,
         ChangeResult,
+        FeedStatus,
         Interview,
         InterviewChange,
         InterviewerCalendar,
+        Reschedule,
     )
     from workflows.inputs import InterviewerWorkflowInput
     from workflows.projecting import PROJECTION_RETRY, PROJECTION_WAIT
@@ -60,6 +65,7 @@ class InterviewerWorkflow:
         self._calendar = input.calendar
         self._wakeup = False
         self._inviting: dict[tuple[str, int], asyncio.Task[None]] = {}
+        self._reading_feed: asyncio.Task[None] | None = None
 
     @workflow.run
     async def run(self, input: InterviewerWorkflowInput) -> None:
@@ -92,13 +98,26 @@ class InterviewerWorkflow:
         """Replace (or add to) the interviewer's windows; answers with how many future windows
         they have, once the read model holds them."""
         self._calendar.set_availability(availability, workflow.now())
+        await self._read_feed()
         await self._answer_once_projected()
         return len(self._calendar.windows)
 
     @workflow.update
     async def book(self, request: BookingRequest) -> BookingResult:
-        """Give a candidate the slot they picked, or refuse it (``slot_taken``)."""
+        """Give a candidate the slot they picked, or refuse it (``slot_taken``), against the
+        calendar feed read at most ``FEED_FRESH`` ago."""
+        if self._calendar.feed_is_stale(workflow.now()):
+            await self._read_feed()
         result = self._calendar.book(request, workflow.now())
+        await self._answer_once_projected()
+        return result
+
+    @workflow.update
+    async def reschedule(self, request: Reschedule) -> ChangeResult:
+        """The candidate moves their interview to another free slot of this interviewer."""
+        if self._calendar.feed_is_stale(workflow.now()):
+            await self._read_feed()
+        result = self._calendar.reschedule(request, workflow.now())
         await self._answer_once_projected()
         return result
 
@@ -147,6 +166,7 @@ class InterviewerWorkflow:
             version=calendar.version,
             windows=list(calendar.windows),
             interviews=calendar.unprojected(),
+            feed=calendar.feed,
         )
         # An activity, not a local one: it runs only once the decision it projects is in the
         # history. A local activity runs inside the workflow task, and when the server drops
@@ -160,6 +180,34 @@ class InterviewerWorkflow:
             summary=f"project calendar version {snapshot.version}",
         )
         calendar.projected_version = max(calendar.projected_version, projected)
+
+    async def _read_feed(self) -> None:
+        """Read the calendar feed again (one read at a time: every handler that asks while one
+        is under way waits for it)."""
+        if self._reading_feed is None or self._reading_feed.done():
+            self._reading_feed = asyncio.create_task(self._feed_now())
+        await self._reading_feed
+
+    async def _feed_now(self) -> None:
+        try:
+            feed = await workflow.execute_activity(
+                READ_BUSY_TIMES,
+                ReadBusyTimes(
+                    interviewer_id=self._calendar.interviewer_id,
+                    windows=list(self._calendar.windows),
+                ),
+                result_type=BusyTimes,
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=RetryPolicy(maximum_attempts=3),
+                summary="read the calendar feed",
+            )
+        except ActivityError:
+            feed = BusyTimes(
+                status=FeedStatus.UNREACHABLE,
+                checked_at=workflow.now(),
+                error="the calendar feed could not be read",
+            )
+        self._calendar.read_feed(feed)
 
     def _start_invitations(self) -> None:
         """Tell the invitees of every change they have not heard of (once it is projected:

@@ -16,7 +16,8 @@ from domain.interviews import MAX_WINDOWS, Availability
 from domain.slots import Interval
 from services.availability import (
     AvailabilitySet,
-    existing_interviewer,
+    InterviewerView,
+    interviewer_view,
     save_interviewer,
     set_availability,
 )
@@ -58,12 +59,14 @@ async def list_interviewers(session: SessionDep) -> InterviewerList:
 
 @router.get(
     "/{interviewer_id}",
-    response_model=Interviewer,
+    response_model=InterviewerView,
     responses=error_responses(404),
     dependencies=[RECRUITERS],
 )
-async def get_interviewer(interviewer_id: InterviewerId, context: ContextDep) -> Interviewer:
-    return await existing_interviewer(context, interviewer_id)
+async def get_interviewer(interviewer_id: InterviewerId, context: ContextDep) -> InterviewerView:
+    """The interviewer, with their calendar: windows to come and whether their feed can be
+    read (``unreachable``: they count as busy, and are offered no slot, until it can)."""
+    return await interviewer_view(context, interviewer_id)
 
 
 @router.put(

@@ -70,6 +70,8 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/c/{token}/modules/{module_id}/complete"): PUBLIC,
     ("GET", "/c/{token}/slots"): PUBLIC,
     ("POST", "/c/{token}/modules/{module_id}/book"): PUBLIC,
+    ("POST", "/c/{token}/interviews/{interview_id}/reschedule"): PUBLIC,
+    ("POST", "/c/{token}/interviews/{interview_id}/cancel"): PUBLIC,
     ("PUT", "/interviewers/{interviewer_id}"): {A},
     ("GET", "/interviewers"): {A, R},
     ("GET", "/interviewers/{interviewer_id}"): {A, R},

@@ -19,6 +19,8 @@ import pytest
 from icalendar import Calendar
 
 from tests.api.conftest import Stack, StackFactory
+from tests.fakes.calendar_feed import FakeCalendars
+from tests.fakes.http import serving
 from tests.fakes.smtp import fake_mail_server
 
 pytestmark = pytest.mark.devserver
@@ -371,3 +373,112 @@ async def until(check: Callable[[], bool], within: float = 20.0) -> None:
     while not check():
         assert time.monotonic() < deadline, "not in time"
         await asyncio.sleep(0.05)
+
+
+def feed(*events: str) -> str:
+    return "\r\n".join(
+        ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Test//Feed//EN", *events, "END:VCALENDAR"]
+    )
+
+
+def event(uid: str, *lines: str) -> str:
+    return "\r\n".join(
+        ["BEGIN:VEVENT", f"UID:{uid}", "DTSTAMP:20260101T000000Z", *lines, "END:VEVENT"]
+    )
+
+
+async def test_busy_times_of_the_calendar_feed_are_not_offered_and_an_unreachable_one_offers_none(
+    stack: Stack,
+) -> None:
+    day = tomorrow(0)
+    stamp = f"{day:%Y%m%d}"
+    calendars = FakeCalendars()
+    calendars.feeds["ana.ics"] = feed(
+        # A weekly stand-up that started last week, recurring into tomorrow (09:00-09:30 UTC).
+        event(
+            "standup",
+            f"DTSTART:{day - timedelta(days=7):%Y%m%d}T090000Z",
+            f"DTEND:{day - timedelta(days=7):%Y%m%d}T093000Z",
+            "RRULE:FREQ=WEEKLY",
+        ),
+        # "Show as free": it takes no time.
+        event("lunch", f"DTSTART:{stamp}T100000Z", f"DTEND:{stamp}T110000Z", "TRANSP:TRANSPARENT"),
+        # An all-day event the day after: busy all day in Ana's zone.
+        event(
+            "offsite",
+            f"DTSTART;VALUE=DATE:{day + timedelta(days=1):%Y%m%d}",
+            f"DTEND;VALUE=DATE:{day + timedelta(days=2):%Y%m%d}",
+        ),
+    )
+    async with serving(calendars.app()) as base:
+        ana = await interviewer(stack, "ana", calendar_ics_url=f"{base}/ana.ics")
+        bo = await interviewer(stack, "bo", calendar_ics_url=f"{base}/broken")
+        await free(
+            stack,
+            ana,
+            (tomorrow(9), tomorrow(11)),
+            (day + timedelta(days=1, hours=9), day + timedelta(days=1, hours=10)),
+        )
+        await free(stack, bo, (tomorrow(12), tomorrow(13)))
+        job_id = await scheduling_job(stack, [ana, bo])
+        enrolment_id, page = await enrol(stack, job_id, "hal")
+        await stack.wait_for(enrolment_id, "delivered")
+        slots = (await stack.http.get(f"{page}/slots")).json()["slots"]
+        starts = [datetime.fromisoformat(s["start"]) for s in slots]
+        assert starts[0] == tomorrow(9, 30) and tomorrow(9) not in starts
+        assert tomorrow(10) in starts  # the transparent lunch leaves the time free
+        assert all(s < tomorrow(12) for s in starts)  # Bo's calendar cannot be read
+        assert not any(s.date() == (day + timedelta(days=1)).date() for s in starts)  # the offsite
+
+        shown = (await stack.http.get(f"/interviewers/{bo}")).json()["calendar"]
+        assert shown["feed"] == "unreachable" and "500" in shown["feed_error"]
+        assert (await stack.http.get(f"/interviewers/{ana}")).json()["calendar"]["feed"] == "ok"
+        busy = await stack.http.post(
+            f"{page}/modules/book/book", json={"start": tomorrow(9).isoformat()}
+        )
+        assert busy.status_code == 409 and busy.json()["error"]["code"] == "slot_taken"
+
+
+async def test_the_candidate_moves_their_interview_twice_then_cancels_it_from_their_page(
+    stack: Stack,
+) -> None:
+    ana = await interviewer(stack, "ana")
+    await free(stack, ana, (tomorrow(9), tomorrow(11)))
+    job_id = await scheduling_job(stack, [ana])
+    enrolment_id, page = await enrol(stack, job_id, "ivy")
+    await stack.wait_for(enrolment_id, "delivered")
+    booked = await stack.http.post(
+        f"{page}/modules/book/book", data={"start": tomorrow(9).isoformat()}
+    )
+    assert booked.status_code == 303
+    await stack.wait_for(enrolment_id, "completed")
+    interview_id = (await stack.enrolment(enrolment_id))["interviews"][0]["id"]
+
+    thanks = (await stack.http.get(page)).text
+    assert "Your interview" in thanks and "09:00" in thanks and 'id="change"' in thanks
+    choosing = (await stack.http.get(page, params={"change": "1"})).text
+    ten = tomorrow(10).astimezone(ZoneInfo("Europe/London")).isoformat()
+    assert f'value="{ten}"' in choosing and f"/interviews/{interview_id}/reschedule" in choosing
+
+    moved = await stack.http.post(
+        f"{page}/interviews/{interview_id}/reschedule", data={"start": ten}
+    )
+    assert moved.status_code == 303
+    again = await stack.http.post(
+        f"{page}/interviews/{interview_id}/reschedule", json={"start": tomorrow(10, 30).isoformat()}
+    )
+    assert again.status_code == 200 and again.json()["interview"]["id"] == interview_id
+    third = await stack.http.post(
+        f"{page}/interviews/{interview_id}/reschedule", json={"start": tomorrow(9).isoformat()}
+    )
+    assert third.status_code == 409 and third.json()["error"]["code"] == "too_many_changes"
+    assert "contact the recruiter" in (await stack.http.get(page)).text
+    shown = (await stack.http.get(f"/interviews/{interview_id}")).json()
+    assert datetime.fromisoformat(shown["start"]) == tomorrow(10, 30)
+    assert (shown["sequence"], shown["changes"]) == (2, 2)
+
+    someone_elses = await stack.http.post(f"{page}/interviews/itv_nobody/cancel", json={})
+    assert someone_elses.status_code == 404
+    cancelled = await stack.http.post(f"{page}/interviews/{interview_id}/cancel", json={})
+    assert cancelled.status_code == 200 and cancelled.json()["interview"]["status"] == "cancelled"
+    assert "Your interview" not in (await stack.http.get(page)).text

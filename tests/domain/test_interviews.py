@@ -11,6 +11,7 @@ from domain.interviews import (
     InterviewChange,
     InterviewerCalendar,
     InterviewStatus,
+    Reschedule,
 )
 from domain.slots import Interval, SlotRules
 
@@ -110,3 +111,38 @@ def test_the_read_model_is_given_each_interview_once_changed() -> None:
     assert [i.id for i in cal.unprojected()] == [booked.id if booked else None]
     cal.projected_version = cal.version
     assert cal.unprojected() == [] and cal.projected
+
+
+def move(interview_id: str, start: datetime, notice: timedelta = timedelta(0)) -> Reschedule:
+    rules = SlotRules(duration=timedelta(minutes=30), min_notice=notice)
+    return Reschedule(interview_id=interview_id, start=start, rules=rules)
+
+
+def test_a_candidate_moves_their_interview_twice_into_free_time_only() -> None:
+    cal = calendar()
+    mine = cal.book(request("e1", at(9)), NOW).interview
+    theirs = cal.book(request("e2", at(10)), NOW).interview
+    assert mine is not None and theirs is not None
+    assert cal.reschedule(move(mine.id, at(10, 15)), NOW).refused == "slot_taken"
+    # Its own time is free to it: 09:15 overlaps only itself.
+    first = cal.reschedule(move(mine.id, at(9, 15)), NOW).interview
+    assert first is not None and (first.start, first.sequence, first.changes) == (at(9, 15), 1, 1)
+    assert cal.reschedule(move(mine.id, at(9, 15)), NOW).interview == first  # a repeat
+    second = cal.reschedule(move(mine.id, at(10, 30)), NOW).interview
+    assert second is not None and second.changes == 2 and second.id == mine.id
+    assert cal.reschedule(move(mine.id, at(9)), NOW).refused == "too_many_changes"
+    assert [s.start for s in cal.free_slots(RULES, NOW)][:3] == [at(9), at(9, 15), at(9, 30)]
+
+
+def test_inside_the_minimum_notice_the_candidate_can_neither_move_nor_cancel() -> None:
+    cal = calendar()
+    mine = cal.book(request("e1", at(10)), NOW).interview
+    assert mine is not None
+    late = at(9, 30)
+    assert cal.reschedule(move(mine.id, at(9), timedelta(hours=1)), late).refused == "too_late"
+    cancel = InterviewChange(
+        interview_id=mine.id, status="cancelled", candidate_notice=timedelta(hours=1)
+    )
+    assert cal.change(cancel, late).refused == "too_late"
+    in_time = cal.change(cancel, at(8, 59)).interview
+    assert in_time is not None and in_time.status is InterviewStatus.CANCELLED

@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.bodies import MAX_BODY_BYTES
-from api.candidate import pages as candidate_pages
+from api.candidate import screens as candidate_screens
 from api.signatures import sign_webhook, twilio_signature
 from bridges.base import signature
 from store.schema import Base
@@ -79,6 +79,8 @@ WRITE_ROUTES = {
     ("POST", "/c/{token}/modules/{module_id}/start"): {404, 405, 413, 429},
     ("POST", "/c/{token}/modules/{module_id}/complete"): {400, 404, 405, 413, 422, 429},
     ("POST", "/c/{token}/modules/{module_id}/book"): {400, 404, 405, 413, 422, 429},
+    ("POST", "/c/{token}/interviews/{interview_id}/reschedule"): {400, 404, 405, 413, 422, 429},
+    ("POST", "/c/{token}/interviews/{interview_id}/cancel"): {400, 404, 405, 413, 422, 429},
     # Drawn ids name no interviewer or interview.
     ("PUT", "/interviewers/{interviewer_id}"): {400, 404, 405, 413, 415, 422},
     ("PUT", "/interviewers/{interviewer_id}/availability"): {400, 404, 405, 413, 415, 422},
@@ -356,6 +358,8 @@ async def configure_something_to_protect(stack: Stack) -> dict[tuple[str, str], 
         ("POST", "/c/{token}/modules/{module_id}/start"): {},
         ("POST", "/c/{token}/modules/{module_id}/complete"): {"answers": {"q": "yes"}},
         ("POST", "/c/{token}/modules/{module_id}/book"): {"start": now.isoformat()},
+        ("POST", "/c/{token}/interviews/{interview_id}/reschedule"): {"start": now.isoformat()},
+        ("POST", "/c/{token}/interviews/{interview_id}/cancel"): {},
         ("PUT", "/interviewers/{interviewer_id}"): {
             "name": "Ana",
             "email": "ana@example.com",
@@ -437,7 +441,9 @@ async def test_hostile_requests_get_a_4xx_change_nothing_and_the_service_stays_u
         for (method, template), allowed in WRITE_ROUTES.items():
             # The candidate's routes share each token's rate limit, and every campaign draws
             # the same tokens: each starts with the limit unspent, as a new minute would.
-            candidate_pages._limits = candidate_pages.RateLimit(candidate_pages.RATE_PER_MINUTE)
+            candidate_screens.limits = candidate_screens.RateLimit(
+                candidate_screens.RATE_PER_MINUTE
+            )
             statuses = await asyncio.to_thread(
                 campaign_against, send, method, template, valid[(method, template)], allowed
             )
