@@ -25,6 +25,7 @@ from api.candidate import pages as candidate_pages
 from api.dependencies import ApiContext
 from api.docs import ASSETS, install_docs
 from api.errors import install_error_handlers
+from api.pages import agenda as agenda_page
 from api.pages import (
     analytics as analytics_page,
 )
@@ -98,6 +99,7 @@ ROUTERS = (
     unsubscribe.router,
     job_admin.router,
     job_views.router,
+    agenda_page.router,
     enrolment.router,
     analytics_page.router,
     campaign_admin.router,

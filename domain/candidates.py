@@ -19,6 +19,11 @@ def _time_zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones()) - _NOT_PLACES
 
 
+def is_time_zone(name: str) -> bool:
+    """Whether ``name`` is an IANA time zone ``zoneinfo`` knows (``Europe/London``)."""
+    return name in _time_zones()
+
+
 def _iana_time_zone(name: str) -> str:
     if name not in _time_zones():
         raise ValueError(f"{name!r} is not an IANA time zone such as 'Europe/London'")

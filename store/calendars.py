@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from domain.interviews import HOLDING, BusyTimes, FeedStatus, Interview, InterviewStatus
 from domain.slots import Interval
 from store.database import dialect_insert
-from store.schema import InterviewerCalendarRow, InterviewRow
+from store.schema import CandidateRow, InterviewerCalendarRow, InterviewerRow, InterviewRow
 
 
 class CalendarProjector:
@@ -163,6 +163,42 @@ def _calendar(row: InterviewerCalendarRow) -> ProjectedCalendar:
         feed_error=row.feed_error,
         feed_checked_at=row.feed_checked_at,
     )
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    """An interview with the names a recruiter reads it by."""
+
+    interview: Interview
+    candidate_name: str | None
+    interviewer_name: str | None
+
+
+async def agenda(
+    session: AsyncSession, start: datetime, end: datetime, job_id: str, limit: int = 1000
+) -> list[AgendaItem]:
+    """The job's interviews starting in ``[start, end)``, earliest first, with the candidate's
+    and the interviewer's names (``None``: erased, or no longer configured)."""
+    rows = await session.execute(
+        select(InterviewRow, CandidateRow.name, CandidateRow.erased_at, InterviewerRow.name)
+        .outerjoin(CandidateRow, CandidateRow.id == InterviewRow.candidate_id)
+        .outerjoin(InterviewerRow, InterviewerRow.id == InterviewRow.interviewer_id)
+        .where(
+            InterviewRow.job_id == job_id,
+            InterviewRow.start >= start,
+            InterviewRow.start < end,
+        )
+        .order_by(InterviewRow.start, InterviewRow.id)
+        .limit(limit)
+    )
+    return [
+        AgendaItem(
+            interview=_interview(row),
+            candidate_name=None if erased_at is not None else candidate,
+            interviewer_name=interviewer,
+        )
+        for row, candidate, erased_at, interviewer in rows
+    ]
 
 
 def _interview(row: InterviewRow) -> Interview:

@@ -165,6 +165,15 @@ async def test_a_candidate_books_a_slot_which_completes_the_module(stack: Stack)
     assert [i["id"] for i in detail["interviews"]] == [interview["id"]]
     recruiter_page = (await stack.http.get(f"/ui/enrolments/{enrolment_id}")).text
     assert 'data-testid="interviews"' in recruiter_page and "with Ana" in recruiter_page
+    day = tomorrow(0).date().isoformat()
+    agenda = await stack.http.get(
+        f"/ui/jobs/{job_id}/interviews", params={"view": "day", "date": day, "tz": "Europe/Madrid"}
+    )
+    assert agenda.status_code == 200
+    # The times are the recruiter's: 09:15 UTC shows as 10:15 (or 11:15 in summer) in Madrid.
+    local = tomorrow(9, 15).astimezone(ZoneInfo("Europe/Madrid"))
+    assert f"{local:%H:%M}\u2013" in agenda.text and "Candidate cara" in agenda.text
+    assert "times in Europe/Madrid" in agenda.text
     again = await stack.http.post(
         f"{page}/modules/book/book", json={"start": tomorrow(9, 15).isoformat()}
     )

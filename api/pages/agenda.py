@@ -1,0 +1,107 @@
+"""A job's interview agenda, by day or by week, in the recruiter's time zone (the browser's,
+which the page's script passes as ``?tz=``; the deployment's ``ENROLMENTS_DEFAULT_TIMEZONE``
+until it does). Server-rendered: each interview with its time, candidate (a link to their
+enrolment), interviewer, status and place."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel
+
+from api.bodies import CheckedRoute
+from api.dependencies import ContextDep, SessionDep
+from api.permissions import PAGES
+from api.templating import not_found_page, page_context, templates
+from domain.candidates import is_time_zone
+from store.calendars import AgendaItem, agenda
+from store.catalog import Catalog
+
+router = APIRouter(tags=["recruiter UI"], route_class=CheckedRoute, dependencies=[PAGES])
+
+Span = Literal["day", "week"]
+
+
+class AgendaEntry(BaseModel):
+    start: datetime
+    end: datetime
+    time: str
+    candidate: str
+    enrolment_id: str
+    interviewer: str
+    status: str
+    location: str | None
+
+
+class AgendaDay(BaseModel):
+    day: date
+    label: str
+    entries: list[AgendaEntry]
+
+
+def _first_day(span: Span, day: date) -> date:
+    return day - timedelta(days=day.weekday()) if span == "week" else day
+
+
+def _entry(item: AgendaItem, zone: ZoneInfo) -> AgendaEntry:
+    interview = item.interview
+    start, end = interview.start.astimezone(zone), interview.end.astimezone(zone)
+    return AgendaEntry(
+        start=start,
+        end=end,
+        time=f"{start:%H:%M}\u2013{end:%H:%M}",
+        candidate=item.candidate_name or "Erased candidate",
+        enrolment_id=interview.enrolment_id,
+        interviewer=item.interviewer_name or interview.interviewer_id,
+        status=interview.status.value,
+        location=interview.location,
+    )
+
+
+@router.get("/ui/jobs/{job_id}/interviews", response_class=HTMLResponse)
+async def agenda_page(
+    request: Request,
+    job_id: str,
+    session: SessionDep,
+    context: ContextDep,
+    view: Span = "week",
+    day: Annotated[date | None, Query(alias="date")] = None,
+    tz: Annotated[str | None, Query(max_length=64)] = None,
+) -> HTMLResponse:
+    """The job's interviews of one day or one week (Monday first)."""
+    job = await Catalog(session).job(job_id)
+    if job is None:
+        return not_found_page(request, context, "job", job_id)
+    zone_name = tz if tz is not None and is_time_zone(tz) else context.settings.default_timezone
+    zone = ZoneInfo(zone_name)
+    first = _first_day(view, day or datetime.now(zone).date())
+    length = 7 if view == "week" else 1
+    start = datetime.combine(first, time.min, zone)
+    end = datetime.combine(first + timedelta(days=length), time.min, zone)
+    entries = [_entry(item, zone) for item in await agenda(session, start, end, job_id)]
+    days = [
+        AgendaDay(
+            day=first + timedelta(days=n),
+            label=f"{first + timedelta(days=n):%A %d %B}",
+            entries=[e for e in entries if e.start.date() == first + timedelta(days=n)],
+        )
+        for n in range(length)
+    ]
+    step = timedelta(days=length)
+    values = {
+        **page_context(request, context),
+        "job": job,
+        "view": view,
+        "days": days,
+        "zone": zone_name,
+        "tz_given": zone_name == tz,
+        "first": first,
+        "previous": first - step,
+        "next": first + step,
+        "count": len(entries),
+    }
+    return templates.TemplateResponse(request, "agenda.html", values)
