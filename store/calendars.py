@@ -13,7 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from pydantic import BaseModel
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.interviews import HOLDING, BusyTimes, FeedStatus, Interview, InterviewStatus
@@ -220,3 +221,29 @@ def _interview(row: InterviewRow) -> Interview:
         updated_at=row.updated_at,
         version=row.version,
     )
+
+
+class HasInterview(BaseModel):
+    """A row or card of the recruiter's views, with its enrolment's interview."""
+
+    enrolment_id: str | None
+    #: When the enrolment's interview starts (the one holding time), if it has one.
+    interview_at: datetime | None = None
+
+
+async def interviews_into(session: AsyncSession, items: Sequence[HasInterview]) -> None:
+    """Fill in each item's ``interview_at`` (one statement for them all)."""
+    ids = {item.enrolment_id for item in items if item.enrolment_id}
+    if not ids:
+        return
+    rows = await session.execute(
+        select(InterviewRow.enrolment_id, func.min(InterviewRow.start))
+        .where(
+            InterviewRow.enrolment_id.in_(ids),
+            InterviewRow.status.in_([s.value for s in HOLDING]),
+        )
+        .group_by(InterviewRow.enrolment_id)
+    )
+    starts: dict[str, datetime] = {enrolment: start for enrolment, start in rows}
+    for item in items:
+        item.interview_at = starts.get(item.enrolment_id or "")

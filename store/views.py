@@ -25,6 +25,7 @@ from sqlalchemy import ColumnElement, Select, Subquery, func, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.statuses import EnrolmentStatus
+from store.calendars import HasInterview, interviews_into
 from store.database import UtcDateTime
 from store.schema import (
     ApplicationRow,
@@ -40,7 +41,7 @@ DEFAULT_CARDS_PER_COLUMN = 50
 MAX_CARDS_PER_COLUMN = 500
 
 
-class ApplicationItem(BaseModel):
+class ApplicationItem(HasInterview):
     """One row of the Table view: an application and its current enrolment, if any."""
 
     application_id: str
@@ -48,7 +49,6 @@ class ApplicationItem(BaseModel):
     candidate_name: str | None
     stage_id: str
     campaign_id: str | None
-    enrolment_id: str | None
     status: EnrolmentStatus | None
     status_reason: str | None
     updated_at: datetime
@@ -88,11 +88,10 @@ class TablePage(BaseModel):
     next_after: str | None
 
 
-class BoardCard(BaseModel):
+class BoardCard(HasInterview):
     application_id: str
     candidate_id: str
     candidate_name: str | None
-    enrolment_id: str | None
     status: EnrolmentStatus | None
     status_reason: str | None = None
     updated_at: datetime
@@ -257,6 +256,7 @@ class RecruiterViews:
         rows = (await self._session.execute(_application_rows(keys, contacts))).all()
         row_type = ExportedApplication if contacts else ApplicationItem
         items = [row_type(**row._mapping) for row in rows[:limit]]
+        await interviews_into(self._session, items)
         if contacts:
             said = await self._answers_said([i.enrolment_id for i in items if i.enrolment_id])
             for item in items:
@@ -302,6 +302,7 @@ class RecruiterViews:
         cards = await self._cards(
             job_id, [s.id for s in stages] + removed, statuses, cards_per_column
         )
+        await interviews_into(self._session, [c for column in cards.values() for c in column])
 
         def make_column(stage_id: str, **shown: Any) -> BoardColumn:
             by_status = counts.get(stage_id, {})

@@ -144,6 +144,14 @@
     return el("time", { class: "time", datetime: iso, "data-prefix": prefix || "", title: iso ? absoluteTime(iso) : "" }, iso ? (prefix || "") + relativeTime(iso) : "—");
   }
 
+  // When a row's or card's interview is, in the recruiter's own time zone (the browser's).
+  const interviewFormat = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+  function interviewNode(iso) {
+    const date = new Date(iso);
+    const shown = Number.isNaN(date.getTime()) ? iso : interviewFormat.format(date);
+    return el("span", { class: "interview-at" }, "Interview ", el("time", { datetime: iso, title: absoluteTime(iso) }, shown));
+  }
+
   // A candidate's name, in a row or on a card: a link to the enrolment's own page (a new tab, a
   // bookmark); a plain click opens the timeline drawer in place. No enrolment: plain text.
   function nameLink(item, className) {
@@ -175,7 +183,7 @@
   // ---- table view -----------------------------------------------------------------------------
 
   function rowKey(item) {
-    return JSON.stringify([item.stage_id, item.campaign_id, item.enrolment_id, item.status, item.status_reason, item.updated_at, item.candidate_name, item.withdrawn, item.candidate_erased, item.expires_at, item.status_since]);
+    return JSON.stringify([item.stage_id, item.campaign_id, item.enrolment_id, item.status, item.status_reason, item.updated_at, item.candidate_name, item.withdrawn, item.candidate_erased, item.expires_at, item.status_since, item.interview_at]);
   }
 
   function withdrawnTag(item) {
@@ -200,7 +208,9 @@
   function fillRow(tr, item, animate) {
     const statusCell = tr.querySelector("td[data-cell=status]");
     const oldBadge = statusCell ? statusCell.querySelector(".badge") : null;
-    const details = item.status_reason
+    const details = item.interview_at
+      ? interviewNode(item.interview_at)
+      : item.status_reason
       ? el("span", { class: "reason", title: item.status_reason }, reasonLabel(item.status_reason))
       : el("span", { class: "muted" }, item.status ? statusHint[item.status] || "" : "This stage sends nothing");
     const pick = item.enrolment_id
@@ -440,7 +450,7 @@
   }
 
   function cardKey(card) {
-    return JSON.stringify([card.candidate_name, card.enrolment_id, card.status, card.candidate_id, card.status_reason, card.updated_at, card.withdrawn, card.candidate_erased]);
+    return JSON.stringify([card.candidate_name, card.enrolment_id, card.status, card.candidate_id, card.status_reason, card.updated_at, card.withdrawn, card.candidate_erased, card.interview_at]);
   }
 
   function fillCard(node, card, animate) {
@@ -451,7 +461,9 @@
     if (oldBadge) badgeHolder.append(oldBadge);
     setBadge(badgeHolder, card.status, animate);
     node.dataset.status = card.status || "none";
-    const meta = card.status_reason
+    const meta = card.interview_at
+      ? el("div", { class: "card-meta" }, interviewNode(card.interview_at))
+      : card.status_reason
       ? el("div", { class: "card-meta is-reason", title: card.status_reason }, reasonLabel(card.status_reason))
       : card.updated_at ? el("div", { class: "card-meta" }, timeNode(card.updated_at, "Updated ")) : null;
     node.replaceChildren(

@@ -165,6 +165,10 @@ async def test_a_candidate_books_a_slot_which_completes_the_module(stack: Stack)
     assert [i["id"] for i in detail["interviews"]] == [interview["id"]]
     recruiter_page = (await stack.http.get(f"/ui/enrolments/{enrolment_id}")).text
     assert 'data-testid="interviews"' in recruiter_page and "with Ana" in recruiter_page
+    [row] = (await stack.http.get(f"/jobs/{job_id}/applications")).json()["items"]
+    assert datetime.fromisoformat(row["interview_at"]) == tomorrow(9, 15)
+    [column] = (await stack.http.get(f"/jobs/{job_id}/board")).json()["columns"]
+    assert datetime.fromisoformat(column["cards"][0]["interview_at"]) == tomorrow(9, 15)
     day = tomorrow(0).date().isoformat()
     agenda = await stack.http.get(
         f"/ui/jobs/{job_id}/interviews", params={"view": "day", "date": day, "tz": "Europe/Madrid"}
