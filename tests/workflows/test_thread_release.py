@@ -262,3 +262,26 @@ async def test_a_release_after_a_completion_is_not_held(candidate: CandidateUnde
     await candidate.progress(progress(running.id, "m1", "completed", "p1"))
     thread = await candidate.state()
     assert thread.enrolments[waiting.id].status is not S.QUEUED
+
+
+async def test_waiting_in_auto_match_never_expires_the_clock_starts_at_delivery(
+    candidate: CandidateUnderTest,
+) -> None:
+    [enrolment] = (
+        await candidate.enter_stage(multi_module("Book"), stage="interview", auto_match=True)
+    ).enrolments
+    await candidate.env.sleep(timedelta(days=30))  # four times the campaign's 7-day expiry
+    assert (await candidate.state()).enrolments[enrolment.id].status is S.AUTO_MATCH
+
+    available = InterviewerAvailability(
+        event_id="a1", job_id="job-1", stage_id="interview", interviewer_id="iv-1"
+    )
+    await candidate.signal("interviewer_availability", available)
+    await candidate.wait_status(enrolment.id, S.DELIVERED)
+    delivered = (await candidate.state()).enrolments[enrolment.id]
+    assert delivered.expires_at is not None and delivered.delivered_at is not None
+    assert delivered.expires_at - delivered.delivered_at == timedelta(days=7)
+    await candidate.env.sleep(timedelta(days=6))
+    assert (await candidate.state()).enrolments[enrolment.id].status is S.DELIVERED
+    await candidate.env.sleep(timedelta(days=1, minutes=1))
+    await candidate.wait_status(enrolment.id, S.EXPIRED)

@@ -1,0 +1,226 @@
+"""``InterviewerWorkflow`` on the time-skipping test server: bookings decided in order, a
+booking across a daylight-saving change (America/New_York, 2027-03-14), invitations once per
+change, the past forgotten, and the calendar intact across continue-as-new.
+
+The test server takes no update-with-start: the workflow is started, then updated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest_asyncio
+from temporalio import activity
+from temporalio.client import WorkflowHandle
+from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities.contracts import (
+    PROJECT_CALENDAR,
+    READ_BUSY_TIMES,
+    SEND_INVITATIONS,
+    ProjectCalendar,
+    ReadBusyTimes,
+    SendInvitations,
+)
+from domain.identity import interviewer_workflow_id
+from domain.interviews import (
+    Availability,
+    BookingRequest,
+    BusyTimes,
+    FeedStatus,
+    InterviewChange,
+    InterviewerCalendar,
+    InterviewStatus,
+)
+from domain.slots import Interval, SlotRules
+from workers.sandbox import workflow_runner
+from workflows.inputs import InterviewerWorkflowInput
+from workflows.interviewer import InterviewerWorkflow
+
+NEW_YORK = ZoneInfo("America/New_York")
+OPEN = SlotRules(duration=timedelta(minutes=30), min_notice=timedelta(0))
+
+
+@dataclass
+class Outside:
+    """What the workflow's activities did: the read model's calendar and the invitations."""
+
+    projected: dict[str, ProjectCalendar] = field(default_factory=dict)
+    invited: list[tuple[str, int, str]] = field(default_factory=list)
+
+    @activity.defn(name=PROJECT_CALENDAR)
+    async def project_calendar(self, input: ProjectCalendar) -> int:
+        self.projected[input.interviewer_id] = input
+        return input.version
+
+    @activity.defn(name=READ_BUSY_TIMES)
+    async def read_busy_times(self, input: ReadBusyTimes) -> BusyTimes:
+        return BusyTimes(status=FeedStatus.NONE, checked_at=datetime.now(UTC))
+
+    @activity.defn(name=SEND_INVITATIONS)
+    async def send_invitations(self, input: SendInvitations) -> int:
+        interview = input.interview
+        self.invited.append((interview.id, interview.sequence, interview.status.value))
+        return 2
+
+
+@dataclass
+class Calendar:
+    env: WorkflowEnvironment
+    handle: WorkflowHandle[InterviewerWorkflow, None]
+    outside: Outside
+    first_run: str | None = None
+
+    async def now(self) -> datetime:
+        return (await self.env.get_current_time()).astimezone(UTC)
+
+    async def free(self, *windows: tuple[datetime, datetime]) -> int:
+        intervals = [Interval(start=s, end=e) for s, e in windows]
+        return await self.handle.execute_update(
+            InterviewerWorkflow.set_availability, Availability(windows=intervals)
+        )
+
+    async def book(
+        self, enrolment: str, start: datetime, rules: SlotRules = OPEN
+    ) -> BookingRequest:
+        return BookingRequest(
+            enrolment_id=enrolment,
+            candidate_id=f"cand-{enrolment}",
+            job_id="job",
+            stage_id="interview",
+            module_id="book",
+            start=start,
+            rules=rules,
+        )
+
+    async def state(self) -> InterviewerCalendar:
+        return await self.handle.query(InterviewerWorkflow.calendar)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def calendar(time_skipping_env: WorkflowEnvironment) -> AsyncIterator[Calendar]:
+    async with calendar_of(time_skipping_env) as started:
+        yield started
+
+
+@contextlib.asynccontextmanager
+async def calendar_of(
+    env: WorkflowEnvironment, event_budget: int = 2_000
+) -> AsyncIterator[Calendar]:
+    task_queue = f"interviewer-{uuid.uuid4()}"
+    outside = Outside()
+    interviewer = f"iv-{uuid.uuid4().hex[:8]}"
+    async with Worker(
+        env.client,
+        task_queue=task_queue,
+        workflows=[InterviewerWorkflow],
+        activities=[outside.project_calendar, outside.read_busy_times, outside.send_invitations],
+        workflow_runner=workflow_runner(env.client.data_converter),
+    ):
+        started = await env.client.start_workflow(
+            InterviewerWorkflow.run,
+            InterviewerWorkflowInput(
+                calendar=InterviewerCalendar(interviewer_id=interviewer),
+                event_budget=event_budget,
+            ),
+            id=interviewer_workflow_id(interviewer),
+            task_queue=task_queue,
+        )
+        # Whichever run is current: the workflow continues-as-new.
+        handle = env.client.get_workflow_handle_for(InterviewerWorkflow.run, started.id)
+        try:
+            yield Calendar(env, handle, outside, started.first_execution_run_id)
+        finally:
+            with contextlib.suppress(RPCError):
+                await handle.terminate("test over")
+
+
+async def test_a_booking_across_the_change_to_daylight_saving_time(
+    time_skipping_env: WorkflowEnvironment,
+) -> None:
+    change = datetime(2027, 3, 14, tzinfo=NEW_YORK)
+    now = (await time_skipping_env.get_current_time()).astimezone(UTC)
+    if change - now > timedelta(days=10):  # bring the clock within the horizon
+        await time_skipping_env.sleep(change - now - timedelta(days=5))
+    async with calendar_of(time_skipping_env) as calendar:
+        # 01:00 to 04:00 on the night the clocks go forward: two real hours.
+        start = datetime(2027, 3, 14, 1, tzinfo=NEW_YORK)
+        end = datetime(2027, 3, 14, 4, tzinfo=NEW_YORK)
+        assert await calendar.free((start, end)) == 1
+        state = await calendar.state()
+        slots = state.free_slots(OPEN, await calendar.now())
+        local = [s.start.astimezone(NEW_YORK).strftime("%H:%M %Z") for s in slots]
+        assert local[0] == "01:00 EST" and local[-1] == "03:30 EDT" and len(slots) == 7
+        last = slots[-1].start
+        booked = await calendar.handle.execute_update(
+            InterviewerWorkflow.book, await calendar.book("e1", last)
+        )
+        assert booked.interview is not None
+        assert booked.interview.end.astimezone(NEW_YORK).strftime("%H:%M %Z") == "04:00 EDT"
+        assert booked.interview.end - booked.interview.start == timedelta(minutes=30)
+
+
+async def test_racing_bookings_get_one_interview_a_slot_and_invitations_once_per_change(
+    calendar: Calendar,
+) -> None:
+    now = await calendar.now()
+    day = (now + timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
+    await calendar.free((day, day + timedelta(hours=1)))
+    requests = [
+        await calendar.book(f"e{n}", day + timedelta(minutes=30 * (n % 2))) for n in range(8)
+    ]
+    results = await asyncio.gather(
+        *(calendar.handle.execute_update(InterviewerWorkflow.book, r) for r in requests)
+    )
+    won = [r.interview for r in results if r.interview is not None]
+    assert sorted(i.start for i in won) == [day, day + timedelta(minutes=30)]
+    assert sorted(r.refused for r in results if r.refused) == ["slot_taken"] * 6
+    cancelled = await calendar.handle.execute_update(
+        InterviewerWorkflow.change,
+        InterviewChange(interview_id=won[0].id, status=InterviewStatus.CANCELLED),
+    )
+    assert cancelled.interview is not None and cancelled.interview.sequence == 1
+    for _ in range(100):
+        if len(calendar.outside.invited) == 3:
+            break
+        await asyncio.sleep(0.05)
+    assert sorted(calendar.outside.invited) == sorted(
+        [(won[0].id, 0, "booked"), (won[1].id, 0, "booked"), (won[0].id, 1, "cancelled")]
+    )
+    projected = calendar.outside.projected[won[0].interviewer_id]
+    assert projected.version == (await calendar.state()).version
+
+
+async def test_the_past_is_forgotten_and_the_calendar_survives_continue_as_new(
+    time_skipping_env: WorkflowEnvironment,
+) -> None:
+    async with calendar_of(time_skipping_env, event_budget=40) as calendar:
+        now = await calendar.now()
+        day = (now + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+        await calendar.free((day, day + timedelta(hours=4)))
+        for n in range(8):
+            result = await calendar.handle.execute_update(
+                InterviewerWorkflow.book,
+                await calendar.book(f"e{n}", day + timedelta(minutes=30 * n)),
+            )
+            assert result.interview is not None
+        latest = calendar.env.client.get_workflow_handle(calendar.handle.id)
+        for _ in range(100):  # once the invitations are out, the run is quiet: it continues
+            described = await latest.describe()
+            if described.run_id != calendar.first_run:
+                break
+            await asyncio.sleep(0.05)
+        assert described.run_id != calendar.first_run, "the run continued-as-new"
+        state = await calendar.state()
+        assert len(state.interviews) == 8 and len(state.windows) == 1
+        await time_skipping_env.sleep(timedelta(days=5))
+        forgotten = await calendar.state()
+        assert forgotten.interviews == {} and forgotten.windows == []
