@@ -25,6 +25,7 @@ from api.candidate import pages as candidate_pages
 from api.dependencies import ApiContext
 from api.docs import ASSETS, install_docs
 from api.errors import install_error_handlers
+from api.interviewer import pages as interviewer_pages
 from api.pages import agenda as agenda_page
 from api.pages import (
     analytics as analytics_page,
@@ -107,6 +108,7 @@ ROUTERS = (
     sign_in.router,
     candidate_pages.router,
     candidate_interviews.router,
+    interviewer_pages.router,
 )
 
 #: Where the API keeps the secret its UI sessions are signed with when none is configured.

@@ -121,6 +121,9 @@ class Settings(BaseSettings):
     #: Signs e-mail unsubscribe links; default: a key kept in the data folder (every process
     #: of a multi-host deployment must share one: set it there).
     unsubscribe_secret: SecretStr | None = None
+    #: Makes interviewers' own availability links (``/i/<token>``); default: a key kept in the
+    #: data folder (every process of a multi-host deployment must share one: set it there).
+    interviewer_link_secret: SecretStr | None = None
 
     # -- vendor ATS bridges (README "ATS bridges"); a bridge whose secret is unset answers 404 --
     greenhouse_secret: SecretStr | None = None

@@ -13,6 +13,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from config.interviewer_links import interviewer_link_hash
 from domain.access import Principal
 from domain.candidates import Identifier
 from domain.events import (
@@ -25,7 +26,8 @@ from domain.interviews import (
     Availability,
     FeedStatus,
 )
-from domain.slots import Interval
+from domain.links import token_hash
+from domain.slots import Interval, merged
 from services.candidate_workflows import confirmed
 from services.context import Context
 from services.errors import Refused, not_found
@@ -74,7 +76,8 @@ async def save_interviewer(
     now = datetime.now(UTC)
     async with context.sessions.begin() as session:
         interviewers = Interviewers(session)
-        await interviewers.save(interviewer_id, profile, now)
+        link = interviewer_link_hash(context.settings, interviewer_id)
+        await interviewers.save(interviewer_id, profile, link, now)
         said = {"calendar_feed": profile.calendar_ics_url is not None}
         record(session, who.actor, "interviewer.saved", interviewer_id, said, now)
         await session.flush()
@@ -225,3 +228,44 @@ async def release_waiting(
     failures = [o for o in outcomes if isinstance(o, BaseException)]
     if failures:
         raise failures[0]
+
+
+async def interviewer_by_link(context: Context, token: str) -> Interviewer:
+    """The interviewer ``token`` opens; raises ``Refused`` 404 (``link_not_found``)."""
+    if not 16 <= len(token) <= 64:
+        raise Refused(404, "link_not_found", "no such link")
+    async with context.reads() as session:
+        found = await Interviewers(session).by_link(token_hash(token))
+    if found is None:
+        raise Refused(404, "link_not_found", "no such link")
+    return found
+
+
+async def current_windows(context: Context, interviewer_id: str) -> list[Interval]:
+    """The interviewer's windows as their workflow last projected them."""
+    async with context.reads() as session:
+        calendar = (await Calendars(session).calendars([interviewer_id])).get(interviewer_id)
+    return [] if calendar is None else calendar.windows
+
+
+async def set_within(
+    context: Context, interviewer_id: str, start: datetime, end: datetime, chosen: list[Interval]
+) -> AvailabilitySet:
+    """Make ``chosen`` the interviewer's windows between ``start`` and ``end`` (what their page
+    shows), keeping those outside it; released like any availability."""
+    kept = outside(await current_windows(context, interviewer_id), start, end)
+    windows = merged([*kept, *chosen])[:MAX_WINDOWS]
+    return await set_availability(
+        context, interviewer_id, Availability(windows=windows, replace=True)
+    )
+
+
+def outside(windows: list[Interval], start: datetime, end: datetime) -> list[Interval]:
+    """The parts of ``windows`` before ``start`` or after ``end``."""
+    parts: list[Interval] = []
+    for w in windows:
+        if w.start < start:
+            parts.append(Interval(start=w.start, end=min(w.end, start)))
+        if w.end > end:
+            parts.append(Interval(start=max(w.start, end), end=w.end))
+    return parts

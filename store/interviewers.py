@@ -27,9 +27,16 @@ class Interviewers:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def save(self, interviewer_id: str, profile: InterviewerProfile, now: datetime) -> None:
-        """Create or replace an interviewer."""
-        values = {"id": interviewer_id, **profile.model_dump(), "updated_at": now}
+    async def save(
+        self, interviewer_id: str, profile: InterviewerProfile, link_hash: str, now: datetime
+    ) -> None:
+        """Create or replace an interviewer (``link_hash``: their own page's)."""
+        values = {
+            "id": interviewer_id,
+            **profile.model_dump(),
+            "link_hash": link_hash,
+            "updated_at": now,
+        }
         insert = dialect_insert(self._session, InterviewerRow).values(values)
         await self._session.execute(
             insert.on_conflict_do_update(
@@ -40,6 +47,13 @@ class Interviewers:
 
     async def get(self, interviewer_id: str) -> Interviewer | None:
         row = await self._session.get(InterviewerRow, interviewer_id)
+        return None if row is None else _interviewer(row)
+
+    async def by_link(self, link_hash: str) -> Interviewer | None:
+        """The interviewer whose own link's token hashes to ``link_hash``."""
+        row = await self._session.scalar(
+            select(InterviewerRow).where(InterviewerRow.link_hash == link_hash)
+        )
         return None if row is None else _interviewer(row)
 
     async def all(self) -> list[Interviewer]:

@@ -26,7 +26,11 @@ class InterviewerRow(Base):
     email: Mapped[str] = mapped_column(String(320))
     timezone: Mapped[str] = mapped_column(String(64))
     calendar_ics_url: Mapped[str | None] = mapped_column(String(2000))
+    #: The SHA-256 of their own page's token (``/i/<token>``): the page's lookup.
+    link_hash: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime]
+
+    __table_args__ = (Index("uq_interviewers_link_hash", "link_hash", unique=True),)
 
 
 class InterviewerCalendarRow(Base):

@@ -21,7 +21,9 @@ from domain.candidates import is_time_zone
 from store.calendars import AgendaItem, agenda
 from store.catalog import Catalog
 
-router = APIRouter(tags=["recruiter UI"], route_class=CheckedRoute, dependencies=[PAGES])
+router = APIRouter(
+    tags=["recruiter UI"], include_in_schema=False, route_class=CheckedRoute, dependencies=[PAGES]
+)
 
 Span = Literal["day", "week"]
 

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
+from config.interviewer_links import interviewer_link
 from tests.api.conftest import Stack, StackFactory
 from tests.fakes.calendar_feed import FakeCalendars
 from tests.fakes.http import serving
@@ -495,3 +496,37 @@ async def test_the_candidate_moves_their_interview_twice_then_cancels_it_from_th
     cancelled = await stack.http.post(f"{page}/interviews/{interview_id}/cancel", json={})
     assert cancelled.status_code == 200 and cancelled.json()["interview"]["status"] == "cancelled"
     assert "Your interview" not in (await stack.http.get(page)).text
+
+
+async def test_the_interviewer_ticks_their_hours_on_their_own_page_and_waiting_candidates_go(
+    stack: Stack,
+) -> None:
+    ana = await interviewer(stack, "ana")
+    job_id = await scheduling_job(stack, [ana], auto_match=True)
+    [waiting] = await stack.send_event(
+        stack.ats_event(job_id=job_id, stage_id="interview", application="a-j", candidate="jo")
+    )
+    assert waiting["status"] == "auto_match"
+    link = interviewer_link(stack.settings, ana)
+    page = link[link.index("/i/") :]
+    shown = await stack.http.get(page)
+    assert shown.status_code == 200 and "Times are in Europe/Madrid" in shown.text
+    assert shown.text.count('type="checkbox"') == 14 * 14 and "checked" not in shown.text
+
+    madrid = ZoneInfo("Europe/Madrid")
+    day = datetime.now(madrid).date() + timedelta(days=2)
+    nine, ten = (datetime(day.year, day.month, day.day, h, tzinfo=madrid) for h in (9, 10))
+    saved = await stack.http.post(
+        page,
+        data={
+            "free": [nine.isoformat(), ten.isoformat(), "not a time", "2001-01-01T09:00:00+00:00"]
+        },
+    )
+    assert saved.status_code == 303 and saved.headers["location"].endswith("?saved=1")
+    again = (await stack.http.get(page, params={"saved": "1"})).text
+    assert again.count("checked") == 2 and 'id="saved"' in again
+    calendar = (await stack.http.get(f"/interviewers/{ana}")).json()["calendar"]
+    assert calendar["windows"] == 1  # 09:00 and 10:00 are one window
+    await stack.wait_for(waiting["id"], "delivered")
+
+    assert (await stack.http.get(f"/i/{'x' * 22}")).status_code == 404

@@ -81,6 +81,7 @@ WRITE_ROUTES = {
     ("POST", "/c/{token}/modules/{module_id}/book"): {400, 404, 405, 413, 422, 429},
     ("POST", "/c/{token}/interviews/{interview_id}/reschedule"): {400, 404, 405, 413, 422, 429},
     ("POST", "/c/{token}/interviews/{interview_id}/cancel"): {400, 404, 405, 413, 422, 429},
+    ("POST", "/i/{token}"): {400, 404, 405, 413, 422, 429},
     # Drawn ids name no interviewer or interview.
     ("PUT", "/interviewers/{interviewer_id}"): {400, 404, 405, 413, 415, 422},
     ("PUT", "/interviewers/{interviewer_id}/availability"): {400, 404, 405, 413, 415, 422},
@@ -360,6 +361,7 @@ async def configure_something_to_protect(stack: Stack) -> dict[tuple[str, str], 
         ("POST", "/c/{token}/modules/{module_id}/book"): {"start": now.isoformat()},
         ("POST", "/c/{token}/interviews/{interview_id}/reschedule"): {"start": now.isoformat()},
         ("POST", "/c/{token}/interviews/{interview_id}/cancel"): {},
+        ("POST", "/i/{token}"): {"free": now.isoformat()},
         ("PUT", "/interviewers/{interviewer_id}"): {
             "name": "Ana",
             "email": "ana@example.com",
@@ -400,7 +402,9 @@ def campaign_against(
         assert response.status_code in allowed, (request[:2], request[3], response.text[:300])
         if response.status_code == 200:
             return
-        if template.startswith("/c/") and response.headers["content-type"].startswith("text/"):
+        if template.startswith(("/c/", "/i/")) and response.headers["content-type"].startswith(
+            "text/"
+        ):
             return  # the candidate's forms answer as pages (a body that is not JSON is a form)
         error = response.json()["error"]
         assert error["code"] and error["message"], response.text[:300]
@@ -469,7 +473,7 @@ async def test_hostile_requests_get_a_4xx_change_nothing_and_the_service_stays_u
             must = {413, 422} if "codec" not in route else {400, 413, 422}
         elif route.startswith("DELETE"):
             must = {404, 413, 422}  # no body to read: the size, then the id
-        elif route.startswith("POST /c/"):
+        elif route.startswith(("POST /c/", "POST /i/")):
             must = {404, 413}  # the token is the key: no drawn one opens a page
         elif route.endswith(("/cancel", "/no_show")):
             must = {404, 413}
