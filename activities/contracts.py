@@ -22,6 +22,7 @@ PROJECT_ENROLMENTS = "project_enrolments"
 PROJECT_CALENDAR = "project_calendar"
 SEND_INVITATIONS = "send_invitations"
 READ_BUSY_TIMES = "read_busy_times"
+SEND_AVAILABILITY_REQUEST = "send_availability_request"
 
 #: ``ApplicationError.type`` of a delivery that can never succeed; its details are
 #: ``[reason, detail]`` with ``reason`` a ``StatusReason`` value.
@@ -64,6 +65,17 @@ class ProjectCalendar(BaseModel):
     windows: list[Interval]
     interviews: list[Interview]
     feed: BusyTimes | None = None
+    #: When the interviewer was asked for availability, while that request is open.
+    asked_at: datetime | None = None
+
+
+class AvailabilityRequest(BaseModel):
+    """Input of ``send_availability_request``: the ``number``-th e-mail (0: the request, then
+    its reminders) of the request opened at ``asked_at``."""
+
+    interviewer_id: str
+    asked_at: datetime
+    number: int
 
 
 class ReadBusyTimes(BaseModel):
@@ -85,7 +97,9 @@ __all__ = [
     "PROJECT_CALENDAR",
     "PROJECT_ENROLMENTS",
     "READ_BUSY_TIMES",
+    "SEND_AVAILABILITY_REQUEST",
     "SEND_INVITATIONS",
+    "AvailabilityRequest",
     "DeliverMessage",
     "ProjectCalendar",
     "ProjectEnrolments",

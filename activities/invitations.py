@@ -1,7 +1,8 @@
-"""Sending an interview's invitations (an activity of the interviewer's workflow): an e-mail
-with the iCalendar invitation to the interviewer, and to the candidate when they have an
-e-mail address. Addresses and names are read here, from the read model, so they never travel
-through Temporal.
+"""Interview e-mails (activities of the interviewer's workflow): an interview's invitations, an
+e-mail with the iCalendar invitation to the interviewer, and to the candidate when they have
+an e-mail address; and the requests for availability, with the interviewer's own link.
+Addresses and names are read here, from the read model, so they never travel through
+Temporal.
 
 Each e-mail goes once (DESIGN.md, decision 17): recorded in the ledger before the mail server
 is asked, marked after. An e-mail the mail server refuses for good (5xx) is recorded as failed
@@ -10,22 +11,30 @@ and not retried; one whose outcome is unknown is sent again with the same ``Mess
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parseaddr
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from activities.contracts import SEND_INVITATIONS, SendInvitations
+from activities.contracts import (
+    SEND_AVAILABILITY_REQUEST,
+    SEND_INVITATIONS,
+    AvailabilityRequest,
+    SendInvitations,
+)
 from channels.base import PermanentDeliveryError, Provider
-from channels.invitations import InvitationMail, InvitationMailer
+from channels.invitations import InvitationMail, InvitationMailer, PlainMail
 from channels.smtp import SmtpProvider
+from config.interviewer_links import interviewer_link
 from config.settings import Settings
 from domain.addresses import AddressProblem, normalise_email
 from domain.channels import ChannelKind
 from domain.interviews import Interview, InterviewStatus
 from domain.invitations import Attendee, Invitation, calendar_file
+from store.interviewers import Interviewers
 from store.invitations import InvitationLedger, interview_people
 
 
@@ -37,11 +46,45 @@ class InvitationActivities:
         sessions: async_sessionmaker[AsyncSession],
         mailer: InvitationMailer,
         organizer: Attendee,
+        link_of: Callable[[str], str],
     ) -> None:
         self._sessions = sessions
         self._mailer = mailer
         self._ledger = InvitationLedger(sessions)
         self._organizer = organizer
+        self._link_of = link_of
+
+    @activity.defn(name=SEND_AVAILABILITY_REQUEST)
+    async def send_availability_request(self, input: AvailabilityRequest) -> bool:
+        """E-mail the interviewer their own link, asking for availability (``number`` 0), or
+        reminding them; ``False`` when there was nobody to send to or it went out before."""
+        async with self._sessions() as session:
+            interviewer = await Interviewers(session).get(input.interviewer_id)
+        if interviewer is None:
+            return False
+        about = hashlib.sha256(f"{input.interviewer_id}\x1f{input.asked_at}".encode()).hexdigest()
+        key = f"ask:{about[:32]}:{input.number}"
+        if await self._ledger.claim(key, "", input.number, "interviewer", "ASK") != "sending":
+            return False
+        first = interviewer.name.split(" ")[0]
+        text = (
+            f"Hi {first},\n\nCandidates are waiting to book an interview with you. Tick the "
+            f"hours you are free in the next two weeks (no sign-in needed):\n\n"
+            f"{self._link_of(interviewer.id)}\n\nThank you!"
+        )
+        mail = PlainMail(
+            key=key,
+            to=interviewer.email,
+            subject=("Reminder: " if input.number else "") + "When are you free to interview?",
+            body=text,
+        )
+        try:
+            accepted = await self._mailer.send_plain(mail)
+        except PermanentDeliveryError as refused:
+            await self._ledger.settle(key, "failed", None, refused.detail)
+            return False
+        await self._ledger.settle(key, "sent", accepted.provider_message_id)
+        return True
 
     @activity.defn(name=SEND_INVITATIONS)
     async def send_invitations(self, input: SendInvitations) -> int:
@@ -136,4 +179,9 @@ def invitation_activities(
     smtp = email if isinstance(email, SmtpProvider) else None
     sender = settings.email_from or NO_SENDER
     organizer = Attendee(name=settings.company_name or "Interviews", email=parseaddr(sender)[1])
-    return InvitationActivities(sessions, InvitationMailer(smtp, sender), organizer)
+    return InvitationActivities(
+        sessions,
+        InvitationMailer(smtp, sender),
+        organizer,
+        lambda interviewer_id: interviewer_link(settings, interviewer_id),
+    )

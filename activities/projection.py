@@ -28,7 +28,12 @@ class ProjectionActivities:
         """Write an interviewer's windows and changed interviews (each guarded by the calendar
         version); returns the version the read model now holds."""
         return await self._calendars.project(
-            input.interviewer_id, input.version, input.windows, input.interviews, input.feed
+            input.interviewer_id,
+            input.version,
+            input.windows,
+            input.interviews,
+            input.feed,
+            input.asked_at,
         )
 
     @activity.defn(name=PROJECT_ENROLMENTS)

@@ -27,6 +27,8 @@ MAX_WINDOWS = 500
 FEED_FRESH = timedelta(minutes=5)
 #: How many times a candidate may move their interview themselves (then: ask the recruiter).
 CANDIDATE_CHANGES = 2
+#: An availability request is reminded this long after it was sent, once each.
+ASK_REMINDERS = (timedelta(hours=24), timedelta(hours=48))
 
 
 class FeedStatus(StrEnum):
@@ -185,6 +187,10 @@ class InterviewerCalendar(BaseModel):
     interviews: dict[str, Interview] = {}
     #: The calendar feed as last read (``None``: not read yet).
     feed: BusyTimes | None = None
+    #: When the interviewer was asked for availability, while that request is open (candidates
+    #: wait in ``auto_match`` on them), and how many of its e-mails are out (1 + reminders).
+    asked_at: AwareDatetime | None = None
+    asks_sent: int = 0
     #: Raised on every change; the read model keeps the newest it was given.
     version: int = 0
     #: The newest version the read model holds.
@@ -211,11 +217,44 @@ class InterviewerCalendar(BaseModel):
             self._changed()
 
     def set_availability(self, availability: Availability, now: datetime) -> None:
-        """Replace (or add to) the future windows; what ended is forgotten."""
+        """Replace (or add to) the future windows; what ended is forgotten. Windows answer an
+        open availability request."""
         kept = [] if availability.replace else self.windows
         windows = [w for w in merged([*kept, *availability.windows]) if w.end > now]
         self.windows = windows[:MAX_WINDOWS]
+        if self.windows:
+            self.asked_at, self.asks_sent = None, 0
         self._changed()
+
+    def ask(self, now: datetime) -> bool:
+        """Candidates wait on this interviewer: open an availability request, unless one is
+        open already (one request at a time, however many candidates wait)."""
+        if self.asked_at is not None:
+            return False
+        self.asked_at, self.asks_sent = now, 0
+        self._changed()
+        return True
+
+    def ask_due(self, now: datetime) -> int | None:
+        """The number of the request's e-mail due now (0: the request, then its reminders)."""
+        if self.asked_at is None or self.asks_sent > len(ASK_REMINDERS):
+            return None
+        if self.asks_sent == 0:
+            return 0
+        if now >= self.asked_at + ASK_REMINDERS[self.asks_sent - 1]:
+            return self.asks_sent
+        return None
+
+    def next_ask(self) -> datetime | None:
+        """When the next reminder of the open request falls due."""
+        if self.asked_at is None or not 0 < self.asks_sent <= len(ASK_REMINDERS):
+            return None
+        return self.asked_at + ASK_REMINDERS[self.asks_sent - 1]
+
+    def ask_sent(self, number: int) -> None:
+        if self.asked_at is not None and self.asks_sent == number:
+            self.asks_sent = number + 1
+            self._changed()
 
     def book(self, request: BookingRequest, now: datetime) -> BookingResult:
         """Give the enrolment the slot at ``request.start`` if it is free; the same request

@@ -32,7 +32,7 @@ from services.candidate_workflows import confirmed
 from services.context import Context
 from services.errors import ErrorBody, Refused, internal_error, invalid_input, outage
 from services.inbound import accept_event
-from services.interviews import stage_has_free_slot
+from services.interviews import ask_stage_interviewers, stage_has_free_slot
 from store.enrolment_view import EnrolmentViews
 from store.opt_outs import OptOuts
 from store.placements import Placement, Placements
@@ -159,6 +159,8 @@ class AtsEvents:
             else None,
         )
         result = await confirmed(self._workflows.enrol(request))
+        if any(e.status == EnrolmentStatus.AUTO_MATCH for e in result.enrolments):
+            await ask_stage_interviewers(self._context, event.application)
         if not result.enrolments and campaign is not None:
             return AtsEventAccepted(enrolments=await self._forgotten(event))
         return AtsEventAccepted(enrolments=result.enrolments)

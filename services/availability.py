@@ -95,6 +95,9 @@ class CalendarState(BaseModel):
     feed: FeedStatus = FeedStatus.NONE
     feed_checked_at: datetime | None = None
     feed_error: str | None = None
+    #: When they were asked for availability, while candidates wait on them (``None``: no
+    #: one waits on them).
+    availability_requested_at: datetime | None = None
 
 
 class InterviewerView(Interviewer):
@@ -115,6 +118,7 @@ async def interviewer_view(context: Context, interviewer_id: str) -> Interviewer
             feed=calendar.feed_status,
             feed_checked_at=calendar.feed_checked_at,
             feed_error=calendar.feed_error,
+            availability_requested_at=calendar.asked_at,
         )
     return InterviewerView(**found.model_dump(), calendar=state)
 

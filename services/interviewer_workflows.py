@@ -76,6 +76,17 @@ class InterviewerWorkflows:
         """Cancel an interview or mark a no-show."""
         return await self._update(interviewer_id, InterviewerWorkflow.change, change)
 
+    async def ask_for_availability(self, interviewer_id: str) -> None:
+        """Tell the interviewer's workflow that candidates wait on them (signal-with-start: a
+        signal, so the ATS event waits for nothing)."""
+        await self._client.start_workflow(
+            InterviewerWorkflow.run,
+            InterviewerWorkflowInput(calendar=InterviewerCalendar(interviewer_id=interviewer_id)),
+            id=interviewer_workflow_id(interviewer_id),
+            task_queue=self._task_queue,
+            start_signal="ask_for_availability",
+        )
+
     async def calendar(self, interviewer_id: str) -> InterviewerCalendar:
         """The interviewer's whole calendar (the workflow's ``calendar`` query)."""
         handle = self._client.get_workflow_handle_for(

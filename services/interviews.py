@@ -109,6 +109,17 @@ async def stage_has_free_slot(context: Context, application: ApplicationRef) -> 
     return any(free.values())
 
 
+async def ask_stage_interviewers(context: Context, application: ApplicationRef) -> None:
+    """Candidates wait in ``auto_match`` in the application's stage: ask each of its
+    interviewers for availability (their workflow sends one request at a time)."""
+    async with context.reads() as session:
+        stage = await Catalog(session).stage(application.job_id, application.stage_id)
+    settings = None if stage is None else stage_settings(stage)
+    calendars = interviewer_workflows(context)
+    for interviewer_id in settings.interviewer_ids if settings is not None else []:
+        await calendars.ask_for_availability(interviewer_id)
+
+
 def earliest_first(free: dict[str, list[Interval]]) -> list[Interval]:
     """Every slot some interviewer has free, once, earliest first."""
     slots = {slot.start: slot for found in free.values() for slot in found}

@@ -36,6 +36,7 @@ class CalendarProjector:
         windows: Sequence[Interval],
         interviews: Sequence[Interview],
         feed: BusyTimes | None = None,
+        asked_at: datetime | None = None,
     ) -> int:
         """Write the windows, the feed's busy times and the changed interviews; returns
         ``version``."""
@@ -49,6 +50,7 @@ class CalendarProjector:
                 "feed_status": FeedStatus.NONE.value if feed is None else feed.status.value,
                 "feed_error": None if feed is None else feed.error,
                 "feed_checked_at": None if feed is None else feed.checked_at,
+                "asked_at": asked_at,
                 "updated_at": now,
             }
             insert = dialect_insert(session, InterviewerCalendarRow).values(values)
@@ -149,6 +151,7 @@ class ProjectedCalendar:
     feed_status: FeedStatus
     feed_error: str | None
     feed_checked_at: datetime | None
+    asked_at: datetime | None = None
 
     @property
     def free_of_feed(self) -> bool:
@@ -163,6 +166,7 @@ def _calendar(row: InterviewerCalendarRow) -> ProjectedCalendar:
         feed_status=FeedStatus(row.feed_status or FeedStatus.NONE.value),
         feed_error=row.feed_error,
         feed_checked_at=row.feed_checked_at,
+        asked_at=row.asked_at,
     )
 
 

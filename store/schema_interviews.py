@@ -49,6 +49,8 @@ class InterviewerCalendarRow(Base):
     feed_status: Mapped[str] = mapped_column(String(20), default="none")
     feed_error: Mapped[str | None] = mapped_column(String(300))
     feed_checked_at: Mapped[datetime | None]
+    #: When the interviewer was asked for availability, while candidates wait on them.
+    asked_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
 
 

@@ -84,6 +84,7 @@ async def running_workers(
             projection.project_enrolments,
             projection.project_calendar,
             invitations.send_invitations,
+            invitations.send_availability_request,
             feeds.read_busy_times,
             *extra_activities,
         ],

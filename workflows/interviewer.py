@@ -12,7 +12,7 @@ quiet point.
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -22,7 +22,9 @@ with workflow.unsafe.imports_passed_through():
     from activities.contracts import (
         PROJECT_CALENDAR,
         READ_BUSY_TIMES,
+        SEND_AVAILABILITY_REQUEST,
         SEND_INVITATIONS,
+        AvailabilityRequest,
         ProjectCalendar,
         ReadBusyTimes,
         SendInvitations,
@@ -66,6 +68,8 @@ class InterviewerWorkflow:
         self._wakeup = False
         self._inviting: dict[tuple[str, int], asyncio.Task[None]] = {}
         self._reading_feed: asyncio.Task[None] | None = None
+        self._asking: asyncio.Task[None] | None = None
+        self._ask_timer: tuple[datetime, asyncio.Task[None]] | None = None
 
     @workflow.run
     async def run(self, input: InterviewerWorkflowInput) -> None:
@@ -75,6 +79,7 @@ class InterviewerWorkflow:
             if not self._calendar.projected:
                 await self._project()
             self._start_invitations()
+            self._start_asking()
             workflow.set_current_details(self._summary())
             if self._quiet() and self._history_is_long():
                 tidying.cancel()
@@ -138,6 +143,13 @@ class InterviewerWorkflow:
         del request
         self._check_owner()
 
+    @workflow.signal(name="ask_for_availability")
+    def ask_for_availability(self) -> None:
+        """Candidates wait on this interviewer in ``auto_match``: ask them for availability by
+        e-mail (one request at a time), reminded after 24 h and 48 h until they answer."""
+        if self._calendar.ask(workflow.now()):
+            self._wakeup = True
+
     @workflow.query(name="calendar")
     def calendar(self) -> InterviewerCalendar:
         """The whole calendar: windows and the interviews still kept."""
@@ -167,6 +179,7 @@ class InterviewerWorkflow:
             windows=list(calendar.windows),
             interviews=calendar.unprojected(),
             feed=calendar.feed,
+            asked_at=calendar.asked_at,
         )
         # An activity, not a local one: it runs only once the decision it projects is in the
         # history. A local activity runs inside the workflow task, and when the server drops
@@ -208,6 +221,47 @@ class InterviewerWorkflow:
                 error="the calendar feed could not be read",
             )
         self._calendar.read_feed(feed)
+
+    def _start_asking(self) -> None:
+        """Send the availability request's e-mail due now, and keep one timer for the next."""
+        number = self._calendar.ask_due(workflow.now())
+        if number is not None and (self._asking is None or self._asking.done()):
+            self._asking = asyncio.create_task(self._ask(number))
+        due = self._calendar.next_ask()
+        if self._ask_timer is not None and (self._ask_timer[0] != due or due is None):
+            self._ask_timer[1].cancel()
+            self._ask_timer = None
+        if due is not None and self._ask_timer is None:
+            self._ask_timer = (due, asyncio.create_task(self._remind_at(due)))
+
+    async def _remind_at(self, due: datetime) -> None:
+        await workflow.sleep(
+            max(due - workflow.now(), timedelta(0)), summary="remind to share availability"
+        )
+        self._wakeup = True
+
+    async def _ask(self, number: int) -> None:
+        calendar = self._calendar
+        asked_at = calendar.asked_at
+        if asked_at is None:
+            return
+        try:
+            await workflow.execute_activity(
+                SEND_AVAILABILITY_REQUEST,
+                AvailabilityRequest(
+                    interviewer_id=calendar.interviewer_id, asked_at=asked_at, number=number
+                ),
+                result_type=bool,
+                start_to_close_timeout=timedelta(seconds=60),
+                schedule_to_close_timeout=INVITATION_PATIENCE,
+                retry_policy=INVITATION_RETRY,
+                summary="ask for availability" if not number else f"reminder {number}",
+            )
+        except ActivityError:
+            workflow.logger.warning("availability request %s given up", number)
+        finally:
+            calendar.ask_sent(number)
+            self._wakeup = True
 
     def _start_invitations(self) -> None:
         """Tell the invitees of every change they have not heard of (once it is projected:

@@ -530,3 +530,33 @@ async def test_the_interviewer_ticks_their_hours_on_their_own_page_and_waiting_c
     await stack.wait_for(waiting["id"], "delivered")
 
     assert (await stack.http.get(f"/i/{'x' * 22}")).status_code == 404
+
+
+async def test_waiting_candidates_get_their_interviewer_one_email_with_their_own_link(
+    open_stack: StackFactory,
+) -> None:
+    with fake_mail_server() as mail:
+        async with open_stack(smtp_url=mail.url, email_from="interviews@acme.example") as stack:
+            ana = await interviewer(stack, "ana")
+            job_id = await scheduling_job(stack, [ana], auto_match=True)
+            for name in ("kim", "lee"):
+                [waiting] = await stack.send_event(
+                    stack.ats_event(
+                        job_id=job_id, stage_id="interview", application=f"a-{name}", candidate=name
+                    )
+                )
+                assert waiting["status"] == "auto_match"
+            await until(lambda: len(mail.received) >= 1)
+            await asyncio.sleep(0.5)  # and no second one
+            asked = (await stack.http.get(f"/interviewers/{ana}")).json()["calendar"]
+            assert asked["availability_requested_at"] is not None
+            await free(stack, ana, (tomorrow(9), tomorrow(10)))
+            answered = (await stack.http.get(f"/interviewers/{ana}")).json()["calendar"]
+            assert answered["availability_requested_at"] is None
+            link = interviewer_link(stack.settings, ana)
+
+    [request] = mail.received
+    assert request["To"] == "ana@example.com"
+    assert request["Subject"] == "When are you free to interview?"
+    body = request.get_body(("plain",))
+    assert body is not None and link in body.get_content()

@@ -25,7 +25,9 @@ from temporalio.worker import Worker
 from activities.contracts import (
     PROJECT_CALENDAR,
     READ_BUSY_TIMES,
+    SEND_AVAILABILITY_REQUEST,
     SEND_INVITATIONS,
+    AvailabilityRequest,
     ProjectCalendar,
     ReadBusyTimes,
     SendInvitations,
@@ -55,6 +57,12 @@ class Outside:
 
     projected: dict[str, ProjectCalendar] = field(default_factory=dict)
     invited: list[tuple[str, int, str]] = field(default_factory=list)
+    asked: list[int] = field(default_factory=list)
+
+    @activity.defn(name=SEND_AVAILABILITY_REQUEST)
+    async def send_availability_request(self, input: AvailabilityRequest) -> bool:
+        self.asked.append(input.number)
+        return True
 
     @activity.defn(name=PROJECT_CALENDAR)
     async def project_calendar(self, input: ProjectCalendar) -> int:
@@ -122,7 +130,12 @@ async def calendar_of(
         env.client,
         task_queue=task_queue,
         workflows=[InterviewerWorkflow],
-        activities=[outside.project_calendar, outside.read_busy_times, outside.send_invitations],
+        activities=[
+            outside.project_calendar,
+            outside.read_busy_times,
+            outside.send_invitations,
+            outside.send_availability_request,
+        ],
         workflow_runner=workflow_runner(env.client.data_converter),
     ):
         started = await env.client.start_workflow(
@@ -224,3 +237,44 @@ async def test_the_past_is_forgotten_and_the_calendar_survives_continue_as_new(
         await time_skipping_env.sleep(timedelta(days=5))
         forgotten = await calendar.state()
         assert forgotten.interviews == {} and forgotten.windows == []
+
+
+async def settled(calendar: Calendar, asked: int) -> None:
+    for _ in range(100):
+        if len(calendar.outside.asked) >= asked:
+            return
+        await asyncio.sleep(0.05)
+
+
+async def test_one_availability_request_at_a_time_reminded_after_24_and_48_hours(
+    calendar: Calendar,
+) -> None:
+    for _ in range(3):  # three candidates enter the stage: one request
+        await calendar.handle.signal(InterviewerWorkflow.ask_for_availability)
+    await settled(calendar, 1)
+    assert calendar.outside.asked == [0]
+    await calendar.env.sleep(timedelta(hours=23))
+    assert calendar.outside.asked == [0]
+    await calendar.env.sleep(timedelta(hours=1, minutes=1))
+    await settled(calendar, 2)
+    assert calendar.outside.asked == [0, 1]
+    await calendar.env.sleep(timedelta(hours=24))
+    await settled(calendar, 3)
+    await calendar.env.sleep(timedelta(days=3))
+    assert calendar.outside.asked == [0, 1, 2]
+    assert (await calendar.state()).asked_at is not None  # still waiting on them
+
+
+async def test_availability_answers_the_request_and_stops_its_reminders(
+    calendar: Calendar,
+) -> None:
+    await calendar.handle.signal(InterviewerWorkflow.ask_for_availability)
+    await settled(calendar, 1)
+    now = await calendar.now()
+    await calendar.free((now + timedelta(days=1), now + timedelta(days=1, hours=2)))
+    assert (await calendar.state()).asked_at is None
+    await calendar.env.sleep(timedelta(days=3))
+    assert calendar.outside.asked == [0]
+    await calendar.handle.signal(InterviewerWorkflow.ask_for_availability)  # asked again later
+    await settled(calendar, 2)
+    assert calendar.outside.asked == [0, 0]
