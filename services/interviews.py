@@ -22,17 +22,15 @@ from domain.events import (
     ProgressEvent,
 )
 from domain.interviews import (
-    CANDIDATE_CHANGES,
     BookingRequest,
     ChangeResult,
     Changing,
     Interview,
     InterviewChange,
-    InterviewStatus,
-    Reschedule,
 )
 from domain.jobs import InterviewSettings
 from domain.slots import Interval, free_slots
+from domain.statuses import EnrolmentStatus
 from services.candidate_pages import open_module
 from services.candidate_workflows import confirmed
 from services.context import Context
@@ -153,14 +151,16 @@ async def candidate_slots(context: Context, found: LinkedEnrolment) -> Slots:
 async def book(
     context: Context, found: LinkedEnrolment, module_id: str, start: datetime
 ) -> Interview:
-    """Book the slot starting at ``start`` for the enrolment and complete its schedule module.
+    """Book the slot starting at ``start`` for the enrolment and complete its schedule module
+    (or, its interview cancelled since, book it again: ``rebooking``).
 
     The interviewers free then are asked in the stage's order; each one's workflow decides.
     Raises ``Refused``: 409 ``slot_taken`` (``details.slots``: the fresh slots) when no one
     gives it, 409 ``already_booked`` when the enrolment holds another interview, 409
     ``no_interviewers``, 422 ``not_a_schedule_module``.
     """
-    module = _schedule_module(found, module_id)
+    rebooking = await may_rebook(context, found)
+    module = _schedule_module(found, module_id, rebooking)
     settings = await settings_of(context, found)
     free = await free_by_interviewer(context, settings, datetime.now(UTC))
     free_then = [i for i, slots in free.items() if any(s.start == start for s in slots)]
@@ -178,7 +178,8 @@ async def book(
     for interviewer_id in free_then:
         result = await confirmed(calendars.book(interviewer_id, request))
         if result.interview is not None:
-            await _complete(context, found, module)
+            if not rebooking:
+                await _complete(context, found, module)
             return result.interview
         if result.refused == "already_booked":
             raise Refused(
@@ -197,8 +198,23 @@ async def book(
     )
 
 
-def _schedule_module(found: LinkedEnrolment, module_id: str) -> CampaignModule:
-    module = open_module(found, module_id)
+async def may_rebook(context: Context, found: LinkedEnrolment) -> bool:
+    """Whether the enrolment completed its schedule module and its interview was cancelled
+    since (by the recruiter or the candidate): it may book a new one."""
+    if found.status is not EnrolmentStatus.COMPLETED:
+        return False
+    async with context.reads() as session:
+        interviews = await Calendars(session).of_enrolment(found.enrolment_id)
+    return bool(interviews) and not any(i.holds_time for i in interviews)
+
+
+def _schedule_module(found: LinkedEnrolment, module_id: str, rebooking: bool) -> CampaignModule:
+    if rebooking:
+        module = next((m for m in found.campaign.modules if m.id == module_id), None)
+        if module is None:
+            raise Refused(404, "module_not_found", f"no module {module_id!r}")
+    else:
+        module = open_module(found, module_id)
     if module.type is not ModuleType.SCHEDULE:
         raise Refused(422, "not_a_schedule_module", f"module {module_id!r} books no interview")
     return module
@@ -248,69 +264,10 @@ async def change_interview(
     current = await interview(context, interview_id)
     change = InterviewChange(interview_id=interview_id, status=status)
     result = await confirmed(interviewer_workflows(context).change(current.interviewer_id, change))
-    changed = _changed(result, interview_id)
+    changed = changed_or_refused(result, interview_id)
     async with context.sessions.begin() as session:
         record(session, who.actor, f"interview.{status.value}", interview_id, {}, datetime.now(UTC))
     return changed
-
-
-# -- the candidate's own changes ---------------------------------------------------------------
-
-
-async def candidate_interview(context: Context, found: LinkedEnrolment) -> Interview | None:
-    """The interview the enrolment holds now (the newest booking still holding time)."""
-    async with context.reads() as session:
-        interviews = await Calendars(session).of_enrolment(found.enrolment_id)
-    return next((i for i in interviews if i.holds_time), None)
-
-
-async def candidate_reschedule(
-    context: Context, found: LinkedEnrolment, interview_id: str, start: datetime
-) -> Interview:
-    """Move the candidate's interview to the slot at ``start`` (same interviewer). Raises
-    ``Refused``: 404, 409 ``slot_taken`` (with fresh slots), ``too_late`` (inside the minimum
-    notice), ``too_many_changes`` (moved twice already: the recruiter can), ``interview_ended``."""
-    current = await _theirs(context, found, interview_id)
-    settings = await settings_of(context, found)
-    request = Reschedule(interview_id=interview_id, start=start, rules=settings.rules())
-    result = await confirmed(
-        interviewer_workflows(context).reschedule(current.interviewer_id, request)
-    )
-    if result.refused == "slot_taken":
-        free = await free_by_interviewer(context, settings, datetime.now(UTC))
-        fresh = offered(found, free.get(current.interviewer_id, []))
-        raise Refused(
-            409,
-            "slot_taken",
-            "that time is not free any more; pick another",
-            {"slots": fresh.model_dump(mode="json")["slots"], "timezone": fresh.timezone},
-        )
-    return _changed(result, interview_id)
-
-
-async def candidate_cancel(
-    context: Context, found: LinkedEnrolment, interview_id: str
-) -> Interview:
-    """The candidate cancels their interview, up to the minimum notice before it. Raises
-    ``Refused`` 404, 409 ``too_late``, ``interview_ended``."""
-    current = await _theirs(context, found, interview_id)
-    settings = await settings_of(context, found)
-    change = InterviewChange(
-        interview_id=interview_id,
-        status=InterviewStatus.CANCELLED,
-        candidate_notice=settings.min_notice,
-    )
-    result = await confirmed(interviewer_workflows(context).change(current.interviewer_id, change))
-    return _changed(result, interview_id)
-
-
-async def _theirs(context: Context, found: LinkedEnrolment, interview_id: str) -> Interview:
-    """The interview, if it is this enrolment's; else ``Refused`` 404."""
-    async with context.reads() as session:
-        interview = await Calendars(session).interview(interview_id)
-    if interview is None or interview.enrolment_id != found.enrolment_id:
-        raise not_found("interview", interview_id)
-    return interview
 
 
 #: What each refusal of a change says to the one who asked.
@@ -325,53 +282,10 @@ _REFUSALS: dict[str, tuple[str, str]] = {
 }
 
 
-def _changed(result: ChangeResult, interview_id: str) -> Interview:
+def changed_or_refused(result: ChangeResult, interview_id: str) -> Interview:
     if result.interview is None:
         raise not_found("interview", interview_id)
     if result.refused is not None:
         code, message = _REFUSALS.get(result.refused, (result.refused, result.refused))
         raise Refused(409, code, message)
     return result.interview
-
-
-class CandidateInterview(BaseModel):
-    """The candidate's interview as their page shows it, in their time zone."""
-
-    id: str
-    start: AwareDatetime
-    end: AwareDatetime
-    timezone: str
-    location: str | None
-    #: Whether the candidate may still move or cancel it themselves (outside the minimum
-    #: notice), and how many moves they have left.
-    changeable: bool
-    moves_left: int
-
-
-async def interview_for_page(context: Context, found: LinkedEnrolment) -> CandidateInterview | None:
-    """The interview the enrolment holds, if its campaign books one and it holds one."""
-    if not any(m.type is ModuleType.SCHEDULE for m in found.campaign.modules):
-        return None
-    held = await candidate_interview(context, found)
-    if held is None:
-        return None
-    async with context.reads() as session:
-        stage = await Catalog(session).stage(found.job_id, found.stage_id)
-    settings = (stage_settings(stage) if stage is not None else None) or InterviewSettings()
-    zone = ZoneInfo(candidate_zone(found))
-    return CandidateInterview(
-        id=held.id,
-        start=held.start.astimezone(zone),
-        end=held.end.astimezone(zone),
-        timezone=candidate_zone(found),
-        location=held.location,
-        changeable=datetime.now(UTC) <= held.start - settings.min_notice,
-        moves_left=max(0, CANDIDATE_CHANGES - held.changes),
-    )
-
-
-async def slots_to_move_to(context: Context, found: LinkedEnrolment, interviewer_id: str) -> Slots:
-    """The free slots the candidate may move their interview to: their interviewer's."""
-    settings = await settings_of(context, found)
-    free = await free_by_interviewer(context, settings, datetime.now(UTC))
-    return offered(found, free.get(interviewer_id, []))

@@ -19,9 +19,10 @@ from api.candidate.screens import PRIVATE, back, linked_by, screen_now, words
 from api.dependencies import ContextDep
 from api.permissions import CANDIDATE_LINK
 from domain.interviews import Interview
+from services.candidate_interviews import candidate_cancel, candidate_reschedule
 from services.candidate_pages import linked
 from services.errors import Refused
-from services.interviews import Slots, book, candidate_cancel, candidate_reschedule, candidate_slots
+from services.interviews import Slots, book, candidate_slots
 from store.candidate_view import LinkedEnrolment
 
 router = APIRouter(tags=["candidate"], route_class=CheckedRoute, dependencies=[CANDIDATE_LINK])

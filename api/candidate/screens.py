@@ -24,16 +24,15 @@ from api.candidate.markdown import render_markdown
 from api.candidate.strings import Words, language
 from api.dependencies import ContextDep, api_context
 from domain.links import token_hash
-from services.candidate_pages import ENDED, OPEN, CandidateState, linked, state_of
-from services.errors import Refused
-from services.interviews import (
+from services.candidate_interviews import (
     CandidateInterview,
-    Slots,
     candidate_interview,
-    candidate_slots,
     interview_for_page,
     slots_to_move_to,
 )
+from services.candidate_pages import ENDED, OPEN, CandidateState, linked, state_of
+from services.errors import Refused
+from services.interviews import Slots, candidate_slots, may_rebook
 from store.candidate_view import LinkedEnrolment
 
 HERE = Path(__file__).parent
@@ -156,7 +155,12 @@ async def screen_now(
         if held is not None:
             moves = await slots_to_move_to(context, found, held.interviewer_id)
             days = days_of(words(request), moves)
-    return screen(request, token, found, errors, days=days, interview=interview)
+    rebook = None
+    if interview is None and await may_rebook(context, found):
+        # The interview was cancelled: the schedule module books a new one.
+        rebook = next(m.id for m in found.campaign.modules if m.type == "schedule")
+        days = days_of(words(request), await candidate_slots(context, found))
+    return screen(request, token, found, errors, days=days, interview=interview, rebook=rebook)
 
 
 def screen(
@@ -168,6 +172,7 @@ def screen(
     *,
     days: SlotDays | None = None,
     interview: CandidateInterview | None = None,
+    rebook: str | None = None,
 ) -> HTMLResponse:
     """The screen ``found`` shows (``screen_now`` reads its slots and interview)."""
     state = state_of(found)
@@ -176,7 +181,13 @@ def screen(
         return page(request, "message.html", {**values, "kind": f"ended_{found.status}"})
     if found.status not in OPEN:
         kind = "thanks" if found.status == "completed" else "waiting"
-        values |= {"kind": kind, "interview": interview, "days": days, "errors": errors or {}}
+        values |= {
+            "kind": kind,
+            "interview": interview,
+            "days": days,
+            "rebook": rebook,
+            "errors": errors or {},
+        }
         return page(request, "message.html", values, 409 if errors else 200)
     if not found.modules:
         return page(request, "intro.html", values)

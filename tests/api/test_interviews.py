@@ -495,7 +495,20 @@ async def test_the_candidate_moves_their_interview_twice_then_cancels_it_from_th
     assert someone_elses.status_code == 404
     cancelled = await stack.http.post(f"{page}/interviews/{interview_id}/cancel", json={})
     assert cancelled.status_code == 200 and cancelled.json()["interview"]["status"] == "cancelled"
-    assert "Your interview" not in (await stack.http.get(page)).text
+    offered = (await stack.http.get(page)).text
+    assert (
+        "Pick a new time" in offered
+        and 'id="rebook"' in offered
+        and 'id="interview"' not in offered
+    )
+    # After a cancellation, by the candidate or the recruiter, the page books a new one.
+    rebooked = await stack.http.post(
+        f"{page}/modules/book/book", json={"start": tomorrow(9, 45).isoformat()}
+    )
+    assert rebooked.status_code == 200, rebooked.text
+    assert rebooked.json()["interview"]["id"] != interview_id  # a new interview, a new UID
+    assert (await stack.enrolment(enrolment_id))["status"] == "completed"
+    assert 'id="interview"' in (await stack.http.get(page)).text
 
 
 async def test_the_interviewer_ticks_their_hours_on_their_own_page_and_waiting_candidates_go(
