@@ -319,6 +319,26 @@ class InterviewerCalendar(BaseModel):
         self.interviews[interview.id] = changed
         return ChangeResult(interview=changed)
 
+    def confirm(self, interview_id: str, now: datetime) -> ChangeResult:
+        """The candidate confirms they will come (from their page, or the reminder's link):
+        a booked interview still to start shows as ``confirmed``; again, nothing changes."""
+        interview = self.interviews.get(interview_id)
+        if interview is None:
+            return ChangeResult()
+        if not interview.holds_time or now >= interview.end:
+            return ChangeResult(interview=interview, refused="already_ended")
+        if interview.status is InterviewStatus.CONFIRMED:
+            return ChangeResult(interview=interview)
+        confirmed = interview.model_copy(
+            update={
+                "status": InterviewStatus.CONFIRMED,
+                "updated_at": now,
+                "version": self._changed(),
+            }
+        )
+        self.interviews[interview_id] = confirmed
+        return ChangeResult(interview=confirmed)
+
     def reschedule(self, request: Reschedule, now: datetime) -> ChangeResult:
         """Move the candidate's interview to ``request.start`` if that slot is free (its own
         time aside): up to the minimum notice, ``CANDIDATE_CHANGES`` times. The same request
@@ -339,6 +359,8 @@ class InterviewerCalendar(BaseModel):
             return ChangeResult(interview=interview, refused="slot_taken")
         moved = interview.model_copy(
             update={
+                # A new time is to be confirmed again.
+                "status": InterviewStatus.BOOKED,
                 "start": request.start,
                 "end": request.start + request.rules.duration,
                 "sequence": interview.sequence + 1,

@@ -82,6 +82,16 @@ async def candidate_cancel(
     return changed_or_refused(result, interview_id)
 
 
+async def candidate_confirm(
+    context: Context, found: LinkedEnrolment, interview_id: str
+) -> Interview:
+    """The candidate confirms they will come. Raises ``Refused`` 404, 409 ``interview_ended``."""
+    current = await _theirs(context, found, interview_id)
+    calendars = interviewer_workflows(context)
+    result = await confirmed(calendars.confirm(current.interviewer_id, interview_id))
+    return changed_or_refused(result, interview_id)
+
+
 async def _theirs(context: Context, found: LinkedEnrolment, interview_id: str) -> Interview:
     """The interview, if it is this enrolment's; else ``Refused`` 404."""
     async with context.reads() as session:
@@ -103,6 +113,8 @@ class CandidateInterview(BaseModel):
     #: notice), and how many moves they have left.
     changeable: bool
     moves_left: int
+    #: The candidate said they will come.
+    confirmed: bool = False
 
 
 async def interview_for_page(context: Context, found: LinkedEnrolment) -> CandidateInterview | None:
@@ -124,6 +136,7 @@ async def interview_for_page(context: Context, found: LinkedEnrolment) -> Candid
         location=held.location,
         changeable=datetime.now(UTC) <= held.start - settings.min_notice,
         moves_left=max(0, CANDIDATE_CHANGES - held.changes),
+        confirmed=held.status is InterviewStatus.CONFIRMED,
     )
 
 

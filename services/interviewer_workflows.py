@@ -72,6 +72,10 @@ class InterviewerWorkflows:
         """Move a candidate's interview to another of the interviewer's free slots."""
         return await self._update(interviewer_id, InterviewerWorkflow.reschedule, request)
 
+    async def confirm(self, interviewer_id: str, interview_id: str) -> ChangeResult:
+        """The candidate confirms they will come to the interview."""
+        return await self._update(interviewer_id, InterviewerWorkflow.confirm, interview_id)
+
     async def change(self, interviewer_id: str, change: InterviewChange) -> ChangeResult:
         """Cancel an interview or mark a no-show."""
         return await self._update(interviewer_id, InterviewerWorkflow.change, change)

@@ -109,13 +109,19 @@ async def stage_has_free_slot(context: Context, application: ApplicationRef) -> 
 
 async def ask_stage_interviewers(context: Context, application: ApplicationRef) -> None:
     """Candidates wait in ``auto_match`` in the application's stage: ask each of its
-    interviewers for availability (their workflow sends one request at a time)."""
+    interviewers for availability. Their workflow decides (one request at a time); an
+    interviewer the read model shows asked already is not told again, so a burst of entrants
+    costs one signal, not one each."""
     async with context.reads() as session:
         stage = await Catalog(session).stage(application.job_id, application.stage_id)
-    settings = None if stage is None else stage_settings(stage)
+        settings = None if stage is None else stage_settings(stage)
+        ids = settings.interviewer_ids if settings is not None else []
+        known = await Calendars(session).calendars(ids)
     calendars = interviewer_workflows(context)
-    for interviewer_id in settings.interviewer_ids if settings is not None else []:
-        await calendars.ask_for_availability(interviewer_id)
+    for interviewer_id in ids:
+        calendar = known.get(interviewer_id)
+        if calendar is None or calendar.asked_at is None:
+            await calendars.ask_for_availability(interviewer_id)
 
 
 def earliest_first(free: dict[str, list[Interval]]) -> list[Interval]:

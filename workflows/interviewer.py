@@ -127,6 +127,13 @@ class InterviewerWorkflow:
         return result
 
     @workflow.update
+    async def confirm(self, interview_id: str) -> ChangeResult:
+        """The candidate confirms they will come."""
+        result = self._calendar.confirm(interview_id, workflow.now())
+        await self._answer_once_projected()
+        return result
+
+    @workflow.update
     async def change(self, change: InterviewChange) -> ChangeResult:
         """Cancel an interview, or mark a no-show."""
         result = self._calendar.change(change, workflow.now())

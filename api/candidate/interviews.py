@@ -19,7 +19,11 @@ from api.candidate.screens import PRIVATE, back, linked_by, screen_now, words
 from api.dependencies import ContextDep
 from api.permissions import CANDIDATE_LINK
 from domain.interviews import Interview
-from services.candidate_interviews import candidate_cancel, candidate_reschedule
+from services.candidate_interviews import (
+    candidate_cancel,
+    candidate_confirm,
+    candidate_reschedule,
+)
 from services.candidate_pages import linked
 from services.errors import Refused
 from services.interviews import Slots, book, candidate_slots
@@ -99,6 +103,20 @@ async def cancel(request: Request, token: str, interview_id: str, context: Conte
         return await candidate_cancel(context, found, interview_id)
 
     return await _act(request, token, context, cancelling, needs_start=False)
+
+
+@router.post(
+    "/c/{token}/interviews/{interview_id}/confirm",
+    response_model=Booked,
+    summary="The candidate confirms they will come",
+)
+async def confirm(request: Request, token: str, interview_id: str, context: ContextDep) -> Response:
+    """Confirm attendance: the interview shows as ``confirmed`` to the recruiter."""
+
+    async def confirming(found: LinkedEnrolment, start: datetime | None) -> Interview:
+        return await candidate_confirm(context, found, interview_id)
+
+    return await _act(request, token, context, confirming, needs_start=False)
 
 
 async def _act(

@@ -72,6 +72,7 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/c/{token}/modules/{module_id}/book"): PUBLIC,
     ("POST", "/c/{token}/interviews/{interview_id}/reschedule"): PUBLIC,
     ("POST", "/c/{token}/interviews/{interview_id}/cancel"): PUBLIC,
+    ("POST", "/c/{token}/interviews/{interview_id}/confirm"): PUBLIC,
     ("GET", "/i/{token}"): PUBLIC,
     ("POST", "/i/{token}"): PUBLIC,
     ("PUT", "/interviewers/{interviewer_id}"): {A},

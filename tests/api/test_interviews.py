@@ -470,6 +470,10 @@ async def test_the_candidate_moves_their_interview_twice_then_cancels_it_from_th
 
     thanks = (await stack.http.get(page)).text
     assert "Your interview" in thanks and "09:00" in thanks and 'id="change"' in thanks
+    confirmed = await stack.http.post(f"{page}/interviews/{interview_id}/confirm", data={})
+    assert confirmed.status_code == 303
+    assert 'id="confirmed"' in (await stack.http.get(page)).text
+    assert (await stack.http.get(f"/interviews/{interview_id}")).json()["status"] == "confirmed"
     choosing = (await stack.http.get(page, params={"change": "1"})).text
     ten = tomorrow(10).astimezone(ZoneInfo("Europe/London")).isoformat()
     assert f'value="{ten}"' in choosing and f"/interviews/{interview_id}/reschedule" in choosing

@@ -81,6 +81,7 @@ WRITE_ROUTES = {
     ("POST", "/c/{token}/modules/{module_id}/book"): {400, 404, 405, 413, 422, 429},
     ("POST", "/c/{token}/interviews/{interview_id}/reschedule"): {400, 404, 405, 413, 422, 429},
     ("POST", "/c/{token}/interviews/{interview_id}/cancel"): {400, 404, 405, 413, 422, 429},
+    ("POST", "/c/{token}/interviews/{interview_id}/confirm"): {400, 404, 405, 413, 422, 429},
     ("POST", "/i/{token}"): {400, 404, 405, 413, 422, 429},
     # Drawn ids name no interviewer or interview.
     ("PUT", "/interviewers/{interviewer_id}"): {400, 404, 405, 413, 415, 422},
@@ -361,6 +362,7 @@ async def configure_something_to_protect(stack: Stack) -> dict[tuple[str, str], 
         ("POST", "/c/{token}/modules/{module_id}/book"): {"start": now.isoformat()},
         ("POST", "/c/{token}/interviews/{interview_id}/reschedule"): {"start": now.isoformat()},
         ("POST", "/c/{token}/interviews/{interview_id}/cancel"): {},
+        ("POST", "/c/{token}/interviews/{interview_id}/confirm"): {},
         ("POST", "/i/{token}"): {"free": now.isoformat()},
         ("PUT", "/interviewers/{interviewer_id}"): {
             "name": "Ana",
