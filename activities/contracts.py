@@ -13,6 +13,7 @@ from channels.base import SendResult
 from domain.applications import ApplicationState
 from domain.candidates import CandidateContact
 from domain.enrolments import Enrolment
+from domain.interview_messages import InterviewMessage
 from domain.interviews import BusyTimes, Interview
 from domain.messages import OutboundMessage
 from domain.slots import Interval
@@ -23,6 +24,7 @@ PROJECT_CALENDAR = "project_calendar"
 SEND_INVITATIONS = "send_invitations"
 READ_BUSY_TIMES = "read_busy_times"
 SEND_AVAILABILITY_REQUEST = "send_availability_request"
+SEND_INTERVIEW_MESSAGE = "send_interview_message"
 
 #: ``ApplicationError.type`` of a delivery that can never succeed; its details are
 #: ``[reason, detail]`` with ``reason`` a ``StatusReason`` value.
@@ -78,6 +80,13 @@ class AvailabilityRequest(BaseModel):
     number: int
 
 
+class SendInterviewMessage(BaseModel):
+    """Input of ``send_interview_message``: tell the candidate ``kind`` about ``interview``."""
+
+    interview: Interview
+    kind: InterviewMessage
+
+
 class ReadBusyTimes(BaseModel):
     """Input of ``read_busy_times``: whose feed, and the windows whose busy times matter."""
 
@@ -98,6 +107,7 @@ __all__ = [
     "PROJECT_ENROLMENTS",
     "READ_BUSY_TIMES",
     "SEND_AVAILABILITY_REQUEST",
+    "SEND_INTERVIEW_MESSAGE",
     "SEND_INVITATIONS",
     "AvailabilityRequest",
     "DeliverMessage",
@@ -105,6 +115,7 @@ __all__ = [
     "ProjectEnrolments",
     "ProjectionResult",
     "ReadBusyTimes",
+    "SendInterviewMessage",
     "SendInvitations",
     "SendResult",
 ]

@@ -67,32 +67,38 @@ async def counts(http: httpx.AsyncClient, job_id: str) -> dict[str, int]:
     return statuses
 
 
+async def configure(http: httpx.AsyncClient, run: str) -> tuple[str, str]:
+    """An interviewer with no free time, and a job whose scheduling stage waits on them."""
+    interviewer = f"bench-ana-{run}"
+    body = {"name": "Ana Bench", "email": "ana@example.com", "timezone": "Europe/Madrid"}
+    (await http.put(f"/interviewers/{interviewer}", json=body)).raise_for_status()
+    campaign = {
+        "name": "Book your interview",
+        "kind": "multi_module",
+        "channel": "sms",
+        "quiet_hours": False,
+        "messages": ["Pick a time for your interview: {link}"],
+        "modules": [{"id": "book", "name": "Pick a time", "type": "schedule"}],
+    }
+    job_id = f"bench-release-{run}"
+    (await http.put(f"/campaigns/{job_id}", json=campaign)).raise_for_status()
+    settings = {"auto_match": True, "interviewer_ids": [interviewer], "min_notice": "PT0M"}
+    stages = [
+        {"id": "s1", "name": "Interview", "campaign_id": job_id, "interview_settings": settings}
+    ]
+    (
+        await http.put(f"/jobs/{job_id}", json={"name": "Release", "stages": stages})
+    ).raise_for_status()
+    return interviewer, job_id
+
+
 async def measure(args: argparse.Namespace) -> bool:
     run = run_id()
     async with (
         BenchStack(args.stack, delivery_rate=args.rate, keep=args.keep) as stack,
         http_client(stack.api_url, 8) as http,
     ):
-        interviewer = f"bench-ana-{run}"
-        body = {"name": "Ana Bench", "email": "ana@example.com", "timezone": "Europe/Madrid"}
-        (await http.put(f"/interviewers/{interviewer}", json=body)).raise_for_status()
-        campaign = {
-            "name": "Book your interview",
-            "kind": "multi_module",
-            "channel": "sms",
-            "quiet_hours": False,
-            "messages": ["Pick a time for your interview: {link}"],
-            "modules": [{"id": "book", "name": "Pick a time", "type": "schedule"}],
-        }
-        job_id = f"bench-release-{run}"
-        (await http.put(f"/campaigns/{job_id}", json=campaign)).raise_for_status()
-        settings = {"auto_match": True, "interviewer_ids": [interviewer], "min_notice": "PT0M"}
-        stages = [
-            {"id": "s1", "name": "Interview", "campaign_id": job_id, "interview_settings": settings}
-        ]
-        (
-            await http.put(f"/jobs/{job_id}", json={"name": "Release", "stages": stages})
-        ).raise_for_status()
+        interviewer, job_id = await configure(http, run)
         waiting = await enter(http, job_id, args.candidates, run)
         print(f"{waiting} of {args.candidates} candidates wait in auto_match")
 

@@ -17,6 +17,7 @@ from pydantic import (
 
 from domain.channels import ChannelKind
 from domain.durations import Duration, capped, too_long
+from domain.interview_messages import message_label
 from domain.personalisation import TemplateError, check
 from domain.questions import Question
 
@@ -236,6 +237,8 @@ class Campaign(BaseModel):
         several) or ``nudge 2 of 4`` (nudges are numbered after the campaign's messages;
         ``nudge_count``: how many, when the campaign no longer says)."""
         closings = len(self.messages) - 1
+        if (interview := message_label(number)) is not None:
+            return interview
         if number >= CONVERSATION_NUMBERS:
             return "conversation message"
         if number > len(self.messages):

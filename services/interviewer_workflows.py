@@ -21,13 +21,13 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
 from domain.identity import interviewer_workflow_id
+from domain.interviewer_calendar import InterviewerCalendar
 from domain.interviews import (
     Availability,
     BookingRequest,
     BookingResult,
     ChangeResult,
     InterviewChange,
-    InterviewerCalendar,
     Reschedule,
 )
 from services.candidate_workflows import ENROL_TIMEOUT, EnrolmentTimeout

@@ -21,6 +21,7 @@ from domain.events import (
     ModuleProgress,
     ProgressEvent,
 )
+from domain.interview_messages import Reach
 from domain.interviews import (
     BookingRequest,
     ChangeResult,
@@ -130,6 +131,14 @@ def earliest_first(free: dict[str, list[Interval]]) -> list[Interval]:
     return [slots[start] for start in sorted(slots)]
 
 
+def reach_of(context: Context, found: LinkedEnrolment) -> Reach:
+    """How the candidate is reached in time: their zone (else the deployment's), and the quiet
+    hours their campaign keeps."""
+    settings = context.settings
+    quiet = settings.quiet_hours_window if found.campaign.quiet_hours else None
+    return Reach(zone=found.timezone or settings.default_timezone, quiet=quiet)
+
+
 def candidate_zone(found: LinkedEnrolment) -> str:
     """Where the candidate's clock is: their time zone, else UTC."""
     return found.timezone or "UTC"
@@ -155,7 +164,11 @@ async def candidate_slots(context: Context, found: LinkedEnrolment) -> Slots:
 
 
 async def book(
-    context: Context, found: LinkedEnrolment, module_id: str, start: datetime
+    context: Context,
+    found: LinkedEnrolment,
+    module_id: str,
+    start: datetime,
+    link: str | None = None,
 ) -> Interview:
     """Book the slot starting at ``start`` for the enrolment and complete its schedule module
     (or, its interview cancelled since, book it again: ``rebooking``).
@@ -163,7 +176,8 @@ async def book(
     The interviewers free then are asked in the stage's order; each one's workflow decides.
     Raises ``Refused``: 409 ``slot_taken`` (``details.slots``: the fresh slots) when no one
     gives it, 409 ``already_booked`` when the enrolment holds another interview, 409
-    ``no_interviewers``, 422 ``not_a_schedule_module``.
+    ``no_interviewers``, 422 ``not_a_schedule_module``. ``link``: the candidate's page, for
+    the messages about the interview.
     """
     rebooking = await may_rebook(context, found)
     module = _schedule_module(found, module_id, rebooking)
@@ -179,6 +193,8 @@ async def book(
         start=start,
         rules=settings.rules(),
         location=settings.location,
+        reach=reach_of(context, found),
+        link=link,
     )
     calendars = interviewer_workflows(context)
     for interviewer_id in free_then:

@@ -17,7 +17,14 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from domain.interviews import HOLDING, BusyTimes, FeedStatus, Interview, InterviewStatus
+from domain.interviews import (
+    HOLDING,
+    UNPROJECTED,
+    BusyTimes,
+    FeedStatus,
+    Interview,
+    InterviewStatus,
+)
 from domain.slots import Interval
 from store.database import dialect_insert
 from store.schema import CandidateRow, InterviewerCalendarRow, InterviewerRow, InterviewRow
@@ -62,7 +69,7 @@ class CalendarProjector:
                 )
             )
             for interview in interviews:
-                row = interview.model_dump(mode="python", exclude={"invited_sequence"})
+                row = interview.model_dump(mode="python", exclude=UNPROJECTED)
                 row["status"] = interview.status.value
                 upsert = dialect_insert(session, InterviewRow).values(row)
                 await session.execute(

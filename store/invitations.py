@@ -1,6 +1,7 @@
-"""The ledger of interview invitation e-mails: each is recorded (``sending``) before the mail
-server is asked and marked ``sent`` or ``failed`` after, so a retried activity sends nothing it
-already sent. The invitation activity is the only writer."""
+"""The ledger of interview e-mails (invitations, availability requests): each is recorded
+(``sending``) before the mail server is asked and marked ``sent`` or ``failed`` after, so a
+retried activity sends nothing it already sent. The invitation activity is the only writer.
+And what those e-mails and the candidates' interview messages say: the people and the job."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from datetime import UTC, datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain.candidates import CandidateContact
 from store.database import dialect_insert
 from store.interviewers import Interviewer, Interviewers
-from store.schema import CandidateRow, InvitationSendRow, JobRow
+from store.schema import CandidateRow, EnrolmentRow, InvitationSendRow, JobRow
 
 
 @dataclass(frozen=True)
@@ -101,3 +103,43 @@ class InvitationLedger:
                 .order_by(InvitationSendRow.created_at, InvitationSendRow.key)
             )
             return list(rows)
+
+
+@dataclass(frozen=True)
+class MessageFacts:
+    """What an interview message to a candidate needs: the channel of their enrolment's
+    campaign, their contact details as their workflow last saw them, and the job's name."""
+
+    channel: str
+    contact: CandidateContact
+    job_name: str
+
+
+async def message_facts(session: AsyncSession, enrolment_id: str) -> MessageFacts | None:
+    """The facts of an interview message for ``enrolment_id`` (``None``: no such enrolment, or
+    its candidate was erased: nobody to tell)."""
+    row = (
+        await session.execute(
+            select(
+                EnrolmentRow.campaign,
+                CandidateRow.id,
+                CandidateRow.name,
+                CandidateRow.phone,
+                CandidateRow.email,
+                CandidateRow.timezone,
+                JobRow.name,
+            )
+            .join(CandidateRow, CandidateRow.id == EnrolmentRow.candidate_id)
+            .outerjoin(JobRow, JobRow.id == EnrolmentRow.job_id)
+            .where(EnrolmentRow.id == enrolment_id, CandidateRow.erased_at.is_(None))
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    campaign, candidate_id, name, phone, email, timezone, job_name = row
+    contact = CandidateContact(
+        id=candidate_id, name=name or "", phone=phone, email=email, timezone=timezone
+    )
+    return MessageFacts(
+        channel=str(campaign.get("channel", "")), contact=contact, job_name=job_name or ""
+    )

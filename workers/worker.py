@@ -12,23 +12,24 @@ from __future__ import annotations
 import asyncio
 import compileall
 import contextlib
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.worker import Worker
 
 import workflows
 from activities.calendar_feeds import CalendarFeedActivities
 from activities.delivery import DeliveryActivities
+from activities.interview_messages import InterviewMessageActivities
 from activities.invitations import invitation_activities
 from activities.projection import ProjectionActivities
-from channels.base import Channel
+from channels.base import Channel, Provider
 from channels.dispatch import ProviderChannels
 from channels.providers import build_providers
 from config.settings import Settings
@@ -56,6 +57,27 @@ def compile_workflow_modules() -> None:
     compileall.compile_dir(Path(workflows.__file__).parent, quiet=2)
 
 
+def workflow_activities(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    providers: Mapping[ChannelKind, Provider],
+    sends: Channel,
+) -> list[Callable[..., Any]]:
+    """The activities the workflows call on their own task queue: projecting the read model,
+    and the interviewers' e-mails and candidates' interview messages (``sends``: the channel
+    every candidate's message goes through)."""
+    projection = ProjectionActivities(EnrolmentProjector(sessions), CalendarProjector(sessions))
+    invitations = invitation_activities(settings, sessions, providers)
+    messages = InterviewMessageActivities(sessions, sends)
+    return [
+        projection.project_enrolments,
+        projection.project_calendar,
+        invitations.send_invitations,
+        invitations.send_availability_request,
+        messages.send_interview_message,
+    ]
+
+
 @asynccontextmanager
 async def running_workers(
     client: Client,
@@ -68,23 +90,17 @@ async def running_workers(
     """Run the workflow and delivery workers for as long as the context is open."""
     compile_workflow_modules()
     sessions = session_factory(engine)
-    projection = ProjectionActivities(EnrolmentProjector(sessions), CalendarProjector(sessions))
     providers = build_providers(settings)
-    invitations = invitation_activities(settings, sessions, providers)
+    sends = channel or ProviderChannels(providers, Messages(sessions), ProviderHealth(sessions))
+    delivery = DeliveryActivities(sends)
     feeds = CalendarFeedActivities(sessions, httpx.AsyncClient(follow_redirects=True))
-    delivery = DeliveryActivities(
-        channel or ProviderChannels(providers, Messages(sessions), ProviderHealth(sessions))
-    )
     grace = timedelta(seconds=settings.graceful_shutdown_timeout)
     workflow_worker = Worker(
         client,
         task_queue=settings.task_queue,
         workflows=[CandidateWorkflow, InterviewerWorkflow],
         activities=[
-            projection.project_enrolments,
-            projection.project_calendar,
-            invitations.send_invitations,
-            invitations.send_availability_request,
+            *workflow_activities(settings, sessions, providers, sends),
             feeds.read_busy_times,
             *extra_activities,
         ],

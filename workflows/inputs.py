@@ -10,7 +10,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from domain.channels import ChannelKind
-from domain.interviews import InterviewerCalendar
+from domain.interviewer_calendar import InterviewerCalendar
 from domain.thread import CandidateThread
 
 #: Continue-as-new past this many history events even if the server has not suggested it.

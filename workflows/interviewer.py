@@ -23,13 +23,17 @@ with workflow.unsafe.imports_passed_through():
         PROJECT_CALENDAR,
         READ_BUSY_TIMES,
         SEND_AVAILABILITY_REQUEST,
+        SEND_INTERVIEW_MESSAGE,
         SEND_INVITATIONS,
         AvailabilityRequest,
         ProjectCalendar,
         ReadBusyTimes,
+        SendInterviewMessage,
         SendInvitations,
     )
     from domain.identity import interviewer_workflow_id
+    from domain.interview_messages import InterviewMessage
+    from domain.interviewer_calendar import InterviewerCalendar
     from domain.interviews import (
         Availability,
         BookingRequest,
@@ -39,7 +43,6 @@ with workflow.unsafe.imports_passed_through():
         FeedStatus,
         Interview,
         InterviewChange,
-        InterviewerCalendar,
         Reschedule,
     )
     from workflows.inputs import InterviewerWorkflowInput
@@ -69,7 +72,8 @@ class InterviewerWorkflow:
         self._inviting: dict[tuple[str, int], asyncio.Task[None]] = {}
         self._reading_feed: asyncio.Task[None] | None = None
         self._asking: asyncio.Task[None] | None = None
-        self._ask_timer: tuple[datetime, asyncio.Task[None]] | None = None
+        self._timer: tuple[datetime, asyncio.Task[None]] | None = None
+        self._telling: dict[tuple[str, str], asyncio.Task[None]] = {}
 
     @workflow.run
     async def run(self, input: InterviewerWorkflowInput) -> None:
@@ -80,6 +84,8 @@ class InterviewerWorkflow:
                 await self._project()
             self._start_invitations()
             self._start_asking()
+            self._start_messages()
+            self._arm_timer()
             workflow.set_current_details(self._summary())
             if self._quiet() and self._history_is_long():
                 tidying.cancel()
@@ -230,21 +236,50 @@ class InterviewerWorkflow:
         self._calendar.read_feed(feed)
 
     def _start_asking(self) -> None:
-        """Send the availability request's e-mail due now, and keep one timer for the next."""
+        """Send the availability request's e-mail due now."""
         number = self._calendar.ask_due(workflow.now())
         if number is not None and (self._asking is None or self._asking.done()):
             self._asking = asyncio.create_task(self._ask(number))
-        due = self._calendar.next_ask()
-        if self._ask_timer is not None and (self._ask_timer[0] != due or due is None):
-            self._ask_timer[1].cancel()
-            self._ask_timer = None
-        if due is not None and self._ask_timer is None:
-            self._ask_timer = (due, asyncio.create_task(self._remind_at(due)))
 
-    async def _remind_at(self, due: datetime) -> None:
-        await workflow.sleep(
-            max(due - workflow.now(), timedelta(0)), summary="remind to share availability"
-        )
+    def _start_messages(self) -> None:
+        """Send the candidates' interview messages due now."""
+        for interview, kind in self._calendar.messages_due(workflow.now()):
+            key = (interview.id, f"{kind}:{interview.sequence}")
+            if key not in self._telling:
+                self._telling[key] = asyncio.create_task(self._tell(interview, kind))
+
+    async def _tell(self, interview: Interview, kind: InterviewMessage) -> None:
+        try:
+            await workflow.execute_activity(
+                SEND_INTERVIEW_MESSAGE,
+                SendInterviewMessage(interview=interview, kind=kind),
+                result_type=bool,
+                start_to_close_timeout=timedelta(seconds=60),
+                schedule_to_close_timeout=timedelta(hours=2),
+                retry_policy=INVITATION_RETRY,
+                summary=f"tell the candidate: {kind.label}",
+            )
+        except ActivityError:
+            workflow.logger.warning("%s of %s given up", kind, interview.id)
+        finally:
+            self._calendar.told_candidate(interview.id, kind, interview.sequence)
+            del self._telling[(interview.id, f"{kind}:{interview.sequence}")]
+            self._wakeup = True
+
+    def _arm_timer(self) -> None:
+        """Keep one durable timer, for the next moment the workflow acts on its own: an
+        availability request's reminder, a candidate's message falling due."""
+        now = workflow.now()
+        moments = [m for m in (self._calendar.next_ask(), self._calendar.next_message_at(now)) if m]
+        due = min(moments, default=None)
+        if self._timer is not None and (self._timer[0] != due or self._timer[1].done()):
+            self._timer[1].cancel()
+            self._timer = None
+        if due is not None and self._timer is None:
+            self._timer = (due, asyncio.create_task(self._wake_at(due)))
+
+    async def _wake_at(self, due: datetime) -> None:
+        await workflow.sleep(max(due - workflow.now(), timedelta(0)), summary="a message is due")
         self._wakeup = True
 
     async def _ask(self, number: int) -> None:

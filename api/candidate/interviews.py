@@ -67,7 +67,8 @@ async def book_slot(request: Request, token: str, module_id: str, context: Conte
 
     async def booking(found: LinkedEnrolment, start: datetime | None) -> Interview:
         assert start is not None
-        return await book(context, found, module_id, start)
+        link = f"{context.settings.public_base}/c/{token}"
+        return await book(context, found, module_id, start, link)
 
     return await _act(request, token, context, booking, needs_start=True)
 

@@ -164,6 +164,16 @@ async def test_a_candidate_books_a_slot_which_completes_the_module(stack: Stack)
     assert (interview["interviewer_id"], interview["status"]) == (ana, "booked")
     detail = await stack.wait_for(enrolment_id, "completed")
     assert [i["id"] for i in detail["interviews"]] == [interview["id"]]
+    for _ in range(100):  # the confirmation goes out on the campaign's channel
+        detail = await stack.enrolment(enrolment_id)
+        told = [m for m in detail["messages"] if m["name"] == "interview confirmation"]
+        if told:
+            break
+        await asyncio.sleep(0.05)
+    [confirmation] = told
+    local = tomorrow(9, 15).astimezone(ZoneInfo("Europe/London"))
+    assert f"at {local:%H:%M} (Europe/London)" in confirmation["body"]
+    assert "/c/…" in confirmation["body"] and page.split("/")[-1] not in confirmation["body"]
     recruiter_page = (await stack.http.get(f"/ui/enrolments/{enrolment_id}")).text
     assert 'data-testid="interviews"' in recruiter_page and "with Ana" in recruiter_page
     [row] = (await stack.http.get(f"/jobs/{job_id}/applications")).json()["items"]

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from domain.interviewer_calendar import InterviewerCalendar
 from domain.interviews import (
     Availability,
     BookingRequest,
     InterviewChange,
-    InterviewerCalendar,
     InterviewStatus,
     Reschedule,
 )

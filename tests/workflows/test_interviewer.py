@@ -26,29 +26,35 @@ from activities.contracts import (
     PROJECT_CALENDAR,
     READ_BUSY_TIMES,
     SEND_AVAILABILITY_REQUEST,
+    SEND_INTERVIEW_MESSAGE,
     SEND_INVITATIONS,
     AvailabilityRequest,
     ProjectCalendar,
     ReadBusyTimes,
+    SendInterviewMessage,
     SendInvitations,
 )
 from domain.identity import interviewer_workflow_id
+from domain.interview_messages import Reach
+from domain.interviewer_calendar import InterviewerCalendar
 from domain.interviews import (
     Availability,
     BookingRequest,
     BusyTimes,
     FeedStatus,
     InterviewChange,
-    InterviewerCalendar,
     InterviewStatus,
+    Reschedule,
 )
 from domain.slots import Interval, SlotRules
+from domain.timing import QuietHours
 from workers.sandbox import workflow_runner
 from workflows.inputs import InterviewerWorkflowInput
 from workflows.interviewer import InterviewerWorkflow
 
 NEW_YORK = ZoneInfo("America/New_York")
 OPEN = SlotRules(duration=timedelta(minutes=30), min_notice=timedelta(0))
+ANYWHERE = Reach()
 
 
 @dataclass
@@ -58,6 +64,14 @@ class Outside:
     projected: dict[str, ProjectCalendar] = field(default_factory=dict)
     invited: list[tuple[str, int, str]] = field(default_factory=list)
     asked: list[int] = field(default_factory=list)
+    told: list[tuple[str, int, datetime]] = field(default_factory=list)
+
+    @activity.defn(name=SEND_INTERVIEW_MESSAGE)
+    async def send_interview_message(self, input: SendInterviewMessage) -> bool:
+        # The server's time when the workflow asked (the test server's clock skips).
+        at = activity.info().scheduled_time.astimezone(UTC)
+        self.told.append((input.kind.value, input.interview.sequence, at))
+        return True
 
     @activity.defn(name=SEND_AVAILABILITY_REQUEST)
     async def send_availability_request(self, input: AvailabilityRequest) -> bool:
@@ -97,9 +111,11 @@ class Calendar:
         )
 
     async def book(
-        self, enrolment: str, start: datetime, rules: SlotRules = OPEN
+        self, enrolment: str, start: datetime, rules: SlotRules = OPEN, reach: Reach = ANYWHERE
     ) -> BookingRequest:
         return BookingRequest(
+            reach=reach,
+            link="https://jobs.example.com/c/token",
             enrolment_id=enrolment,
             candidate_id=f"cand-{enrolment}",
             job_id="job",
@@ -135,6 +151,7 @@ async def calendar_of(
             outside.read_busy_times,
             outside.send_invitations,
             outside.send_availability_request,
+            outside.send_interview_message,
         ],
         workflow_runner=workflow_runner(env.client.data_converter),
     ):
@@ -212,19 +229,22 @@ async def test_racing_bookings_get_one_interview_a_slot_and_invitations_once_per
     assert projected.version == (await calendar.state()).version
 
 
-async def test_the_past_is_forgotten_and_the_calendar_survives_continue_as_new(
+async def book_eight(calendar: Calendar) -> None:
+    now = await calendar.now()
+    day = (now + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+    await calendar.free((day, day + timedelta(hours=4)))
+    for n in range(8):
+        request = await calendar.book(f"e{n}", day + timedelta(minutes=30 * n))
+        result = await calendar.handle.execute_update(InterviewerWorkflow.book, request)
+        assert result.interview is not None
+
+
+async def test_the_calendar_survives_continue_as_new(
     time_skipping_env: WorkflowEnvironment,
 ) -> None:
+    # The test server's clock stops skipping across a continue-as-new, so nothing sleeps here.
     async with calendar_of(time_skipping_env, event_budget=40) as calendar:
-        now = await calendar.now()
-        day = (now + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
-        await calendar.free((day, day + timedelta(hours=4)))
-        for n in range(8):
-            result = await calendar.handle.execute_update(
-                InterviewerWorkflow.book,
-                await calendar.book(f"e{n}", day + timedelta(minutes=30 * n)),
-            )
-            assert result.interview is not None
+        await book_eight(calendar)
         latest = calendar.env.client.get_workflow_handle(calendar.handle.id)
         for _ in range(100):  # once the invitations are out, the run is quiet: it continues
             described = await latest.describe()
@@ -234,9 +254,14 @@ async def test_the_past_is_forgotten_and_the_calendar_survives_continue_as_new(
         assert described.run_id != calendar.first_run, "the run continued-as-new"
         state = await calendar.state()
         assert len(state.interviews) == 8 and len(state.windows) == 1
-        await time_skipping_env.sleep(timedelta(days=5))
-        forgotten = await calendar.state()
-        assert forgotten.interviews == {} and forgotten.windows == []
+        assert all(i.told for i in state.interviews.values()), "what was told is carried over"
+
+
+async def test_the_past_is_forgotten(calendar: Calendar) -> None:
+    await book_eight(calendar)
+    await calendar.env.sleep(timedelta(days=5))
+    forgotten = await calendar.state()
+    assert forgotten.interviews == {} and forgotten.windows == []
 
 
 async def settled(calendar: Calendar, asked: int) -> None:
@@ -278,3 +303,53 @@ async def test_availability_answers_the_request_and_stops_its_reminders(
     await calendar.handle.signal(InterviewerWorkflow.ask_for_availability)  # asked again later
     await settled(calendar, 2)
     assert calendar.outside.asked == [0, 0]
+
+
+async def told_count(calendar: Calendar, count: int) -> None:
+    for _ in range(100):
+        if len(calendar.outside.told) >= count:
+            return
+        await asyncio.sleep(0.05)
+
+
+async def test_reminders_24_and_2_hours_before_and_a_move_moves_them(calendar: Calendar) -> None:
+    now = await calendar.now()
+    start = (now + timedelta(days=3)).replace(hour=14, minute=0, second=0, microsecond=0)
+    await calendar.free((start - timedelta(days=1), start + timedelta(hours=4)))
+    booked = await calendar.handle.execute_update(
+        InterviewerWorkflow.book, await calendar.book("e1", start)
+    )
+    assert booked.interview is not None
+    await told_count(calendar, 1)
+    assert [k for k, _, _ in calendar.outside.told] == ["booked"]
+    moved_to = start + timedelta(hours=2)
+    moved = await calendar.handle.execute_update(
+        InterviewerWorkflow.reschedule,
+        Reschedule(interview_id=booked.interview.id, start=moved_to, rules=OPEN),
+    )
+    assert moved.interview is not None and moved.interview.sequence == 1
+    await told_count(calendar, 2)
+    await calendar.env.sleep(moved_to - await calendar.now() + timedelta(hours=1))
+    await told_count(calendar, 4)
+    told = [(kind, sequence) for kind, sequence, _ in calendar.outside.told]
+    assert told == [("booked", 0), ("booked", 1), ("day_before", 1), ("soon", 1)]
+    moments = {kind: at for kind, sequence, at in calendar.outside.told if sequence == 1}
+    assert abs(moments["day_before"] - (moved_to - timedelta(hours=24))) < timedelta(minutes=1)
+    assert abs(moments["soon"] - (moved_to - timedelta(hours=2))) < timedelta(minutes=1)
+
+
+async def test_a_reminder_in_quiet_hours_waits_for_them_to_end(calendar: Calendar) -> None:
+    now = await calendar.now()
+    day = (now + timedelta(days=3)).replace(hour=0, minute=0, second=0, microsecond=0)
+    start = day + timedelta(hours=9)  # 09:00 UTC: two hours before is 07:00, quiet till 08:00
+    await calendar.free((start, start + timedelta(hours=1)))
+    reach = Reach(zone="UTC", quiet=QuietHours.parse("21:00-08:00"))
+    booked = await calendar.handle.execute_update(
+        InterviewerWorkflow.book, await calendar.book("e1", start, reach=reach)
+    )
+    assert booked.interview is not None
+    await calendar.env.sleep(start - await calendar.now() + timedelta(minutes=30))
+    await told_count(calendar, 3)
+    moments = {kind: at for kind, _, at in calendar.outside.told}
+    assert abs(moments["soon"] - (day + timedelta(hours=8))) < timedelta(minutes=1)
+    assert abs(moments["day_before"] - (start - timedelta(hours=24))) < timedelta(minutes=1)
