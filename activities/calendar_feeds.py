@@ -1,4 +1,5 @@
-"""Reading an interviewer's calendar feed for busy times (an activity of their workflow).
+"""Reading what an interviewer's workflow decides with (its activities): their calendar feed's
+busy times, and who waits on them in ``auto_match`` when their availability arrives.
 
 The feed's address is read here, from the read model (it is a secret: it never travels
 through Temporal), fetched over HTTP(S) with a time and size limit, and read by
@@ -16,11 +17,12 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from activities.contracts import READ_BUSY_TIMES, ReadBusyTimes
+from activities.contracts import FIND_WAITING, READ_BUSY_TIMES, ReadBusyTimes
 from domain.busy_times import MAX_FEED_BYTES, UnreadableFeed, busy_times
 from domain.interviewers import feed_address
-from domain.interviews import BusyTimes, FeedStatus
+from domain.interviews import BusyTimes, FeedStatus, Waiting
 from domain.slots import Interval, merged
+from store.calendars import waiting_on
 from store.interviewers import Interviewers
 
 #: Seconds one fetch of a feed may take.
@@ -57,6 +59,12 @@ class CalendarFeedActivities:
             activity.logger.warning("calendar feed of %s: %s", input.interviewer_id, problem)
             return BusyTimes(status=FeedStatus.UNREACHABLE, checked_at=now, error=str(problem))
         return BusyTimes(status=FeedStatus.OK, busy=within(busy, input.windows), checked_at=now)
+
+    @activity.defn(name=FIND_WAITING)
+    async def find_waiting(self, interviewer_id: str) -> list[Waiting]:
+        """Who waits in ``auto_match`` in each stage the interviewer is named in."""
+        async with self._sessions() as session:
+            return await waiting_on(session, interviewer_id)
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -25,6 +25,7 @@ SEND_INVITATIONS = "send_invitations"
 READ_BUSY_TIMES = "read_busy_times"
 SEND_AVAILABILITY_REQUEST = "send_availability_request"
 SEND_INTERVIEW_MESSAGE = "send_interview_message"
+FIND_WAITING = "find_waiting"
 
 #: ``ApplicationError.type`` of a delivery that can never succeed; its details are
 #: ``[reason, detail]`` with ``reason`` a ``StatusReason`` value.
@@ -102,6 +103,7 @@ class SendInvitations(BaseModel):
 
 __all__ = [
     "DELIVER_MESSAGE",
+    "FIND_WAITING",
     "PERMANENT_DELIVERY_FAILURE",
     "PROJECT_CALENDAR",
     "PROJECT_ENROLMENTS",

@@ -11,10 +11,12 @@ are dropped (the read model keeps the interviews).
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 
 from pydantic import AwareDatetime, BaseModel
 
+from domain.events import InterviewerAvailability
 from domain.interview_messages import TOO_LATE, InterviewMessage
 from domain.interviews import (
     ASK_REMINDERS,
@@ -33,6 +35,7 @@ from domain.interviews import (
     InterviewChange,
     InterviewStatus,
     Reschedule,
+    Waiting,
     interview_id,
 )
 from domain.slots import Interval, SlotRules, free_slots, merged
@@ -50,6 +53,11 @@ class InterviewerCalendar(BaseModel):
     #: wait in ``auto_match`` on them), and how many of its e-mails are out (1 + reminders).
     asked_at: AwareDatetime | None = None
     asks_sent: int = 0
+    #: New availability: the candidates waiting on the interviewer are to be released, and
+    #: those still to tell (carried across continue-as-new), since ``released_at``.
+    release_due: bool = False
+    releasing: list[Waiting] = []
+    released_at: AwareDatetime | None = None
     #: Raised on every change; the read model keeps the newest it was given.
     version: int = 0
     #: The newest version the read model holds.
@@ -83,7 +91,47 @@ class InterviewerCalendar(BaseModel):
         self.windows = windows[:MAX_WINDOWS]
         if self.windows:
             self.asked_at, self.asks_sent = None, 0
+            self.release_due = True
         self._changed()
+
+    def start_release(self, waiting: list[Waiting], now: datetime) -> None:
+        """The candidates waiting now are the ones this availability releases."""
+        self.releasing = [w for w in waiting if w.candidate_ids]
+        self.release_due, self.released_at = False, now
+
+    def release_batch(self, size: int) -> list[tuple[str, str, str]]:
+        """The next ``size`` candidates to release: ``(job id, stage id, candidate id)``."""
+        batch: list[tuple[str, str, str]] = []
+        for waiting in self.releasing:
+            for candidate_id in waiting.candidate_ids[: size - len(batch)]:
+                batch.append((waiting.job_id, waiting.stage_id, candidate_id))
+            if len(batch) >= size:
+                break
+        return batch
+
+    def release_event(self, job_id: str, stage_id: str, now: datetime) -> InterviewerAvailability:
+        """What a waiting candidate's workflow is told: the same event id for every repeat of
+        this release (their workflow applies it once)."""
+        released_at = self.released_at or now
+        key = f"{self.interviewer_id}\x1f{job_id}\x1f{stage_id}\x1f{released_at.isoformat()}"
+        return InterviewerAvailability(
+            event_id=f"avl-{hashlib.sha256(key.encode()).hexdigest()[:32]}",
+            job_id=job_id,
+            stage_id=stage_id,
+            interviewer_id=self.interviewer_id,
+            received_at=released_at,
+        )
+
+    def released(self, count: int) -> None:
+        """The first ``count`` candidates of the release were told."""
+        left: list[Waiting] = []
+        for waiting in self.releasing:
+            told = min(count, len(waiting.candidate_ids))
+            count -= told
+            rest = waiting.candidate_ids[told:]
+            if rest:
+                left.append(waiting.model_copy(update={"candidate_ids": rest}))
+        self.releasing = left
 
     def ask(self, now: datetime) -> bool:
         """Candidates wait on this interviewer: open an availability request, unless one is

@@ -206,3 +206,11 @@ class ChangeResult(BaseModel):
 
     interview: Interview | None = None
     refused: ChangeRefusal | None = None
+
+
+class Waiting(BaseModel):
+    """Candidates with an enrolment waiting in ``auto_match`` in one job stage."""
+
+    job_id: str
+    stage_id: str
+    candidate_ids: list[str]

@@ -6,7 +6,6 @@ the stages they interview for."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Annotated
@@ -34,7 +33,7 @@ from services.errors import Refused, not_found
 from services.inbound import accept_event
 from services.interviewer_workflows import interviewer_workflows
 from store.access import record
-from store.calendars import Calendars
+from store.calendars import Calendars, waiting_on
 from store.catalog import Catalog
 from store.enrolment_view import EnrolmentViews
 from store.interviewers import Interviewer, Interviewers
@@ -135,44 +134,17 @@ async def existing_interviewer(context: Context, interviewer_id: str) -> Intervi
 async def set_availability(
     context: Context, interviewer_id: str, availability: Availability
 ) -> AvailabilitySet:
-    """Give the interviewer's workflow their windows, then release every Auto-Match enrolment
-    waiting in a stage they interview for. Raises ``Refused`` 404 for an unknown interviewer,
-    503 (retry) when a workflow did not answer in time."""
+    """Give the interviewer's workflow their windows; their workflow then releases every
+    Auto-Match enrolment waiting in a stage they interview for (durably, a batch at a time:
+    this answers before it is done). Raises ``Refused`` 404 for an unknown interviewer, 503
+    (retry) when their workflow did not answer in time."""
     await existing_interviewer(context, interviewer_id)
-    kept = await confirmed(
-        interviewer_workflows(context).set_availability(interviewer_id, availability)
-    )
-    released = 0
-    if availability.windows:
-        released = await release_for(context, interviewer_id)
-    return AvailabilitySet(windows=kept, released_candidates=released)
-
-
-async def release_for(context: Context, interviewer_id: str) -> int:
-    """Release the Auto-Match enrolments waiting in every stage ``interviewer_id`` interviews
-    for; returns how many candidates had one."""
     async with context.reads() as session:
-        catalog = Catalog(session)
-        stages = [
-            (job.id, stage.id)
-            for job in await catalog.jobs()
-            for stage in job.stages
-            if stage.interview_settings is not None
-            and interviewer_id in stage.interview_settings.interviewer_ids
-        ]
-        views = EnrolmentViews(session)
-        waiting = {where: await views.auto_match_candidates(*where) for where in stages}
-    now = datetime.now(UTC)
-    for (job_id, stage_id), candidates in waiting.items():
-        event = InterviewerAvailability(
-            event_id=f"availability-{interviewer_id}-{uuid.uuid4().hex}",
-            job_id=job_id,
-            stage_id=stage_id,
-            interviewer_id=interviewer_id,
-            received_at=now,
-        )
-        await release_waiting(context, candidates, event)
-    return len({c for candidates in waiting.values() for c in candidates})
+        waiting = await waiting_on(session, interviewer_id)
+    calendars = interviewer_workflows(context)
+    kept = await confirmed(calendars.set_availability(interviewer_id, availability))
+    released = len({c for w in waiting for c in w.candidate_ids}) if kept else 0
+    return AvailabilitySet(windows=kept, released_candidates=released)
 
 
 async def report_availability(context: Context, report: AvailabilityReport) -> int:

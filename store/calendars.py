@@ -24,10 +24,19 @@ from domain.interviews import (
     FeedStatus,
     Interview,
     InterviewStatus,
+    Waiting,
 )
 from domain.slots import Interval
+from domain.statuses import EnrolmentStatus
 from store.database import dialect_insert
-from store.schema import CandidateRow, InterviewerCalendarRow, InterviewerRow, InterviewRow
+from store.schema import (
+    CandidateRow,
+    EnrolmentRow,
+    InterviewerCalendarRow,
+    InterviewerRow,
+    InterviewRow,
+    StageRow,
+)
 
 
 class CalendarProjector:
@@ -258,3 +267,30 @@ async def interviews_into(session: AsyncSession, items: Sequence[HasInterview]) 
     starts: dict[str, datetime] = {enrolment: start for enrolment, start in rows}
     for item in items:
         item.interview_at = starts.get(item.enrolment_id or "")
+
+
+async def waiting_on(session: AsyncSession, interviewer_id: str) -> list[Waiting]:
+    """Who waits in ``auto_match`` in each stage that names ``interviewer_id``."""
+    stages = (
+        await session.execute(
+            select(StageRow.job_id, StageRow.id, StageRow.interview_settings).where(
+                StageRow.interview_settings.is_not(None)
+            )
+        )
+    ).all()
+    waiting: list[Waiting] = []
+    for job_id, stage_id, settings in stages:
+        if interviewer_id not in (settings or {}).get("interviewer_ids", []):
+            continue
+        candidates = await session.scalars(
+            select(EnrolmentRow.candidate_id)
+            .where(
+                EnrolmentRow.job_id == job_id,
+                EnrolmentRow.stage_id == stage_id,
+                EnrolmentRow.status == EnrolmentStatus.AUTO_MATCH.value,
+            )
+            .distinct()
+            .order_by(EnrolmentRow.candidate_id)
+        )
+        waiting.append(Waiting(job_id=job_id, stage_id=stage_id, candidate_ids=list(candidates)))
+    return waiting

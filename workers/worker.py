@@ -102,6 +102,7 @@ async def running_workers(
         activities=[
             *workflow_activities(settings, sessions, providers, sends),
             feeds.read_busy_times,
+            feeds.find_waiting,
             *extra_activities,
         ],
         workflow_runner=workflow_runner(client.data_converter),

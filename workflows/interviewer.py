@@ -20,6 +20,7 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import (
+        FIND_WAITING,
         PROJECT_CALENDAR,
         READ_BUSY_TIMES,
         SEND_AVAILABILITY_REQUEST,
@@ -31,7 +32,7 @@ with workflow.unsafe.imports_passed_through():
         SendInterviewMessage,
         SendInvitations,
     )
-    from domain.identity import interviewer_workflow_id
+    from domain.identity import candidate_workflow_id, interviewer_workflow_id
     from domain.interview_messages import InterviewMessage
     from domain.interviewer_calendar import InterviewerCalendar
     from domain.interviews import (
@@ -44,10 +45,13 @@ with workflow.unsafe.imports_passed_through():
         Interview,
         InterviewChange,
         Reschedule,
+        Waiting,
     )
     from workflows.inputs import InterviewerWorkflowInput
     from workflows.projecting import PROJECTION_RETRY, PROJECTION_WAIT
 
+#: Candidates told at once when availability releases them.
+RELEASE_BATCH = 50
 #: Past interviews and windows are forgotten at least this often.
 TIDY_EVERY = timedelta(days=1)
 #: How long an invitation keeps being retried (a mail server down for a day) before it is
@@ -74,6 +78,7 @@ class InterviewerWorkflow:
         self._asking: asyncio.Task[None] | None = None
         self._timer: tuple[datetime, asyncio.Task[None]] | None = None
         self._telling: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self._releasing: asyncio.Task[None] | None = None
 
     @workflow.run
     async def run(self, input: InterviewerWorkflowInput) -> None:
@@ -84,6 +89,7 @@ class InterviewerWorkflow:
                 await self._project()
             self._start_invitations()
             self._start_asking()
+            self._start_release()
             self._start_messages()
             self._arm_timer()
             workflow.set_current_details(self._summary())
@@ -240,6 +246,43 @@ class InterviewerWorkflow:
         number = self._calendar.ask_due(workflow.now())
         if number is not None and (self._asking is None or self._asking.done()):
             self._asking = asyncio.create_task(self._ask(number))
+
+    def _start_release(self) -> None:
+        """New availability: tell every candidate waiting on this interviewer (a batch at a
+        time, so a release of thousands is no burst; what is left survives continue-as-new)."""
+        calendar = self._calendar
+        if (calendar.release_due or calendar.releasing) and (
+            self._releasing is None or self._releasing.done()
+        ):
+            self._releasing = asyncio.create_task(self._release())
+
+    async def _release(self) -> None:
+        calendar = self._calendar
+        if calendar.release_due:
+            waiting = await workflow.execute_activity(
+                FIND_WAITING,
+                calendar.interviewer_id,
+                result_type=list[Waiting],
+                start_to_close_timeout=timedelta(seconds=60),
+                retry_policy=PROJECTION_RETRY,
+                summary="who waits in auto_match",
+            )
+            calendar.start_release(waiting, workflow.now())
+        while batch := calendar.release_batch(RELEASE_BATCH):
+            await asyncio.gather(*(self._release_one(*waiting) for waiting in batch))
+            calendar.released(len(batch))
+            if self._history_is_long():
+                break  # the loop continues-as-new; the next run goes on from here
+        self._wakeup = True
+
+    async def _release_one(self, job_id: str, stage_id: str, candidate_id: str) -> None:
+        """Tell one candidate's workflow (a signal: it applies an event id once)."""
+        event = self._calendar.release_event(job_id, stage_id, workflow.now())
+        handle = workflow.get_external_workflow_handle(candidate_workflow_id(candidate_id))
+        try:
+            await handle.signal("interviewer_availability", event)
+        except Exception:  # a candidate whose workflow is gone has nothing waiting
+            workflow.logger.info("candidate %s not told: no workflow", candidate_id)
 
     def _start_messages(self) -> None:
         """Send the candidates' interview messages due now."""

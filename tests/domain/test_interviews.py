@@ -12,6 +12,7 @@ from domain.interviews import (
     InterviewChange,
     InterviewStatus,
     Reschedule,
+    Waiting,
 )
 from domain.slots import Interval, SlotRules
 
@@ -146,3 +147,22 @@ def test_inside_the_minimum_notice_the_candidate_can_neither_move_nor_cancel() -
     assert cal.change(cancel, late).refused == "too_late"
     in_time = cal.change(cancel, at(8, 59)).interview
     assert in_time is not None and in_time.status is InterviewStatus.CANCELLED
+
+
+def test_a_release_goes_a_batch_at_a_time_and_what_is_left_is_state() -> None:
+    cal = calendar()
+    assert cal.release_due
+    waiting = [
+        Waiting(job_id="j", stage_id="a", candidate_ids=["c1", "c2", "c3"]),
+        Waiting(job_id="j", stage_id="b", candidate_ids=["c4"]),
+        Waiting(job_id="j", stage_id="c", candidate_ids=[]),
+    ]
+    cal.start_release(waiting, NOW)
+    assert not cal.release_due and len(cal.releasing) == 2
+    assert cal.release_batch(2) == [("j", "a", "c1"), ("j", "a", "c2")]
+    cal.released(2)
+    carried = InterviewerCalendar.model_validate(cal.model_dump(mode="json"))  # continue-as-new
+    assert carried.release_batch(5) == [("j", "a", "c3"), ("j", "b", "c4")]
+    assert carried.release_event("j", "a", NOW) == cal.release_event("j", "a", NOW)
+    carried.released(2)
+    assert carried.releasing == [] and carried.release_batch(5) == []

@@ -16,13 +16,14 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest_asyncio
-from temporalio import activity
+from temporalio import activity, workflow
 from temporalio.client import WorkflowHandle
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from activities.contracts import (
+    FIND_WAITING,
     PROJECT_CALENDAR,
     READ_BUSY_TIMES,
     SEND_AVAILABILITY_REQUEST,
@@ -34,7 +35,8 @@ from activities.contracts import (
     SendInterviewMessage,
     SendInvitations,
 )
-from domain.identity import interviewer_workflow_id
+from domain.events import InterviewerAvailability
+from domain.identity import candidate_workflow_id, interviewer_workflow_id
 from domain.interview_messages import Reach
 from domain.interviewer_calendar import InterviewerCalendar
 from domain.interviews import (
@@ -45,6 +47,7 @@ from domain.interviews import (
     InterviewChange,
     InterviewStatus,
     Reschedule,
+    Waiting,
 )
 from domain.slots import Interval, SlotRules
 from domain.timing import QuietHours
@@ -65,6 +68,13 @@ class Outside:
     invited: list[tuple[str, int, str]] = field(default_factory=list)
     asked: list[int] = field(default_factory=list)
     told: list[tuple[str, int, datetime]] = field(default_factory=list)
+
+    #: Who waits in ``auto_match`` on the interviewer, as the read model would say.
+    waiting: list[Waiting] = field(default_factory=list)
+
+    @activity.defn(name=FIND_WAITING)
+    async def find_waiting(self, interviewer_id: str) -> list[Waiting]:
+        return self.waiting
 
     @activity.defn(name=SEND_INTERVIEW_MESSAGE)
     async def send_interview_message(self, input: SendInterviewMessage) -> bool:
@@ -152,6 +162,7 @@ async def calendar_of(
             outside.send_invitations,
             outside.send_availability_request,
             outside.send_interview_message,
+            outside.find_waiting,
         ],
         workflow_runner=workflow_runner(env.client.data_converter),
     ):
@@ -353,3 +364,61 @@ async def test_a_reminder_in_quiet_hours_waits_for_them_to_end(calendar: Calenda
     moments = {kind: at for kind, _, at in calendar.outside.told}
     assert abs(moments["soon"] - (day + timedelta(hours=8))) < timedelta(minutes=1)
     assert abs(moments["day_before"] - (start - timedelta(hours=24))) < timedelta(minutes=1)
+
+
+@workflow.defn(name="CandidateWorkflow")
+class Receiver:
+    """Stands for a candidate's workflow: what availability it was told."""
+
+    def __init__(self) -> None:
+        self.told: list[str] = []
+
+    @workflow.run
+    async def run(self) -> None:
+        await workflow.wait_condition(lambda: False)
+
+    @workflow.signal(name="interviewer_availability")
+    def interviewer_availability(self, event: InterviewerAvailability) -> None:
+        self.told.append(event.event_id)
+
+    @workflow.query(name="told")
+    def told_events(self) -> list[str]:
+        return self.told
+
+
+async def test_a_release_of_many_tells_each_waiting_candidate_once_a_batch_at_a_time(
+    time_skipping_env: WorkflowEnvironment,
+) -> None:
+    env = time_skipping_env
+    queue = f"receivers-{uuid.uuid4()}"
+    candidates = [f"waiting-{uuid.uuid4().hex[:8]}" for _ in range(60)]
+    async with (
+        Worker(
+            env.client,
+            task_queue=queue,
+            workflows=[Receiver],
+            workflow_runner=UnsandboxedWorkflowRunner(),
+        ),
+        calendar_of(env) as calendar,
+    ):
+        receivers = [
+            await env.client.start_workflow(
+                Receiver.run, id=candidate_workflow_id(c), task_queue=queue
+            )
+            for c in candidates
+        ]
+        calendar.outside.waiting = [
+            Waiting(job_id="job", stage_id="interview", candidate_ids=candidates)
+        ]
+        now = await calendar.now()
+        await calendar.free((now + timedelta(days=1), now + timedelta(days=1, hours=2)))
+        for _ in range(200):
+            state = await calendar.state()
+            if not state.releasing and not state.release_due:
+                break
+            await asyncio.sleep(0.05)
+        told = [await r.query(Receiver.told_events) for r in receivers]
+        assert all(len(events) == 1 for events in told), [len(e) for e in told]
+        assert len({events[0] for events in told}) == 1  # one event id: applied once each
+        for receiver in receivers:
+            await receiver.terminate("test over")
