@@ -50,7 +50,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.inputs import InterviewerWorkflowInput
     from workflows.projecting import PROJECTION_RETRY, PROJECTION_WAIT
 
-#: Candidates told at once when availability releases them.
+#: Candidates told at once when availability releases them (a batch's signals are acknowledged
+#: before the next goes: that, and the delivery queue's rate limit, pace the release).
 RELEASE_BATCH = 50
 #: Past interviews and windows are forgotten at least this often.
 TIDY_EVERY = timedelta(days=1)

@@ -18,8 +18,9 @@ from api.dependencies import ContextDep, SessionDep
 from api.permissions import PAGES
 from api.templating import not_found_page, page_context, templates
 from domain.candidates import is_time_zone
-from store.calendars import AgendaItem, agenda
+from store.calendars import AgendaItem, Calendars, agenda, waiting_on
 from store.catalog import Catalog
+from store.interviewers import Interviewers
 
 router = APIRouter(
     tags=["recruiter UI"], include_in_schema=False, route_class=CheckedRoute, dependencies=[PAGES]
@@ -37,6 +38,14 @@ class AgendaEntry(BaseModel):
     interviewer: str
     status: str
     location: str | None
+
+
+class WaitingOn(BaseModel):
+    """Candidates of this job waiting in ``auto_match`` on one interviewer."""
+
+    interviewer: str
+    candidates: int
+    asked_at: datetime | None
 
 
 class AgendaDay(BaseModel):
@@ -62,6 +71,27 @@ def _entry(item: AgendaItem, zone: ZoneInfo) -> AgendaEntry:
         status=interview.status.value,
         location=interview.location,
     )
+
+
+async def _waiting(session: SessionDep, job_id: str, interviewer_ids: set[str]) -> list[WaitingOn]:
+    """Who this job's Auto-Match candidates wait on, and since when each was asked."""
+    calendars = await Calendars(session).calendars(interviewer_ids)
+    names = await Interviewers(session).some(interviewer_ids)
+    shown: list[WaitingOn] = []
+    for interviewer_id in sorted(interviewer_ids):
+        waiting = [w for w in await waiting_on(session, interviewer_id) if w.job_id == job_id]
+        count = len({c for w in waiting for c in w.candidate_ids})
+        if count:
+            calendar = calendars.get(interviewer_id)
+            person = names.get(interviewer_id)
+            shown.append(
+                WaitingOn(
+                    interviewer=person.name if person else interviewer_id,
+                    candidates=count,
+                    asked_at=calendar.asked_at if calendar else None,
+                )
+            )
+    return shown
 
 
 @router.get("/ui/jobs/{job_id}/interviews", response_class=HTMLResponse)
@@ -94,6 +124,16 @@ async def agenda_page(
         for n in range(length)
     ]
     step = timedelta(days=length)
+    waiting = await _waiting(
+        session,
+        job_id,
+        {
+            i
+            for s in job.stages
+            if s.interview_settings
+            for i in s.interview_settings.interviewer_ids
+        },
+    )
     values = {
         **page_context(request, context),
         "job": job,
@@ -105,5 +145,6 @@ async def agenda_page(
         "previous": first - step,
         "next": first + step,
         "count": len(entries),
+        "waiting": waiting,
     }
     return templates.TemplateResponse(request, "agenda.html", values)

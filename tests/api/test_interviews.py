@@ -577,6 +577,8 @@ async def test_waiting_candidates_get_their_interviewer_one_email_with_their_own
             await asyncio.sleep(0.5)  # and no second one
             asked = (await stack.http.get(f"/interviewers/{ana}")).json()["calendar"]
             assert asked["availability_requested_at"] is not None
+            agenda = (await stack.http.get(f"/ui/jobs/{job_id}/interviews")).text
+            assert "2 candidates wait on <strong>Ana</strong>" in agenda and "asked" in agenda
             await free(stack, ana, (tomorrow(9), tomorrow(10)))
             answered = (await stack.http.get(f"/interviewers/{ana}")).json()["calendar"]
             assert answered["availability_requested_at"] is None

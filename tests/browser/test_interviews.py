@@ -1,15 +1,17 @@
-"""Interviews in Debian's Chromium: a candidate picks a time on a phone (the slots by day, one
-tap, the booked interview shown after), and the recruiter's agenda lists it; every page passes
-axe-core."""
+"""Interviews in Debian's Chromium: the interviewer ticks their free hours on their own page on a
+phone, a candidate picks one of those times on theirs (the slots by day, one tap, the booked
+interview shown after), and the recruiter's agenda lists it; every page passes axe-core."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from config.interviewer_links import interviewer_link
 from tests.browser.conftest import LiveStack, api, enrolment_of, open_page
 from tests.browser.test_accessibility import require_axe, violations
 from tests.browser.test_candidate_pages import PHONE
@@ -34,8 +36,6 @@ async def test_a_candidate_books_on_a_phone_and_the_agenda_shows_it(
         f"/interviewers/{ana}",
         {"name": "Ana Ruiz", "email": "ana@example.com", "timezone": "Europe/Madrid"},
     )
-    windows = [{"start": tomorrow(9).isoformat(), "end": tomorrow(10).isoformat()}]
-    await api(live_stack, "PUT", f"/interviewers/{ana}/availability", {"windows": windows})
     campaign = {
         "name": "Book your interview",
         "kind": "multi_module",
@@ -58,6 +58,19 @@ async def test_a_candidate_books_on_a_phone_and_the_agenda_shows_it(
     link = (await enrolment_of(live_stack, job, "s1", "Grace Hopper"))["link"]
 
     found: dict[str, list[str]] = {}
+    own = interviewer_link(live_stack.settings, ana)
+    madrid = ZoneInfo("Europe/Madrid")
+    nine = tomorrow(9).astimezone(madrid)  # Ana ticks the hour that starts 09:00 UTC
+    async with open_page(chromium, **PHONE) as phone:
+        await phone.goto(f"{live_stack.base_url}{own[own.index('/i/'):]}")
+        assert await phone.evaluate("document.documentElement.scrollWidth") <= 360
+        if problems := await violations(phone):
+            found["interviewer"] = problems
+        await phone.check(f'input[name="free"][value="{nine.isoformat()}"]')
+        await phone.click("#save")
+        await expect(phone.locator("#saved")).to_be_visible()
+        await expect(phone.locator('input[name="free"]:checked')).to_have_count(1)
+
     async with open_page(chromium, **PHONE) as phone:
         for _ in range(40):  # the welcome is being delivered
             await phone.goto(f"{live_stack.base_url}{link[link.index('/c/') :]}")
