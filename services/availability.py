@@ -33,9 +33,8 @@ from services.errors import Refused, not_found
 from services.inbound import accept_event
 from services.interviewer_workflows import interviewer_workflows
 from store.access import record
-from store.calendars import Calendars, waiting_on
+from store.calendars import Calendars, waiting_in, waiting_on
 from store.catalog import Catalog
-from store.enrolment_view import EnrolmentViews
 from store.interviewers import Interviewer, Interviewers
 
 #: The ledger's name for the availability webhook's ids.
@@ -165,9 +164,7 @@ async def report_availability(context: Context, report: AvailabilityReport) -> i
                 f"job {report.job_id!r} has no stage {report.stage_id!r}",
                 {"job_id": report.job_id, "stage_id": report.stage_id},
             )
-        candidates = await EnrolmentViews(session).auto_match_candidates(
-            report.job_id, report.stage_id
-        )
+        candidates = await waiting_in(session, report.job_id, report.stage_id)
         known = await Interviewers(session).get(report.interviewer_id) is not None
     accepted = await accept_event(context, AVAILABILITY_SOURCE, report.id, report)
     if known and report.slots:

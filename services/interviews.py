@@ -18,8 +18,6 @@ from domain.access import Principal
 from domain.campaigns import CampaignModule, ModuleType
 from domain.events import (
     ApplicationRef,
-    ModuleProgress,
-    ProgressEvent,
 )
 from domain.interview_messages import Reach
 from domain.interviews import (
@@ -32,7 +30,7 @@ from domain.interviews import (
 from domain.jobs import InterviewSettings
 from domain.slots import Interval, free_slots
 from domain.statuses import EnrolmentStatus
-from services.candidate_pages import open_module
+from services.candidate_pages import complete_module, open_module
 from services.candidate_workflows import confirmed
 from services.context import Context
 from services.errors import Refused, not_found
@@ -201,7 +199,7 @@ async def book(
         result = await confirmed(calendars.book(interviewer_id, request))
         if result.interview is not None:
             if not rebooking:
-                await _complete(context, found, module)
+                await complete_module(context, found, module.id, {})
             return result.interview
         if result.refused == "already_booked":
             raise Refused(
@@ -240,20 +238,6 @@ def _schedule_module(found: LinkedEnrolment, module_id: str, rebooking: bool) ->
     if module.type is not ModuleType.SCHEDULE:
         raise Refused(422, "not_a_schedule_module", f"module {module_id!r} books no interview")
     return module
-
-
-async def _complete(context: Context, found: LinkedEnrolment, module: CampaignModule) -> None:
-    await confirmed(
-        context.workflows.progress(
-            found.candidate_id,
-            ModuleProgress(
-                event_id=f"page-{found.enrolment_id}-{module.id}-completed"[:200],
-                enrolment_id=found.enrolment_id,
-                module_id=module.id,
-                event=ProgressEvent.COMPLETED,
-            ),
-        )
-    )
 
 
 # -- the recruiter's view and changes --------------------------------------------------------

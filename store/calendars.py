@@ -23,7 +23,6 @@ from domain.interviews import (
     BusyTimes,
     FeedStatus,
     Interview,
-    InterviewStatus,
     Waiting,
 )
 from domain.slots import Interval
@@ -223,24 +222,7 @@ async def agenda(
 
 
 def _interview(row: InterviewRow) -> Interview:
-    return Interview(
-        id=row.id,
-        interviewer_id=row.interviewer_id,
-        enrolment_id=row.enrolment_id,
-        candidate_id=row.candidate_id,
-        job_id=row.job_id,
-        stage_id=row.stage_id,
-        module_id=row.module_id,
-        start=row.start,
-        end=row.end,
-        status=InterviewStatus(row.status),
-        location=row.location,
-        sequence=row.sequence,
-        changes=row.changes,
-        booked_at=row.booked_at,
-        updated_at=row.updated_at,
-        version=row.version,
-    )
+    return Interview.model_validate(row, from_attributes=True)
 
 
 class HasInterview(BaseModel):
@@ -282,15 +264,21 @@ async def waiting_on(session: AsyncSession, interviewer_id: str) -> list[Waiting
     for job_id, stage_id, settings in stages:
         if interviewer_id not in (settings or {}).get("interviewer_ids", []):
             continue
-        candidates = await session.scalars(
-            select(EnrolmentRow.candidate_id)
-            .where(
-                EnrolmentRow.job_id == job_id,
-                EnrolmentRow.stage_id == stage_id,
-                EnrolmentRow.status == EnrolmentStatus.AUTO_MATCH.value,
-            )
-            .distinct()
-            .order_by(EnrolmentRow.candidate_id)
-        )
-        waiting.append(Waiting(job_id=job_id, stage_id=stage_id, candidate_ids=list(candidates)))
+        candidates = await waiting_in(session, job_id, stage_id)
+        waiting.append(Waiting(job_id=job_id, stage_id=stage_id, candidate_ids=candidates))
     return waiting
+
+
+async def waiting_in(session: AsyncSession, job_id: str, stage_id: str) -> list[str]:
+    """Candidates with an enrolment waiting in ``auto_match`` in this job stage."""
+    result = await session.scalars(
+        select(EnrolmentRow.candidate_id)
+        .where(
+            EnrolmentRow.job_id == job_id,
+            EnrolmentRow.stage_id == stage_id,
+            EnrolmentRow.status == EnrolmentStatus.AUTO_MATCH.value,
+        )
+        .distinct()
+        .order_by(EnrolmentRow.candidate_id)
+    )
+    return list(result.all())

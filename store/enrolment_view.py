@@ -206,20 +206,6 @@ class EnrolmentViews:
         """The bare read-model row of an enrolment (who it belongs to, where it stands)."""
         return await self._session.get(EnrolmentRow, enrolment_id)
 
-    async def auto_match_candidates(self, job_id: str, stage_id: str) -> list[str]:
-        """Candidates with an enrolment waiting in ``auto_match`` in this job stage."""
-        result = await self._session.scalars(
-            select(EnrolmentRow.candidate_id)
-            .where(
-                EnrolmentRow.job_id == job_id,
-                EnrolmentRow.stage_id == stage_id,
-                EnrolmentRow.status == EnrolmentStatus.AUTO_MATCH.value,
-            )
-            .distinct()
-            .order_by(EnrolmentRow.candidate_id)
-        )
-        return list(result.all())
-
 
 def _campaign_of(snapshot: dict[str, Any]) -> Campaign | None:
     """The campaign an enrolment took, or ``None`` for a snapshot no definition reads now."""
