@@ -130,11 +130,11 @@ def earliest_first(free: dict[str, list[Interval]]) -> list[Interval]:
 
 
 def reach_of(context: Context, found: LinkedEnrolment) -> Reach:
-    """How the candidate is reached in time: their zone (else the deployment's), and the quiet
-    hours their campaign keeps."""
+    """How the candidate is reached in time: the zone their page shows times in, and the
+    quiet hours their campaign keeps."""
     settings = context.settings
     quiet = settings.quiet_hours_window if found.campaign.quiet_hours else None
-    return Reach(zone=found.timezone or settings.default_timezone, quiet=quiet)
+    return Reach(zone=candidate_zone(found), quiet=quiet)
 
 
 def candidate_zone(found: LinkedEnrolment) -> str:

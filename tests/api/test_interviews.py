@@ -1,17 +1,15 @@
-"""Interviews over HTTP: interviewers and their availability, a candidate booking a slot from
-their page (which completes the schedule module), the recruiter's list, and the race that
-matters most: many candidates after few slots get one interview per slot and clean 409s, on
-SQLite and PostgreSQL."""
+"""Interviews over HTTP: interviewers and their availability (the API, the webhook, their own
+page, their calendar feed), a candidate booking, moving, confirming and cancelling from their
+page, the e-mails and messages that follow, and the recruiter's list, agenda and views. The
+race for slots, on SQLite and PostgreSQL, is ``test_booking_race.py``."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,12 +23,6 @@ from tests.fakes.http import serving
 from tests.fakes.smtp import fake_mail_server
 
 pytestmark = pytest.mark.devserver
-
-
-@pytest.fixture
-def api_database_url(database_url: str) -> str:
-    """These tests run on SQLite and on PostgreSQL."""
-    return database_url
 
 
 def schedule_campaign() -> dict[str, Any]:
@@ -235,40 +227,6 @@ async def test_bad_booking_requests_get_clear_errors(stack: Stack) -> None:
         f"{page}/modules/nope/book", json={"start": tomorrow(9).isoformat()}
     )
     assert unknown.status_code == 404
-
-
-async def test_fifty_candidates_racing_for_ten_slots_get_ten_interviews(stack: Stack) -> None:
-    ana = await interviewer(stack, "ana")
-    await free(stack, ana, (tomorrow(9), tomorrow(14)))  # ten 30-minute slots, end to end
-    job_id = await scheduling_job(stack, [ana])
-    enrolled = await asyncio.gather(*(enrol(stack, job_id, f"racer{n}") for n in range(50)))
-    await asyncio.gather(*(stack.wait_for(e, "delivered") for e, _ in enrolled))
-    picks = [tomorrow(9) + timedelta(minutes=30 * (n % 10)) for n in range(50)]
-
-    async def pick(page: str, start: datetime) -> Any:
-        return await stack.http.post(f"{page}/modules/book/book", json={"start": start.isoformat()})
-
-    answers = await asyncio.gather(*(pick(p, s) for (_, p), s in zip(enrolled, picks, strict=True)))
-    codes = Counter(a.status_code for a in answers)
-    assert codes == {200: 10, 409: 40}, codes
-    won = [a.json()["interview"] for a in answers if a.status_code == 200]
-    assert sorted(datetime.fromisoformat(i["start"]) for i in won) == sorted(set(picks))
-    for answer, start in zip(answers, picks, strict=True):
-        if answer.status_code == 409:
-            error = answer.json()["error"]
-            assert error["code"] == "slot_taken"
-            fresh = [datetime.fromisoformat(s["start"]) for s in error["details"]["slots"]]
-            assert start not in fresh
-    listed = await stack.http.get(
-        "/interviews",
-        params={"job_id": job_id, "from": tomorrow(0).isoformat(), "to": tomorrow(23).isoformat()},
-    )
-    interviews = listed.json()["interviews"]
-    assert len(interviews) == 10
-    held = [
-        (datetime.fromisoformat(i["start"]), datetime.fromisoformat(i["end"])) for i in interviews
-    ]
-    assert all(a[1] <= b[0] for a, b in pairwise(held)), "two interviews in one slot"
 
 
 async def test_the_page_lists_the_slots_by_day_and_books_one_without_javascript(

@@ -62,7 +62,7 @@ async def test_a_candidate_books_on_a_phone_and_the_agenda_shows_it(
     madrid = ZoneInfo("Europe/Madrid")
     nine = tomorrow(9).astimezone(madrid)  # Ana ticks the hour that starts 09:00 UTC
     async with open_page(chromium, **PHONE) as phone:
-        await phone.goto(f"{live_stack.base_url}{own[own.index('/i/'):]}")
+        await phone.goto(f"{live_stack.base_url}{own[own.index('/i/') :]}")
         assert await phone.evaluate("document.documentElement.scrollWidth") <= 360
         if problems := await violations(phone):
             found["interviewer"] = problems
