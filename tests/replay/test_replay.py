@@ -13,10 +13,14 @@ from config.encryption import data_converter, new_key_setting
 from tests.replay.reordered_workflow import ReorderedCandidateWorkflow
 from workers.sandbox import workflow_runner
 from workflows.candidate import CandidateWorkflow
+from workflows.interviewer import InterviewerWorkflow
 
-HISTORIES = {
-    path.stem: path.read_text()
-    for path in sorted((Path(__file__).parent / "histories").glob("*.json"))
+#: Recorded ``CandidateWorkflow`` histories (``record_histories.py``), and the recorded
+#: ``InterviewerWorkflow`` ones (``record_interviewer_history.py``, named ``interviewer_*``).
+RECORDED = sorted((Path(__file__).parent / "histories").glob("*.json"))
+HISTORIES = {p.stem: p.read_text() for p in RECORDED if not p.stem.startswith("interviewer_")}
+INTERVIEWER_HISTORIES = {
+    p.stem: p.read_text() for p in RECORDED if p.stem.startswith("interviewer_")
 }
 
 
@@ -33,6 +37,18 @@ async def test_recorded_history_replays_without_nondeterminism(name: str, encryp
     converter = data_converter(new_key_setting("replay") if encrypted else None)
     replayer = Replayer(
         workflows=[CandidateWorkflow],
+        data_converter=converter,
+        workflow_runner=workflow_runner(converter),
+    )
+    await replayer.replay_workflow(history)
+
+
+@pytest.mark.parametrize("name", INTERVIEWER_HISTORIES)
+async def test_recorded_interviewer_history_replays_without_nondeterminism(name: str) -> None:
+    history = WorkflowHistory.from_json(f"interviewer-{name}", INTERVIEWER_HISTORIES[name])
+    converter = data_converter(None)
+    replayer = Replayer(
+        workflows=[InterviewerWorkflow],
         data_converter=converter,
         workflow_runner=workflow_runner(converter),
     )
