@@ -91,13 +91,6 @@ class InterviewerWorkflows:
             start_signal="ask_for_availability",
         )
 
-    async def calendar(self, interviewer_id: str) -> InterviewerCalendar:
-        """The interviewer's whole calendar (the workflow's ``calendar`` query)."""
-        handle = self._client.get_workflow_handle_for(
-            InterviewerWorkflow.run, interviewer_workflow_id(interviewer_id)
-        )
-        return await handle.query(InterviewerWorkflow.calendar)
-
     def _start(self, interviewer_id: str) -> WithStartWorkflowOperation[InterviewerWorkflow, None]:
         return WithStartWorkflowOperation(
             InterviewerWorkflow.run,

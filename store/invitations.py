@@ -95,15 +95,6 @@ class InvitationLedger:
                 )
             )
 
-    async def of_interview(self, interview_id: str) -> list[InvitationSendRow]:
-        async with self._sessions() as session:
-            rows = await session.scalars(
-                select(InvitationSendRow)
-                .where(InvitationSendRow.interview_id == interview_id)
-                .order_by(InvitationSendRow.created_at, InvitationSendRow.key)
-            )
-            return list(rows)
-
 
 @dataclass(frozen=True)
 class MessageFacts:
