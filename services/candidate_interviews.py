@@ -27,19 +27,13 @@ from services.interviews import (
     candidate_zone,
     changed_or_refused,
     free_by_interviewer,
+    holding,
     offered,
     settings_of,
 )
 from store.calendars import Calendars
 from store.candidate_view import LinkedEnrolment
 from store.catalog import Catalog, stage_settings
-
-
-async def candidate_interview(context: Context, found: LinkedEnrolment) -> Interview | None:
-    """The interview the enrolment holds now (the newest booking still holding time)."""
-    async with context.reads() as session:
-        interviews = await Calendars(session).of_enrolment(found.enrolment_id)
-    return next((i for i in interviews if i.holds_time), None)
 
 
 async def candidate_reschedule(
@@ -121,7 +115,7 @@ async def interview_for_page(context: Context, found: LinkedEnrolment) -> Candid
     """The interview the enrolment holds, if its campaign books one and it holds one."""
     if not any(m.type is ModuleType.SCHEDULE for m in found.campaign.modules):
         return None
-    held = await candidate_interview(context, found)
+    held = await holding(context, found)
     if held is None:
         return None
     async with context.reads() as session:

@@ -177,6 +177,9 @@ async def book(
     ``no_interviewers``, 422 ``not_a_schedule_module``. ``link``: the candidate's page, for
     the messages about the interview.
     """
+    held = await _held_already(context, found, start)
+    if held is not None:
+        return held
     rebooking = await may_rebook(context, found)
     module = _schedule_module(found, module_id, rebooking)
     settings = await settings_of(context, found)
@@ -216,6 +219,25 @@ async def book(
         "someone else has just booked that time; pick another",
         {"slots": fresh.model_dump(mode="json")["slots"], "timezone": fresh.timezone},
     )
+
+
+async def _held_already(
+    context: Context, found: LinkedEnrolment, start: datetime
+) -> Interview | None:
+    """The enrolment's interview if this booking repeats it; raises ``Refused`` 409
+    ``already_booked`` when it holds another. (Held with one interviewer, another's workflow
+    would not know: each decides for their own calendar, so it is refused here.)"""
+    held = await holding(context, found)
+    if held is not None and held.start != start:
+        raise Refused(409, "already_booked", "this interview is already booked; move it instead")
+    return held
+
+
+async def holding(context: Context, found: LinkedEnrolment) -> Interview | None:
+    """The interview the enrolment holds now, as the read model shows it."""
+    async with context.reads() as session:
+        interviews = await Calendars(session).of_enrolment(found.enrolment_id)
+    return next((i for i in interviews if i.holds_time), None)
 
 
 async def may_rebook(context: Context, found: LinkedEnrolment) -> bool:

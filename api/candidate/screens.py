@@ -26,13 +26,12 @@ from api.dependencies import ContextDep, api_context
 from domain.links import token_hash
 from services.candidate_interviews import (
     CandidateInterview,
-    candidate_interview,
     interview_for_page,
     slots_to_move_to,
 )
 from services.candidate_pages import ENDED, OPEN, CandidateState, linked, state_of
 from services.errors import Refused
-from services.interviews import Slots, candidate_slots, may_rebook
+from services.interviews import Slots, candidate_slots, holding, may_rebook
 from store.candidate_view import LinkedEnrolment
 
 HERE = Path(__file__).parent
@@ -151,7 +150,7 @@ async def screen_now(
                 raise
     interview = None if found.status in ENDED else await interview_for_page(context, found)
     if interview is not None and changing and interview.changeable and interview.moves_left:
-        held = await candidate_interview(context, found)
+        held = await holding(context, found)
         if held is not None:
             moves = await slots_to_move_to(context, found, held.interviewer_id)
             days = days_of(words(request), moves)

@@ -184,7 +184,7 @@ async def test_a_candidate_books_a_slot_which_completes_the_module(stack: Stack)
     again = await stack.http.post(
         f"{page}/modules/book/book", json={"start": tomorrow(9, 15).isoformat()}
     )
-    assert again.status_code in (200, 409), again.text  # a repeat never books twice
+    assert again.status_code == 200 and again.json()["interview"]["id"] == interview["id"]
 
     listed = await stack.http.get(
         "/interviews",
@@ -547,3 +547,26 @@ async def test_waiting_candidates_get_their_interviewer_one_email_with_their_own
     assert request["Subject"] == "When are you free to interview?"
     body = request.get_body(("plain",))
     assert body is not None and link in body.get_content()
+
+
+async def test_an_enrolment_holds_one_interview_whoever_else_is_free(stack: Stack) -> None:
+    ana = await interviewer(stack, "ana")
+    bo = await interviewer(stack, "bo")
+    await free(stack, ana, (tomorrow(9), tomorrow(9, 30)))
+    await free(stack, bo, (tomorrow(10), tomorrow(10, 30)))
+    job_id = await scheduling_job(stack, [ana, bo])
+    enrolment_id, page = await enrol(stack, job_id, "max")
+    await stack.wait_for(enrolment_id, "delivered")
+    first = await stack.http.post(
+        f"{page}/modules/book/book", json={"start": tomorrow(9).isoformat()}
+    )
+    assert first.status_code == 200 and first.json()["interview"]["interviewer_id"] == ana
+    again = await stack.http.post(
+        f"{page}/modules/book/book", json={"start": tomorrow(9).isoformat()}
+    )
+    assert again.json()["interview"]["id"] == first.json()["interview"]["id"]  # a repeat
+    other = await stack.http.post(
+        f"{page}/modules/book/book", json={"start": tomorrow(10).isoformat()}
+    )
+    assert other.status_code == 409 and other.json()["error"]["code"] == "already_booked"
+    assert len((await stack.enrolment(enrolment_id))["interviews"]) == 1
