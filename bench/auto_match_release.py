@@ -26,40 +26,20 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from bench.load import http_client
+from bench.load import enrol_in_batches, http_client
 from bench.measure import exit_with_verdict, load_average, machine, verdict
 from bench.stack import BenchStack, run_id, stack_parser
-
-BATCH = 500
 
 
 async def enter(http: httpx.AsyncClient, job_id: str, candidates: int, run: str) -> int:
     """Enrol the candidates into the scheduling stage; how many wait in ``auto_match``."""
-    waiting = 0
-    for start in range(0, candidates, BATCH):
-        events = [
-            {
-                "id": f"evt-{run}-{n}",
-                "type": "application.created",
-                "occurred_at": datetime.now(UTC).isoformat(),
-                "application": {"id": f"app-{run}-{n:05d}", "job_id": job_id, "stage_id": "s1"},
-                "candidate": {
-                    "id": f"cand-{run}-{n}",
-                    "name": f"Candidate {n}",
-                    "phone": "+14155550123",
-                },
-            }
-            for n in range(start, min(candidates, start + BATCH))
-        ]
-        answer = await http.post("/ats/events/batch", json={"events": events}, timeout=600)
-        answer.raise_for_status()
-        waiting += sum(
-            1
-            for result in answer.json()["results"]
-            for enrolment in result.get("enrolments", [])
-            if enrolment["status"] == "auto_match"
-        )
-    return waiting
+    results = await enrol_in_batches(http, job_id, "s1", candidates, run)
+    return sum(
+        1
+        for result in results
+        for enrolment in result.get("enrolments", [])
+        if enrolment["status"] == "auto_match"
+    )
 
 
 async def counts(http: httpx.AsyncClient, job_id: str) -> dict[str, int]:

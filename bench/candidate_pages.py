@@ -33,11 +33,10 @@ import re
 import time
 from collections import defaultdict
 from collections.abc import Awaitable
-from datetime import UTC, datetime
 
 import httpx
 
-from bench.load import http_client
+from bench.load import enrol_in_batches, http_client
 from bench.measure import exit_with_verdict, load_average, machine, percentile, verdict
 from bench.stack import BenchStack, run_id, stack_parser
 
@@ -79,28 +78,9 @@ def campaign() -> dict[str, object]:
 
 
 async def enrol(http: httpx.AsyncClient, job_id: str, candidates: int) -> list[str]:
-    """Enrol the candidates (batches of 500); their links, in order."""
-    links: list[str] = []
-    run = run_id()
-    for start in range(0, candidates, 500):
-        events = [
-            {
-                "id": f"evt-{run}-{n}",
-                "type": "application.created",
-                "occurred_at": datetime.now(UTC).isoformat(),
-                "application": {"id": f"app-{run}-{n:05d}", "job_id": job_id, "stage_id": "s1"},
-                "candidate": {
-                    "id": f"cand-{run}-{n}",
-                    "name": f"Candidate {n}",
-                    "phone": "+14155550123",
-                },
-            }
-            for n in range(start, min(candidates, start + 500))
-        ]
-        answer = await http.post("/ats/events/batch", json={"events": events}, timeout=300)
-        answer.raise_for_status()
-        links += [r["enrolments"][0]["link"] for r in answer.json()["results"]]
-    return links
+    """Enrol the candidates; their links, in order."""
+    results = await enrol_in_batches(http, job_id, "s1", candidates, run_id())
+    return [r["enrolments"][0]["link"] for r in results]
 
 
 async def delivered(http: httpx.AsyncClient, job_id: str, candidates: int) -> None:

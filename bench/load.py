@@ -260,3 +260,30 @@ async def wait_for_status(
         if time.monotonic() > deadline:
             raise TimeoutError(f"after {within:.0f}s, {job_id} has {counts}, wanted {expected}")
         await asyncio.sleep(every)
+
+
+async def enrol_in_batches(
+    http: httpx.AsyncClient, job_id: str, stage_id: str, candidates: int, run: str, batch: int = 500
+) -> list[dict[str, Any]]:
+    """``candidates`` new applications entering ``stage_id`` through ``POST /ats/events/batch``,
+    ``batch`` at a time; every event's result, in order."""
+    results: list[dict[str, Any]] = []
+    for start in range(0, candidates, batch):
+        events = [
+            {
+                "id": f"evt-{run}-{n}",
+                "type": "application.created",
+                "occurred_at": datetime.now(UTC).isoformat(),
+                "application": {"id": f"app-{run}-{n:05d}", "job_id": job_id, "stage_id": stage_id},
+                "candidate": {
+                    "id": f"cand-{run}-{n}",
+                    "name": f"Candidate {n}",
+                    "phone": "+14155550123",
+                },
+            }
+            for n in range(start, min(candidates, start + batch))
+        ]
+        answer = await http.post("/ats/events/batch", json={"events": events}, timeout=600)
+        answer.raise_for_status()
+        results += answer.json()["results"]
+    return results

@@ -99,6 +99,7 @@ class CandidateInterview(BaseModel):
     """The candidate's interview as their page shows it, in their time zone."""
 
     id: str
+    interviewer_id: str
     start: AwareDatetime
     end: AwareDatetime
     timezone: str
@@ -124,6 +125,7 @@ async def interview_for_page(context: Context, found: LinkedEnrolment) -> Candid
     zone = ZoneInfo(candidate_zone(found))
     return CandidateInterview(
         id=held.id,
+        interviewer_id=held.interviewer_id,
         start=held.start.astimezone(zone),
         end=held.end.astimezone(zone),
         timezone=candidate_zone(found),

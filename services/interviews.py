@@ -177,10 +177,11 @@ async def book(
     ``no_interviewers``, 422 ``not_a_schedule_module``. ``link``: the candidate's page, for
     the messages about the interview.
     """
-    held = await _held_already(context, found, start)
+    interviews = await interviews_of(context, found)
+    held = _held_already(interviews, start)
     if held is not None:
         return held
-    rebooking = await may_rebook(context, found)
+    rebooking = may_rebook(found, interviews)
     module = _schedule_module(found, module_id, rebooking)
     settings = await settings_of(context, found)
     free = await free_by_interviewer(context, settings, datetime.now(UTC))
@@ -221,33 +222,35 @@ async def book(
     )
 
 
-async def _held_already(
-    context: Context, found: LinkedEnrolment, start: datetime
-) -> Interview | None:
+def _held_already(interviews: list[Interview], start: datetime) -> Interview | None:
     """The enrolment's interview if this booking repeats it; raises ``Refused`` 409
     ``already_booked`` when it holds another. (Held with one interviewer, another's workflow
     would not know: each decides for their own calendar, so it is refused here.)"""
-    held = await holding(context, found)
+    held = next((i for i in interviews if i.holds_time), None)
     if held is not None and held.start != start:
         raise Refused(409, "already_booked", "this interview is already booked; move it instead")
     return held
 
 
+async def interviews_of(context: Context, found: LinkedEnrolment) -> list[Interview]:
+    """The enrolment's interviews as the read model shows them, the newest booking first."""
+    async with context.reads() as session:
+        return await Calendars(session).of_enrolment(found.enrolment_id)
+
+
 async def holding(context: Context, found: LinkedEnrolment) -> Interview | None:
     """The interview the enrolment holds now, as the read model shows it."""
-    async with context.reads() as session:
-        interviews = await Calendars(session).of_enrolment(found.enrolment_id)
-    return next((i for i in interviews if i.holds_time), None)
+    return next((i for i in await interviews_of(context, found) if i.holds_time), None)
 
 
-async def may_rebook(context: Context, found: LinkedEnrolment) -> bool:
-    """Whether the enrolment completed its schedule module and its interview was cancelled
-    since (by the recruiter or the candidate): it may book a new one."""
-    if found.status is not EnrolmentStatus.COMPLETED:
-        return False
-    async with context.reads() as session:
-        interviews = await Calendars(session).of_enrolment(found.enrolment_id)
-    return bool(interviews) and not any(i.holds_time for i in interviews)
+def may_rebook(found: LinkedEnrolment, interviews: list[Interview]) -> bool:
+    """Whether the enrolment completed its schedule module and its interviews (``interviews``)
+    were all cancelled since (by the recruiter or the candidate): it may book a new one."""
+    return (
+        found.status is EnrolmentStatus.COMPLETED
+        and bool(interviews)
+        and not any(i.holds_time for i in interviews)
+    )
 
 
 def _schedule_module(found: LinkedEnrolment, module_id: str, rebooking: bool) -> CampaignModule:

@@ -24,6 +24,7 @@ from api.candidate.markdown import render_markdown
 from api.candidate.strings import Words, language
 from api.dependencies import ContextDep, api_context
 from domain.links import token_hash
+from domain.statuses import EnrolmentStatus
 from services.candidate_interviews import (
     CandidateInterview,
     interview_for_page,
@@ -31,7 +32,7 @@ from services.candidate_interviews import (
 )
 from services.candidate_pages import ENDED, OPEN, CandidateState, linked, state_of
 from services.errors import Refused
-from services.interviews import Slots, candidate_slots, holding, may_rebook
+from services.interviews import Slots, candidate_slots, interviews_of, may_rebook
 from store.candidate_view import LinkedEnrolment
 
 HERE = Path(__file__).parent
@@ -150,12 +151,14 @@ async def screen_now(
                 raise
     interview = None if found.status in ENDED else await interview_for_page(context, found)
     if interview is not None and changing and interview.changeable and interview.moves_left:
-        held = await holding(context, found)
-        if held is not None:
-            moves = await slots_to_move_to(context, found, held.interviewer_id)
-            days = days_of(words(request), moves)
+        moves = await slots_to_move_to(context, found, interview.interviewer_id)
+        days = days_of(words(request), moves)
     rebook = None
-    if interview is None and await may_rebook(context, found):
+    if (
+        interview is None
+        and found.status is EnrolmentStatus.COMPLETED
+        and may_rebook(found, await interviews_of(context, found))
+    ):
         # The interview was cancelled: the schedule module books a new one.
         rebook = next(m.id for m in found.campaign.modules if m.type == "schedule")
         days = days_of(words(request), await candidate_slots(context, found))
