@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from config.encryption import parse_keys
 from domain.addresses import Region
+from domain.campaigns import ContentSid
 from domain.candidates import TimeZoneName
 from domain.timing import QuietHours
 
@@ -116,6 +117,10 @@ class Settings(BaseSettings):
     sms_from: str | None = None
     twilio_messaging_service_sid: str | None = None
     whatsapp_from: str | None = None
+    #: The approved WhatsApp template (Twilio Content SID, ``HX…``) that carries interview
+    #: messages: ``{{1}}`` the job, ``{{2}}`` what changed. Unset: they go as free text, which
+    #: WhatsApp refuses outside the 24 hours after the candidate's last reply.
+    whatsapp_interview_template: ContentSid | None = None
     smtp_url: SecretStr | None = None
     email_from: str | None = None
     #: Signs e-mail unsubscribe links; default: a key kept in the data folder (every process

@@ -68,7 +68,9 @@ def workflow_activities(
     every candidate's message goes through)."""
     projection = ProjectionActivities(EnrolmentProjector(sessions), CalendarProjector(sessions))
     invitations = invitation_activities(settings, sessions, providers)
-    messages = InterviewMessageActivities(sessions, sends)
+    messages = InterviewMessageActivities(
+        sessions, sends, whatsapp_template=settings.whatsapp_interview_template
+    )
     return [
         projection.project_enrolments,
         projection.project_calendar,

@@ -12,6 +12,14 @@ import pytest
 
 from api.signatures import twilio_signature
 from tests.api.conftest import Stack, StackFactory, blast_campaign, multi_module_campaign
+from tests.api.test_interviews import (
+    enrol,
+    free,
+    interviewer,
+    schedule_campaign,
+    scheduling_job,
+    tomorrow,
+)
 from tests.fakes.smtp import FakeMailServer, fake_mail_server
 from tests.fakes.twilio import (
     ACCOUNT_SID,
@@ -337,3 +345,39 @@ async def test_a_campaign_reads_back_every_field_it_was_put_with(stack: Stack) -
     for field in ("subject", "whatsapp_template", "quiet_hours", "expiry"):
         assert stored[field] == body[field], field
     assert stored["nudges"] == {"after": ["PT2H", "P1D"], "message": body["nudges"]["message"]}
+
+
+async def test_interview_messages_on_whatsapp_go_as_the_approved_interview_template(
+    open_stack: StackFactory, twilio: FakeTwilio
+) -> None:
+    twilio.whatsapp_window_open = False  # the candidate never wrote: free text is refused
+    interview_template = "HX" + "c" * 32
+    settings = providers(twilio) | {"whatsapp_interview_template": interview_template}
+    async with open_stack(**settings) as stack:
+        ana = await interviewer(stack, "ana")
+        await free(stack, ana, (tomorrow(9), tomorrow(10)))
+        campaign = schedule_campaign() | {
+            "channel": "whatsapp",
+            "whatsapp_template": {"content_sid": TEMPLATE, "variables": {"1": "{link}"}},
+        }
+        job_id = await scheduling_job(stack, [ana], campaign=campaign)
+        enrolment_id, page = await enrol(stack, job_id, "cara")
+        await stack.wait_for(enrolment_id, "delivered")
+        booked = await stack.http.post(
+            f"{page}/modules/book/book", json={"start": tomorrow(9).isoformat()}
+        )
+        assert booked.status_code == 200, booked.text
+        for _ in range(200):
+            if len(twilio.messages) == 2:
+                break
+            await asyncio.sleep(0.05)
+        welcome, confirmation = twilio.messages
+        assert welcome.content_sid == TEMPLATE
+        assert (confirmation.content_sid, confirmation.body) == (interview_template, None)
+        assert confirmation.content_variables is not None
+        assert confirmation.content_variables["1"] == "interviews"
+        assert "is booked" in confirmation.content_variables["2"]
+        assert page in confirmation.content_variables["2"]
+        detail = await stack.enrolment(enrolment_id)
+        [told] = [m for m in detail["messages"] if m["name"] == "interview confirmation"]
+        assert told["status"] != "failed", told

@@ -56,8 +56,14 @@ async def free(stack: Stack, interviewer_id: str, *windows: tuple[datetime, date
     assert response.status_code == 200, response.text
 
 
-async def scheduling_job(stack: Stack, interviewer_ids: list[str], **settings: Any) -> str:
-    campaign_id = await stack.put_campaign("schedule", schedule_campaign())
+async def scheduling_job(
+    stack: Stack,
+    interviewer_ids: list[str],
+    *,
+    campaign: dict[str, Any] | None = None,
+    **settings: Any,
+) -> str:
+    campaign_id = await stack.put_campaign("schedule", campaign or schedule_campaign())
     return await stack.put_job(
         "interviews",
         [
