@@ -1,7 +1,8 @@
 """A job's interview agenda, by day or by week, in the recruiter's time zone (the browser's,
 which the page's script passes as ``?tz=``; the deployment's ``ENROLMENTS_DEFAULT_TIMEZONE``
 until it does). Server-rendered: each interview with its time, candidate (a link to their
-enrolment), interviewer, status and place."""
+enrolment), interviewer, status and place; above them the job's interviewers, each with whether
+their calendar feed can be read and who waits on them in Auto-Match."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from api.dependencies import ContextDep, SessionDep
 from api.permissions import PAGES
 from api.templating import not_found_page, page_context, templates
 from domain.candidates import is_time_zone
+from domain.interviews import FeedStatus
 from store.calendars import AgendaItem, Calendars, agenda, waiting_on
 from store.catalog import Catalog
 from store.interviewers import Interviewers
@@ -40,11 +42,14 @@ class AgendaEntry(BaseModel):
     location: str | None
 
 
-class WaitingOn(BaseModel):
-    """Candidates of this job waiting in ``auto_match`` on one interviewer."""
+class InterviewerLine(BaseModel):
+    """One interviewer of this job: whether their calendar can be read, and how many of the
+    job's Auto-Match candidates wait on them."""
 
     interviewer: str
-    candidates: int
+    feed: FeedStatus
+    feed_error: str | None
+    waiting: int
     asked_at: datetime | None
 
 
@@ -73,25 +78,28 @@ def _entry(item: AgendaItem, zone: ZoneInfo) -> AgendaEntry:
     )
 
 
-async def _waiting(session: SessionDep, job_id: str, interviewer_ids: set[str]) -> list[WaitingOn]:
-    """Who this job's Auto-Match candidates wait on, and since when each was asked."""
+async def _interviewers(
+    session: SessionDep, job_id: str, interviewer_ids: set[str]
+) -> list[InterviewerLine]:
+    """The job's interviewers: their calendar feed's state, and who of this job's Auto-Match
+    candidates wait on them (since when each was asked)."""
     calendars = await Calendars(session).calendars(interviewer_ids)
     names = await Interviewers(session).some(interviewer_ids)
-    shown: list[WaitingOn] = []
+    lines: list[InterviewerLine] = []
     for interviewer_id in sorted(interviewer_ids):
         waiting = [w for w in await waiting_on(session, interviewer_id) if w.job_id == job_id]
-        count = len({c for w in waiting for c in w.candidate_ids})
-        if count:
-            calendar = calendars.get(interviewer_id)
-            person = names.get(interviewer_id)
-            shown.append(
-                WaitingOn(
-                    interviewer=person.name if person else interviewer_id,
-                    candidates=count,
-                    asked_at=calendar.asked_at if calendar else None,
-                )
+        calendar = calendars.get(interviewer_id)
+        person = names.get(interviewer_id)
+        lines.append(
+            InterviewerLine(
+                interviewer=person.name if person else interviewer_id,
+                feed=calendar.feed_status if calendar else FeedStatus.NONE,
+                feed_error=calendar.feed_error if calendar else None,
+                waiting=len({c for w in waiting for c in w.candidate_ids}),
+                asked_at=calendar.asked_at if calendar else None,
             )
-    return shown
+        )
+    return lines
 
 
 @router.get("/ui/jobs/{job_id}/interviews", response_class=HTMLResponse)
@@ -124,7 +132,7 @@ async def agenda_page(
         for n in range(length)
     ]
     step = timedelta(days=length)
-    waiting = await _waiting(
+    interviewers = await _interviewers(
         session,
         job_id,
         {
@@ -145,6 +153,6 @@ async def agenda_page(
         "previous": first - step,
         "next": first + step,
         "count": len(entries),
-        "waiting": waiting,
+        "interviewers": interviewers,
     }
     return templates.TemplateResponse(request, "agenda.html", values)

@@ -421,6 +421,9 @@ async def test_busy_times_of_the_calendar_feed_are_not_offered_and_an_unreachabl
         shown = (await stack.http.get(f"/interviewers/{bo}")).json()["calendar"]
         assert shown["feed"] == "unreachable" and "500" in shown["feed_error"]
         assert (await stack.http.get(f"/interviewers/{ana}")).json()["calendar"]["feed"] == "ok"
+        agenda = (await stack.http.get(f"/ui/jobs/{job_id}/interviews")).text
+        assert 'data-feed="unreachable"><strong>Bo</strong>' in agenda
+        assert "calendar unreachable" in agenda and 'data-feed="ok"><strong>Ana' in agenda
         busy = await stack.http.post(
             f"{page}/modules/book/book", json={"start": tomorrow(9).isoformat()}
         )
