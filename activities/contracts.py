@@ -26,6 +26,8 @@ READ_BUSY_TIMES = "read_busy_times"
 SEND_AVAILABILITY_REQUEST = "send_availability_request"
 SEND_INTERVIEW_MESSAGE = "send_interview_message"
 FIND_WAITING = "find_waiting"
+WRITE_BACK = "write_back"
+RECORD_WRITEBACK_FAILURE = "record_writeback_failure"
 
 #: ``ApplicationError.type`` of a delivery that can never succeed; its details are
 #: ``[reason, detail]`` with ``reason`` a ``StatusReason`` value.
@@ -121,3 +123,17 @@ __all__ = [
     "SendInvitations",
     "SendResult",
 ]
+
+
+class WriteBack(BaseModel):
+    """Input of ``write_back``: the ended enrolment (everything else is read from the read
+    model: no personal data passes through Temporal)."""
+
+    enrolment_id: str
+
+
+class WritebackFailure(BaseModel):
+    """Input of ``record_writeback_failure``: the vendor did not answer for too long."""
+
+    enrolment_id: str
+    error: str

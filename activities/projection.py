@@ -1,9 +1,14 @@
 """Writing workflows' state to the read model (run as local activities): a candidate's
-enrolment changes, an interviewer's calendar."""
+enrolment changes, an interviewer's calendar. Once an enrolment's end is in the read model, its
+write-back to the vendor ATS is started (``services.writebacks.WritebackStarter``, handed in
+by the worker)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
+
 from temporalio import activity
+from temporalio.client import Client
 
 from activities.contracts import (
     PROJECT_CALENDAR,
@@ -12,16 +17,26 @@ from activities.contracts import (
     ProjectEnrolments,
     ProjectionResult,
 )
+from domain.enrolments import Enrolment
 from store.calendars import CalendarProjector
 from store.projection import EnrolmentProjector
+
+#: Called with the projected enrolments once they are in the read model.
+Projected = Callable[[Client, Sequence[Enrolment]], Awaitable[None]]
 
 
 class ProjectionActivities:
     """Projects the workflows' state into the SQL tables recruiters (and candidates) read."""
 
-    def __init__(self, projector: EnrolmentProjector, calendars: CalendarProjector) -> None:
+    def __init__(
+        self,
+        projector: EnrolmentProjector,
+        calendars: CalendarProjector,
+        projected: Projected | None = None,
+    ) -> None:
         self._projector = projector
         self._calendars = calendars
+        self._projected = projected
 
     @activity.defn(name=PROJECT_CALENDAR)
     async def project_calendar(self, input: ProjectCalendar) -> int:
@@ -39,7 +54,8 @@ class ProjectionActivities:
     @activity.defn(name=PROJECT_ENROLMENTS)
     async def project_enrolments(self, input: ProjectEnrolments) -> ProjectionResult:
         """Upsert the candidate, enrolments and applications (guarded by ``seq``) and append
-        the enrolments' timeline entries."""
+        the enrolments' timeline entries; then start the write-back of those that ended (a
+        retry starts none twice: each has one workflow id)."""
         enrolments, applications = await self._projector.project(
             input.candidate,
             input.enrolments,
@@ -47,4 +63,6 @@ class ProjectionActivities:
             candidate_erased_at=input.candidate_erased_at,
             erase=input.erase,
         )
+        if self._projected is not None:
+            await self._projected(activity.client(), input.enrolments)
         return ProjectionResult(projected=enrolments, applications=applications)

@@ -5,7 +5,8 @@ into ``VendorEvent``s, which settings hold its secret and API key, how its jobs 
 ``BRIDGES`` is the registry, keyed by ``AtsSystem``: adding a vendor is its module, its enum
 member and its settings. A bridge knows the vendor's wire formats and nothing of ours but
 ``domain`` and ``config``; ``services.vendor_events`` and the routes use the registry only.
-May import: ``domain``, ``config``. Imported by: ``services``, ``api``, ``workers``, tests.
+May import: ``domain``, ``config``. Imported by: ``services``, ``api``, ``activities``
+(``writeback``), ``workers``, tests.
 """
 
 from __future__ import annotations

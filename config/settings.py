@@ -145,6 +145,22 @@ class Settings(BaseSettings):
     greenhouse_api_url: str = "https://harvest.greenhouse.io/v1"
     ashby_api_key: SecretStr | None = None
     ashby_api_url: str = "https://api.ashbyhq.com"
+
+    # -- write-back to the ATS (README "Write-back to the ATS"); unset: nothing is written --
+    #: Write-backs a second per vendor (default: under each vendor's documented limit).
+    ats_writeback_rate: Annotated[float, Field(gt=0, le=100)] | None = None
+    #: Greenhouse Harvest v3 OAuth credentials, and the Greenhouse user the notes are made as.
+    greenhouse_client_id: str | None = None
+    greenhouse_client_secret: SecretStr | None = None
+    greenhouse_user_id: str | None = None
+    greenhouse_harvest_url: str = "https://harvest.greenhouse.io"
+    greenhouse_auth_url: str = "https://auth.greenhouse.io"
+    #: The Lever user notes and archives are made as (``perform_as``; unset: the key's own).
+    lever_user_id: str | None = None
+    workable_api_token: SecretStr | None = None
+    workable_api_url: str = "https://example.workable.com/spi/v3"
+    #: The Workable member comments and disqualifications are made as.
+    workable_member_id: str | None = None
     #: Seconds a call to a vendor's API may take.
     vendor_timeout: Annotated[float, Field(gt=0, le=60)] = 10.0
 

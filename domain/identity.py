@@ -13,6 +13,12 @@ def candidate_workflow_id(candidate_id: str) -> str:
     return f"{WORKFLOW_ID_PREFIX}{candidate_id}"
 
 
+def writeback_workflow_id(enrolment_id: str) -> str:
+    """The id of the one workflow that writes ``enrolment_id`` back to its vendor ATS: one a
+    lifetime (started with reuse refused), so repeats of its start write nothing twice."""
+    return f"writeback-{enrolment_id}"
+
+
 def interviewer_workflow_id(interviewer_id: str) -> str:
     """The id of the one workflow that holds ``interviewer_id``'s time (stable, documented)."""
     return f"{INTERVIEWER_WORKFLOW_PREFIX}{interviewer_id}"

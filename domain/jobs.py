@@ -12,6 +12,7 @@ from domain.addresses import Region
 from domain.ats import AtsJobMapping
 from domain.candidates import Identifier
 from domain.slots import SlotRules
+from domain.writeback import OnKnockout
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 
@@ -47,6 +48,8 @@ class StageDefinition(BaseModel):
     interview_settings: InterviewSettings | None = None
     #: The vendor ATS stage this stage stands for (with the job's ``ats`` mapping).
     ats_stage_id: Identifier | None = None
+    #: What a knockout in this stage does at the vendor the application came from.
+    on_knockout: OnKnockout | None = None
 
     @property
     def auto_match(self) -> bool:

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.ats import AtsJobMapping, AtsSystem
 from domain.campaigns import Campaign
 from domain.jobs import InterviewSettings, JobDefinition, StageDefinition
+from domain.writeback import OnKnockout
 from store.database import dialect_insert
 from store.schema import (
     CampaignRow,
@@ -241,6 +242,9 @@ class Catalog:
                 if stage.interview_settings is None
                 else stage.interview_settings.model_dump(mode="json"),
                 "ats_stage_id": stage.ats_stage_id,
+                "on_knockout": None
+                if stage.on_knockout is None
+                else stage.on_knockout.model_dump(mode="json"),
             }
             stage_insert = dialect_insert(self._session, StageRow).values(stage_values)
             await self._session.execute(
@@ -316,6 +320,9 @@ def _job(row: JobRow, stages: Iterable[StageRow]) -> Job:
                 campaign_id=s.campaign_id,
                 interview_settings=stage_settings(s),
                 ats_stage_id=s.ats_stage_id,
+                on_knockout=None
+                if s.on_knockout is None
+                else OnKnockout.model_validate(s.on_knockout),
             )
             for s in stages
         ],

@@ -14,6 +14,7 @@ from domain.campaigns import Campaign
 from domain.identity import candidate_workflow_id
 from domain.interviews import Interview
 from domain.statuses import EnrolmentStatus
+from domain.writeback import WritebackState
 from store.calendars import Calendars
 from store.message_status import WITH_REPORT, as_it_stands
 from store.schema import (
@@ -23,6 +24,7 @@ from store.schema import (
     EnrolmentRow,
     MessageRow,
 )
+from store.writebacks import writeback_of
 
 
 class TimelineItem(BaseModel):
@@ -94,6 +96,10 @@ class EnrolmentDetail(BaseModel):
     answers: list[GivenAnswer] = Field(default_factory=list)
     #: The interviews the enrolment booked, the newest booking first.
     interviews: list[Interview] = Field(default_factory=list)
+    #: Its write-back to the vendor ATS: ``pending``, ``done`` or ``failed`` (``None``: it is
+    #: not written back), and the vendor's answer when it failed.
+    writeback: WritebackState | None = None
+    writeback_error: str | None = None
 
 
 class EnrolmentViews:
@@ -114,6 +120,7 @@ class EnrolmentViews:
                 )
             )
         ).one_or_none()
+        writeback = await writeback_of(self._session, enrolment_id)
         return EnrolmentDetail(
             id=row.id,
             application_id=row.application_id,
@@ -146,6 +153,8 @@ class EnrolmentViews:
             messages=await self._messages(enrolment_id, _campaign_of(row.campaign)),
             answers=await self._answers(enrolment_id, _campaign_of(row.campaign)),
             interviews=await Calendars(self._session).of_enrolment(enrolment_id),
+            writeback=None if writeback is None else writeback.state,
+            writeback_error=None if writeback is None else writeback.error,
         )
 
     async def _timeline(self, enrolment_id: str) -> list[TimelineItem]:

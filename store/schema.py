@@ -77,6 +77,7 @@ class StageRow(Base):
     interview_settings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     #: The vendor ATS stage this stage maps, within the job's vendor job.
     ats_stage_id: Mapped[str | None] = mapped_column(String(200))
+    on_knockout: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # ``OnKnockout``
 
     __table_args__ = (
         ForeignKeyConstraint(["job_id"], ["jobs.id"], ondelete="CASCADE"),
@@ -370,6 +371,7 @@ from store.schema_interviews import (  # noqa: E402
     InterviewRow,
     InvitationSendRow,
 )
+from store.schema_writeback import WritebackRow  # noqa: E402
 
 __all__ = [
     "ApiKeyRow",
@@ -393,4 +395,5 @@ __all__ = [
     "OptOutRow",
     "ProviderHealthRow",
     "StageRow",
+    "WritebackRow",
 ]

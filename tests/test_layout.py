@@ -30,7 +30,7 @@ ALLOWED: dict[str, set[str]] = {
     "config": {"domain"},
     "store": {"domain"},
     "workflows": {"domain", "activities"},
-    "activities": {"domain", "channels", "store", "config"},
+    "activities": {"domain", "channels", "bridges", "store", "config"},
     "channels": {"domain", "store", "config"},
     "bridges": {"domain", "config"},
     "services": {"domain", "workflows", "store", "channels", "bridges", "config"},

@@ -1,10 +1,10 @@
-"""The worker process: hosts ``CandidateWorkflow``, ``InterviewerWorkflow`` and the activities
-they call.
+"""The worker process: hosts ``CandidateWorkflow``, ``InterviewerWorkflow``,
+``WritebackWorkflow`` and the activities they call.
 
 Temporal workers share one process: the workflow worker (workflows plus the projection local
 activity) and a delivery worker per channel, each on its own task queue rate limited
 server-side, so ``sending`` lasts under load instead of overrunning a provider, and a slow
-channel never holds back another.
+channel never holds back another; likewise a write-back worker per configured vendor ATS.
 """
 
 from __future__ import annotations
@@ -29,11 +29,16 @@ from activities.delivery import DeliveryActivities
 from activities.interview_messages import InterviewMessageActivities
 from activities.invitations import invitation_activities
 from activities.projection import ProjectionActivities
+from activities.writeback import WritebackActivities
+from bridges.writeback import WRITE_RATES, vendor_writers
+from bridges.writeback.base import VendorWriter
 from channels.base import Channel, Provider
 from channels.dispatch import ProviderChannels
 from channels.providers import build_providers
 from config.settings import Settings
+from domain.ats import AtsSystem
 from domain.channels import ChannelKind
+from services.writebacks import WritebackStarter
 from store.calendars import CalendarProjector
 from store.database import create_engine, session_factory
 from store.messages import Messages
@@ -42,8 +47,9 @@ from store.provider_health import ProviderHealth
 from workers.ops import serving_ops
 from workers.sandbox import workflow_runner
 from workflows.candidate import CandidateWorkflow
-from workflows.inputs import delivery_queue
+from workflows.inputs import delivery_queue, writeback_queue
 from workflows.interviewer import InterviewerWorkflow
+from workflows.writeback import WritebackWorkflow
 
 
 def compile_workflow_modules() -> None:
@@ -62,11 +68,17 @@ def workflow_activities(
     sessions: async_sessionmaker[AsyncSession],
     providers: Mapping[ChannelKind, Provider],
     sends: Channel,
+    writers: Mapping[AtsSystem, VendorWriter],
 ) -> list[Callable[..., Any]]:
-    """The activities the workflows call on their own task queue: projecting the read model,
-    and the interviewers' e-mails and candidates' interview messages (``sends``: the channel
-    every candidate's message goes through)."""
-    projection = ProjectionActivities(EnrolmentProjector(sessions), CalendarProjector(sessions))
+    """The activities the workflows call on their own task queue: projecting the read model
+    (which starts write-backs to the vendors of ``writers``), and the interviewers' e-mails and
+    candidates' interview messages (``sends``: the channel every candidate's message goes
+    through)."""
+    projection = ProjectionActivities(
+        EnrolmentProjector(sessions),
+        CalendarProjector(sessions),
+        WritebackStarter(set(writers), settings.task_queue),
+    )
     invitations = invitation_activities(settings, sessions, providers)
     messages = InterviewMessageActivities(
         sessions, sends, whatsapp_template=settings.whatsapp_interview_template
@@ -89,20 +101,20 @@ async def running_workers(
     channel: Channel | None = None,
     extra_activities: Sequence[Callable[..., Any]] = (),
 ) -> AsyncIterator[None]:
-    """Run the workflow and delivery workers for as long as the context is open."""
+    """Run the workflow, delivery and write-back workers for as long as the context is open."""
     compile_workflow_modules()
     sessions = session_factory(engine)
     providers = build_providers(settings)
     sends = channel or ProviderChannels(providers, Messages(sessions), ProviderHealth(sessions))
-    delivery = DeliveryActivities(sends)
     feeds = CalendarFeedActivities(sessions, httpx.AsyncClient(follow_redirects=True))
+    writers = vendor_writers(settings)
     grace = timedelta(seconds=settings.graceful_shutdown_timeout)
     workflow_worker = Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[CandidateWorkflow, InterviewerWorkflow],
+        workflows=[CandidateWorkflow, InterviewerWorkflow, WritebackWorkflow],
         activities=[
-            *workflow_activities(settings, sessions, providers, sends),
+            *workflow_activities(settings, sessions, providers, sends, writers),
             feeds.read_busy_times,
             feeds.find_waiting,
             *extra_activities,
@@ -111,13 +123,34 @@ async def running_workers(
         max_cached_workflows=settings.max_cached_workflows,
         graceful_shutdown_timeout=grace,
     )
-    # One queue per channel; the shared one serves workflows started before those existed.
+    rate_limited = [
+        *_delivery_workers(client, settings, DeliveryActivities(sends), grace),
+        *_writeback_workers(client, settings, sessions, writers, grace),
+    ]
+    try:
+        async with contextlib.AsyncExitStack() as workers:
+            for worker in [workflow_worker, *rate_limited]:
+                await workers.enter_async_context(worker)
+            yield
+    finally:
+        await feeds.aclose()
+        for writer in writers.values():
+            await writer.aclose()
+        for provider in {id(p): p for p in providers.values()}.values():
+            await provider.aclose()
+
+
+def _delivery_workers(
+    client: Client, settings: Settings, delivery: DeliveryActivities, grace: timedelta
+) -> list[Worker]:
+    """One per channel's queue, rate limited there; the shared one serves workflows started
+    before those existed."""
     queues = {
         delivery_queue(settings.delivery_task_queue, kind): settings.rate_for(kind.value)
         for kind in ChannelKind
     }
     queues[settings.delivery_task_queue] = settings.delivery_rate
-    delivery_workers = [
+    return [
         Worker(
             client,
             task_queue=queue,
@@ -128,15 +161,32 @@ async def running_workers(
         )
         for queue, rate in queues.items()
     ]
-    try:
-        async with contextlib.AsyncExitStack() as workers:
-            for worker in [workflow_worker, *delivery_workers]:
-                await workers.enter_async_context(worker)
-            yield
-    finally:
-        await feeds.aclose()
-        for provider in {id(p): p for p in providers.values()}.values():
-            await provider.aclose()
+
+
+def _writeback_workers(
+    client: Client,
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    writers: Mapping[AtsSystem, VendorWriter],
+    grace: timedelta,
+) -> list[Worker]:
+    """One per vendor with a writer, rate limited under the vendor's documented limit."""
+    writing = WritebackActivities(
+        sessions,
+        writers,
+        enrolment_url=f"{settings.public_base}/ui/enrolments/",
+        zone=settings.default_timezone,
+    )
+    return [
+        Worker(
+            client,
+            task_queue=writeback_queue(settings.task_queue, system.value),
+            activities=[writing.write_back, writing.record_writeback_failure],
+            max_task_queue_activities_per_second=settings.ats_writeback_rate or WRITE_RATES[system],
+            graceful_shutdown_timeout=grace,
+        )
+        for system in writers
+    ]
 
 
 async def run_worker(

@@ -41,6 +41,19 @@ class InterviewerWorkflowInput(BaseModel):
     event_budget: int = DEFAULT_EVENT_BUDGET
 
 
+class WritebackWorkflowInput(BaseModel):
+    """Input of ``WritebackWorkflow`` (started when the read model first holds an enrolment's
+    end): the enrolment, and the task queue of its vendor's calls (``writeback_queue``)."""
+
+    enrolment_id: str
+    task_queue: str
+
+
+def writeback_queue(base: str, system: str) -> str:
+    """The task queue a vendor's write-back calls run on, rate limited on its own."""
+    return f"{base}-ats-{system}"
+
+
 def delivery_queue(base: str, channel: ChannelKind) -> str:
     """The task queue ``channel``'s deliveries run on, rate limited on its own."""
     return f"{base}-{channel.value}"

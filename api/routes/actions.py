@@ -1,6 +1,7 @@
 """A recruiter's actions on an enrolment (``services.recruiter_actions``): cancel it;
 re-enrol a failed or expired one, with the candidate's phone or e-mail corrected. A retried
-request with the same ``Idempotency-Key`` acts once."""
+request with the same ``Idempotency-Key`` acts once. And retry its failed write-back to the
+vendor ATS (``services.writebacks``)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from api.dependencies import ContextDep
 from api.errors import error_responses
 from api.permissions import Recruiter
 from domain.events import EnrolmentSummary
+from domain.writeback import WritebackState
 from services import recruiter_actions
 from services.recruiter_actions import Corrections
+from services.writebacks import retry_writeback
 
 router = APIRouter(prefix="/enrolments", tags=["recruiter actions"], route_class=CheckedRoute)
 
@@ -79,3 +82,25 @@ async def reenrol(
     fixed = corrections or Corrections()
     enrolment = await recruiter_actions.reenrol(context, enrolment_id, fixed, who, idempotency_key)
     return ActionAnswer(enrolment=enrolment, reenrolment_of=enrolment_id)
+
+
+class WritebackAnswer(BaseModel):
+    """Where the enrolment's write-back now stands."""
+
+    writeback: WritebackState
+
+
+@router.post(
+    "/{enrolment_id}/writeback",
+    status_code=202,
+    response_model=WritebackAnswer,
+    responses=error_responses(404, 409),
+)
+async def retry_enrolment_writeback(
+    enrolment_id: EnrolmentId, context: ContextDep, who: Recruiter
+) -> WritebackAnswer:
+    """Write a failed write-back to the ATS again (after fixing what the vendor said: the API
+    key's permissions, a reason id). 404 when the enrolment is not written back; 409
+    ``writeback_not_failed`` while it is pending or once it is done. A repeat writes nothing
+    twice."""
+    return WritebackAnswer(writeback=await retry_writeback(context, enrolment_id, who))

@@ -9,7 +9,7 @@
   const poll = window.Live.follow({ url: config.url, version: config.version, interval: config.poll_ms });
 
   async function submit(form, body) {
-    const error = document.getElementById("action-error");
+    const error = form.closest("section").querySelector(".form-error");
     error.hidden = true;
     const button = form.querySelector("button[type=submit]");
     button.disabled = true;
@@ -50,7 +50,7 @@
         if (value) body[name] = value;
       }
       submit(form, body);
-    } else if (form.id === "cancel-form") {
+    } else if (form.id === "cancel-form" || form.id === "writeback-form") {
       event.preventDefault();
       submit(form, {});
     }

@@ -39,6 +39,7 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/jobs/{job_id}/analytics"): {A, R},
     ("POST", "/enrolments/{enrolment_id}/cancel"): {A, R},
     ("POST", "/enrolments/{enrolment_id}/reenrol"): {A, R},
+    ("POST", "/enrolments/{enrolment_id}/writeback"): {A, R},
     ("POST", "/ats/events"): {A, T},
     ("POST", "/ats/events/batch"): {A, T},
     ("POST", "/webhooks/candidate-progress"): {A, T},

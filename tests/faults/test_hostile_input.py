@@ -91,6 +91,7 @@ WRITE_ROUTES = {
     # Drawn ids name no enrolment: 404 (or 4xx for a body the route refuses first).
     ("POST", "/enrolments/{enrolment_id}/cancel"): {404, 405, 413, 415, 422},
     ("POST", "/enrolments/{enrolment_id}/reenrol"): {400, 404, 405, 413, 415, 422},
+    ("POST", "/enrolments/{enrolment_id}/writeback"): {404, 405, 413, 415, 422},
 }
 EXAMPLES_PER_ROUTE = 100 * faults_scale()
 
@@ -374,6 +375,7 @@ async def configure_something_to_protect(stack: Stack) -> dict[tuple[str, str], 
         ("POST", "/interviews/{interview_id}/no_show"): {},
         ("POST", "/enrolments/{enrolment_id}/cancel"): {},
         ("POST", "/enrolments/{enrolment_id}/reenrol"): {"phone": "+14155550123"},
+        ("POST", "/enrolments/{enrolment_id}/writeback"): {},
     }
 
 

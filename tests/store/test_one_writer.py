@@ -40,6 +40,7 @@ WRITERS: dict[str, set[str]] = {
     "interviewer_calendars": {"store/calendars.py"},
     "interviews": {"store/calendars.py"},
     "invitation_sends": {"store/invitations.py"},
+    "writebacks": {"store/writebacks.py"},
 }
 TABLE_OF = {mapper.class_.__name__: mapper.local_table.name for mapper in Base.registry.mappers}
 

@@ -1,0 +1,139 @@
+"""Writing an enrolment's outcome back to the vendor ATS its application came from (API.md,
+"Write-back to the ATS"): which enrolments are written back, what the note says, and what a
+stage may ask for on a knockout.
+
+An enrolment is written back once it ends (``completed``, knocked out, ``failed``, ``expired``,
+``cancelled``) when its application came through a vendor's bridge (its id is the vendor's,
+prefixed: ``greenhouse:265277``) and that vendor's API key is configured. The note names the
+enrolment (``MARKER``): after a crash mid-call the vendor's notes are read for it, so a note
+whose answer was lost is not written twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+from domain.ats import AtsSystem
+from domain.statuses import EnrolmentStatus
+
+#: Statuses whose arrival writes an enrolment back (a knockout is ``completed``).
+ENDED: frozenset[EnrolmentStatus] = frozenset(
+    {
+        EnrolmentStatus.COMPLETED,
+        EnrolmentStatus.FAILED,
+        EnrolmentStatus.EXPIRED,
+        EnrolmentStatus.CANCELLED,
+    }
+)
+KNOCKED_OUT = "knocked_out"
+#: How a note names its enrolment, so that it can be found again at the vendor.
+MARKER = "Enrolment {enrolment_id}"
+
+
+class WritebackState(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class OnKnockout(BaseModel):
+    """What a stage does at the vendor when a candidate is knocked out: reject the application
+    with ``reason`` (the vendor's own rejection or archive reason id)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ats_action: Literal["reject"]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+@dataclass(frozen=True)
+class VendorTarget:
+    """Where an enrolment is written back: the vendor, and its ids of the application and the
+    candidate (ours without the vendor's prefix)."""
+
+    system: AtsSystem
+    application_id: str
+    candidate_id: str
+
+
+def vendor_target(application_id: str, candidate_id: str) -> VendorTarget | None:
+    """The vendor an application came from (``None``: it came through our own event API)."""
+    system, sep, vendor_application = application_id.partition(":")
+    if not sep or system not in set(AtsSystem):
+        return None
+    prefix = f"{system}:"
+    vendor_candidate = candidate_id.removeprefix(prefix) if candidate_id.startswith(prefix) else ""
+    return VendorTarget(AtsSystem(system), vendor_application, vendor_candidate)
+
+
+def writes_back(status: EnrolmentStatus) -> bool:
+    return status in ENDED
+
+
+class NoteAnswer(BaseModel):
+    prompt: str
+    value: str
+
+
+class NoteInterview(BaseModel):
+    start: datetime
+    end: datetime
+    interviewer: str
+    status: str
+    location: str | None = None
+
+
+class Outcome(BaseModel):
+    """Everything the note says, as the read model holds it when the enrolment has ended."""
+
+    enrolment_id: str
+    campaign: str
+    job: str
+    status: EnrolmentStatus
+    reason: str | None = None
+    answers: list[NoteAnswer] = []
+    interviews: list[NoteInterview] = []
+    #: The recruiter's page of the enrolment.
+    link: str
+    #: The zone the interview times are written in.
+    zone: str = "UTC"
+
+    @property
+    def knocked_out(self) -> bool:
+        return self.status is EnrolmentStatus.COMPLETED and self.reason == KNOCKED_OUT
+
+
+def note_text(outcome: Outcome) -> str:
+    """The note, in plain text (every vendor takes that): campaign, status and reason, the
+    answers, any interview, and the link to the enrolment's page."""
+    status = "knocked out" if outcome.knocked_out else outcome.status.value.replace("_", " ")
+    reason = (
+        f" ({outcome.reason.replace('_', ' ')})"
+        if outcome.reason and not outcome.knocked_out
+        else ""
+    )
+    lines = [f'Campaign "{outcome.campaign}" for {outcome.job}: {status}{reason}.']
+    if outcome.answers:
+        lines.append("Answers:")
+        lines.extend(f"- {a.prompt}: {a.value}" for a in outcome.answers)
+    zone = ZoneInfo(outcome.zone)
+    for interview in outcome.interviews:
+        start, end = interview.start.astimezone(zone), interview.end.astimezone(zone)
+        where = f", {interview.location}" if interview.location else ""
+        lines.append(
+            f"Interview: {start:%Y-%m-%d %H:%M}-{end:%H:%M} ({outcome.zone}) with "
+            f"{interview.interviewer}{where} ({interview.status.replace('_', ' ')})."
+        )
+    lines.append(f"{MARKER.format(enrolment_id=outcome.enrolment_id)}: {outcome.link}")
+    return "\n".join(lines)
+
+
+def names_enrolment(note: str, enrolment_id: str) -> bool:
+    """Whether a vendor's note is the one written for ``enrolment_id``."""
+    return f"{MARKER.format(enrolment_id=enrolment_id)}:" in note

@@ -1,0 +1,94 @@
+"""``WritebackWorkflow``: writes one ended enrolment back to the vendor ATS it came from.
+
+Started once per enrolment (``writeback-<enrolment id>``, reuse refused) when the read model
+first holds the enrolment's end. Its activity writes the note (and rejects on a knockout)
+through the ``writebacks`` ledger, retried with backoff while the vendor is down or busy (a 429
+waits as long as the vendor says). A refusal that will not heal leaves it ``failed``: the
+workflow then waits, up to ``KEEP_FAILED``, for the recruiter's ``retry`` from the enrolment's
+page (after that, a retry starts it afresh: the ledger still knows what was done).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.contracts import (
+        RECORD_WRITEBACK_FAILURE,
+        WRITE_BACK,
+        WriteBack,
+        WritebackFailure,
+    )
+    from domain.writeback import WritebackState
+    from workflows.inputs import WritebackWorkflowInput
+
+#: How long the vendor may stay down or busy before the write-back counts as failed.
+PATIENCE = timedelta(days=2)
+#: How long a failed write-back waits for the recruiter's retry.
+KEEP_FAILED = timedelta(days=30)
+RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=30),
+    maximum_attempts=0,
+)
+
+
+@workflow.defn(name="WritebackWorkflow")
+class WritebackWorkflow:
+    @workflow.init
+    def __init__(self, input: WritebackWorkflowInput) -> None:
+        self._retry = False
+
+    @workflow.signal
+    def retry(self) -> None:
+        """The recruiter asks again (from the enrolment's page) after a failure."""
+        self._retry = True
+
+    @workflow.run
+    async def run(self, input: WritebackWorkflowInput) -> WritebackState:
+        while True:
+            self._retry = False
+            state = await self._attempt(input)
+            if state is not WritebackState.FAILED:
+                return state
+            try:
+                await workflow.wait_condition(
+                    lambda: self._retry, timeout=KEEP_FAILED, timeout_summary="recruiter's retry"
+                )
+            except TimeoutError:
+                return state
+
+    async def _attempt(self, input: WritebackWorkflowInput) -> WritebackState:
+        try:
+            state: WritebackState = await workflow.execute_activity(
+                WRITE_BACK,
+                WriteBack(enrolment_id=input.enrolment_id),
+                result_type=WritebackState,
+                task_queue=input.task_queue,
+                start_to_close_timeout=timedelta(minutes=5),
+                # It beats while it works: a worker that died is noticed in seconds, and the
+                # next attempt finds in the ledger which call's answer was lost.
+                heartbeat_timeout=timedelta(seconds=10),
+                schedule_to_close_timeout=PATIENCE,
+                retry_policy=RETRY,
+                summary="note (and rejection) to the vendor",
+            )
+            return state
+        except ActivityError as err:
+            cause = err.cause
+            said = str(cause) if cause is not None else str(err)
+            await workflow.execute_activity(
+                RECORD_WRITEBACK_FAILURE,
+                WritebackFailure(
+                    enrolment_id=input.enrolment_id,
+                    error=f"the vendor did not take it in {PATIENCE.days} days: {said}",
+                ),
+                task_queue=input.task_queue,
+                start_to_close_timeout=timedelta(seconds=30),
+            )
+            return WritebackState.FAILED
