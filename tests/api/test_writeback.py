@@ -102,8 +102,10 @@ async def screened(stack: Stack, vendor: Vendor, n: int, work: str) -> str:
     return str(enrolment["id"])
 
 
-async def written_back(stack: Stack, enrolment_id: str, state: str = "done") -> dict[str, Any]:
-    deadline = time.monotonic() + 30
+async def written_back(
+    stack: Stack, enrolment_id: str, state: str = "done", *, within: float = 30
+) -> dict[str, Any]:
+    deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         shown = await stack.enrolment(enrolment_id)
         if shown["writeback"] == state:
