@@ -126,14 +126,17 @@ __all__ = [
 
 
 class WriteBack(BaseModel):
-    """Input of ``write_back``: the ended enrolment (everything else is read from the read
-    model: no personal data passes through Temporal)."""
+    """Input of ``write_back``: the ended enrolment, or the interview whose latest change is
+    written (everything else is read from the read model: no personal data passes through
+    Temporal)."""
 
     enrolment_id: str
+    interview_id: str | None = None
 
 
 class WritebackFailure(BaseModel):
     """Input of ``record_writeback_failure``: the vendor did not answer for too long."""
 
     enrolment_id: str
+    interview_id: str | None = None
     error: str

@@ -5,7 +5,8 @@ by the worker)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
+from typing import Protocol
 
 from temporalio import activity
 from temporalio.client import Client
@@ -18,11 +19,17 @@ from activities.contracts import (
     ProjectionResult,
 )
 from domain.enrolments import Enrolment
+from domain.interviews import Interview
 from store.calendars import CalendarProjector
 from store.projection import EnrolmentProjector
 
-#: Called with the projected enrolments once they are in the read model.
-Projected = Callable[[Client, Sequence[Enrolment]], Awaitable[None]]
+
+class AfterProjection(Protocol):
+    """Told what the read model now holds (``services.writebacks.WritebackStarter``)."""
+
+    async def enrolments(self, client: Client, enrolments: Sequence[Enrolment]) -> None: ...
+
+    async def interviews(self, client: Client, interviews: Sequence[Interview]) -> None: ...
 
 
 class ProjectionActivities:
@@ -32,7 +39,7 @@ class ProjectionActivities:
         self,
         projector: EnrolmentProjector,
         calendars: CalendarProjector,
-        projected: Projected | None = None,
+        projected: AfterProjection | None = None,
     ) -> None:
         self._projector = projector
         self._calendars = calendars
@@ -41,8 +48,9 @@ class ProjectionActivities:
     @activity.defn(name=PROJECT_CALENDAR)
     async def project_calendar(self, input: ProjectCalendar) -> int:
         """Write an interviewer's windows and changed interviews (each guarded by the calendar
-        version); returns the version the read model now holds."""
-        return await self._calendars.project(
+        version); returns the version the read model now holds. Then the changes of
+        interviews go on to be written back to their vendor ATS."""
+        version = await self._calendars.project(
             input.interviewer_id,
             input.version,
             input.windows,
@@ -50,6 +58,9 @@ class ProjectionActivities:
             input.feed,
             input.asked_at,
         )
+        if self._projected is not None and input.interviews:
+            await self._projected.interviews(activity.client(), input.interviews)
+        return version
 
     @activity.defn(name=PROJECT_ENROLMENTS)
     async def project_enrolments(self, input: ProjectEnrolments) -> ProjectionResult:
@@ -64,5 +75,5 @@ class ProjectionActivities:
             erase=input.erase,
         )
         if self._projected is not None:
-            await self._projected(activity.client(), input.enrolments)
+            await self._projected.enrolments(activity.client(), input.enrolments)
         return ProjectionResult(projected=enrolments, applications=applications)

@@ -1,10 +1,11 @@
-"""Writing an ended enrolment back to its vendor ATS: the activities of ``WritebackWorkflow``,
-on a task queue per vendor, rate limited there.
+"""Writing an ended enrolment back to its vendor ATS, and each later change of its interview:
+the activities of ``WritebackWorkflow``, on a task queue per vendor, rate limited there.
 
 Exactly once (DESIGN.md, decision 17): each step (the note, the rejection) is recorded
 ``calling`` in the ``writebacks`` ledger before the vendor is asked and ``done`` after. A step
 found ``calling`` had its answer lost (a crash, a timeout): the note is looked for at the
-vendor, by the enrolment it names, before it is written again. A 429 is retried after the
+vendor, by what it names (``enrolment_marker``, ``interview_marker``), before it is written
+again. A 429 is retried after the
 vendor's ``Retry-After``; a refusal that will not heal (401, 404, 422) is recorded ``failed``
 with the vendor's answer, for the recruiter to retry.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
@@ -26,8 +28,27 @@ from activities.contracts import (
 )
 from bridges.writeback.base import VendorBusy, VendorRefused, VendorWriter
 from domain.ats import AtsSystem
-from domain.writeback import Outcome, VendorTarget, WritebackState, note_text, vendor_target
-from store.writebacks import CALLING, DONE, TODO, WritebackLedger, ended_enrolment
+from domain.writeback import (
+    OnKnockout,
+    Outcome,
+    VendorTarget,
+    WritebackState,
+    enrolment_marker,
+    interview_marker,
+    interview_note_text,
+    note_text,
+    vendor_target,
+)
+from store.writebacks import (
+    CALLING,
+    DONE,
+    TODO,
+    ChangedInterview,
+    EndedEnrolment,
+    WritebackLedger,
+    changed_interview,
+    ended_enrolment,
+)
 
 #: ``ApplicationError.type`` of a vendor's 429.
 VENDOR_BUSY = "VendorBusy"
@@ -61,21 +82,41 @@ class WritebackActivities:
 
     @activity.defn(name=WRITE_BACK)
     async def write_back(self, input: WriteBack) -> WritebackState:
-        """Write the enrolment's outcome back; ``failed`` when the vendor refused for good.
-        Heartbeats while it works (``HEARTBEAT``)."""
+        """Write the enrolment's outcome (or its interview's latest change) back; ``failed``
+        when the vendor refused for good. Heartbeats while it works (``HEARTBEAT``)."""
         beating = asyncio.create_task(_beat())
         try:
-            return await self._write_back(input.enrolment_id)
+            job = await self._job(input)
+            if job is None:
+                return WritebackState.DONE  # nothing to write, or nowhere to write it
+            return await self._run(job)
         finally:
             beating.cancel()
 
-    async def _write_back(self, enrolment_id: str) -> WritebackState:
+    @activity.defn(name=RECORD_WRITEBACK_FAILURE)
+    async def record_writeback_failure(self, input: WritebackFailure) -> None:
+        job = await self._job(
+            WriteBack(enrolment_id=input.enrolment_id, interview_id=input.interview_id)
+        )
+        if job is not None:
+            await self._ledger.begin(
+                job.key, job.target.system.value, reject=False, enrolment_id=job.enrolment_id
+            )
+            await self._ledger.fail(job.key, input.error)
+
+    async def _job(self, input: WriteBack) -> _Job | None:
+        """What to write for ``input``, read from the read model."""
         async with self._sessions() as session:
-            ended = await ended_enrolment(session, enrolment_id)
-        target = None if ended is None else vendor_target(ended.application_id, ended.candidate_id)
-        writer = None if target is None else self._writers.get(target.system)
-        if ended is None or target is None or writer is None:
-            return WritebackState.DONE  # nothing to write, or nowhere configured to write it
+            if input.interview_id is not None:
+                changed = await changed_interview(session, input.interview_id)
+                return None if changed is None else self._interview_job(input.interview_id, changed)
+            ended = await ended_enrolment(session, input.enrolment_id)
+        return None if ended is None else self._outcome_job(ended)
+
+    def _outcome_job(self, ended: EndedEnrolment) -> _Job | None:
+        target = vendor_target(ended.application_id, ended.candidate_id)
+        if target is None or target.system not in self._writers:
+            return None
         outcome = Outcome(
             enrolment_id=ended.id,
             campaign=ended.campaign,
@@ -87,50 +128,80 @@ class WritebackActivities:
             link=f"{self._enrolment_url}{ended.id}",
             zone=self._zone,
         )
-        reject = ended.on_knockout if outcome.knocked_out else None
-        record = await self._ledger.begin(ended.id, target.system.value, reject=reject is not None)
+        return _Job(
+            key=ended.id,
+            enrolment_id=ended.id,
+            target=target,
+            text=note_text(outcome),
+            marker=enrolment_marker(ended.id),
+            reject=ended.on_knockout if outcome.knocked_out else None,
+        )
+
+    def _interview_job(self, interview_id: str, changed: ChangedInterview) -> _Job | None:
+        target = vendor_target(changed.application_id, changed.candidate_id)
+        status = changed.interview.status
+        if target is None or target.system not in self._writers:
+            return None
+        if changed.sequence == 0 and status == "booked":
+            return None  # the booking itself: the outcome's note tells it
+        link = f"{self._enrolment_url}{changed.enrolment_id}"
+        return _Job(
+            key=f"{interview_id}:{changed.sequence}:{status}",
+            enrolment_id=changed.enrolment_id,
+            target=target,
+            text=interview_note_text(
+                changed.interview, interview_id, changed.sequence, changed.job, link, self._zone
+            ),
+            marker=interview_marker(interview_id, changed.sequence, status),
+        )
+
+    async def _run(self, job: _Job) -> WritebackState:
+        """Each step not done yet, recorded before and after its call."""
+        writer = self._writers[job.target.system]
+        system = job.target.system.value
+        record = await self._ledger.begin(
+            job.key, system, reject=job.reject is not None, enrolment_id=job.enrolment_id
+        )
         if record.state is WritebackState.DONE:
             return WritebackState.DONE
-        text = note_text(outcome)
         try:
             if record.note != DONE:
-                await self._note(writer, target, ended.id, text, lost=record.note == CALLING)
-            if reject is not None and record.reject in (TODO, CALLING):
-                await self._ledger.calling(ended.id, "reject")
-                await writer.reject(target, reject.reason, text)
-                await self._ledger.step_done(ended.id, "reject")
+                await self._note(writer, job, lost=record.note == CALLING)
+            if job.reject is not None and record.reject in (TODO, CALLING):
+                await self._ledger.calling(job.key, "reject")
+                await writer.reject(job.target, job.reject.reason, job.text)
+                await self._ledger.step_done(job.key, "reject")
         except VendorRefused as refused:
-            await self._ledger.fail(ended.id, refused.answer)
-            activity.logger.warning("write-back of %s refused: %s", ended.id, refused.answer)
+            await self._ledger.fail(job.key, refused.answer)
+            activity.logger.warning("write-back %s refused: %s", job.key, refused.answer)
             return WritebackState.FAILED
         except VendorBusy as busy:
             raise ApplicationError(
-                f"{target.system} is rate limiting",
-                type=VENDOR_BUSY,
-                next_retry_delay=busy.retry_after,
+                f"{system} is rate limiting", type=VENDOR_BUSY, next_retry_delay=busy.retry_after
             ) from busy
-        await self._ledger.finish(ended.id)
+        await self._ledger.finish(job.key)
         return WritebackState.DONE
 
-    async def _note(
-        self,
-        writer: VendorWriter,
-        target: VendorTarget,
-        enrolment_id: str,
-        text: str,
-        *,
-        lost: bool,
-    ) -> None:
+    async def _note(self, writer: VendorWriter, job: _Job, *, lost: bool) -> None:
         """Write the note, unless an attempt whose answer was ``lost`` did write it."""
         if lost:
-            found = await writer.find_note(target, enrolment_id)
+            found = await writer.find_note(job.target, job.marker)
             if found is not None:
-                await self._ledger.step_done(enrolment_id, "note", note_id=found or None)
+                await self._ledger.step_done(job.key, "note", note_id=found or None)
                 return
-        await self._ledger.calling(enrolment_id, "note")
-        note_id = await writer.add_note(target, text)
-        await self._ledger.step_done(enrolment_id, "note", note_id=note_id)
+        await self._ledger.calling(job.key, "note")
+        note_id = await writer.add_note(job.target, job.text)
+        await self._ledger.step_done(job.key, "note", note_id=note_id)
 
-    @activity.defn(name=RECORD_WRITEBACK_FAILURE)
-    async def record_writeback_failure(self, input: WritebackFailure) -> None:
-        await self._ledger.fail(input.enrolment_id, input.error)
+
+@dataclass(frozen=True)
+class _Job:
+    """One write-back: its ledger key, where it goes, the note (found again by ``marker``)
+    and, on a knockout the stage rejects, the rejection."""
+
+    key: str
+    enrolment_id: str
+    target: VendorTarget
+    text: str
+    marker: str
+    reject: OnKnockout | None = None

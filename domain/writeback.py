@@ -32,8 +32,10 @@ ENDED: frozenset[EnrolmentStatus] = frozenset(
     }
 )
 KNOCKED_OUT = "knocked_out"
-#: How a note names its enrolment, so that it can be found again at the vendor.
+#: How a note names what it is about, so that it can be found again at the vendor: an
+#: enrolment's outcome, or one change of an interview.
 MARKER = "Enrolment {enrolment_id}"
+INTERVIEW_MARKER = "Interview {interview_id} #{sequence} {status}"
 
 
 class WritebackState(StrEnum):
@@ -64,12 +66,19 @@ class VendorTarget:
 
 def vendor_target(application_id: str, candidate_id: str) -> VendorTarget | None:
     """The vendor an application came from (``None``: it came through our own event API)."""
-    system, sep, vendor_application = application_id.partition(":")
-    if not sep or system not in set(AtsSystem):
+    system = vendor_of(application_id)
+    if system is None:
         return None
-    prefix = f"{system}:"
+    vendor_application = application_id.partition(":")[2]
+    prefix = f"{system.value}:"
     vendor_candidate = candidate_id.removeprefix(prefix) if candidate_id.startswith(prefix) else ""
-    return VendorTarget(AtsSystem(system), vendor_application, vendor_candidate)
+    return VendorTarget(system, vendor_application, vendor_candidate)
+
+
+def vendor_of(some_id: str) -> AtsSystem | None:
+    """The vendor an id of ours came from (``greenhouse:265277``), if any."""
+    system, sep, _ = some_id.partition(":")
+    return AtsSystem(system) if sep and system in set(AtsSystem) else None
 
 
 def writes_back(status: EnrolmentStatus) -> bool:
@@ -130,10 +139,31 @@ def note_text(outcome: Outcome) -> str:
             f"Interview: {start:%Y-%m-%d %H:%M}-{end:%H:%M} ({outcome.zone}) with "
             f"{interview.interviewer}{where} ({interview.status.replace('_', ' ')})."
         )
-    lines.append(f"{MARKER.format(enrolment_id=outcome.enrolment_id)}: {outcome.link}")
+    lines.append(f"{enrolment_marker(outcome.enrolment_id)} {outcome.link}")
     return "\n".join(lines)
 
 
-def names_enrolment(note: str, enrolment_id: str) -> bool:
-    """Whether a vendor's note is the one written for ``enrolment_id``."""
-    return f"{MARKER.format(enrolment_id=enrolment_id)}:" in note
+def enrolment_marker(enrolment_id: str) -> str:
+    return f"{MARKER.format(enrolment_id=enrolment_id)}:"
+
+
+def interview_marker(interview_id: str, sequence: int, status: str) -> str:
+    said = INTERVIEW_MARKER.format(interview_id=interview_id, sequence=sequence, status=status)
+    return f"{said}:"
+
+
+def interview_note_text(
+    interview: NoteInterview, interview_id: str, sequence: int, job: str, link: str, zone: str
+) -> str:
+    """The note of one change of an interview after its booking (moved, confirmed, cancelled,
+    a no-show): the end's note already told the booking."""
+    local = ZoneInfo(zone)
+    start, end = interview.start.astimezone(local), interview.end.astimezone(local)
+    when = f"{start:%Y-%m-%d %H:%M}-{end:%H:%M} ({zone}) with {interview.interviewer}"
+    what = {
+        "booked": f"Interview for {job} moved to {when}.",
+        "confirmed": f"The candidate confirmed the interview for {job}, {when}.",
+        "cancelled": f"Interview for {job} on {when} cancelled.",
+        "no_show": f"The candidate did not come to the interview for {job}, {when}.",
+    }.get(interview.status, f"Interview for {job}, {when}: {interview.status}.")
+    return f"{what}\n{interview_marker(interview_id, sequence, interview.status)} {link}"

@@ -1,6 +1,7 @@
 """Writing enrolments back to their vendor ATS (API.md "Write-back to the ATS"): starting the
-write-back when the read model first holds an enrolment's end (``WritebackStarter``: the
-worker hands it to the projection), and the recruiter's retry of one that failed.
+write-back when the read model first holds an enrolment's end or a change of its interview
+(``WritebackStarter``: the worker hands it to the projection), and the recruiter's retry of
+one that failed.
 
 Each enrolment has one ``WritebackWorkflow`` (``writeback-<enrolment id>``), started with reuse
 refused: the projection of an end repeated (a retried local activity, a replayed workflow, a
@@ -22,7 +23,8 @@ from domain.access import Principal
 from domain.ats import AtsSystem
 from domain.enrolments import Enrolment
 from domain.identity import writeback_workflow_id
-from domain.writeback import WritebackState, vendor_target, writes_back
+from domain.interviews import Interview, InterviewStatus
+from domain.writeback import WritebackState, vendor_of, vendor_target, writes_back
 from services.context import Context
 from services.errors import Refused
 from store.access import record
@@ -50,7 +52,7 @@ class WritebackStarter:
                 found.append((enrolment, target.system))
         return found
 
-    async def __call__(self, client: Client, enrolments: Sequence[Enrolment]) -> None:
+    async def enrolments(self, client: Client, enrolments: Sequence[Enrolment]) -> None:
         """Start each due one's workflow; one started before (a repeat) is left as it is."""
         for enrolment, system in self.due(enrolments):
             with contextlib.suppress(WorkflowAlreadyStartedError):
@@ -64,10 +66,32 @@ class WritebackStarter:
                     static_summary=f"write {enrolment.id} back to {system}",
                 )
 
+    async def interviews(self, client: Client, interviews: Sequence[Interview]) -> None:
+        """Tell each changed interview's workflow (signal-with-start: one running takes the
+        signal, one that ended starts again) to write its latest change."""
+        for interview in interviews:
+            system = vendor_of(interview.candidate_id)
+            booking = interview.sequence == 0 and interview.status is InterviewStatus.BOOKED
+            if system is None or system not in self._systems or booking:
+                continue
+            await client.start_workflow(
+                WritebackWorkflow.run,
+                _input(interview.enrolment_id, system.value, self._task_queue, interview.id),
+                id=writeback_workflow_id(interview.id),
+                task_queue=self._task_queue,
+                start_signal="retry",
+                id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+                static_summary=f"write interview {interview.id} back to {system}",
+            )
 
-def _input(enrolment_id: str, system: str, task_queue: str) -> WritebackWorkflowInput:
+
+def _input(
+    enrolment_id: str, system: str, task_queue: str, interview_id: str | None = None
+) -> WritebackWorkflowInput:
     return WritebackWorkflowInput(
-        enrolment_id=enrolment_id, task_queue=writeback_queue(task_queue, system)
+        enrolment_id=enrolment_id,
+        task_queue=writeback_queue(task_queue, system),
+        interview_id=interview_id,
     )
 
 

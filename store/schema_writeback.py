@@ -1,7 +1,7 @@
-"""The write-back ledger: one row per enrolment written back to a vendor ATS, recorded before
-each call to the vendor and marked after (``store.writebacks`` is its one writer), so a retried
-or restarted write-back never writes a second note or rejects twice. ``store.schema``
-re-exports it, so every table is found there.
+"""The write-back ledger: one row per outcome (and interview change) written back to a vendor
+ATS, recorded before each call to the vendor and marked after (``store.writebacks`` is its one
+writer), so a retried or restarted write-back never writes a second note or rejects twice.
+``store.schema`` re-exports it, so every table is found there.
 """
 
 from __future__ import annotations
@@ -15,11 +15,14 @@ from store.database import Base
 
 
 class WritebackRow(Base):
-    """An enrolment's write-back: where it stands, and each step's progress at the vendor."""
+    """One write-back: an enrolment's outcome (``key`` is the enrolment's id), or one change of
+    its interview (``<interview id>:<sequence>:<status>``); where it stands, and each step's
+    progress at the vendor."""
 
     __tablename__ = "writebacks"
 
-    enrolment_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    enrolment_id: Mapped[str] = mapped_column(String(40))
     system: Mapped[str] = mapped_column(String(20))
     #: ``pending``, ``done`` or ``failed`` (API.md's ``writeback``).
     state: Mapped[str] = mapped_column(String(10))
@@ -35,4 +38,7 @@ class WritebackRow(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
-    __table_args__ = (Index("ix_writebacks_state", "state"),)
+    __table_args__ = (
+        Index("ix_writebacks_state", "state"),
+        Index("ix_writebacks_enrolment", "enrolment_id"),
+    )

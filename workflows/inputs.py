@@ -43,10 +43,12 @@ class InterviewerWorkflowInput(BaseModel):
 
 class WritebackWorkflowInput(BaseModel):
     """Input of ``WritebackWorkflow`` (started when the read model first holds an enrolment's
-    end): the enrolment, and the task queue of its vendor's calls (``writeback_queue``)."""
+    end, or a change of its interview): the enrolment, the interview if it is about one, and
+    the task queue of its vendor's calls (``writeback_queue``)."""
 
     enrolment_id: str
     task_queue: str
+    interview_id: str | None = None
 
 
 def writeback_queue(base: str, system: str) -> str:

@@ -1,11 +1,15 @@
-"""``WritebackWorkflow``: writes one ended enrolment back to the vendor ATS it came from.
+"""``WritebackWorkflow``: writes one ended enrolment back to the vendor ATS it came from, or
+the changes of its interview.
 
 Started once per enrolment (``writeback-<enrolment id>``, reuse refused) when the read model
-first holds the enrolment's end. Its activity writes the note (and rejects on a knockout)
-through the ``writebacks`` ledger, retried with backoff while the vendor is down or busy (a 429
-waits as long as the vendor says). A refusal that will not heal leaves it ``failed``: the
-workflow then waits, up to ``KEEP_FAILED``, for the recruiter's ``retry`` from the enrolment's
-page (after that, a retry starts it afresh: the ledger still knows what was done).
+first holds the enrolment's end; per interview (``writeback-<interview id>``) with a ``retry``
+signal each time the read model holds a change of it after its booking (each change is written
+once: the ledger keys it by the interview's sequence and status). Its activity writes the
+note (and rejects on a knockout) through the ``writebacks`` ledger, retried with backoff while
+the vendor is down or busy (a 429 waits as long as the vendor says). A refusal that will not
+heal leaves it ``failed``: the workflow then waits, up to ``KEEP_FAILED``, for the recruiter's
+``retry`` from the enrolment's page (after that, a retry starts it afresh: the ledger still
+knows what was done).
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ class WritebackWorkflow:
 
     @workflow.signal
     def retry(self) -> None:
-        """The recruiter asks again (from the enrolment's page) after a failure."""
+        """Write again: the recruiter asks after a failure, or the interview changed."""
         self._retry = True
 
     @workflow.run
@@ -55,6 +59,8 @@ class WritebackWorkflow:
             self._retry = False
             state = await self._attempt(input)
             if state is not WritebackState.FAILED:
+                if self._retry:
+                    continue  # it changed again while this attempt ran
                 return state
             try:
                 await workflow.wait_condition(
@@ -67,7 +73,7 @@ class WritebackWorkflow:
         try:
             state: WritebackState = await workflow.execute_activity(
                 WRITE_BACK,
-                WriteBack(enrolment_id=input.enrolment_id),
+                WriteBack(enrolment_id=input.enrolment_id, interview_id=input.interview_id),
                 result_type=WritebackState,
                 task_queue=input.task_queue,
                 start_to_close_timeout=timedelta(minutes=5),
@@ -86,6 +92,7 @@ class WritebackWorkflow:
                 RECORD_WRITEBACK_FAILURE,
                 WritebackFailure(
                     enrolment_id=input.enrolment_id,
+                    interview_id=input.interview_id,
                     error=f"the vendor did not take it in {PATIENCE.days} days: {said}",
                 ),
                 task_queue=input.task_queue,

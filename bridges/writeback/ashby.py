@@ -24,7 +24,7 @@ from typing import Any
 from bridges.base import vendor_client
 from bridges.writeback.base import VendorRefused, request
 from config.settings import Settings
-from domain.writeback import VendorTarget, names_enrolment
+from domain.writeback import VendorTarget
 
 
 class AshbyWriter:
@@ -39,12 +39,12 @@ class AshbyWriter:
         )
         return str(made["id"]) if isinstance(made, dict) and "id" in made else None
 
-    async def find_note(self, target: VendorTarget, enrolment_id: str) -> str | None:
+    async def find_note(self, target: VendorTarget, marker: str) -> str | None:
         body: dict[str, Any] = {"candidateId": target.candidate_id, "limit": 100}
         while True:
             response = await self._page("candidate.listNotes", body)
             for note in response.get("results", []):
-                if names_enrolment(str(note.get("content", "")), enrolment_id):
+                if marker in str(note.get("content", "")):
                     return str(note.get("id", ""))
             if not response.get("moreDataAvailable") or not response.get("nextCursor"):
                 return None

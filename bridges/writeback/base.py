@@ -44,9 +44,9 @@ class VendorWriter(Protocol):
         """Add ``text`` as a note; the vendor's id of it, when it gives one."""
         ...
 
-    async def find_note(self, target: VendorTarget, enrolment_id: str) -> str | None:
-        """The note written before for ``enrolment_id`` (its id, or ``""`` when the vendor
-        gives none), or ``None``."""
+    async def find_note(self, target: VendorTarget, marker: str) -> str | None:
+        """The note written before whose text holds ``marker`` (its id, or ``""`` when the
+        vendor gives none), or ``None``."""
         ...
 
     async def reject(self, target: VendorTarget, reason: str, text: str) -> None:

@@ -28,7 +28,7 @@ import httpx
 
 from bridges.writeback.base import VendorRefused, request
 from config.settings import Settings
-from domain.writeback import VendorTarget, names_enrolment
+from domain.writeback import VendorTarget
 
 #: When a token's lifetime is not said.
 TOKEN_LIFETIME = 3600.0
@@ -55,12 +55,12 @@ class GreenhouseWriter:
         response = await self._call("POST", "v3/notes", json=body | {"visibility": "admin_only"})
         return _id_of(response)
 
-    async def find_note(self, target: VendorTarget, enrolment_id: str) -> str | None:
+    async def find_note(self, target: VendorTarget, marker: str) -> str | None:
         url: str | None = f"v3/notes?application_ids={target.application_id}&per_page=500"
         while url is not None:
             response = await self._call("GET", url)
             for note in _items(response.json()):
-                if names_enrolment(str(note.get("body", "")), enrolment_id):
+                if marker in str(note.get("body", "")):
                     return str(note.get("id", ""))
             url = response.links.get("next", {}).get("url")
         return None

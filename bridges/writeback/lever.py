@@ -22,7 +22,7 @@ from typing import Any
 from bridges.base import vendor_client
 from bridges.writeback.base import request
 from config.settings import Settings
-from domain.writeback import VendorTarget, names_enrolment
+from domain.writeback import VendorTarget
 
 
 class LeverWriter:
@@ -41,7 +41,7 @@ class LeverWriter:
         data = response.json().get("data", {})
         return str(data["noteId"]) if isinstance(data, dict) and "noteId" in data else None
 
-    async def find_note(self, target: VendorTarget, enrolment_id: str) -> str | None:
+    async def find_note(self, target: VendorTarget, marker: str) -> str | None:
         params: dict[str, str] = {"limit": "100"}
         while True:
             response = await request(
@@ -52,7 +52,7 @@ class LeverWriter:
                 texts = [note.get("text") or ""] + [
                     f.get("value") or "" for f in note.get("fields", [])
                 ]
-                if any(names_enrolment(str(t), enrolment_id) for t in texts):
+                if any(marker in str(t) for t in texts):
                     return str(note.get("id", ""))
             if not body.get("hasNext") or not body.get("next"):
                 return None

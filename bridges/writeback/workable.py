@@ -21,7 +21,7 @@ import httpx
 
 from bridges.writeback.base import request
 from config.settings import Settings
-from domain.writeback import VendorTarget, names_enrolment
+from domain.writeback import VendorTarget
 
 #: Workable limits a disqualification's note to this many characters.
 NOTE_LIMIT = 256
@@ -41,12 +41,12 @@ class WorkableWriter:
         await request(self._http, "POST", f"candidates/{target.application_id}/comments", json=body)
         return None
 
-    async def find_note(self, target: VendorTarget, enrolment_id: str) -> str | None:
+    async def find_note(self, target: VendorTarget, marker: str) -> str | None:
         response = await request(
             self._http, "GET", f"candidates/{target.application_id}/activities"
         )
         for activity in response.json().get("activities", []):
-            if names_enrolment(str(activity.get("body") or ""), enrolment_id):
+            if marker in str(activity.get("body") or ""):
                 return str(activity.get("id", ""))
         return None
 

@@ -20,6 +20,7 @@ from starlette.applications import Starlette
 from tests.api.conftest import Stack, StackFactory
 from tests.api.test_ats_vendors import SECRET, STAGES, Vendor, accepted
 from tests.api.test_candidate_side import path_of, screening
+from tests.api.test_interviews import free, interviewer, schedule_campaign, tomorrow
 from tests.fakes.ats_writeback import FakeAts, writeback_settings
 from tests.fakes.http import serving
 from tests.fakes.vendors import API_KEY, FakeLever
@@ -191,3 +192,54 @@ async def test_a_note_whose_answer_was_lost_is_found_not_written_again(
         await written_back(stack, enrolment_id)
     assert fake.listed == 1, "the second attempt looked for the note first"
     assert len(fake.notes) == 1 and len(fake.rejections) == 1
+
+
+async def test_an_interview_cancelled_after_the_booking_is_noted_once(
+    open_stack: StackFactory,
+) -> None:
+    async with vendor_stack(open_stack, "workable") as (stack, fake, vendor):
+        ana = await interviewer(stack, "ana")
+        await free(stack, ana, (tomorrow(9), tomorrow(10)))
+        campaign = await stack.put_campaign("schedule", schedule_campaign())
+        job_id = stack.id("workable-job")
+        settings = {"interviewer_ids": [ana], "min_notice": "PT0M", "location": "Room 4"}
+        response = await stack.http.put(
+            f"/jobs/{job_id}",
+            json={
+                "name": "Warehouse",
+                "ats": {"system": "workable", "job_id": vendor.job},
+                "stages": [
+                    {
+                        "id": "screen",
+                        "name": "Interview",
+                        "campaign_id": campaign,
+                        "ats_stage_id": STAGES["screen"],
+                        "interview_settings": settings,
+                    }
+                ],
+            },
+        )
+        assert response.status_code == 200, response.text
+        moved = vendor.delivery(0, "moved", "screen", datetime.now(UTC) - timedelta(minutes=1))
+        [enrolment] = (await accepted(stack, *moved))["enrolments"]
+        await stack.wait_for(enrolment["id"], "delivered")
+        page = path_of(enrolment["link"])
+        booked = await stack.http.post(
+            f"{page}/modules/book/book", json={"start": tomorrow(9).isoformat()}
+        )
+        interview_id = booked.json()["interview"]["id"]
+        await written_back(stack, enrolment["id"])
+        cancels = await asyncio.gather(
+            *(stack.http.post(f"/interviews/{interview_id}/cancel") for _ in range(2))
+        )
+        assert 200 in [c.status_code for c in cancels], [c.text for c in cancels]
+        for _ in range(300):
+            if len(fake.notes) >= 2:
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(1.0)  # and no third
+
+    outcome, cancelled = (text for _, text in fake.notes)
+    assert "Interview: " in outcome and "with Ana, Room 4 (booked)" in outcome
+    assert cancelled.startswith("Interview for Warehouse on ") and "cancelled." in cancelled
+    assert f"Interview {interview_id} #" in cancelled and len(fake.notes) == 2

@@ -1,5 +1,5 @@
 """Write-back to the ATS: a stage's ``on_knockout`` (``stages.on_knockout``) and the ledger of
-each enrolment's write-back (``writebacks``).
+each enrolment's write-back and its interview's changes (``writebacks``).
 
 Revision ID: 0019
 Revises: 0018
@@ -23,6 +23,7 @@ def upgrade() -> None:
     op.add_column("stages", sa.Column("on_knockout", sa.JSON(), nullable=True))
     op.create_table(
         "writebacks",
+        sa.Column("key", sa.String(120), nullable=False),
         sa.Column("enrolment_id", sa.String(40), nullable=False),
         sa.Column("system", sa.String(20), nullable=False),
         sa.Column("state", sa.String(10), nullable=False),
@@ -33,12 +34,14 @@ def upgrade() -> None:
         sa.Column("error", sa.String(1000), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("enrolment_id", name="pk_writebacks"),
+        sa.PrimaryKeyConstraint("key", name="pk_writebacks"),
     )
     op.create_index("ix_writebacks_state", "writebacks", ["state"])
+    op.create_index("ix_writebacks_enrolment", "writebacks", ["enrolment_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_writebacks_enrolment", table_name="writebacks")
     op.drop_index("ix_writebacks_state", table_name="writebacks")
     op.drop_table("writebacks")
     with op.batch_alter_table("stages") as table:
