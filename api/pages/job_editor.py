@@ -1,5 +1,6 @@
 """The job editor's form: a job's name, its stages as rows (each with a campaign picked from the
-stored ones, its interview settings, and the vendor ATS stage it maps), the vendor ATS job and
+stored ones, its interview settings, the vendor ATS stage it maps and the vendor's reason a
+knockout rejects with), the vendor ATS job and
 the region its candidates' national numbers are read in; turned into the API's job and back,
 with every problem at once on its field, in a recruiter's words.
 
@@ -39,6 +40,8 @@ class StageFields(BaseModel):
     min_notice: str = ""
     horizon: str = ""
     location: str = ""
+    #: The vendor's reason id a knockout rejects the application with (empty: none).
+    reject_reason: str = ""
 
     def interview_settings(self) -> dict[str, Any] | None:
         """The stage's ``interview_settings`` as the API takes them (``None``: none typed)."""
@@ -111,6 +114,7 @@ class JobForm(BaseModel):
                     if s.interview_settings
                     else "",
                     location=(s.interview_settings.location or "") if s.interview_settings else "",
+                    reject_reason=s.on_knockout.reason if s.on_knockout else "",
                     **{name: _typed(s.interview_settings, name) for name in UNITS},
                 )
                 for n, s in enumerate(job.stages)
@@ -138,6 +142,7 @@ class JobForm(BaseModel):
             many("stage_min_notice"),
             many("stage_horizon"),
             many("stage_location"),
+            many("stage_reject_reason"),
             fillvalue="",
         )
         return cls(
@@ -157,6 +162,7 @@ class JobForm(BaseModel):
                     min_notice=min_notice,
                     horizon=horizon,
                     location=location,
+                    reject_reason=reject_reason,
                 )
                 for (
                     key,
@@ -170,6 +176,7 @@ class JobForm(BaseModel):
                     min_notice,
                     horizon,
                     location,
+                    reject_reason,
                 ) in rows
             ],
             ats_system=one("ats_system"),
@@ -216,6 +223,8 @@ class JobForm(BaseModel):
             settings = row.interview_settings()
             if settings is not None:
                 stage["interview_settings"] = settings
+            if row.reject_reason.strip():
+                stage["on_knockout"] = {"ats_action": "reject", "reason": row.reject_reason}
             if row.ats_stage_id.strip():
                 stage["ats_stage_id"] = row.ats_stage_id.strip()
                 if stage["ats_stage_id"] in vendor_stages:

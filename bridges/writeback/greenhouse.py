@@ -10,11 +10,17 @@ https://harvestdocs.greenhouse.io/docs/api-rate-limiting and the Notes reference
   and rejections are made as); the answer's ``access_token`` is sent as ``Authorization:
   Bearer`` until it expires (``expires_in`` seconds, else ``expires_at``; an hour if neither),
   and fetched again on a 401.
-- Note: ``POST /v3/notes`` ``{"application_id", "body", "visibility": "admin_only"}``; found
-  again with ``GET /v3/notes?application_ids=<id>`` (cursor pages by ``Link: rel="next"``).
+- Note: ``POST /v3/notes`` ``{"candidate_id", "application_id", "user_id", "body",
+  "visibility": "admin_only", "note_type": "NOTE"}`` (the v1 activity feed's "Add note");
+  found again with ``GET /v3/notes?application_ids=<id>`` (cursor pages: the ``Link:
+  rel="next"`` URL as it is).
 - Reject: ``POST /v3/applications/{id}/reject`` ``{"rejection_reason_id", "notes"}`` → 204; the
   reason is the id of one of the account's rejection reasons (``GET /v3/rejection_reasons``).
-- Rate limit: 429 with ``Retry-After`` seconds.
+- Rate limit: a fixed window, ``X-RateLimit-Limit`` / ``-Remaining`` / ``-Reset`` on every
+  answer; 429 with ``Retry-After`` seconds.
+- Read from copies of the reference (the shapes of ``POST /v3/notes`` are those two
+  independent v3 clients send); check them against the live reference when Greenhouse changes
+  it.
 - Scopes (least privilege): ``harvest:notes:create``, ``harvest:notes:list``, and
   ``harvest:applications:reject`` when a stage rejects on knockout.
 """
@@ -51,9 +57,15 @@ class GreenhouseWriter:
         self._token: tuple[str, float] | None = None
 
     async def add_note(self, target: VendorTarget, text: str) -> str | None:
-        body = {"application_id": _number(target.application_id), "body": text}
-        response = await self._call("POST", "v3/notes", json=body | {"visibility": "admin_only"})
-        return _id_of(response)
+        body = {
+            "candidate_id": _number(target.candidate_id),
+            "application_id": _number(target.application_id),
+            "user_id": _number(self._user_id),
+            "body": text,
+            "visibility": "admin_only",
+            "note_type": "NOTE",
+        }
+        return _id_of(await self._call("POST", "v3/notes", json=body))
 
     async def find_note(self, target: VendorTarget, marker: str) -> str | None:
         url: str | None = f"v3/notes?application_ids={target.application_id}&per_page=500"

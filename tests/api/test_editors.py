@@ -215,6 +215,7 @@ def job_form(job_id: str, stages: list[dict[str, Any]], **fields: str) -> Form:
             ("stage_name", stage.get("name", "")),
             ("stage_campaign", stage.get("campaign", "")),
             ("stage_ats_stage", stage.get("ats", "")),
+            ("stage_reject_reason", stage.get("reject", "")),
         ]
         form += [(f"stage_{name}", stage.get(name, "")) for name in INTERVIEW_FIELDS]
         if stage.get("auto_match"):
@@ -228,7 +229,7 @@ async def test_job_stages_are_rows_with_a_campaign_auto_match_and_an_ats_stage(
     campaign_id = await stack.put_campaign("job-rows", blast_campaign())
     job_id = stack.id("rows")
     stages = [
-        {"name": "Applied", "campaign": campaign_id, "ats": "101"},
+        {"name": "Applied", "campaign": campaign_id, "ats": "101", "reject": "4001"},
         {"name": "Phone screen", "auto_match": True},
         {},  # a row added and left empty
     ]
@@ -245,9 +246,12 @@ async def test_job_stages_are_rows_with_a_campaign_auto_match_and_an_ats_stage(
     ]
     settings = [s["interview_settings"] for s in stored["stages"]]
     assert settings[0] is None and settings[1]["auto_match"] is True
+    on_knockout = [s["on_knockout"] for s in stored["stages"]]
+    assert on_knockout == [{"ats_action": "reject", "reason": "4001"}, None]
     assert stored["ats"] == {"system": "greenhouse", "job_id": f"gh-{job_id}"}
     page = (await stack.http.get(f"/ui/jobs/{job_id}/edit")).text
     assert f'<option value="{campaign_id}" selected>' in page
+    assert 'name="stage_reject_reason" value="4001"' in page  # and saved again as it was
     assert 'value="AU"' in page and "Forklift driver</a>" in page  # the breadcrumb names it
 
 

@@ -113,8 +113,11 @@ class FakeAts:
                 key = request.query_params.get("application_ids", "")
                 return JSONResponse([{"id": n, "body": t} for n, t in self._notes_of(key)])
             body = await request.json()
-            if not isinstance(body.get("application_id"), int) or not body.get("body"):
+            ids = ("candidate_id", "application_id", "user_id")
+            if not all(isinstance(body.get(n), int) for n in ids) or not body.get("body"):
                 return JSONResponse({"message": "Validation error"}, status_code=422)
+            if body.get("note_type", "NOTE") not in ("NOTE", "ACTIVITY", "EMAIL"):
+                return JSONResponse({"message": "note_type is invalid"}, status_code=422)
             if body.get("visibility") not in ("admin_only", "private", "public"):
                 return JSONResponse({"message": "visibility is invalid"}, status_code=422)
             note = await self._noted(str(body["application_id"]), body["body"])
