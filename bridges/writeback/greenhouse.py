@@ -11,7 +11,7 @@ https://harvestdocs.greenhouse.io/docs/api-rate-limiting and the Notes reference
   Bearer`` until it expires (``expires_in`` seconds, else ``expires_at``; an hour if neither),
   and fetched again on a 401.
 - Note: ``POST /v3/notes`` ``{"candidate_id", "application_id", "user_id", "body",
-  "visibility": "admin_only", "note_type": "NOTE"}`` (the v1 activity feed's "Add note");
+  "visibility": "private", "note_type": "NOTE"}`` (the v1 activity feed's "Add note");
   found again with ``GET /v3/notes?application_ids=<id>`` (cursor pages: the ``Link:
   rel="next"`` URL as it is).
 - Reject: ``POST /v3/applications/{id}/reject`` ``{"rejection_reason_id", "notes"}`` → 204; the
@@ -62,7 +62,7 @@ class GreenhouseWriter:
             "application_id": _number(target.application_id),
             "user_id": _number(self._user_id),
             "body": text,
-            "visibility": "admin_only",
+            "visibility": "private",
             "note_type": "NOTE",
         }
         return _id_of(await self._call("POST", "v3/notes", json=body))

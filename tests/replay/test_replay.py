@@ -14,14 +14,18 @@ from tests.replay.reordered_workflow import ReorderedCandidateWorkflow
 from workers.sandbox import workflow_runner
 from workflows.candidate import CandidateWorkflow
 from workflows.interviewer import InterviewerWorkflow
+from workflows.writeback import WritebackWorkflow
 
 #: Recorded ``CandidateWorkflow`` histories (``record_histories.py``), and the recorded
 #: ``InterviewerWorkflow`` ones (``record_interviewer_history.py``, named ``interviewer_*``).
 RECORDED = sorted((Path(__file__).parent / "histories").glob("*.json"))
-HISTORIES = {p.stem: p.read_text() for p in RECORDED if not p.stem.startswith("interviewer_")}
+OTHERS = ("interviewer_", "writeback_")
+HISTORIES = {p.stem: p.read_text() for p in RECORDED if not p.stem.startswith(OTHERS)}
 INTERVIEWER_HISTORIES = {
     p.stem: p.read_text() for p in RECORDED if p.stem.startswith("interviewer_")
 }
+#: Recorded ``WritebackWorkflow`` histories (``record_writeback_history.py``).
+WRITEBACK_HISTORIES = {p.stem: p.read_text() for p in RECORDED if p.stem.startswith("writeback_")}
 
 
 def test_histories_are_recorded() -> None:
@@ -49,6 +53,18 @@ async def test_recorded_interviewer_history_replays_without_nondeterminism(name:
     converter = data_converter(None)
     replayer = Replayer(
         workflows=[InterviewerWorkflow],
+        data_converter=converter,
+        workflow_runner=workflow_runner(converter),
+    )
+    await replayer.replay_workflow(history)
+
+
+@pytest.mark.parametrize("name", WRITEBACK_HISTORIES)
+async def test_recorded_writeback_history_replays_without_nondeterminism(name: str) -> None:
+    history = WorkflowHistory.from_json(f"writeback-{name}", WRITEBACK_HISTORIES[name])
+    converter = data_converter(None)
+    replayer = Replayer(
+        workflows=[WritebackWorkflow],
         data_converter=converter,
         workflow_runner=workflow_runner(converter),
     )
