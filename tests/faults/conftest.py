@@ -17,17 +17,22 @@ import os
 import subprocess
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
+from typing import Any
 
+import httpx
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
 
+from api.app import create_app
+from config.settings import Settings
 from domain.campaigns import Campaign, CampaignKind, CampaignModule, ModuleType
 from domain.candidates import CandidateContact
 from domain.channels import ChannelKind
@@ -36,12 +41,13 @@ from domain.events import ApplicationRef, EnrolRequest, ModuleProgress, Progress
 from domain.identity import enrolment_id
 from domain.statuses import EnrolmentStatus as S
 from services.candidate_workflows import CandidateWorkflows
-from store.database import session_factory
+from store.database import create_engine, session_factory
 from store.messages import Messages
 from store.schema import EnrolmentRow, MessageRow
 
 # The HTTP stack of the API tests (real ASGI app, in-process worker, SQLite), reused as is.
-from tests.api.conftest import api_database_url, open_stack, stack
+from tests.api.conftest import Stack, api_database_url, open_stack, stack
+from tests.keys import ADMIN_HEADERS
 from tests.workers.conftest import clean_environment, enrolments_command
 
 __all__ = ["api_database_url", "open_stack", "stack"]
@@ -424,3 +430,59 @@ def bridge_for(
         delivery_task_queue=delivery_task_queue,
         enrol_timeout=timedelta(seconds=enrol_timeout),
     )
+
+
+@dataclass
+class KilledWorkerStack:
+    """The real API in this process on a SQLite read model, beside ``enrolments worker``
+    processes (``start_worker``; ``first`` is running) on the dev server."""
+
+    stack: Stack
+    first: WorkerProcess
+    start_worker: Callable[[], WorkerProcess]
+
+
+@asynccontextmanager
+async def api_beside_worker_processes(
+    dev_env: WorkflowEnvironment,
+    sqlite_url: str,
+    tmp_path: Path,
+    name: str,
+    **configured: Any,
+) -> AsyncIterator[KilledWorkerStack]:
+    """The API and a first worker process, both with ``configured`` settings (the workers get
+    them as ``ENROLMENTS_*`` variables), on task queues of their own."""
+    run = uuid.uuid4().hex[:10]
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url=sqlite_url,
+        task_queue=f"faults-{name}-{run}",
+        delivery_task_queue=f"faults-{name}-delivery-{run}",
+        **configured,
+    )
+    environ = worker_environment(
+        address=temporal_address(dev_env.client),
+        database_url=sqlite_url,
+        data_dir=tmp_path,
+        task_queue=settings.task_queue,
+        delivery_task_queue=settings.delivery_task_queue,
+        delivery_rate=100.0,
+    ) | {f"ENROLMENTS_{key.upper()}": str(value) for key, value in configured.items()}
+    engine = create_engine(sqlite_url)
+    app = create_app(settings, dev_env.client, engine=engine)
+    try:
+        with worker_processes(environ, tmp_path) as start_worker:
+            first = start_worker()
+            async with (
+                app.router.lifespan_context(app),
+                httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=app),
+                    base_url="http://test",
+                    headers=ADMIN_HEADERS,
+                    timeout=60,
+                ) as http,
+            ):
+                stack = Stack(http, app, settings, engine, dev_env, run)
+                yield KilledWorkerStack(stack, first, start_worker)
+    finally:
+        await engine.dispose()

@@ -11,31 +11,22 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from datetime import datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
-from api.app import create_app
-from config.settings import Settings
-from store.database import create_engine
 from store.schema import InterviewRow
-from tests.api.conftest import Stack
 from tests.api.test_interviews import enrol, free, interviewer, scheduling_job, tomorrow
 from tests.faults.conftest import (
-    temporal_address,
+    api_beside_worker_processes,
     wait_until,
-    worker_environment,
-    worker_processes,
 )
-from tests.keys import ADMIN_HEADERS
 
 pytestmark = pytest.mark.devserver
 
@@ -53,95 +44,62 @@ async def interviews_booked(engine: AsyncEngine) -> int:
 async def test_a_worker_killed_mid_race_still_leaves_one_interview_per_slot(
     dev_env: WorkflowEnvironment, sqlite_url: str, tmp_path: Path
 ) -> None:
-    run = uuid.uuid4().hex[:10]
-    settings = Settings(
-        data_dir=tmp_path,
-        database_url=sqlite_url,
-        task_queue=f"faults-book-{run}",
-        delivery_task_queue=f"faults-book-delivery-{run}",
-    )
-    environ = worker_environment(
-        address=temporal_address(dev_env.client),
-        database_url=sqlite_url,
-        data_dir=tmp_path,
-        task_queue=settings.task_queue,
-        delivery_task_queue=settings.delivery_task_queue,
-        delivery_rate=100.0,
-    )
-    engine = create_engine(sqlite_url)
-    app = create_app(settings, dev_env.client, engine=engine)
-    try:
-        with worker_processes(environ, tmp_path) as start_worker:
-            first = start_worker()
-            async with (
-                app.router.lifespan_context(app),
-                httpx.AsyncClient(
-                    transport=httpx.ASGITransport(app=app),
-                    base_url="http://test",
-                    headers=ADMIN_HEADERS,
-                    timeout=60,
-                ) as http,
-            ):
-                stack = Stack(http, app, settings, engine, dev_env, run)
-                ana = await interviewer(stack, "ana")
-                await free(stack, ana, (tomorrow(9), tomorrow(9) + timedelta(minutes=30 * SLOTS)))
-                job_id = await scheduling_job(stack, [ana])
-                enrolled = await asyncio.gather(
-                    *(enrol(stack, job_id, f"racer{n}") for n in range(CANDIDATES))
+    async with api_beside_worker_processes(dev_env, sqlite_url, tmp_path, "book") as running:
+        stack, first = running.stack, running.first
+        http, engine = stack.http, stack.engine
+        ana = await interviewer(stack, "ana")
+        await free(stack, ana, (tomorrow(9), tomorrow(9) + timedelta(minutes=30 * SLOTS)))
+        job_id = await scheduling_job(stack, [ana])
+        enrolled = await asyncio.gather(
+            *(enrol(stack, job_id, f"racer{n}") for n in range(CANDIDATES))
+        )
+        await asyncio.gather(*(stack.wait_for(e, "delivered") for e, _ in enrolled))
+        picks = [tomorrow(9) + timedelta(minutes=30 * (n % SLOTS)) for n in range(CANDIDATES)]
+
+        async def pick(page: str, start: datetime) -> dict[str, Any]:
+            deadline = time.monotonic() + PATIENCE
+            while True:
+                answer = await http.post(
+                    f"{page}/modules/book/book", json={"start": start.isoformat()}
                 )
-                await asyncio.gather(*(stack.wait_for(e, "delivered") for e, _ in enrolled))
-                picks = [
-                    tomorrow(9) + timedelta(minutes=30 * (n % SLOTS)) for n in range(CANDIDATES)
-                ]
+                if answer.status_code in (200, 409) or time.monotonic() > deadline:
+                    assert answer.status_code in (200, 409), answer.text
+                    return {"status": answer.status_code, **answer.json()}
+                await asyncio.sleep(0.5)
 
-                async def pick(page: str, start: datetime) -> dict[str, Any]:
-                    deadline = time.monotonic() + PATIENCE
-                    while True:
-                        answer = await http.post(
-                            f"{page}/modules/book/book", json={"start": start.isoformat()}
-                        )
-                        if answer.status_code in (200, 409) or time.monotonic() > deadline:
-                            assert answer.status_code in (200, 409), answer.text
-                            return {"status": answer.status_code, **answer.json()}
-                        await asyncio.sleep(0.5)
+        racing = asyncio.gather(*(pick(p, s) for (_, p), s in zip(enrolled, picks, strict=True)))
 
-                racing = asyncio.gather(
-                    *(pick(p, s) for (_, p), s in zip(enrolled, picks, strict=True))
-                )
+        async def some_booked() -> bool:
+            assert first.process.poll() is None, first.output()
+            return await interviews_booked(engine) >= 2
 
-                async def some_booked() -> bool:
-                    assert first.process.poll() is None, first.output()
-                    return await interviews_booked(engine) >= 2
+        async def explain() -> str:
+            return f"no interview was booked; worker said:\n{first.output()}"
 
-                async def explain() -> str:
-                    return f"no interview was booked; worker said:\n{first.output()}"
+        await wait_until(some_booked, within=60, explain=explain, every=0.02)
+        first.kill()
+        booked_before_kill = await interviews_booked(engine)
+        running.start_worker()
+        answers = await racing
 
-                await wait_until(some_booked, within=60, explain=explain, every=0.02)
-                first.kill()
-                booked_before_kill = await interviews_booked(engine)
-                start_worker()
-                answers = await racing
-
-                won = [a["interview"] for a in answers if a["status"] == 200]
-                assert len(won) == SLOTS, [a.get("error", {}).get("code") for a in answers]
-                assert sorted(datetime.fromisoformat(i["start"]) for i in won) == sorted(set(picks))
-                lost = [a["error"]["code"] for a in answers if a["status"] == 409]
-                assert lost == ["slot_taken"] * (CANDIDATES - SLOTS)
-                listed = await http.get(
-                    "/interviews",
-                    params={
-                        "job_id": job_id,
-                        "from": tomorrow(0).isoformat(),
-                        "to": tomorrow(23).isoformat(),
-                    },
-                )
-                interviews = listed.json()["interviews"]
-                assert sorted(i["id"] for i in interviews) == sorted(i["id"] for i in won)
-                held = sorted(
-                    (datetime.fromisoformat(i["start"]), datetime.fromisoformat(i["end"]))
-                    for i in interviews
-                )
-                assert all(a[1] <= b[0] for a, b in pairwise(held)), "two in one slot"
-        assert booked_before_kill < SLOTS, "the kill did not land mid-race"
-    finally:
-        await engine.dispose()
+        won = [a["interview"] for a in answers if a["status"] == 200]
+        assert len(won) == SLOTS, [a.get("error", {}).get("code") for a in answers]
+        assert sorted(datetime.fromisoformat(i["start"]) for i in won) == sorted(set(picks))
+        lost = [a["error"]["code"] for a in answers if a["status"] == 409]
+        assert lost == ["slot_taken"] * (CANDIDATES - SLOTS)
+        listed = await http.get(
+            "/interviews",
+            params={
+                "job_id": job_id,
+                "from": tomorrow(0).isoformat(),
+                "to": tomorrow(23).isoformat(),
+            },
+        )
+        interviews = listed.json()["interviews"]
+        assert sorted(i["id"] for i in interviews) == sorted(i["id"] for i in won)
+        held = sorted(
+            (datetime.fromisoformat(i["start"]), datetime.fromisoformat(i["end"]))
+            for i in interviews
+        )
+        assert all(a[1] <= b[0] for a, b in pairwise(held)), "two in one slot"
+    assert booked_before_kill < SLOTS, "the kill did not land mid-race"

@@ -479,7 +479,7 @@ async def test_hostile_requests_get_a_4xx_change_nothing_and_the_service_stays_u
             must = {404, 413, 422}  # no body to read: the size, then the id
         elif route.startswith(("POST /c/", "POST /i/")):
             must = {404, 413}  # the token is the key: no drawn one opens a page
-        elif route.endswith(("/cancel", "/no_show")):
+        elif route.endswith(("/cancel", "/no_show", "/writeback")):
             must = {404, 413}
         elif route.endswith("/reenrol"):
             must = {413, 415, 422}

@@ -47,26 +47,22 @@ async def test_recorded_history_replays_without_nondeterminism(name: str, encryp
     await replayer.replay_workflow(history)
 
 
-@pytest.mark.parametrize("name", INTERVIEWER_HISTORIES)
-async def test_recorded_interviewer_history_replays_without_nondeterminism(name: str) -> None:
-    history = WorkflowHistory.from_json(f"interviewer-{name}", INTERVIEWER_HISTORIES[name])
-    converter = data_converter(None)
-    replayer = Replayer(
-        workflows=[InterviewerWorkflow],
-        data_converter=converter,
-        workflow_runner=workflow_runner(converter),
-    )
-    await replayer.replay_workflow(history)
+OTHER_WORKFLOWS = [
+    *((InterviewerWorkflow, name, text) for name, text in INTERVIEWER_HISTORIES.items()),
+    *((WritebackWorkflow, name, text) for name, text in WRITEBACK_HISTORIES.items()),
+]
 
 
-@pytest.mark.parametrize("name", WRITEBACK_HISTORIES)
-async def test_recorded_writeback_history_replays_without_nondeterminism(name: str) -> None:
-    history = WorkflowHistory.from_json(f"writeback-{name}", WRITEBACK_HISTORIES[name])
+@pytest.mark.parametrize(
+    ("workflow", "name", "recorded"), OTHER_WORKFLOWS, ids=[n for _, n, _ in OTHER_WORKFLOWS]
+)
+async def test_recorded_histories_of_the_other_workflows_replay(
+    workflow: type, name: str, recorded: str
+) -> None:
+    history = WorkflowHistory.from_json(name, recorded)
     converter = data_converter(None)
     replayer = Replayer(
-        workflows=[WritebackWorkflow],
-        data_converter=converter,
-        workflow_runner=workflow_runner(converter),
+        workflows=[workflow], data_converter=converter, workflow_runner=workflow_runner(converter)
     )
     await replayer.replay_workflow(history)
 
