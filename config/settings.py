@@ -147,6 +147,9 @@ class Settings(BaseSettings):
     ashby_api_url: str = "https://api.ashbyhq.com"
 
     # -- write-back to the ATS (README "Write-back to the ATS"); unset: nothing is written --
+    #: ``False`` writes nothing back, whatever vendor credentials are set (Lever's API key is
+    #: also the bridge's).
+    ats_writeback: bool = True
     #: Write-backs a second per vendor (default: under each vendor's documented limit).
     ats_writeback_rate: Annotated[float, Field(gt=0, le=100)] | None = None
     #: Greenhouse Harvest v3 OAuth credentials, and the Greenhouse user the notes are made as.

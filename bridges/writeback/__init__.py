@@ -25,8 +25,11 @@ WRITE_RATES: dict[AtsSystem, float] = {
 
 
 def vendor_writers(settings: Settings) -> dict[AtsSystem, VendorWriter]:
-    """The writer of every vendor whose credentials are configured."""
+    """The writer of every vendor whose credentials are configured (none when write-back is
+    turned off)."""
     made: dict[AtsSystem, VendorWriter] = {}
+    if not settings.ats_writeback:
+        return made
     for system in AtsSystem:
         module = importlib.import_module(f"bridges.writeback.{system.value}")
         make: Callable[[Settings], VendorWriter | None] = module.writer
