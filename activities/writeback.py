@@ -34,8 +34,10 @@ from domain.writeback import (
     VendorTarget,
     WritebackState,
     enrolment_marker,
+    interview_key,
     interview_marker,
     interview_note_text,
+    interview_prefix,
     note_text,
     vendor_target,
 )
@@ -99,9 +101,6 @@ class WritebackActivities:
             WriteBack(enrolment_id=input.enrolment_id, interview_id=input.interview_id)
         )
         if job is not None:
-            await self._ledger.begin(
-                job.key, job.target.system.value, reject=False, enrolment_id=job.enrolment_id
-            )
             await self._ledger.fail(job.key, input.error)
 
     async def _job(self, input: WriteBack) -> _Job | None:
@@ -142,11 +141,20 @@ class WritebackActivities:
         status = changed.interview.status
         if target is None or target.system not in self._writers:
             return None
-        if changed.sequence == 0 and status == "booked":
-            return None  # the booking itself: the outcome's note tells it
+        outcome = changed.outcome
+        told = (
+            outcome is None
+            or outcome.state is not WritebackState.DONE
+            or outcome.updated_at >= changed.booked_at
+        )
         link = f"{self._enrolment_url}{changed.enrolment_id}"
         return _Job(
-            key=f"{interview_id}:{changed.sequence}:{status}",
+            key=interview_key(interview_id, changed.booked_at, changed.sequence, status),
+            # A booking the outcome's note tells (it was there, or will be, when that note is
+            # written) needs no note of its own; one booked after that note (again, after a
+            # cancellation) does.
+            nothing=changed.sequence == 0 and status == "booked" and told,
+            superseding=interview_prefix(interview_id, changed.booked_at),
             enrolment_id=changed.enrolment_id,
             target=target,
             text=interview_note_text(
@@ -165,22 +173,31 @@ class WritebackActivities:
         if record.state is WritebackState.DONE:
             return WritebackState.DONE
         try:
-            if record.note != DONE:
+            if record.note != DONE and not job.nothing:
                 await self._note(writer, job, lost=record.note == CALLING)
             if job.reject is not None and record.reject in (TODO, CALLING):
-                await self._ledger.calling(job.key, "reject")
-                await writer.reject(job.target, job.reject.reason, job.text)
-                await self._ledger.step_done(job.key, "reject")
+                await self._reject(writer, job, job.reject, lost=record.reject == CALLING)
         except VendorRefused as refused:
             await self._ledger.fail(job.key, refused.answer)
-            activity.logger.warning("write-back %s refused: %s", job.key, refused.answer)
+            # The vendor's answer is kept for the recruiter, not logged (it may name people).
+            activity.logger.warning("write-back %s refused (%s)", job.key, refused.answer[:3])
             return WritebackState.FAILED
         except VendorBusy as busy:
             raise ApplicationError(
                 f"{system} is rate limiting", type=VENDOR_BUSY, next_retry_delay=busy.retry_after
             ) from busy
-        await self._ledger.finish(job.key)
+        await self._ledger.finish(job.key, superseding=job.superseding)
         return WritebackState.DONE
+
+    async def _reject(
+        self, writer: VendorWriter, job: _Job, reject: OnKnockout, *, lost: bool
+    ) -> None:
+        """Reject the application, unless an attempt whose answer was ``lost`` did (vendors
+        refuse to reject twice)."""
+        if not (lost and await writer.rejected(job.target)):
+            await self._ledger.calling(job.key, "reject")
+            await writer.reject(job.target, reject.reason, f"Knocked out: {job.marker}")
+        await self._ledger.step_done(job.key, "reject")
 
     async def _note(self, writer: VendorWriter, job: _Job, *, lost: bool) -> None:
         """Write the note, unless an attempt whose answer was ``lost`` did write it."""
@@ -205,3 +222,7 @@ class _Job:
     text: str
     marker: str
     reject: OnKnockout | None = None
+    #: Nothing to write: the ledger records it done.
+    nothing: bool = False
+    #: Finishing it finishes the keys starting with this (an interview's older changes).
+    superseding: str | None = None

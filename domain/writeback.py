@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from domain.ats import AtsSystem
+from domain.enrolments import StatusReason
 from domain.statuses import EnrolmentStatus
 
 #: Statuses whose arrival writes an enrolment back (a knockout is ``completed``).
@@ -31,7 +32,6 @@ ENDED: frozenset[EnrolmentStatus] = frozenset(
         EnrolmentStatus.CANCELLED,
     }
 )
-KNOCKED_OUT = "knocked_out"
 #: How a note names what it is about, so that it can be found again at the vendor: an
 #: enrolment's outcome, or one change of an interview.
 MARKER = "Enrolment {enrolment_id}"
@@ -115,7 +115,7 @@ class Outcome(BaseModel):
 
     @property
     def knocked_out(self) -> bool:
-        return self.status is EnrolmentStatus.COMPLETED and self.reason == KNOCKED_OUT
+        return self.status is EnrolmentStatus.COMPLETED and self.reason == StatusReason.KNOCKED_OUT
 
 
 def note_text(outcome: Outcome) -> str:
@@ -147,6 +147,17 @@ def enrolment_marker(enrolment_id: str) -> str:
     return f"{MARKER.format(enrolment_id=enrolment_id)}:"
 
 
+def interview_key(interview_id: str, booked_at: datetime, sequence: int, status: str) -> str:
+    """The ledger's key of one change of an interview (its booking's time tells a booking of
+    the same time again, after a cancellation, from the first)."""
+    return f"{interview_prefix(interview_id, booked_at)}{sequence}:{status}"
+
+
+def interview_prefix(interview_id: str, booked_at: datetime) -> str:
+    """What the keys of every change of one booking start with."""
+    return f"{interview_id}:{booked_at.timestamp():.0f}:"
+
+
 def interview_marker(interview_id: str, sequence: int, status: str) -> str:
     said = INTERVIEW_MARKER.format(interview_id=interview_id, sequence=sequence, status=status)
     return f"{said}:"
@@ -155,13 +166,13 @@ def interview_marker(interview_id: str, sequence: int, status: str) -> str:
 def interview_note_text(
     interview: NoteInterview, interview_id: str, sequence: int, job: str, link: str, zone: str
 ) -> str:
-    """The note of one change of an interview after its booking (moved, confirmed, cancelled,
-    a no-show): the end's note already told the booking."""
+    """The note of one change of an interview (moved, confirmed, cancelled, a no-show), or of a
+    booking the outcome's note could not tell (booked again after a cancellation)."""
     local = ZoneInfo(zone)
     start, end = interview.start.astimezone(local), interview.end.astimezone(local)
     when = f"{start:%Y-%m-%d %H:%M}-{end:%H:%M} ({zone}) with {interview.interviewer}"
     what = {
-        "booked": f"Interview for {job} moved to {when}.",
+        "booked": f"Interview for {job} {'booked' if sequence == 0 else 'moved to'}: {when}.",
         "confirmed": f"The candidate confirmed the interview for {job}, {when}.",
         "cancelled": f"Interview for {job} on {when} cancelled.",
         "no_show": f"The candidate did not come to the interview for {job}, {when}.",

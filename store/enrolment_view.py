@@ -24,7 +24,7 @@ from store.schema import (
     EnrolmentRow,
     MessageRow,
 )
-from store.writebacks import writeback_of
+from store.writebacks import standing, writebacks_of
 
 
 class TimelineItem(BaseModel):
@@ -96,8 +96,9 @@ class EnrolmentDetail(BaseModel):
     answers: list[GivenAnswer] = Field(default_factory=list)
     #: The interviews the enrolment booked, the newest booking first.
     interviews: list[Interview] = Field(default_factory=list)
-    #: Its write-back to the vendor ATS: ``pending``, ``done`` or ``failed`` (``None``: it is
-    #: not written back), and the vendor's answer when it failed.
+    #: Its write-back to the vendor ATS (its outcome, its interview's changes): ``pending``,
+    #: ``done`` or ``failed`` (``None``: it is not written back), and the vendor's answer when
+    #: it failed.
     writeback: WritebackState | None = None
     writeback_error: str | None = None
 
@@ -120,7 +121,7 @@ class EnrolmentViews:
                 )
             )
         ).one_or_none()
-        writeback = await writeback_of(self._session, enrolment_id)
+        writeback, writeback_error = standing(await writebacks_of(self._session, enrolment_id))
         return EnrolmentDetail(
             id=row.id,
             application_id=row.application_id,
@@ -153,8 +154,8 @@ class EnrolmentViews:
             messages=await self._messages(enrolment_id, _campaign_of(row.campaign)),
             answers=await self._answers(enrolment_id, _campaign_of(row.campaign)),
             interviews=await Calendars(self._session).of_enrolment(enrolment_id),
-            writeback=None if writeback is None else writeback.state,
-            writeback_error=None if writeback is None else writeback.error,
+            writeback=writeback,
+            writeback_error=writeback_error,
         )
 
     async def _timeline(self, enrolment_id: str) -> list[TimelineItem]:

@@ -66,43 +66,77 @@ async def writeback_of(session: AsyncSession, enrolment_id: str) -> Writeback | 
     return None if row is None else _writeback(row)
 
 
+async def writebacks_of(session: AsyncSession, enrolment_id: str) -> list[Writeback]:
+    """Every write-back of the enrolment: its outcome's, then its interview's changes."""
+    rows = await session.scalars(
+        select(WritebackRow)
+        .where(WritebackRow.enrolment_id == enrolment_id)
+        .order_by(WritebackRow.created_at, WritebackRow.key)
+    )
+    found = [_writeback(row) for row in rows]
+    return sorted(found, key=lambda w: w.key != enrolment_id)
+
+
+def standing(writebacks: list[Writeback]) -> tuple[WritebackState | None, str | None]:
+    """Where an enrolment's write-backs stand together, and the vendor's answer of the first
+    that failed: failed if one did, pending while one is, done once all are."""
+    failed = [w for w in writebacks if w.state is WritebackState.FAILED]
+    if failed:
+        return WritebackState.FAILED, failed[0].error
+    if any(w.state is WritebackState.PENDING for w in writebacks):
+        return WritebackState.PENDING, None
+    return (WritebackState.DONE, None) if writebacks else (None, None)
+
+
 class WritebackLedger:
     """Records write-backs, each change in a transaction of its own."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
+    async def open(self, key: str, system: str, enrolment_id: str) -> None:
+        """Record the write-back ``key`` ``pending`` as it is started, unless it is known."""
+        async with self._sessions.begin() as session:
+            await session.execute(_insert(session, key, system, enrolment_id))
+
     async def begin(
         self, key: str, system: str, *, reject: bool, enrolment_id: str | None = None
     ) -> Writeback:
         """The write-back ``key`` (of ``enrolment_id``: by default the key itself), recorded
-        ``pending`` if it is new or had ``failed`` (a retry); one ``done`` is returned as it
-        is."""
+        ``pending`` if it is new or had ``failed`` (a retry), with a rejection to make when
+        ``reject``; one ``done`` is returned as it is."""
         now = datetime.now(UTC)
         async with self._sessions.begin() as session:
-            insert = dialect_insert(session, WritebackRow).values(
-                key=key,
-                enrolment_id=enrolment_id or key,
-                system=system,
-                state=WritebackState.PENDING.value,
-                note=TODO,
-                reject=TODO if reject else NONE,
-                calls=0,
-                created_at=now,
-                updated_at=now,
-            )
-            await session.execute(insert.on_conflict_do_nothing(index_elements=["key"]))
+            await session.execute(_insert(session, key, system, enrolment_id or key))
             await session.execute(
                 update(WritebackRow)
-                .where(
-                    WritebackRow.key == key,
-                    WritebackRow.state == WritebackState.FAILED.value,
-                )
+                .where(WritebackRow.key == key, WritebackRow.state == WritebackState.FAILED.value)
                 .values(state=WritebackState.PENDING.value, updated_at=now)
             )
+            if reject:
+                await session.execute(
+                    update(WritebackRow)
+                    .where(WritebackRow.key == key, WritebackRow.reject == NONE)
+                    .values(reject=TODO, updated_at=now)
+                )
             row = await session.get(WritebackRow, key)
             assert row is not None
             return _writeback(row)
+
+    async def retrying(self, enrolment_id: str) -> list[Writeback]:
+        """Record the enrolment's failed write-backs ``pending`` again; returns them."""
+        async with self._sessions.begin() as session:
+            failed = [
+                w
+                for w in await writebacks_of(session, enrolment_id)
+                if w.state is WritebackState.FAILED
+            ]
+            await session.execute(
+                update(WritebackRow)
+                .where(WritebackRow.key.in_([w.key for w in failed]))
+                .values(state=WritebackState.PENDING.value, updated_at=datetime.now(UTC))
+            )
+        return failed
 
     async def calling(self, key: str, step: str) -> None:
         """About to ask the vendor for ``step`` (``note`` or ``reject``)."""
@@ -111,12 +145,34 @@ class WritebackLedger:
     async def step_done(self, key: str, step: str, **values: Any) -> None:
         await self._set(key, **{step: DONE}, **values)
 
-    async def finish(self, key: str) -> None:
+    async def finish(self, key: str, *, superseding: str | None = None) -> None:
+        """``key`` is done; with ``superseding`` (a key prefix), so are the earlier ones that
+        prefix names (an interview's older changes: its newest note tells where it stands)."""
         await self._set(key, state=WritebackState.DONE.value, error=None)
+        if superseding is not None:
+            async with self._sessions.begin() as session:
+                await session.execute(
+                    update(WritebackRow)
+                    .where(
+                        WritebackRow.key.startswith(superseding, autoescape=True),
+                        WritebackRow.state != WritebackState.DONE.value,
+                    )
+                    .values(state=WritebackState.DONE.value, updated_at=datetime.now(UTC))
+                )
 
     async def fail(self, key: str, error: str) -> None:
-        """The vendor refused in a way retrying will not heal; ``error`` is what it said."""
-        await self._set(key, state=WritebackState.FAILED.value, error=error[:1000])
+        """The vendor refused in a way retrying will not heal; ``error`` is what it said (a
+        write-back done stays done)."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(WritebackRow)
+                .where(WritebackRow.key == key, WritebackRow.state != WritebackState.DONE.value)
+                .values(
+                    state=WritebackState.FAILED.value,
+                    error=error[:1000],
+                    updated_at=datetime.now(UTC),
+                )
+            )
 
     async def _set(self, key: str, **values: Any) -> None:
         async with self._sessions.begin() as session:
@@ -125,6 +181,22 @@ class WritebackLedger:
                 .where(WritebackRow.key == key)
                 .values(**values, updated_at=datetime.now(UTC))
             )
+
+
+def _insert(session: AsyncSession, key: str, system: str, enrolment_id: str) -> Any:
+    now = datetime.now(UTC)
+    insert = dialect_insert(session, WritebackRow).values(
+        key=key,
+        enrolment_id=enrolment_id,
+        system=system,
+        state=WritebackState.PENDING.value,
+        note=TODO,
+        reject=NONE,
+        calls=0,
+        created_at=now,
+        updated_at=now,
+    )
+    return insert.on_conflict_do_nothing(index_elements=["key"])
 
 
 @dataclass(frozen=True)
@@ -184,7 +256,10 @@ class ChangedInterview:
     candidate_id: str
     job: str
     sequence: int
+    booked_at: datetime
     interview: NoteInterview
+    #: The enrolment's outcome's write-back, if it started.
+    outcome: Writeback | None
 
 
 async def changed_interview(session: AsyncSession, interview_id: str) -> ChangedInterview | None:
@@ -202,7 +277,9 @@ async def changed_interview(session: AsyncSession, interview_id: str) -> Changed
         candidate_id=row.candidate_id,
         job=job.name if job is not None else row.job_id,
         sequence=interview.sequence,
+        booked_at=interview.booked_at,
         interview=_note_interview(interview, names),
+        outcome=await writeback_of(session, row.id),
     )
 
 

@@ -44,6 +44,7 @@ from store.database import create_engine, session_factory
 from store.messages import Messages
 from store.projection import EnrolmentProjector
 from store.provider_health import ProviderHealth
+from store.writebacks import WritebackLedger
 from workers.ops import serving_ops
 from workers.sandbox import workflow_runner
 from workflows.candidate import CandidateWorkflow
@@ -77,7 +78,7 @@ def workflow_activities(
     projection = ProjectionActivities(
         EnrolmentProjector(sessions),
         CalendarProjector(sessions),
-        WritebackStarter(set(writers), settings.task_queue),
+        WritebackStarter(set(writers), settings.task_queue, WritebackLedger(sessions)),
     )
     invitations = invitation_activities(settings, sessions, providers)
     messages = InterviewMessageActivities(
@@ -108,6 +109,7 @@ async def running_workers(
     sends = channel or ProviderChannels(providers, Messages(sessions), ProviderHealth(sessions))
     feeds = CalendarFeedActivities(sessions, httpx.AsyncClient(follow_redirects=True))
     writers = vendor_writers(settings)
+    recording = _writing(settings, sessions, writers)
     grace = timedelta(seconds=settings.graceful_shutdown_timeout)
     workflow_worker = Worker(
         client,
@@ -117,6 +119,7 @@ async def running_workers(
             *workflow_activities(settings, sessions, providers, sends, writers),
             feeds.read_busy_times,
             feeds.find_waiting,
+            recording.record_writeback_failure,
             *extra_activities,
         ],
         workflow_runner=workflow_runner(client.data_converter),
@@ -171,22 +174,30 @@ def _writeback_workers(
     grace: timedelta,
 ) -> list[Worker]:
     """One per vendor with a writer, rate limited under the vendor's documented limit."""
-    writing = WritebackActivities(
-        sessions,
-        writers,
-        enrolment_url=f"{settings.public_base}/ui/enrolments/",
-        zone=settings.default_timezone,
-    )
+    writing = _writing(settings, sessions, writers)
     return [
         Worker(
             client,
             task_queue=writeback_queue(settings.task_queue, system.value),
-            activities=[writing.write_back, writing.record_writeback_failure],
+            activities=[writing.write_back],
             max_task_queue_activities_per_second=settings.ats_writeback_rate or WRITE_RATES[system],
             graceful_shutdown_timeout=grace,
         )
         for system in writers
     ]
+
+
+def _writing(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    writers: Mapping[AtsSystem, VendorWriter],
+) -> WritebackActivities:
+    return WritebackActivities(
+        sessions,
+        writers,
+        enrolment_url=f"{settings.public_base}/ui/enrolments/",
+        zone=settings.default_timezone,
+    )
 
 
 async def run_worker(

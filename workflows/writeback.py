@@ -86,16 +86,22 @@ class WritebackWorkflow:
             )
             return state
         except ActivityError as err:
-            cause = err.cause
-            said = str(cause) if cause is not None else str(err)
+            # Recorded on the workflow's own queue: the vendor's may have no worker left.
             await workflow.execute_activity(
                 RECORD_WRITEBACK_FAILURE,
                 WritebackFailure(
                     enrolment_id=input.enrolment_id,
                     interview_id=input.interview_id,
-                    error=f"the vendor did not take it in {PATIENCE.days} days: {said}",
+                    error=f"the vendor did not take it in {PATIENCE.days} days: {_last(err)}",
                 ),
-                task_queue=input.task_queue,
                 start_to_close_timeout=timedelta(seconds=30),
+                schedule_to_close_timeout=timedelta(hours=1),
             )
             return WritebackState.FAILED
+
+
+def _last(error: BaseException) -> str:
+    """The innermost cause's message: the vendor's last answer, under the timeout."""
+    while error.__cause__ is not None or getattr(error, "cause", None) is not None:
+        error = getattr(error, "cause", None) or error.__cause__  # type: ignore[assignment]
+    return str(error)

@@ -12,7 +12,8 @@ Documentation: https://developers.ashbyhq.com/reference/authentication,
   ``nextCursor`` while ``moreDataAvailable``).
 - Reject: the application moves to its interview plan's ``Archived`` stage with the archive
   reason: ``application.info`` (its plan), ``interviewStage.list`` (that plan's stages),
-  ``application.changeStage`` ``{"applicationId", "interviewStageId", "archiveReasonId"}``.
+  ``application.changeStage`` ``{"applicationId", "interviewStageId", "archiveReasonId"}``;
+  after a lost answer ``application.info`` (``status``) says whether it was.
 - Permissions (least privilege): ``candidatesRead`` and ``candidatesWrite``; with a knockout
   rejection also ``hiringProcessMetadataRead`` (the plan's stages).
 """
@@ -65,6 +66,10 @@ class AshbyWriter:
                 "archiveReasonId": reason,
             },
         )
+
+    async def rejected(self, target: VendorTarget) -> bool:
+        application = await self._call("application.info", {"applicationId": target.application_id})
+        return str(application.get("status", "")).lower() == "archived"
 
     async def aclose(self) -> None:
         await self._http.aclose()

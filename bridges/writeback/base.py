@@ -50,7 +50,13 @@ class VendorWriter(Protocol):
         ...
 
     async def reject(self, target: VendorTarget, reason: str, text: str) -> None:
-        """Reject (archive, disqualify) the application with the vendor's ``reason`` id."""
+        """Reject (archive, disqualify) the application with the vendor's ``reason`` id;
+        ``text`` says why, in a line."""
+        ...
+
+    async def rejected(self, target: VendorTarget) -> bool:
+        """Whether the application is rejected (archived, disqualified) at the vendor: asked
+        after a rejection whose answer was lost, since vendors refuse a second one."""
         ...
 
     async def aclose(self) -> None: ...

@@ -16,13 +16,16 @@ https://harvestdocs.greenhouse.io/docs/api-rate-limiting and the Notes reference
   rel="next"`` URL as it is).
 - Reject: ``POST /v3/applications/{id}/reject`` ``{"rejection_reason_id", "notes"}`` → 204; the
   reason is the id of one of the account's rejection reasons (``GET /v3/rejection_reasons``).
+  Only an active application can be rejected: after a lost answer ``GET /v3/applications/{id}``
+  (``status``) says whether it was.
 - Rate limit: a fixed window, ``X-RateLimit-Limit`` / ``-Remaining`` / ``-Reset`` on every
   answer; 429 with ``Retry-After`` seconds.
 - Read from copies of the reference (the shapes of ``POST /v3/notes`` are those two
   independent v3 clients send); check them against the live reference when Greenhouse changes
   it.
 - Scopes (least privilege): ``harvest:notes:create``, ``harvest:notes:list``, and
-  ``harvest:applications:reject`` when a stage rejects on knockout.
+  ``harvest:applications:reject`` and ``harvest:applications:list`` when a stage rejects on
+  knockout.
 """
 
 from __future__ import annotations
@@ -80,6 +83,10 @@ class GreenhouseWriter:
     async def reject(self, target: VendorTarget, reason: str, text: str) -> None:
         body = {"rejection_reason_id": _number(reason), "notes": text}
         await self._call("POST", f"v3/applications/{target.application_id}/reject", json=body)
+
+    async def rejected(self, target: VendorTarget) -> bool:
+        response = await self._call("GET", f"v3/applications/{target.application_id}")
+        return str(response.json().get("status", "")).lower() == "rejected"
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -8,7 +8,8 @@ notes"), #archive-reasons, #opportunities ("Update opportunity archived state"),
 - Note: ``POST /opportunities/{id}/notes`` ``{"value": text}`` → 201 ``{"data": {"noteId"}}``;
   found again with ``GET /opportunities/{id}/notes`` (``data[].text``; pages by ``offset`` =
   ``next`` while ``hasNext``).
-- Reject: ``PUT /opportunities/{id}/archived`` ``{"reason": <archive reason id>}``.
+- Reject: ``PUT /opportunities/{id}/archived`` ``{"reason": <archive reason id>}``: it sets the
+  state, so after a lost answer it is simply sent again.
 - Rate limit: 10 requests a second per key (bursts to 20); 429 without ``Retry-After``: retried
   with backoff.
 - The API key needs no scope (keys reach the whole account): a key made for this product alone,
@@ -66,6 +67,9 @@ class LeverWriter:
             params=self._as,
             json={"reason": reason},
         )
+
+    async def rejected(self, target: VendorTarget) -> bool:
+        return False  # archiving is a PUT of the state: asking again changes nothing
 
     async def aclose(self) -> None:
         await self._http.aclose()

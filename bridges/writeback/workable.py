@@ -9,7 +9,8 @@ Documentation: https://workable.readme.io/reference/comment-on-candidate,
 - Note: ``POST /candidates/{id}/comments`` ``{"member_id", "comment": {"body"}}`` → 201 (no id
   is given back); found again in ``GET /candidates/{id}/activities`` (``activities[].body``).
 - Reject: ``POST /candidates/{id}/disqualify`` ``{"member_id", "disqualify_reason_id",
-  "disqualify_note"}``.
+  "disqualify_note"}``; after a lost answer ``GET /candidates/{id}`` (``disqualified``) says
+  whether it was.
 - Rate limit: 10 requests per 10 seconds for an account token; 429 with
   ``X-Rate-Limit-Reset`` (when the window ends).
 - Token scopes (least privilege): ``r_candidates`` and ``w_candidates``.
@@ -59,6 +60,11 @@ class WorkableWriter:
         await request(
             self._http, "POST", f"candidates/{target.application_id}/disqualify", json=body
         )
+
+    async def rejected(self, target: VendorTarget) -> bool:
+        response = await request(self._http, "GET", f"candidates/{target.application_id}")
+        candidate = response.json().get("candidate") or {}
+        return bool(candidate.get("disqualified"))
 
     async def aclose(self) -> None:
         await self._http.aclose()

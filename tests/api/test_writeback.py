@@ -233,13 +233,37 @@ async def test_an_interview_cancelled_after_the_booking_is_noted_once(
             *(stack.http.post(f"/interviews/{interview_id}/cancel") for _ in range(2))
         )
         assert 200 in [c.status_code for c in cancels], [c.text for c in cancels]
-        for _ in range(300):
-            if len(fake.notes) >= 2:
-                break
-            await asyncio.sleep(0.1)
-        await asyncio.sleep(1.0)  # and no third
+        await until_notes(fake, 2)
+        # Booked again (a new interview, after the outcome's note): a note of its own.
+        again = await stack.http.post(
+            f"{page}/modules/book/book", json={"start": tomorrow(9, 30).isoformat()}
+        )
+        assert again.status_code == 200, again.text
+        await until_notes(fake, 3)
+        await asyncio.sleep(1.0)  # and no fourth
+        assert (await stack.enrolment(enrolment["id"]))["writeback"] == "done"
 
-    outcome, cancelled = (text for _, text in fake.notes)
+    outcome, cancelled, rebooked = (text for _, text in fake.notes)
     assert "Interview: " in outcome and "with Ana, Room 4 (booked)" in outcome
     assert cancelled.startswith("Interview for Warehouse on ") and "cancelled." in cancelled
-    assert f"Interview {interview_id} #" in cancelled and len(fake.notes) == 2
+    assert f"Interview {interview_id} #" in cancelled
+    assert rebooked.startswith("Interview for Warehouse booked: ") and len(fake.notes) == 3
+
+
+async def until_notes(fake: FakeAts, count: int) -> None:
+    for _ in range(300):
+        if len(fake.notes) >= count:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{len(fake.notes)} notes, not {count}: {fake.notes}")
+
+
+async def test_a_rejection_whose_answer_was_lost_is_not_made_twice(
+    open_stack: StackFactory,
+) -> None:
+    async with vendor_stack(open_stack, "greenhouse", vendor_timeout=1.0) as (stack, fake, vendor):
+        await screening_job(stack, vendor)
+        fake.stall, fake.stall_on = 3.0, "reject"  # rejected; the answer comes too late
+        enrolment_id = await screened(stack, vendor, 0, work="no")
+        await written_back(stack, enrolment_id)
+    assert len(fake.notes) == 1 and len(fake.rejections) == 1

@@ -15,7 +15,10 @@ checking what its vendor checks (auth, method, path, the body's required fields)
 
 Every fake records ``notes`` and ``rejections`` as ``(application or candidate id, text)`` and
 can be told to answer ``refuse`` (a status) to every write, to answer ``busy`` 429s first (with
-``Retry-After: 1``), or to ``stall`` after writing a note (its answer never comes in time).
+``Retry-After: 1``), or to ``stall`` after writing a note or a rejection (``stall_on``: its
+answer never comes in time). Each answers whether an application is rejected, as its vendor
+does (Greenhouse ``GET /v3/applications/{id}``, Ashby ``application.info``, Workable
+``GET /candidates/{id}``).
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ class FakeAts:
     refuse: int | None = None
     busy: int = 0
     stall: float = 0.0
+    stall_on: str = "note"
     calls: int = 0
     #: Times the notes were listed (looked for after a lost answer).
     listed: int = 0
@@ -78,10 +82,17 @@ class FakeAts:
 
     async def _noted(self, key: str, text: str) -> str:
         self.notes.append((key, text))
-        if self.stall:
-            stall, self.stall = self.stall, 0.0
-            await asyncio.sleep(stall)  # written, but the answer comes too late
+        await self._stall("note")
         return str(len(self.notes))
+
+    async def _rejected(self, key: str, reason: str) -> None:
+        self.rejections.append((key, reason))
+        await self._stall("reject")
+
+    async def _stall(self, step: str) -> None:
+        if self.stall and self.stall_on == step:
+            stall, self.stall = self.stall, 0.0
+            await asyncio.sleep(stall)  # done, but the answer comes too late
 
     def _notes_of(self, key: str) -> list[tuple[str, str]]:
         self.listed += 1
@@ -131,12 +142,20 @@ class FakeAts:
                 return JSONResponse({"message": "rejection_reason_id is required"}, 422)
             if any(k == key for k, _ in self.rejections):
                 return JSONResponse({"message": "Application is not active"}, 422)
-            self.rejections.append((key, str(body["rejection_reason_id"])))
+            await self._rejected(key, str(body["rejection_reason_id"]))
             return Response(status_code=204)
+
+        async def application(request: Request) -> Response:
+            if (refused := await self._gate(self._bearer(request))) is not None:
+                return refused
+            key = request.path_params["id"]
+            rejected = any(k == key for k, _ in self.rejections)
+            return JSONResponse({"id": int(key), "status": "rejected" if rejected else "active"})
 
         return [
             Route("/token", token, methods=["POST"]),
             Route("/v3/notes", notes, methods=["GET", "POST"]),
+            Route("/v3/applications/{id}", application, methods=["GET"]),
             Route("/v3/applications/{id}/reject", reject, methods=["POST"]),
         ]
 
@@ -161,7 +180,7 @@ class FakeAts:
             reason = (await request.json()).get("reason")
             if not reason:
                 return JSONResponse({"code": "BadRequestError", "message": "reason"}, 400)
-            self.rejections.append((request.path_params["id"], reason))
+            await self._rejected(request.path_params["id"], reason)
             return JSONResponse({"data": {"id": request.path_params["id"]}})
 
         return [
@@ -193,7 +212,9 @@ class FakeAts:
                 return ok(listed, moreDataAvailable=False)
             if name == "application.info":
                 stage = {"id": "stage-1", "interviewPlanId": "plan-1"}
-                return ok({"id": body["applicationId"], "currentInterviewStage": stage})
+                key = body["applicationId"]
+                status = "Archived" if any(k == key for k, _ in self.rejections) else "Active"
+                return ok({"id": key, "status": status, "currentInterviewStage": stage})
             if name == "interviewStage.list":
                 if body.get("interviewPlanId") != "plan-1":
                     return error("invalid_input")
@@ -208,7 +229,9 @@ class FakeAts:
                     "archiveReasonId"
                 ):
                     return error("archive_reason_not_found")
-                self.rejections.append((body["applicationId"], body["archiveReasonId"]))
+                if any(k == body["applicationId"] for k, _ in self.rejections):
+                    return error("invalid_input")  # already archived
+                await self._rejected(body["applicationId"], body["archiveReasonId"])
                 return ok({"id": body["applicationId"]})
             return JSONResponse({"message": "not found"}, status_code=404)
 
@@ -244,12 +267,21 @@ class FakeAts:
             body = await request.json()
             if body.get("member_id") != MEMBER_ID:
                 return JSONResponse({"error": "member_id is required"}, 422)
-            self.rejections.append(
-                (request.path_params["id"], str(body.get("disqualify_reason_id")))
-            )
+            key = request.path_params["id"]
+            if any(k == key for k, _ in self.rejections):
+                return JSONResponse({"error": "Candidate is already disqualified"}, 422)
+            await self._rejected(key, str(body.get("disqualify_reason_id")))
             return Response("Candidate disqualified", status_code=200)
 
+        async def candidate(request: Request) -> Response:
+            if (refused := await self._gate(authorised(request))) is not None:
+                return refused
+            key = request.path_params["id"]
+            out = any(k == key for k, _ in self.rejections)
+            return JSONResponse({"candidate": {"id": key, "disqualified": out}})
+
         return [
+            Route("/candidates/{id}", candidate, methods=["GET"]),
             Route("/candidates/{id}/comments", comments, methods=["POST"]),
             Route("/candidates/{id}/activities", activities, methods=["GET"]),
             Route("/candidates/{id}/disqualify", disqualify, methods=["POST"]),
