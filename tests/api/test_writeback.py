@@ -49,7 +49,10 @@ async def vendor_stack(
             "ashby_secret": SECRET,
             "workable_secret": SECRET,
         }
-        configured = bridge | writeback_settings(system, url) | settings
+        # Each vendor's own rate (Workable's: one write-back every 4 s) is not what these
+        # tests are about: they would only wait for it.
+        paced = {"ats_writeback_rate": 50.0}
+        configured = bridge | writeback_settings(system, url) | paced | settings
         async with open_stack(**configured) as stack:
             vendor = Vendor(system, str(random.randrange(10**5, 10**6)), lever)
             yield stack, fake, vendor
