@@ -50,6 +50,13 @@ class Settings(BaseSettings):
     #: Candidate workflows kept in the worker's memory between tasks (~0.22 MiB each, measured
     #: by bench/scale.py); an evicted one is rebuilt by replaying its history when it wakes.
     max_cached_workflows: Annotated[int, Field(ge=1)] = 750
+    #: Workflow tasks, activities and local activities one worker process runs at once
+    #: (unset: the SDK's 100 each); README "Sizing workers" says how to choose them.
+    max_concurrent_workflow_tasks: Annotated[int, Field(ge=2, le=10_000)] | None = None
+    max_concurrent_activities: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    max_concurrent_local_activities: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    #: Let the SDK scale its task pollers with the backlog (instead of a fixed few).
+    poller_autoscaling: bool = False
 
     #: Log level and format of every process (``--log-level`` wins over the level).
     log_level: Literal["debug", "info", "warning", "error"] | None = None

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import PollerBehaviorAutoscaling, Worker
 
 import workflows
 from activities.calendar_feeds import CalendarFeedActivities
@@ -125,6 +125,7 @@ async def running_workers(
         workflow_runner=workflow_runner(client.data_converter),
         max_cached_workflows=settings.max_cached_workflows,
         graceful_shutdown_timeout=grace,
+        **worker_tuning(settings),
     )
     rate_limited = [
         *_delivery_workers(client, settings, DeliveryActivities(sends), grace),
@@ -141,6 +142,25 @@ async def running_workers(
             await writer.aclose()
         for provider in {id(p): p for p in providers.values()}.values():
             await provider.aclose()
+
+
+def worker_tuning(settings: Settings, *, workflows: bool = True) -> dict[str, Any]:
+    """The worker knobs the settings set (those left unset keep the SDK's defaults), for a
+    worker of workflows (and local activities) or of activities only."""
+    tuning: dict[str, Any] = {}
+    if settings.max_concurrent_activities is not None:
+        tuning["max_concurrent_activities"] = settings.max_concurrent_activities
+    if settings.poller_autoscaling:
+        tuning["activity_task_poller_behavior"] = PollerBehaviorAutoscaling()
+    if not workflows:
+        return tuning
+    if settings.max_concurrent_workflow_tasks is not None:
+        tuning["max_concurrent_workflow_tasks"] = settings.max_concurrent_workflow_tasks
+    if settings.max_concurrent_local_activities is not None:
+        tuning["max_concurrent_local_activities"] = settings.max_concurrent_local_activities
+    if settings.poller_autoscaling:
+        tuning["workflow_task_poller_behavior"] = PollerBehaviorAutoscaling()
+    return tuning
 
 
 def _delivery_workers(
@@ -161,6 +181,7 @@ def _delivery_workers(
             max_task_queue_activities_per_second=rate,
             # A stopping worker takes no new delivery and lets the running ones finish.
             graceful_shutdown_timeout=grace,
+            **worker_tuning(settings, workflows=False),
         )
         for queue, rate in queues.items()
     ]
@@ -182,6 +203,7 @@ def _writeback_workers(
             activities=[writing.write_back],
             max_task_queue_activities_per_second=settings.ats_writeback_rate or WRITE_RATES[system],
             graceful_shutdown_timeout=grace,
+            **worker_tuning(settings, workflows=False),
         )
         for system in writers
     ]
