@@ -49,7 +49,14 @@ SIGNED_OPERATIONS = {
 Check = Callable[[AnyCase, schemathesis.Response], None]
 
 
+#: Probes whose 503 is their answer, not a failure: a dependency did not answer their health
+#: check in time (it happens on a loaded machine).
+PROBES = {"/healthz", "/readyz"}
+
+
 def no_server_error(case: AnyCase, response: schemathesis.Response) -> None:
+    if case.path in PROBES and response.status_code == 503:
+        return
     case.validate_response(response, checks=[not_a_server_error])
 
 

@@ -9,12 +9,11 @@ import asyncio
 import uuid
 from datetime import timedelta
 
-from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from domain.candidates import CandidateContact
 from domain.statuses import EnrolmentStatus as S
-from domain.thread import FINISHED_ENROLMENTS_KEPT, CandidateThread
+from domain.thread import FINISHED_ENROLMENTS_KEPT
 from tests.workflows.conftest import (
     VALID_PHONE,
     CandidateUnderTest,
@@ -37,30 +36,6 @@ async def settled_run(candidate: CandidateUnderTest) -> str:
         await asyncio.sleep(0.05)
         if (await candidate.handle.describe()).run_id == first and first is not None:
             return first
-
-
-async def state(candidate: CandidateUnderTest) -> CandidateThread:
-    """The state, asked with a short deadline and again: a query that reaches the test server
-    as a new run takes over can hang to its deadline (temporalio/sdk-java#1537)."""
-    while True:
-        try:
-            thread: CandidateThread = await candidate.handle.query(
-                "state", result_type=CandidateThread, rpc_timeout=timedelta(seconds=2)
-            )
-            return thread
-        except RPCError as err:
-            if err.status not in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
-                raise  # (CANCELLED: our own deadline expired first)
-
-
-async def reached(candidate: CandidateUnderTest, enrolment_id: str, status: S) -> None:
-    """Until the enrolment has ``status`` in the workflow and in the read model."""
-    for _ in range(2_000):
-        if (await state(candidate)).enrolments[enrolment_id].status is status:
-            await candidate.wait_projected(enrolment_id, status)
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"{enrolment_id} never reached {status}")
 
 
 async def far_from_a_new_run(candidate: CandidateUnderTest) -> bool:
@@ -94,11 +69,11 @@ async def test_two_hundred_campaigns_over_months_keep_each_run_and_the_state_bou
                     )
                 )
             ).enrolments
-            await reached(candidate, enrolment.id, S.DELIVERED)
+            await candidate.wait_status(enrolment.id, S.DELIVERED)
             await candidate.signal(
                 "module_progress", progress(enrolment.id, "m1", "completed", f"p{n}")
             )
-            await reached(candidate, enrolment.id, S.COMPLETED)
+            await candidate.wait_status(enrolment.id, S.COMPLETED)
             described = await candidate.handle.describe()
             info = described.raw_description.workflow_execution_info
             lengths[described.run_id or ""] = info.history_length
@@ -107,7 +82,7 @@ async def test_two_hundred_campaigns_over_months_keep_each_run_and_the_state_bou
                 # a workflow has continued-as-new; later events are dated a day apart instead.
                 await env.sleep(timedelta(days=1))
 
-        thread = await state(candidate)
+        thread = await candidate.state()
 
     assert len(candidate.channel.sent) == CAMPAIGNS, "every campaign went out, once"
     assert len(lengths) >= 2, f"one run held them all: {lengths}"
