@@ -171,6 +171,7 @@ class CandidateWorkflows:
                 delivery_task_queue=self._delivery_task_queue,
                 search_attributes_set=findable_by is not None,
                 per_channel_queues=True,
+                settled_statuses=True,
             ),
             id=candidate_workflow_id(candidate.id),
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,

@@ -90,6 +90,7 @@ class CandidateWorkflow:
                         event_budget=input.event_budget,
                         search_attributes_set=True,
                         per_channel_queues=True,
+                        settled_statuses=True,
                     )
                 )
             await workflow.wait_condition(lambda: self._wakeup)
@@ -372,7 +373,12 @@ class CandidateWorkflow:
     def _publish(self) -> None:
         """Current details always; search attributes when they change (``publish``)."""
         workflow.set_current_details(self._thread.summary())
-        self._published = publish(self._thread, self._published, bool(self._deliveries))
+        self._published = publish(
+            self._thread,
+            self._published,
+            bool(self._deliveries),
+            settled_statuses=self._input.settled_statuses,
+        )
 
     def _quiet(self) -> bool:
         return (

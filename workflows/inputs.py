@@ -32,6 +32,12 @@ class CandidateWorkflowInput(BaseModel):
     #: started before, which keep sending on ``delivery_task_queue`` itself.
     #: Retire: once no run from before 906120a remains.
     per_channel_queues: bool = False
+    #: A new job or application is published with the statuses published before (those of
+    #: sends in flight wait for the sends): one upsert fewer per campaign of a running
+    #: candidate. A flag of the input rather than a patch: ``workflow.patched`` itself upserts
+    #: ``TemporalChangeVersion``, an Action of its own in every run. ``False`` in runs started
+    #: before. Retire: once no run from before this change remains.
+    settled_statuses: bool = False
 
 
 class InterviewerWorkflowInput(BaseModel):

@@ -111,7 +111,13 @@ def published_at_start(input: CandidateWorkflowInput) -> SearchView:
     )
 
 
-def publish(thread: CandidateThread, published: SearchView, sends_in_flight: bool) -> SearchView:
+def publish(
+    thread: CandidateThread,
+    published: SearchView,
+    sends_in_flight: bool,
+    *,
+    settled_statuses: bool,
+) -> SearchView:
     """Upsert the thread's search attributes if they changed since ``published``; returns what
     is published now. Workflow code.
 
@@ -130,6 +136,12 @@ def publish(thread: CandidateThread, published: SearchView, sends_in_flight: boo
     if sends_in_flight and findable:
         return published
     jobs, applications, statuses = view
+    if sends_in_flight and settled_statuses:
+        # Findable by the new job or application now, with the statuses as they were: the
+        # ones of the sends in flight (``sending``) change again at once, so they wait for
+        # the sends to settle, and are published then only if they differ.
+        statuses = published[2]
+        view = (jobs, applications, statuses)
     workflow.upsert_search_attributes(
         [
             CANDIDATE_ID.value_set(thread.candidate.id),

@@ -341,6 +341,7 @@ class candidate_factory:
             delivery_task_queue=self.task_queue,
             search_attributes_set=findable_by is not None,
             per_channel_queues=rules >= RULES,
+            settled_statuses=rules >= RULES,
         )
         if self.event_budget is not None:
             workflow_input.event_budget = self.event_budget
