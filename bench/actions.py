@@ -18,8 +18,10 @@ of long local activities leave none either (none of ours runs that long).
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
+from temporalio.api.common.v1 import SearchAttributes
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 
@@ -37,12 +39,14 @@ ONE_EACH = {
 }
 
 
-def actions(history: WorkflowHistory) -> Counter[str]:
-    """The Actions one run's history cost, by kind."""
+def actions(history: WorkflowHistory, *, after_event: int = 0) -> Counter[str]:
+    """The Actions one run's history cost, by kind (those of its events past ``after_event``)."""
     counted: Counter[str] = Counter()
     local_in_task = False
     signal_with_start = False
     for event in history.events:
+        if event.event_id <= after_event:
+            continue
         kind = event.event_type
         if kind == E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
             local_in_task = False
@@ -65,3 +69,103 @@ def actions(history: WorkflowHistory) -> Counter[str]:
         if kind in ONE_EACH:
             counted[ONE_EACH[kind]] += 1
     return counted
+
+
+# -- what the proposals to lower the minimum would save (README, "What an enrolment costs") ----
+
+#: The statuses an operator looks for in the Temporal UI: a candidate waiting, or gone wrong.
+#: Under the second proposal the ``EnrolmentStatuses`` search attribute holds only these.
+ATTENTION = frozenset({"queued", "auto_match", "failed", "expired"})
+
+#: What a workflow task sends back: its commands (and the updates it accepts or answers).
+COMMANDS = frozenset(
+    {
+        E.EVENT_TYPE_MARKER_RECORDED,
+        E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
+        E.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED,
+        E.EVENT_TYPE_TIMER_STARTED,
+        E.EVENT_TYPE_TIMER_CANCELED,
+        E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
+        E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED,
+        E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED,
+        E.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
+    }
+)
+_TASK = {E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, E.EVENT_TYPE_WORKFLOW_TASK_STARTED}
+
+
+def savings(
+    history: WorkflowHistory, *, after_event: int = 0, delivery: str = "deliver_message"
+) -> Counter[str]:
+    """The Actions of ``history`` (past ``after_event``) that the two proposals would save:
+
+    - ``delivered by the activity``: a workflow task woken by delivery results alone that only
+      projected (no new activity, timer or update): the delivery activity would have written
+      the outcome with its ledger row;
+    - ``routine status upsert``: an upsert that changed only statuses outside ``ATTENTION``
+      (jobs and applications as before).
+    """
+    saved: Counter[str] = Counter()
+    scheduled: dict[int, str] = {}
+    published: tuple[set[str], set[str], set[str]] = (set(), set(), set())
+    # What woke the next task; the task being read (what woke it, its commands).
+    waking: list[str] = []
+    task: tuple[list[str], list[EventType.ValueType]] | None = None
+
+    def settle(event_id: int) -> None:
+        if task is not None and _only_projected(*task) and event_id > after_event:
+            saved["delivered by the activity"] += 1
+
+    for event in history.events:
+        kind = event.event_type
+        if kind == E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            attributes = event.activity_task_scheduled_event_attributes
+            scheduled[event.event_id] = attributes.activity_type.name
+        elif kind == E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
+            started = event.workflow_execution_started_event_attributes.search_attributes
+            published = _keywords(started, published)
+        elif kind == E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
+            upserted = event.upsert_workflow_search_attributes_event_attributes.search_attributes
+            now = _keywords(upserted, published)
+            routine = now[:2] == published[:2] and now[2] & ATTENTION == published[2] & ATTENTION
+            if routine and event.event_id > after_event:
+                saved["routine status upsert"] += 1
+            published = now
+        if kind == E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+            settle(event.event_id)
+            task, waking = (waking, []), []
+        elif kind in COMMANDS:
+            if task is not None:
+                task[1].append(kind)
+        elif kind not in _TASK:
+            settle(event.event_id)
+            task = None
+            if kind == E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+                done = event.activity_task_completed_event_attributes.scheduled_event_id
+                waking.append("delivery" if scheduled.get(done) == delivery else "activity")
+            elif kind != E.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+                waking.append("other")
+    settle(len(history.events) + 1)
+    return saved
+
+
+def _only_projected(woken_by: list[str], commands: list[EventType.ValueType]) -> bool:
+    """A task woken by delivery results alone whose only work was a projection."""
+    return (
+        bool(woken_by)
+        and set(woken_by) == {"delivery"}
+        and E.EVENT_TYPE_MARKER_RECORDED in commands
+        and not {E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, E.EVENT_TYPE_TIMER_STARTED} & set(commands)
+    )
+
+
+def _keywords(
+    attributes: SearchAttributes, before: tuple[set[str], set[str], set[str]]
+) -> tuple[set[str], set[str], set[str]]:
+    """Job ids, application ids and statuses after ``attributes`` were set over ``before``."""
+    fields = attributes.indexed_fields
+    values = []
+    names = ("JobIds", "ApplicationIds", "EnrolmentStatuses")
+    for name, previous in zip(names, before, strict=True):
+        values.append(set(json.loads(fields[name].data)) if name in fields else previous)
+    return values[0], values[1], values[2]

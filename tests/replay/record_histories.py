@@ -205,6 +205,12 @@ async def conversation_knocked_out(c: CandidateUnderTest) -> None:
     await c.wait_status(e.id, S.COMPLETED)
 
 
+async def second_blast_started_findable(c: CandidateUnderTest) -> None:
+    await blast_delivered(c)
+    [e] = (await c.enter_stage(blast("B2"), application="app-2", job="job-2")).enrolments
+    await c.wait_status(e.id, S.DELIVERED)
+
+
 STORIES: dict[str, tuple[Story, str | None]] = {
     "blast_delivered": (blast_delivered, VALID_PHONE),
     "campaign_completed_then_queued_blast": (campaign_completed_then_queued_blast, VALID_PHONE),
@@ -235,6 +241,8 @@ STORIES: dict[str, tuple[Story, str | None]] = {
     # Issue 22: answers on the candidate's page; a conversation asking again, then knocked out.
     "answers_on_the_page": (answers_on_the_page, VALID_PHONE),
     "conversation_knocked_out": (conversation_knocked_out, VALID_PHONE),
+    # Issue 25: a running candidate's next campaign published with the settled statuses.
+    "second_blast_started_findable": (second_blast_started_findable, VALID_PHONE),
 }
 #: The application ``CandidateUnderTest.enter_stage`` enrols first, by default.
 FIRST_APPLICATION = ApplicationRef(id="app-1", job_id="job-1", stage_id="screen")
