@@ -376,15 +376,17 @@ class WorkerProcess:
 @contextmanager
 def worker_processes(
     environ: Mapping[str, str], logs: Path
-) -> Iterator[Callable[[], WorkerProcess]]:
-    """Start ``enrolments worker`` processes on demand; every one is killed on the way out."""
+) -> Iterator[Callable[..., WorkerProcess]]:
+    """Start ``enrolments worker`` processes on demand (or, given its arguments, another
+    ``enrolments`` command); every one is killed on the way out."""
     started: list[WorkerProcess] = []
 
-    def start() -> WorkerProcess:
-        log = logs / f"worker-{len(started) + 1}.log"
+    def start(*command: str) -> WorkerProcess:
+        command = command or ("worker",)
+        log = logs / f"{command[0]}-{len(started) + 1}.log"
         with log.open("wb") as sink:
             process = subprocess.Popen(
-                [*enrolments_command(), "worker", "--log-level", "warning"],
+                [*enrolments_command(), *command, "--log-level", "warning"],
                 stdout=sink,
                 stderr=subprocess.STDOUT,
                 env=clean_environment(environ),
