@@ -46,6 +46,13 @@ KEPT_LIMITS = 10_000
 FIRST_PAUSE, LAST_PAUSE = 0.05, 1.0
 
 
+def started_with(interviewer_id: str) -> InterviewerWorkflowInput:
+    """What an interviewer's workflow starts with: an empty calendar."""
+    return InterviewerWorkflowInput(
+        calendar=InterviewerCalendar(interviewer_id=interviewer_id), answer_when_projected=True
+    )
+
+
 class InterviewerWorkflows:
     """Talks to each interviewer's ``InterviewerWorkflow`` (id from
     ``interviewer_workflow_id``)."""
@@ -85,7 +92,7 @@ class InterviewerWorkflows:
         signal, so the ATS event waits for nothing)."""
         await self._client.start_workflow(
             InterviewerWorkflow.run,
-            InterviewerWorkflowInput(calendar=InterviewerCalendar(interviewer_id=interviewer_id)),
+            started_with(interviewer_id),
             id=interviewer_workflow_id(interviewer_id),
             task_queue=self._task_queue,
             start_signal="ask_for_availability",
@@ -94,7 +101,7 @@ class InterviewerWorkflows:
     def _start(self, interviewer_id: str) -> WithStartWorkflowOperation[InterviewerWorkflow, None]:
         return WithStartWorkflowOperation(
             InterviewerWorkflow.run,
-            InterviewerWorkflowInput(calendar=InterviewerCalendar(interviewer_id=interviewer_id)),
+            started_with(interviewer_id),
             id=interviewer_workflow_id(interviewer_id),
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             task_queue=self._task_queue,

@@ -45,6 +45,11 @@ class InterviewerWorkflowInput(BaseModel):
 
     calendar: InterviewerCalendar
     event_budget: int = DEFAULT_EVENT_BUDGET
+    #: An update answers once its change is in the read model, however long that takes (the
+    #: caller's own deadline bounds its wait; a repeat gets the same answer). ``False`` in runs
+    #: started before, which bound the wait with a timer: an Action per booking, the calendar
+    #: being projected by an activity, across workflow tasks. Retire: once no such run remains.
+    answer_when_projected: bool = False
 
 
 class WritebackWorkflowInput(BaseModel):

@@ -98,7 +98,9 @@ class InterviewerWorkflow:
                 tidying.cancel()
                 workflow.continue_as_new(
                     InterviewerWorkflowInput(
-                        calendar=self._calendar, event_budget=input.event_budget
+                        calendar=self._calendar,
+                        event_budget=input.event_budget,
+                        answer_when_projected=True,
                     )
                 )
             await workflow.wait_condition(lambda: self._wakeup)
@@ -183,6 +185,12 @@ class InterviewerWorkflow:
     async def _answer_once_projected(self) -> None:
         version = self._calendar.version
         self._wakeup = True
+        if self._input.answer_when_projected:
+            # No timeout, so no timer: the read model down, the caller's deadline answers it
+            # "try again", and the same request then gets the same answer.
+            await workflow.wait_condition(lambda: self._calendar.projected_version >= version)
+            self._wakeup = True
+            return
         try:
             await workflow.wait_condition(
                 lambda: self._calendar.projected_version >= version, timeout=PROJECTION_WAIT

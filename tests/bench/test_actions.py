@@ -4,6 +4,7 @@ findable as the ATS bridge starts it, costs 6)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from temporalio.api.enums.v1 import EventType
@@ -73,3 +74,13 @@ def test_a_second_campaign_of_a_running_candidate_costs_five() -> None:
         "local activities": 4,
         "upsert": 2,
     }
+
+
+def test_an_interviewer_answering_once_projected_spends_no_timer_on_it() -> None:
+    # The same story (availability, two bookings, a move, a confirmation, a cancellation):
+    # each of its six updates waited for the calendar's projection with a timeout, a timer.
+    bounded = actions(recorded("interviewer_books_moves_cancels_and_asks"))
+    unbounded = actions(recorded("interviewer_answers_when_projected"))
+    assert bounded["update"] == unbounded["update"] == 6
+    assert bounded["timer"] - unbounded["timer"] == 6
+    assert bounded - Counter({"timer": 6}) == unbounded

@@ -6,11 +6,15 @@ still run).
 One story covers what the workflow does: availability (the feed read, the release of who
 waits), two bookings (invitations, confirmations), a move, a confirmation, the recruiter's
 cancellation, an availability request with its first reminder, and a reminder timer firing.
+Recorded under ``NAME`` (bounded answers, runs started before issue 25) and
+``ANSWERS_WHEN_PROJECTED`` (the workflow as it starts now: ``python -m
+tests.replay.record_interviewer_history interviewer_answers_when_projected``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 from datetime import timedelta
 
 from temporalio.client import WorkflowHistory
@@ -24,15 +28,17 @@ from tests.workflows.test_interviewer import OPEN, calendar_of
 from workflows.interviewer import InterviewerWorkflow
 
 NAME = "interviewer_books_moves_cancels_and_asks"
+ANSWERS_WHEN_PROJECTED = "interviewer_answers_when_projected"
 
 
-async def record() -> None:
+async def record(name: str) -> None:
     env = await WorkflowEnvironment.start_time_skipping(
         data_converter=pydantic_data_converter,
         test_server_existing_path=installed_binary("temporal-test-server"),
     )
     try:
-        async with calendar_of(env) as calendar:
+        answers_when_projected = name == ANSWERS_WHEN_PROJECTED
+        async with calendar_of(env, answer_when_projected=answers_when_projected) as calendar:
             calendar.outside.waiting = [
                 Waiting(job_id="job", stage_id="interview", candidate_ids=["nobody-waits"])
             ]
@@ -57,11 +63,11 @@ async def record() -> None:
             await calendar.handle.signal(InterviewerWorkflow.ask_for_availability)
             await env.sleep(timedelta(hours=25))
             history: WorkflowHistory = await calendar.handle.fetch_history()
-            (HISTORIES / f"{NAME}.json").write_text(history.to_json())
-            print(f"recorded {NAME}: {len(history.events)} events")
+            (HISTORIES / f"{name}.json").write_text(history.to_json())
+            print(f"recorded {name}: {len(history.events)} events")
     finally:
         await env.shutdown()
 
 
 if __name__ == "__main__":
-    asyncio.run(record())
+    asyncio.run(record(sys.argv[1] if len(sys.argv) > 1 else NAME))

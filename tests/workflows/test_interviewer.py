@@ -147,7 +147,7 @@ async def calendar(time_skipping_env: WorkflowEnvironment) -> AsyncIterator[Cale
 
 @contextlib.asynccontextmanager
 async def calendar_of(
-    env: WorkflowEnvironment, event_budget: int = 2_000
+    env: WorkflowEnvironment, event_budget: int = 2_000, *, answer_when_projected: bool = True
 ) -> AsyncIterator[Calendar]:
     task_queue = f"interviewer-{uuid.uuid4()}"
     outside = Outside()
@@ -171,6 +171,7 @@ async def calendar_of(
             InterviewerWorkflowInput(
                 calendar=InterviewerCalendar(interviewer_id=interviewer),
                 event_budget=event_budget,
+                answer_when_projected=answer_when_projected,
             ),
             id=interviewer_workflow_id(interviewer),
             task_queue=task_queue,
