@@ -100,21 +100,34 @@ def savings(
     """The Actions of ``history`` (past ``after_event``) that the two proposals would save:
 
     - ``delivered by the activity``: a workflow task woken by delivery results alone that only
-      projected (no new activity, timer or update): the delivery activity would have written
-      the outcome with its ledger row;
+      projected (no new activity, timer or update) what the delivery changed (not an update
+      taken before and projected with it, as a conversation's answer is with the next
+      question's send): the delivery activity would have written the outcome itself;
     - ``routine status upsert``: an upsert that changed only statuses outside ``ATTENTION``
       (jobs and applications as before).
     """
     saved: Counter[str] = Counter()
     scheduled: dict[int, str] = {}
     published: tuple[set[str], set[str], set[str]] = (set(), set(), set())
-    # What woke the next task; the task being read (what woke it, its commands).
+    # What woke the next task; the task being read (its completion's event id, what woke it,
+    # its commands).
     waking: list[str] = []
-    task: tuple[list[str], list[EventType.ValueType]] | None = None
+    task: tuple[int, list[str], list[EventType.ValueType]] | None = None
 
-    def settle(event_id: int) -> None:
-        if task is not None and _only_projected(*task) and event_id > after_event:
+    # An update was taken and not yet projected: the next projection carries it too.
+    carried = False
+
+    def settle() -> None:
+        nonlocal carried
+        if task is None:
+            return
+        if task[0] > after_event and not carried and _only_projected(*task[1:]):
             saved["delivered by the activity"] += 1
+        commands = set(task[2])
+        if E.EVENT_TYPE_MARKER_RECORDED in commands:
+            carried = False
+        if E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED in commands:
+            carried = E.EVENT_TYPE_MARKER_RECORDED not in commands
 
     for event in history.events:
         kind = event.event_type
@@ -132,20 +145,20 @@ def savings(
                 saved["routine status upsert"] += 1
             published = now
         if kind == E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
-            settle(event.event_id)
-            task, waking = (waking, []), []
+            settle()
+            task, waking = (event.event_id, waking, []), []
         elif kind in COMMANDS:
             if task is not None:
-                task[1].append(kind)
+                task[2].append(kind)
         elif kind not in _TASK:
-            settle(event.event_id)
+            settle()
             task = None
             if kind == E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
                 done = event.activity_task_completed_event_attributes.scheduled_event_id
                 waking.append("delivery" if scheduled.get(done) == delivery else "activity")
             elif kind != E.EVENT_TYPE_ACTIVITY_TASK_STARTED:
                 waking.append("other")
-    settle(len(history.events) + 1)
+    settle()
     return saved
 
 

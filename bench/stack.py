@@ -197,6 +197,7 @@ class BenchStack:
         self.api_port, self.temporal_port, self.ui_port = free_ports(3)
         self._children: list[_Child] = []
         self._dev_server: DevServer | None = None
+        self._worker: tuple[list[str], dict[str, str]] | None = None
         self.client: Client | None = None
 
     # -- where things are ---------------------------------------------------------------------
@@ -294,11 +295,11 @@ class BenchStack:
             worker_env = dict(env)
             if self.max_cached_workflows is not None:
                 worker_env["ENROLMENTS_MAX_CACHED_WORKFLOWS"] = str(self.max_cached_workflows)
-            self._spawn(
-                "enrolments worker",
+            self._worker = (
                 _enrolments_command("worker", *database, "--delivery-rate", rate),
                 worker_env,
             )
+            self._spawn("enrolments worker", *self._worker)
             self._spawn(
                 "enrolments api",
                 _enrolments_command(
@@ -325,6 +326,14 @@ class BenchStack:
             print(f"kept the stack's data folder: {self.data_dir}")
         else:
             await asyncio.to_thread(shutil.rmtree, self.data_dir, ignore_errors=True)
+
+    async def add_worker(self) -> str:
+        """Start one more ``enrolments worker`` like the first (``split``); returns its name."""
+        if self._worker is None:
+            raise RuntimeError("only a split stack runs workers of their own")
+        name = f"enrolments worker {sum('worker' in c.name for c in self._children) + 1}"
+        self._spawn(name, *self._worker)
+        return name
 
     def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> None:
         log = self.data_dir / f"{name.replace(' ', '-')}.log"

@@ -10,6 +10,7 @@ per workflow, target at most 1.5).
 
     python -m bench.throughput                      # 300 candidates x 2 applications
     python -m bench.throughput --candidates 1000 --applications 1 --stack split
+    python -m bench.throughput --stack split --second-worker   # one worker, then two
 """
 
 from __future__ import annotations
@@ -36,8 +37,9 @@ from bench.stack import BenchStack, add_burst_options, run_id, stack_parser
 TARGET_RATIO = 0.9
 #: Our CPU per blast (API + worker) over the bare SDK's (client + worker) per workflow.
 TARGET_CPU_RATIO = 1.5
-#: The processes whose CPU is "ours" and "the bare SDK's" (the dev server's is neither).
-OURS = ("enrolments dev (worker+api)", "enrolments worker", "enrolments api")
+#: The processes whose CPU is "ours" (by name prefix: every worker) and "the bare SDK's"
+#: (the dev server's is neither).
+OURS = "enrolments "
 BARE = ("baseline worker", "bench (starters)")
 
 
@@ -102,7 +104,7 @@ async def enrolment_phase(stack: BenchStack, args: argparse.Namespace, job_id: s
     print(f"    all accepted after {ours.accepted_after:.1f} s; {_posts(ours.posted)}")
     print("    CPU during the run:")
     print(meter.report(ours.blasts, "blast"))
-    ours.cpu = sum(meter.used.get(name, 0.0) for name in OURS)
+    ours.cpu = sum(used for name, used in meter.used.items() if name.startswith(OURS))
     return ours
 
 
@@ -135,12 +137,7 @@ async def baseline_phase(
     return base
 
 
-async def measure(args: argparse.Namespace) -> bool:
-    """Run both measurements on one stack and print them; ``True`` if the target is met.
-
-    With several rounds the two phases alternate on the same stack and the ratio is taken over
-    the totals, so a slow minute of a shared machine weighs on both sides alike.
-    """
+def print_setting(args: argparse.Namespace) -> None:
     count = args.candidates * args.applications
     print(f"machine: {machine()}")
     print(
@@ -152,6 +149,15 @@ async def measure(args: argparse.Namespace) -> bool:
         f"  delivery rate limit {args.delivery_rate:g}/s "
         "(max_task_queue_activities_per_second, set high so it is not the bottleneck)"
     )
+
+
+async def measure(args: argparse.Namespace) -> bool:
+    """Run both measurements on one stack and print them; ``True`` if the target is met.
+
+    With several rounds the two phases alternate on the same stack and the ratio is taken over
+    the totals, so a slow minute of a shared machine weighs on both sides alike.
+    """
+    print_setting(args)
     jobs = [f"bench-throughput-{n}" for n in range(args.rounds)]
     ours: list[EnrolmentRun] = []
     bases: list[BaselineResult] = []
@@ -168,6 +174,8 @@ async def measure(args: argparse.Namespace) -> bool:
                     print(f"  round {n + 1}:")
                 ours.append(await enrolment_phase(stack, args, job_id))
                 bases.append(await baseline_phase(stack, args, task_queue, worker_pid))
+            if args.second_worker:
+                two = await second_worker_phase(stack, args)
 
     ours_rate = sum(r.blasts for r in ours) / sum(r.seconds for r in ours)
     base_rate = sum(b.workflows for b in bases) / sum(b.seconds for b in bases)
@@ -192,7 +200,29 @@ async def measure(args: argparse.Namespace) -> bool:
         f"workflow (bare client + worker) = {cpu_ratio:.2f} "
         f"(target <= {TARGET_CPU_RATIO}): {verdict(lean_enough)}"
     )
+    if args.second_worker:
+        print_two_against_one(ours, two)
     return fast_enough and lean_enough
+
+
+def print_two_against_one(one: list[EnrolmentRun], two: list[EnrolmentRun]) -> None:
+    one_rate = sum(r.blasts for r in one) / sum(r.seconds for r in one)
+    two_rate = sum(r.blasts for r in two) / sum(r.seconds for r in two)
+    print(
+        f"  two workers: {two_rate:.1f} blasts/s vs one worker {one_rate:.1f} blasts/s "
+        f"= {two_rate / one_rate:.2f}x (same server, same run)"
+    )
+
+
+async def second_worker_phase(stack: BenchStack, args: argparse.Namespace) -> list[EnrolmentRun]:
+    """The rounds again with a second ``enrolments worker`` beside the first."""
+    name = await stack.add_worker()
+    print(f"  with a second worker ({name}):")
+    async with http_client(stack.api_url, 4) as http:
+        jobs = [f"bench-two-workers-{n}" for n in range(args.rounds)]
+        await configure_company(http, "bench-warm-up-2", *jobs)
+    await warm_up(stack, "bench-warm-up-2", args.warm_up, args.concurrency)
+    return [await enrolment_phase(stack, args, job_id) for job_id in jobs]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -202,6 +232,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--rounds", type=int, default=1, help="alternate the two phases this many times"
+    )
+    parser.add_argument(
+        "--second-worker",
+        action="store_true",
+        help="then start a second worker process (--stack split) and run the rounds again",
     )
     return parser
 
