@@ -99,16 +99,15 @@ def savings(
 ) -> Counter[str]:
     """The Actions of ``history`` (past ``after_event``) that the two proposals would save:
 
-    - ``delivered by the activity``: a workflow task woken by delivery results alone that only
-      projected (no new activity, timer or update) what the delivery changed (not an update
+    - ``delivered by the activity``: a workflow task woken by delivery results alone that
+      projected (and sent no new message) what the delivery changed (not an update
       taken before and projected with it, as a conversation's answer is with the next
       question's send): the delivery activity would have written the outcome itself;
     - ``routine status upsert``: an upsert that changed only statuses outside ``ATTENTION``
       (jobs and applications as before).
     """
-    saved: Counter[str] = Counter()
+    saved = Counter({"routine status upsert": _routine_upserts(history, after_event)})
     scheduled: dict[int, str] = {}
-    published: tuple[set[str], set[str], set[str]] = (set(), set(), set())
     # What woke the next task; the task being read (its completion's event id, what woke it,
     # its commands).
     waking: list[str] = []
@@ -134,16 +133,6 @@ def savings(
         if kind == E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
             attributes = event.activity_task_scheduled_event_attributes
             scheduled[event.event_id] = attributes.activity_type.name
-        elif kind == E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
-            started = event.workflow_execution_started_event_attributes.search_attributes
-            published = _keywords(started, published)
-        elif kind == E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
-            upserted = event.upsert_workflow_search_attributes_event_attributes.search_attributes
-            now = _keywords(upserted, published)
-            routine = now[:2] == published[:2] and now[2] & ATTENTION == published[2] & ATTENTION
-            if routine and event.event_id > after_event:
-                saved["routine status upsert"] += 1
-            published = now
         if kind == E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
             settle()
             task, waking = (event.event_id, waking, []), []
@@ -159,7 +148,25 @@ def savings(
             elif kind != E.EVENT_TYPE_ACTIVITY_TASK_STARTED:
                 waking.append("other")
     settle()
-    return saved
+    return +saved
+
+
+def _routine_upserts(history: WorkflowHistory, after_event: int) -> int:
+    """Upserts (past ``after_event``) that changed only statuses outside ``ATTENTION``."""
+    published: tuple[set[str], set[str], set[str]] = (set(), set(), set())
+    routine = 0
+    for event in history.events:
+        if event.event_type == E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
+            started = event.workflow_execution_started_event_attributes.search_attributes
+            published = _keywords(started, published)
+        elif event.event_type == E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
+            upserted = event.upsert_workflow_search_attributes_event_attributes.search_attributes
+            now = _keywords(upserted, published)
+            same_ids = now[:2] == published[:2]
+            if same_ids and now[2] & ATTENTION == published[2] & ATTENTION:
+                routine += event.event_id > after_event
+            published = now
+    return routine
 
 
 def _only_projected(woken_by: list[str], commands: list[EventType.ValueType]) -> bool:
@@ -168,7 +175,9 @@ def _only_projected(woken_by: list[str], commands: list[EventType.ValueType]) ->
         bool(woken_by)
         and set(woken_by) == {"delivery"}
         and E.EVENT_TYPE_MARKER_RECORDED in commands
-        and not {E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, E.EVENT_TYPE_TIMER_STARTED} & set(commands)
+        # A new message may carry a new status (a queued campaign starting): not the
+        # delivery's alone. A timer (the expiry, armed by the delivery) is.
+        and E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED not in commands
     )
 
 

@@ -185,15 +185,12 @@ class InterviewerWorkflow:
     async def _answer_once_projected(self) -> None:
         version = self._calendar.version
         self._wakeup = True
-        if self._input.answer_when_projected:
-            # No timeout, so no timer: the read model down, the caller's deadline answers it
-            # "try again", and the same request then gets the same answer.
-            await workflow.wait_condition(lambda: self._calendar.projected_version >= version)
-            self._wakeup = True
-            return
+        # No timeout, no timer (an Action): with the read model down, the caller's deadline
+        # answers "try again", and the same request then gets the same answer.
+        timeout = None if self._input.answer_when_projected else PROJECTION_WAIT
         try:
             await workflow.wait_condition(
-                lambda: self._calendar.projected_version >= version, timeout=PROJECTION_WAIT
+                lambda: self._calendar.projected_version >= version, timeout=timeout
             )
         except TimeoutError:
             workflow.logger.warning("calendar version %s not yet in the read model", version)

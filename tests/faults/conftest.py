@@ -402,6 +402,22 @@ def worker_processes(
             worker.kill()
 
 
+async def kill_mid_burst(worker: WorkerProcess, engine: AsyncEngine, burst: Burst) -> int:
+    """SIGKILL ``worker`` once a quarter of the burst's first messages went out; returns how
+    many had (the test checks the kill landed before the last)."""
+
+    async def some_sent() -> bool:
+        assert worker.process.poll() is None, worker.output()
+        return await outbox_size(engine) >= max(3, burst.first_messages // 4)
+
+    async def explain() -> str:
+        return f"no message went out; the worker said:\n{worker.output()}"
+
+    await wait_until(some_sent, within=60, explain=explain, every=0.05)
+    worker.kill()
+    return await outbox_size(engine)
+
+
 def worker_environment(
     *,
     address: str,

@@ -30,7 +30,7 @@ from tests.faults.conftest import (
     PlannedEnrolment,
     WorkerProcess,
     faults_scale,
-    outbox_size,
+    kill_mid_burst,
     read_statuses,
     temporal_address,
     wait_until,
@@ -71,17 +71,7 @@ async def test_two_apis_and_two_workers_on_postgres_lose_and_repeat_nothing(
                     edges = await answering(http, apis)
                     await configure(http, edges[0], burst)
                     pushing = asyncio.create_task(push(http, edges, burst))
-
-                    async def some_sent() -> bool:
-                        assert first.process.poll() is None, first.output()
-                        return await outbox_size(engine) >= max(3, burst.first_messages // 4)
-
-                    async def explain() -> str:
-                        return f"no message went out; a worker said:\n{first.output()}"
-
-                    await wait_until(some_sent, within=60, explain=explain, every=0.05)
-                    first.kill()
-                    sent_before_kill = await outbox_size(engine)
+                    sent_before_kill = await kill_mid_burst(first, engine, burst)
                     await pushing
                     await complete_modules(http, edges, burst, engine)
                     await burst.assert_settled(engine)

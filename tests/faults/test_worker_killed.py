@@ -21,9 +21,8 @@ from tests.faults.conftest import (
     Burst,
     bridge_for,
     faults_scale,
-    outbox_size,
+    kill_mid_burst,
     temporal_address,
-    wait_until,
     worker_environment,
     worker_processes,
 )
@@ -54,17 +53,7 @@ async def test_worker_killed_mid_burst_loses_no_enrolment_and_texts_no_one_twice
         with worker_processes(environ, tmp_path) as start_worker:
             first = start_worker()
             pushing = asyncio.create_task(burst.push(bridge))
-
-            async def some_sent() -> bool:
-                assert first.process.poll() is None, first.output()
-                return await outbox_size(engine) >= max(3, burst.first_messages // 4)
-
-            async def explain() -> str:
-                return f"no message went out; worker said:\n{first.output()}"
-
-            await wait_until(some_sent, within=60, explain=explain, every=0.05)
-            first.kill()
-            sent_before_kill = await outbox_size(engine)
+            sent_before_kill = await kill_mid_burst(first, engine, burst)
             start_worker()
 
             await pushing

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import pytest_asyncio
 from temporalio import activity
@@ -56,6 +56,8 @@ from workers.sandbox import workflow_runner
 from workflows.candidate import CandidateWorkflow
 from workflows.inputs import CandidateWorkflowInput, delivery_queue
 from workflows.search_attributes import at_start
+
+T = TypeVar("T")
 
 VALID_PHONE = "+14155550123"
 
@@ -151,6 +153,19 @@ class MemoryReadModel:
         return statuses
 
 
+async def answered(update: Callable[[], Awaitable[T]], within: float = 30.0) -> T:
+    """An update's answer, the update sent again if none comes within ``within`` seconds: like
+    a query (``CandidateUnderTest.state``), an update that reaches the time-skipping server as
+    a new run takes over can wait forever (it hung CI twice, on a loaded machine). The workflow
+    applies an event id once, so the repeat changes nothing."""
+    for _ in range(4):
+        try:
+            return await asyncio.wait_for(update(), within)
+        except TimeoutError:
+            continue
+    raise AssertionError(f"the update was not answered in {4 * within:.0f} s")
+
+
 @dataclass
 class CandidateUnderTest:
     """One candidate's workflow and what the outside world sees of it."""
@@ -195,23 +210,25 @@ class CandidateUnderTest:
 
     async def send(self, request: EnrolRequest) -> EnrolResult:
         """Send an ATS event already made (a repeat, or one arriving late) as the update."""
-        return await self.handle.execute_update(CandidateWorkflow.enrol, request)
+        return await answered(lambda: self.handle.execute_update(CandidateWorkflow.enrol, request))
 
     async def withdraw(self, event: ApplicationWithdrawn) -> EnrolResult:
         """Send the ATS event 'application withdrawn' as the withdraw update."""
-        return await self.handle.execute_update(CandidateWorkflow.withdraw, event)
+        return await answered(lambda: self.handle.execute_update(CandidateWorkflow.withdraw, event))
 
     async def progress(self, event: ModuleProgress) -> ProgressResult:
         """Module progress as the API sends it: an update answered once projected."""
-        return await self.handle.execute_update(CandidateWorkflow.progress, event)
+        return await answered(lambda: self.handle.execute_update(CandidateWorkflow.progress, event))
 
     async def reply(self, event: CandidateReply) -> ReplyResult:
         """A reply in the chat, as the API sends it."""
-        return await self.handle.execute_update(CandidateWorkflow.reply, event)
+        return await answered(lambda: self.handle.execute_update(CandidateWorkflow.reply, event))
 
     async def availability(self, event: InterviewerAvailability) -> list[EnrolmentSummary]:
         """Interviewer availability as the API sends it."""
-        return await self.handle.execute_update(CandidateWorkflow.availability, event)
+        return await answered(
+            lambda: self.handle.execute_update(CandidateWorkflow.availability, event)
+        )
 
     async def signal(self, name: str, payload: Any) -> None:
         await self.handle.signal(name, payload)
