@@ -17,12 +17,16 @@ its own:
 Then the histories are read back from the server and counted by Temporal Cloud's billing rules
 (``bench.actions``): every workflow the shape touched, from the event that began it (a
 candidate's second campaign: from the end of their first). The dev server's clock does not
-skip, so the two reminders are measured on two bookings made 24 h + 90 s and 2 h + 90 s ahead:
-the first gives the booking and its 24 h reminder, the second's tail after its booking the 2 h
-reminder. Printed: each shape's Actions itemised, the minimum the fixed decisions need
-(``MINIMUM``, itemised), and dollars per 100,000 enrolments at $50 per million Actions.
+skip and slots start on the quarter hour, so the two reminders are measured on two bookings of
+the next quarter hour 24 h and 2 h ahead, each reminder falling due within about 15 minutes
+(the run's length): the first gives the booking and its 24 h reminder, the second's tail after
+its booking the 2 h reminder. Printed: each shape's Actions itemised, the minimum the fixed
+decisions need (``MINIMUM``, itemised), dollars per 100,000 enrolments at $50 per million
+Actions, and what two proposals to lower the minimum would save (``bench.actions.savings``).
+Exits 1 if a shape spends an Action outside its minimum.
 
-    python -m bench.cloud_cost
+    python -m bench.cloud_cost                  # the embedded stack, as a newcomer runs it
+    python -m bench.cloud_cost --stack split    # API, worker and Temporal apart (same counts)
 """
 
 from __future__ import annotations
@@ -87,7 +91,7 @@ def table(measured: list[Measured]) -> str:
 
 async def measure(args: argparse.Namespace) -> bool:
     print(machine())
-    async with BenchStack("dev", keep=args.keep) as stack:
+    async with BenchStack(args.stack, keep=args.keep) as stack:
         print("stack up", flush=True)
         async with httpx.AsyncClient(
             base_url=stack.api_url, headers=BENCH_HEADERS, timeout=60

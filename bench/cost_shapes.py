@@ -159,7 +159,7 @@ class Shapes:
         """A blast to a new candidate, then their second campaign (another blast)."""
         candidate, phone = self.candidate()
         workflow_id = candidate_workflow_id(candidate)
-        firsts = []
+        costs = []
         for name in ("first", "second"):
             job_id = await self.job(f"blast-{name}", BLAST)
             after = await settled_length(self.client, workflow_id)
@@ -167,8 +167,8 @@ class Shapes:
             self.say(f"blast {name}: enrolled")
             await self.status(enrolment["id"], "delivered")
             self.say(f"blast {name}: delivered")
-            firsts.append(await actions_after(self.client, workflow_id, after))
-        return [Measured("blast", firsts[0]), Measured("second campaign", firsts[1])]
+            costs.append(await actions_after(self.client, workflow_id, after))
+        return [Measured("blast", costs[0]), Measured("second campaign", costs[1])]
 
     async def link(self) -> Measured:
         candidate, phone = self.candidate()
