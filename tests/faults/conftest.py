@@ -358,7 +358,7 @@ def temporal_address(client: Client) -> str:
 
 @dataclass
 class WorkerProcess:
-    """One ``enrolments worker`` process, as an operator runs it."""
+    """One ``enrolments`` process (a worker, or the API), as an operator runs it."""
 
     process: subprocess.Popen[bytes]
     log: Path
