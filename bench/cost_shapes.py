@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHistory
 from temporalio.service import RPCError
 
 from bench.actions import actions, savings
@@ -62,16 +62,16 @@ BUSY = (
 )
 
 
-async def settled_length(client: Client, workflow_id: str, quiet: float = 1.5) -> int:
-    """The workflow's history length once nothing has happened for ``quiet`` seconds and its
-    last workflow task completed (0 if it does not exist)."""
+async def settled(client: Client, workflow_id: str, quiet: float = 1.5) -> WorkflowHistory:
+    """The workflow's history once nothing has happened for ``quiet`` seconds and its last
+    workflow task completed (no events if it does not exist)."""
     last, since = -1, time.monotonic()
     began = since
     while True:
         try:
             history = await client.get_workflow_handle(workflow_id).fetch_history()
         except RPCError:
-            return 0
+            return WorkflowHistory(workflow_id, [])
         events = history.events
         done = bool(events) and events[-1].event_type not in BUSY
         if len(events) != last or not done:
@@ -79,14 +79,18 @@ async def settled_length(client: Client, workflow_id: str, quiet: float = 1.5) -
             if time.monotonic() - began > 60:
                 raise TimeoutError(f"{workflow_id} never settled: {events[-1]}")
         elif time.monotonic() - since >= quiet:
-            return last
+            return history
         await asyncio.sleep(0.25)
+
+
+async def settled_length(client: Client, workflow_id: str) -> int:
+    """The number of events in the workflow's history, once it is quiet (``settled``)."""
+    return len((await settled(client, workflow_id)).events)
 
 
 async def actions_after(client: Client, workflow_id: str, after: int) -> Cost:
     """The Actions of ``workflow_id``'s history past its event ``after``, once it is quiet."""
-    await settled_length(client, workflow_id)
-    history = await client.get_workflow_handle(workflow_id).fetch_history()
+    history = await settled(client, workflow_id)
     return Cost(actions(history, after_event=after), savings(history, after_event=after))
 
 
